@@ -1,0 +1,193 @@
+/**
+ * The node daemon's core: turns the coordinator's messages into local work and the
+ * results into outbound submissions. Transport-free; the gRPC session feeds it
+ * messages and gives it a `CoordinatorLink` to answer on.
+ */
+import { CohortError } from '../../shared/errors.js';
+import type { Logger } from '../../shared/logger.js';
+import type { ModelSpec } from '../../shared/model/spec.js';
+import { parameterCount } from '../../shared/model/spec.js';
+import type { TrainConfig } from '../../shared/model/train.js';
+import { ChunkAssembler, chunkCount } from '../../shared/tensor/chunks.js';
+
+/** What a task asks this node to do. */
+export type TaskKind = 'train' | 'evaluate';
+
+/** A task as the node receives it (already parsed from the wire). */
+export interface IncomingTask {
+  readonly round: number;
+  readonly kind: TaskKind;
+  readonly model: ModelSpec;
+  readonly train: TrainConfig;
+  readonly numParameters: number;
+  readonly chunkCount: number;
+  readonly deadlineMs: number;
+  readonly seed: number;
+}
+
+/** The result of local training. */
+export interface LocalUpdate {
+  /** w_local − w_global. */
+  readonly delta: Float32Array;
+  readonly numExamples: number;
+  readonly trainLoss: number;
+}
+
+/** The result of evaluating the global model on the held-out split. */
+export interface LocalEvaluation {
+  readonly numExamples: number;
+  readonly accuracy: number;
+  readonly loss: number;
+}
+
+/** Local computation, swappable so transport benchmarks can time the framework alone. */
+export interface LocalWork {
+  /** Why this node cannot work on `model` (e.g. its data has other features), or undefined. */
+  incompatibility(model: ModelSpec): string | undefined;
+  train(task: IncomingTask, global: Float32Array): LocalUpdate;
+  evaluate(task: IncomingTask, global: Float32Array): LocalEvaluation;
+}
+
+/** Outbound calls to the coordinator. */
+export interface CoordinatorLink {
+  submitUpdate(round: number, update: LocalUpdate): Promise<void>;
+  submitEvaluation(round: number, evaluation: LocalEvaluation): Promise<void>;
+  decline(round: number, kind: TaskKind, reason: string): Promise<void>;
+}
+
+/** Counters a daemon reports (and tests assert on). */
+export interface AgentStats {
+  trained: number;
+  evaluated: number;
+  declined: number;
+  failed: number;
+  cancelled: number;
+}
+
+interface Pending {
+  readonly task: IncomingTask;
+  readonly assembler: ChunkAssembler;
+}
+
+/** Handles one session's task stream. Tasks run one at a time, in arrival order. */
+export class NodeAgent {
+  readonly stats: AgentStats = { trained: 0, evaluated: 0, declined: 0, failed: 0, cancelled: 0 };
+  private pending: Pending | undefined;
+  private readonly cancelled = new Set<number>();
+  private queue: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly work: LocalWork,
+    private readonly link: CoordinatorLink,
+    private readonly chunkBytes: number,
+    private readonly log: Logger,
+  ) {}
+
+  /** A task header arrived; its weights follow as chunks. */
+  onTask(task: IncomingTask): void {
+    if (this.pending) {
+      this.log.warn({ round: this.pending.task.round, stage: this.pending.task.kind }, 'task superseded before its weights arrived');
+    }
+    const problem = this.checkTask(task);
+    if (problem) {
+      this.pending = undefined;
+      this.log.warn({ round: task.round, stage: task.kind, reason: problem }, 'declining malformed task');
+      this.enqueue(() => this.decline(task.round, task.kind, problem));
+      return;
+    }
+    this.pending = { task, assembler: new ChunkAssembler(task.numParameters, this.chunkBytes) };
+  }
+
+  /** A task that could not be parsed at all: decline it with the reason. */
+  onMalformedTask(round: number, kind: TaskKind, reason: string): void {
+    this.pending = undefined;
+    this.enqueue(() => this.decline(round, kind, reason));
+  }
+
+  /** A slice of the pending task's weights arrived. */
+  onChunk(round: number, kind: TaskKind, index: number, data: Uint8Array): void {
+    const p = this.pending;
+    if (!p || p.task.round !== round || p.task.kind !== kind) {
+      this.log.warn({ round, stage: kind, index }, 'ignoring weights chunk with no matching task');
+      return;
+    }
+    try {
+      p.assembler.accept(index, data);
+    } catch (err) {
+      this.pending = undefined;
+      const reason = `bad global weights: ${(err as Error).message}`;
+      this.log.error({ round, stage: kind, reason }, 'declining task');
+      this.enqueue(() => this.decline(round, kind, reason));
+      return;
+    }
+    if (p.assembler.complete) {
+      this.pending = undefined;
+      const global = p.assembler.finish();
+      this.enqueue(() => this.run(p.task, global));
+    }
+  }
+
+  /** The coordinator no longer needs this round's result. */
+  onCancel(round: number, reason: string): void {
+    this.cancelled.add(round);
+    if (this.pending?.task.round === round) this.pending = undefined;
+    this.log.info({ round, reason }, 'task cancelled by coordinator');
+  }
+
+  /** Resolves when every queued task has been handled. */
+  idle(): Promise<void> {
+    return this.queue;
+  }
+
+  private enqueue(job: () => Promise<void>): void {
+    this.queue = this.queue.then(job).catch((err: unknown) => {
+      this.stats.failed += 1;
+      this.log.error({ err: (err as Error).message }, 'task failed');
+    });
+  }
+
+  private checkTask(task: IncomingTask): string | undefined {
+    const expected = parameterCount(task.model);
+    if (task.numParameters !== expected) return `task announces ${task.numParameters} parameters but the model has ${expected}`;
+    if (task.chunkCount !== chunkCount(task.numParameters, this.chunkBytes)) return `task announces ${task.chunkCount} chunks, expected ${chunkCount(task.numParameters, this.chunkBytes)}`;
+    return this.work.incompatibility(task.model);
+  }
+
+  private async decline(round: number, kind: TaskKind, reason: string): Promise<void> {
+    this.stats.declined += 1;
+    await this.link.decline(round, kind, reason);
+  }
+
+  private async run(task: IncomingTask, global: Float32Array): Promise<void> {
+    const log = this.log.child({ round: task.round, stage: task.kind });
+    if (this.cancelled.has(task.round)) {
+      this.stats.cancelled += 1;
+      log.info({}, 'skipping cancelled task');
+      return;
+    }
+    const t0 = performance.now();
+    try {
+      if (task.kind === 'train') {
+        const update = this.work.train(task, global);
+        log.info({ examples: update.numExamples, trainLoss: update.trainLoss, ms: Math.round(performance.now() - t0) }, 'local training done');
+        if (this.cancelled.has(task.round)) return;
+        await this.link.submitUpdate(task.round, update);
+        this.stats.trained += 1;
+      } else {
+        const evaluation = this.work.evaluate(task, global);
+        if (evaluation.numExamples === 0) {
+          await this.decline(task.round, task.kind, 'no held-out examples to evaluate on');
+          return;
+        }
+        log.info({ examples: evaluation.numExamples, ms: Math.round(performance.now() - t0) }, 'evaluation done');
+        if (this.cancelled.has(task.round)) return;
+        await this.link.submitEvaluation(task.round, evaluation);
+        this.stats.evaluated += 1;
+      }
+    } catch (err) {
+      const e = CohortError.from(err);
+      this.stats.failed += 1;
+      log.warn({ code: e.code, err: e.message }, 'coordinator refused the result');
+    }
+  }
+}

@@ -1,0 +1,287 @@
+/**
+ * The node daemon's transport: one outbound mutual-TLS channel to the coordinator, a Join
+ * stream that carries tasks in, unary and client-streaming calls that carry results out,
+ * and reconnection with capped, jittered exponential backoff.
+ */
+import { createSecureContext } from 'node:tls';
+import * as grpc from '@grpc/grpc-js';
+import { deferred } from '../../shared/async.js';
+import { type Clock, sleep } from '../../shared/clock.js';
+import { CohortError } from '../../shared/errors.js';
+import type { Logger } from '../../shared/logger.js';
+import { parseModelSpec } from '../../shared/model/spec.js';
+import { parseTrainConfig } from '../../shared/model/train.js';
+import type { RandomSource } from '../../shared/random.js';
+import { toChunks } from '../../shared/tensor/chunks.js';
+import type { CoordinatorMessage__Output } from '../../shared/wire/generated/cohort/v1/CoordinatorMessage.js';
+import type { NodeServiceClient } from '../../shared/wire/generated/cohort/v1/NodeService.js';
+import type { Task__Output } from '../../shared/wire/generated/cohort/v1/Task.js';
+import type { TaskKind as WireTaskKind } from '../../shared/wire/generated/cohort/v1/TaskKind.js';
+import { CHANNEL_OPTIONS, CHUNK_BYTES, loadContract, PROTOCOL } from '../../shared/wire/proto.js';
+import { type CoordinatorLink, type IncomingTask, type LocalUpdate, type LocalWork, NodeAgent, type TaskKind } from '../core/agent.js';
+
+/** Software version announced on Join. */
+export const NODE_VERSION = 'cohort-node/0.1.0';
+
+/** PEM material a client connects with. */
+export interface ClientTlsMaterial {
+  readonly ca: Buffer;
+  readonly cert: Buffer;
+  readonly key: Buffer;
+}
+
+/** Reconnection policy. */
+export interface Backoff {
+  readonly initialMs: number;
+  readonly maxMs: number;
+}
+
+/** Everything a daemon needs. */
+export interface DaemonOptions {
+  /** HOST:PORT of the coordinator. */
+  readonly address: string;
+  readonly tls: ClientTlsMaterial;
+  readonly work: LocalWork;
+  readonly log: Logger;
+  readonly clock: Clock;
+  /** Jitter source for backoff. */
+  readonly rng: RandomSource;
+  readonly backoff?: Backoff;
+  /** Override of the TLS server name to check (defaults to the host in `address`). */
+  readonly serverName?: string;
+  readonly chunkBytes?: number;
+}
+
+/** The default reconnect policy: 0.5 s doubling to 30 s. */
+export const DEFAULT_BACKOFF: Backoff = { initialMs: 500, maxMs: 30_000 };
+
+/**
+ * Calls a daemon must not retry: a revoked or wrong-role certificate, or a protocol the
+ * coordinator does not speak, will not fix themselves by reconnecting.
+ */
+const FATAL = new Set<number>([grpc.status.UNAUTHENTICATED, grpc.status.PERMISSION_DENIED, grpc.status.FAILED_PRECONDITION, grpc.status.UNIMPLEMENTED]);
+
+/** Client credentials pinned to TLS 1.3 and the federation CA. */
+export function mutualTlsChannelCredentials(tls: ClientTlsMaterial): grpc.ChannelCredentials {
+  const context = createSecureContext({ ca: tls.ca, cert: tls.cert, key: tls.key, minVersion: 'TLSv1.3' });
+  return grpc.credentials.createFromSecureContext(context);
+}
+
+/** Channel options for one client: our caps plus, optionally, a TLS name override. */
+export function clientChannelOptions(serverName?: string): grpc.ChannelOptions {
+  return {
+    ...CHANNEL_OPTIONS,
+    // Each daemon gets its own connection even when many share a process (tests, load runs).
+    'grpc.use_local_subchannel_pool': 1,
+    ...(serverName ? { 'grpc.ssl_target_name_override': serverName, 'grpc.default_authority': serverName } : {}),
+  };
+}
+
+/** Delay before reconnect attempt `attempt` (0-based): full jitter over a capped exponential. */
+export function backoffDelay(attempt: number, policy: Backoff, rng: RandomSource): number {
+  const cap = Math.min(policy.maxMs, policy.initialMs * 2 ** Math.min(attempt, 30));
+  return Math.round(cap / 2 + (rng.nextFloat() * cap) / 2);
+}
+
+function toKind(kind: WireTaskKind | string): TaskKind | undefined {
+  return kind === 'TASK_KIND_TRAIN' ? 'train' : kind === 'TASK_KIND_EVALUATE' ? 'evaluate' : undefined;
+}
+
+const WIRE_KIND: Record<TaskKind, WireTaskKind> = { train: 'TASK_KIND_TRAIN', evaluate: 'TASK_KIND_EVALUATE' };
+
+/** Parse a Task message; errors are reported back as a decline. */
+function parseTask(t: Task__Output): IncomingTask {
+  const kind = toKind(t.kind);
+  if (!kind) throw new CohortError('invalid_argument', `unknown task kind ${t.kind}`);
+  return {
+    round: t.round,
+    kind,
+    model: parseModelSpec({ kind: t.model?.kind, features: t.model?.features, classes: t.model?.classes, hidden: t.model?.hidden || undefined }),
+    train: parseTrainConfig({ epochs: t.train?.epochs, batchSize: t.train?.batchSize, learningRate: t.train?.learningRate }),
+    numParameters: t.numParameters,
+    chunkCount: t.chunkCount,
+    deadlineMs: t.deadlineMs,
+    seed: t.seed,
+  };
+}
+
+function grpcError(err: grpc.ServiceError): CohortError {
+  const trailer = err.metadata?.get('cohort-error')[0];
+  return CohortError.fromGrpc(err.code, err.details, typeof trailer === 'string' ? trailer : undefined);
+}
+
+/** Outbound calls over the daemon's channel, each with a deadline. */
+class GrpcLink implements CoordinatorLink {
+  constructor(
+    private readonly client: NodeServiceClient,
+    private readonly chunkBytes: number,
+    private readonly clock: Clock,
+  ) {}
+
+  private deadline(ms = 60_000): Date {
+    return new Date(this.clock.now() + ms);
+  }
+
+  submitUpdate(round: number, update: LocalUpdate): Promise<void> {
+    const chunks = toChunks(update.delta, this.chunkBytes);
+    return new Promise((resolve, reject) => {
+      const call = this.client.SubmitUpdate({ deadline: this.deadline(300_000) }, (err) => (err ? reject(grpcError(err)) : resolve()));
+      const write = (msg: object): Promise<void> => new Promise((res) => void call.write(msg, () => res()));
+      void (async () => {
+        await write({
+          header: { round, numExamples: update.numExamples, numParameters: update.delta.length, chunkCount: chunks.length, trainLoss: update.trainLoss },
+        });
+        for (let index = 0; index < chunks.length; index++) await write({ chunk: { index, data: chunks[index] } });
+        call.end();
+      })();
+    });
+  }
+
+  submitEvaluation(round: number, e: { numExamples: number; accuracy: number; loss: number }): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.client.SubmitEvaluation({ round, ...e }, { deadline: this.deadline() }, (err) => (err ? reject(grpcError(err)) : resolve()));
+    });
+  }
+
+  decline(round: number, kind: TaskKind, reason: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.client.Decline({ round, kind: WIRE_KIND[kind], reason }, { deadline: this.deadline() }, (err) => (err ? reject(grpcError(err)) : resolve()));
+    });
+  }
+}
+
+/** Connection state, for logs and for tests that wait on it. */
+export type DaemonState = 'connecting' | 'connected' | 'backoff' | 'stopped';
+
+/** A node daemon: stays connected to the coordinator and works on the tasks it sends. */
+export class NodeDaemon {
+  private readonly client: NodeServiceClient;
+  private readonly chunkBytes: number;
+  private readonly listeners = new Set<(s: DaemonState) => void>();
+  private stateValue: DaemonState = 'stopped';
+  private agentValue: NodeAgent | undefined;
+  /** Sessions opened so far (1 after the first connect, 2 after a reconnect, ...). */
+  sessions = 0;
+
+  constructor(private readonly opts: DaemonOptions) {
+    this.chunkBytes = opts.chunkBytes ?? CHUNK_BYTES;
+    const NodeService = loadContract().cohort.v1.NodeService;
+    this.client = new NodeService(opts.address, mutualTlsChannelCredentials(opts.tls), clientChannelOptions(opts.serverName));
+  }
+
+  /** Current connection state. */
+  get state(): DaemonState {
+    return this.stateValue;
+  }
+
+  /** The agent of the current session (for stats). */
+  get agent(): NodeAgent | undefined {
+    return this.agentValue;
+  }
+
+  /** Resolve the first time the daemon reaches `state`. */
+  when(state: DaemonState): Promise<void> {
+    if (this.stateValue === state) return Promise.resolve();
+    const d = deferred<void>();
+    const l = (s: DaemonState): void => {
+      if (s === state) {
+        this.listeners.delete(l);
+        d.resolve();
+      }
+    };
+    this.listeners.add(l);
+    return d.promise;
+  }
+
+  private setState(s: DaemonState): void {
+    this.stateValue = s;
+    for (const l of [...this.listeners]) l(s);
+  }
+
+  /**
+   * Run until `signal` aborts (resolves) or the coordinator refuses this node for a reason
+   * reconnecting cannot fix (rejects with that CohortError).
+   */
+  async run(signal: AbortSignal): Promise<void> {
+    const backoff = this.opts.backoff ?? DEFAULT_BACKOFF;
+    let attempt = 0;
+    try {
+      while (!signal.aborted) {
+        this.setState('connecting');
+        const outcome = await this.session(signal);
+        if (signal.aborted) break;
+        if (outcome.welcomed) attempt = 0;
+        if (outcome.error && FATAL.has(outcome.error.code)) {
+          const e = grpcError(outcome.error);
+          this.opts.log.error({ code: e.code, reason: e.message }, 'coordinator refused this node; not retrying');
+          throw e;
+        }
+        const delay = backoffDelay(attempt++, backoff, this.opts.rng);
+        this.setState('backoff');
+        this.opts.log.warn({ reason: outcome.error?.details ?? 'session ended', retryInMs: delay, attempt }, 'disconnected from coordinator; reconnecting');
+        await sleep(this.opts.clock, delay, signal).catch(() => undefined);
+      }
+    } finally {
+      this.setState('stopped');
+      this.client.close();
+    }
+  }
+
+  /** One Join session; resolves when it ends, with the error that ended it if any. */
+  private session(signal: AbortSignal): Promise<{ welcomed: boolean; error?: grpc.ServiceError }> {
+    return new Promise((resolve) => {
+      let welcomed = false;
+      const log = this.opts.log;
+      const agent = new NodeAgent(this.opts.work, new GrpcLink(this.client, this.chunkBytes, this.opts.clock), this.chunkBytes, log);
+      this.agentValue = agent;
+      const call = this.client.Join({ protocol: PROTOCOL, software: NODE_VERSION });
+      const onAbort = (): void => call.cancel();
+      signal.addEventListener('abort', onAbort, { once: true });
+      let settled = false;
+      const done = (error?: grpc.ServiceError): void => {
+        if (settled) return;
+        settled = true;
+        signal.removeEventListener('abort', onAbort);
+        resolve(error ? { welcomed, error } : { welcomed });
+      };
+      call.on('data', (msg: CoordinatorMessage__Output) => {
+        switch (msg.body) {
+          case 'welcome':
+            welcomed = true;
+            this.sessions += 1;
+            log.info({ as: msg.welcome?.nodeName, coordinator: msg.welcome?.coordinatorVersion }, 'connected to coordinator');
+            this.setState('connected');
+            break;
+          case 'task': {
+            const t = msg.task;
+            if (!t) break;
+            let task: IncomingTask;
+            try {
+              task = parseTask(t);
+            } catch (err) {
+              const kind = toKind(t.kind) ?? 'train';
+              log.warn({ round: t.round, reason: (err as Error).message }, 'malformed task');
+              agent.onMalformedTask(t.round, kind, (err as Error).message);
+              break;
+            }
+            agent.onTask(task);
+            break;
+          }
+          case 'chunk': {
+            const c = msg.chunk;
+            const kind = c ? toKind(c.kind) : undefined;
+            if (c && kind) agent.onChunk(c.round, kind, c.index, c.data);
+            break;
+          }
+          case 'cancel':
+            if (msg.cancel) agent.onCancel(msg.cancel.round, msg.cancel.reason);
+            break;
+          default:
+            log.warn({ body: msg.body }, 'unknown message from coordinator');
+        }
+      });
+      call.on('error', (err: grpc.ServiceError) => done(err.code === grpc.status.CANCELLED && signal.aborted ? undefined : err));
+      call.on('end', () => done());
+    });
+  }
+}

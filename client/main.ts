@@ -1,0 +1,49 @@
+/** Composition root of a node daemon: certificates, local data, the work to do, the transport. */
+import type { Clock } from '../shared/clock.js';
+import type { Logger } from '../shared/logger.js';
+import { loadTlsMaterial } from '../shared/pki/ca-dir.js';
+import { secureRandom } from '../shared/random.js';
+import type { LocalWork } from './core/agent.js';
+import { ModelWork, PerturbWork } from './core/work.js';
+import { type DataSpec, loadLocalData } from './data/index.js';
+import { type Backoff, NodeDaemon } from './grpc/daemon.js';
+
+/** What the node works on: its own data, or (benchmarks) a fixed perturbation. */
+export type WorkSpec = { readonly kind: 'data'; readonly data: DataSpec } | { readonly kind: 'perturb' };
+
+/** Node daemon settings after parsing. */
+export interface NodeConfig {
+  readonly address: string;
+  readonly name: string;
+  readonly certsDir: string;
+  readonly work: WorkSpec;
+  readonly serverName?: string;
+  readonly backoff?: Backoff;
+}
+
+/** Build the node's local work: loads and splits its data (fails fast on a bad file). */
+export async function localWork(spec: WorkSpec, log: Logger): Promise<LocalWork> {
+  if (spec.kind === 'perturb') {
+    log.warn({}, 'framework-only mode: no training, updates are a fixed perturbation (for benchmarks)');
+    return new PerturbWork();
+  }
+  const data = await loadLocalData(spec.data);
+  log.info({ data: data.description }, 'local data loaded');
+  return new ModelWork(data);
+}
+
+/** Load certificates and data, and build the daemon (call `run` to connect). */
+export async function createNode(config: NodeConfig, deps: { log: Logger; clock: Clock }): Promise<NodeDaemon> {
+  const tls = loadTlsMaterial(config.certsDir, config.name);
+  const work = await localWork(config.work, deps.log);
+  return new NodeDaemon({
+    address: config.address,
+    tls,
+    work,
+    log: deps.log,
+    clock: deps.clock,
+    rng: secureRandom,
+    ...(config.backoff ? { backoff: config.backoff } : {}),
+    ...(config.serverName ? { serverName: config.serverName } : {}),
+  });
+}

@@ -1,0 +1,405 @@
+/**
+ * The coordinator core: node registry, round queue, round execution and the global
+ * model. Transport-free: the gRPC adapter turns calls into method calls on this class.
+ */
+import { Channel, Pool } from '../../shared/async.js';
+import type { Clock } from '../../shared/clock.js';
+import { CohortError } from '../../shared/errors.js';
+import type { Logger } from '../../shared/logger.js';
+import type { ModelSpec } from '../../shared/model/spec.js';
+import { parameterCount } from '../../shared/model/spec.js';
+import type { TrainConfig } from '../../shared/model/train.js';
+import type { RandomSource } from '../../shared/random.js';
+import { toChunks } from '../../shared/tensor/chunks.js';
+import { NodeRegistry } from './registry.js';
+import { poissonSample } from './sampling.js';
+import { EvalStage, type EvaluationReport, TrainStage, type UpdateHeader, type UpdateReceiver } from './stages.js';
+import type { Broadcast, NodeRecord, NodeSession, RoundEvent, RoundSettings, RoundStage, TaskDescriptor, TaskKind } from './types.js';
+
+/** Everything the coordinator core needs, injected by the composition root or a test. */
+export interface CoordinatorOptions {
+  readonly model: ModelSpec;
+  readonly initialWeights: Float32Array;
+  readonly defaults: RoundSettings;
+  readonly clock: Clock;
+  /** Secure source for Poisson sampling. */
+  readonly samplingRng: RandomSource;
+  /** Source of per-task shuffle seeds (reproducibility, not secrecy). */
+  readonly seedRng: RandomSource;
+  readonly log: Logger;
+  readonly chunkBytes: number;
+  /** Updates buffered at once; bounds memory to (slots + 2)·d floats whatever the node count. */
+  readonly uploadSlots: number;
+  /** Finished rounds kept for status. */
+  readonly historySize?: number;
+}
+
+/** An operator's request for rounds; unset fields take the coordinator's defaults. */
+export interface LaunchRequest {
+  readonly rounds: number;
+  readonly settings: LaunchSettings;
+}
+
+/** Per-launch overrides; training settings can be overridden field by field. */
+export type LaunchSettings = Partial<Omit<RoundSettings, 'train'>> & { readonly train?: Partial<TrainConfig> };
+
+/** A queued launch: its rounds' events arrive on `events` until the last one finishes. */
+export interface LaunchHandle {
+  readonly firstRound: number;
+  readonly rounds: number;
+  readonly events: AsyncIterable<RoundEvent>;
+}
+
+/** Snapshot for `cohort status`. */
+export interface CoordinatorStatus {
+  readonly startedAtMs: number;
+  readonly model: ModelSpec;
+  readonly numParameters: number;
+  readonly connectedNodes: number;
+  readonly knownNodes: number;
+  readonly current: RoundEvent | undefined;
+  readonly recent: readonly RoundEvent[];
+  readonly queuedRounds: number;
+  readonly completedRounds: number;
+}
+
+interface Job {
+  readonly firstRound: number;
+  readonly rounds: number;
+  readonly settings: RoundSettings;
+  readonly events: Channel<RoundEvent>;
+}
+
+interface ActiveRound {
+  readonly round: number;
+  train?: TrainStage;
+  evaluate?: EvalStage;
+  event: RoundEvent;
+}
+
+/** The coordinator: owns the global model and runs queued rounds one after another. */
+export class Coordinator {
+  readonly registry: NodeRegistry;
+  private global: Float32Array;
+  private readonly numParameters: number;
+  private readonly buffers: Pool<Float32Array>;
+  private readonly queue: Job[] = [];
+  private readonly history: RoundEvent[] = [];
+  private readonly stop = new AbortController();
+  private nextRound = 1;
+  private completed = 0;
+  private active: ActiveRound | undefined;
+  private worker: Promise<void> | undefined;
+  private readonly startedAtMs: number;
+
+  constructor(private readonly opts: CoordinatorOptions) {
+    this.numParameters = parameterCount(opts.model);
+    if (opts.initialWeights.length !== this.numParameters) {
+      throw new CohortError('invalid_argument', `initial weights have ${opts.initialWeights.length} values, the model needs ${this.numParameters}`);
+    }
+    this.global = opts.initialWeights.slice();
+    this.registry = new NodeRegistry(opts.clock, opts.log);
+    this.buffers = new Pool(Array.from({ length: Math.max(1, opts.uploadSlots) }, () => new Float32Array(this.numParameters)));
+    this.startedAtMs = opts.clock.now();
+  }
+
+  /** The current global weights (a copy). */
+  get weights(): Float32Array {
+    return this.global.slice();
+  }
+
+  /** The model every node trains. */
+  get model(): ModelSpec {
+    return this.opts.model;
+  }
+
+  // ------------------------------------------------------------------ nodes
+
+  /** A node opened its session. */
+  attach(session: NodeSession): void {
+    this.registry.connect(session);
+  }
+
+  /** A node's session ended; it leaves any stage it was expected in. */
+  detach(session: NodeSession, reason: string): void {
+    if (!this.registry.disconnect(session, reason)) return;
+    this.active?.train?.leave(session.name, 'disconnected', reason);
+    this.active?.evaluate?.leave(session.name, 'disconnected', reason);
+  }
+
+  /** Start receiving `name`'s update (the transport then feeds chunks to the receiver). */
+  async openUpdate(name: string, header: UpdateHeader, signal: AbortSignal): Promise<UpdateReceiver> {
+    this.registry.touch(name);
+    const stage = this.stageFor(header.round, 'train') as TrainStage;
+    return stage.open(name, header, signal);
+  }
+
+  /** Record `name`'s federated-evaluation report. */
+  submitEvaluation(name: string, report: EvaluationReport): void {
+    this.registry.touch(name);
+    (this.stageFor(report.round, 'evaluate') as EvalStage).submit(name, report);
+  }
+
+  /** `name` declines its task for `round`: a normal non-participation. */
+  decline(name: string, round: number, kind: TaskKind, reason: string): void {
+    this.registry.touch(name);
+    const stage = this.stageFor(round, kind);
+    if (!stage.isPending(name)) throw new CohortError('failed_precondition', `${name} has no open ${kind} task in round ${round}`);
+    this.opts.log.info({ round, node: name, stage: kind, reason }, 'node declined its task');
+    stage.leave(name, 'declined', reason);
+  }
+
+  /** Revoke `name`: its session is cut and it is never selected again. */
+  revoke(name: string): void {
+    const session = this.registry.session(name);
+    this.registry.revoke(name);
+    if (session) this.detach(session, 'certificate revoked');
+    this.active?.train?.leave(name, 'rejected', 'certificate revoked');
+    this.active?.evaluate?.leave(name, 'rejected', 'certificate revoked');
+  }
+
+  private stageFor(round: number, kind: TaskKind): TrainStage | EvalStage {
+    const active = this.active;
+    if (!active || active.round !== round) {
+      const current = active ? `round ${active.round} is running` : 'no round is running';
+      throw new CohortError('failed_precondition', `round ${round} is not open (${current})`);
+    }
+    const stage = kind === 'train' ? active.train : active.evaluate;
+    if (!stage) throw new CohortError('failed_precondition', `round ${round} is not in its ${kind} stage (now: ${active.event.stage ?? 'starting'})`);
+    return stage;
+  }
+
+  // ------------------------------------------------------------------ admin
+
+  /** Queue `request.rounds` rounds; they run after any rounds already queued. */
+  launch(request: LaunchRequest): LaunchHandle {
+    if (this.stop.signal.aborted) throw new CohortError('unavailable', 'the coordinator is shutting down');
+    if (!Number.isInteger(request.rounds) || request.rounds < 1 || request.rounds > 100_000) {
+      throw new CohortError('invalid_argument', `rounds must be an integer in [1, 100000], got ${request.rounds}`);
+    }
+    const { train, ...rest } = request.settings;
+    const settings: RoundSettings = {
+      ...this.opts.defaults,
+      ...stripUndefined(rest),
+      train: { ...this.opts.defaults.train, ...stripUndefined(train ?? {}) },
+    };
+    validateSettings(settings);
+    const job: Job = { firstRound: this.nextRound, rounds: request.rounds, settings, events: new Channel() };
+    this.nextRound += request.rounds;
+    this.queue.push(job);
+    this.opts.log.info({ firstRound: job.firstRound, rounds: job.rounds, sampleRate: settings.sampleRate, minNodes: settings.minNodes }, 'rounds queued');
+    this.worker ??= this.drain();
+    return { firstRound: job.firstRound, rounds: job.rounds, events: job.events };
+  }
+
+  /** Nodes known to the registry. */
+  nodes(): NodeRecord[] {
+    return this.registry.list();
+  }
+
+  /** A snapshot of rounds and nodes. */
+  status(): CoordinatorStatus {
+    return {
+      startedAtMs: this.startedAtMs,
+      model: this.opts.model,
+      numParameters: this.numParameters,
+      connectedNodes: this.registry.connected().length,
+      knownNodes: this.registry.list().length,
+      current: this.active?.event,
+      recent: [...this.history],
+      queuedRounds: this.queue.reduce((n, j) => n + j.rounds, 0) - (this.active ? 1 : 0),
+      completedRounds: this.completed,
+    };
+  }
+
+  /** Stop: the running round is cancelled (nothing is released), queued rounds are dropped. */
+  async close(): Promise<void> {
+    this.stop.abort(new CohortError('cancelled', 'coordinator shutting down'));
+    this.active?.train?.close('cancelled');
+    this.active?.evaluate?.close('cancelled');
+    for (const s of this.registry.connected()) s.close('coordinator shutting down');
+    await this.worker;
+  }
+
+  // ------------------------------------------------------------------ rounds
+
+  private async drain(): Promise<void> {
+    try {
+      for (let job = this.queue[0]; job; job = this.queue[0]) {
+        for (let i = 0; i < job.rounds; i++) {
+          const round = job.firstRound + i;
+          if (this.stop.signal.aborted) {
+            job.events.push(this.finished(round, i + 1, job.rounds, 'failed', 'coordinator shut down before the round started'));
+            continue;
+          }
+          const event = await this.runRound(round, i + 1, job.rounds, job.settings, job.events);
+          this.history.push(event);
+          if (this.history.length > (this.opts.historySize ?? 50)) this.history.shift();
+          job.events.push(event);
+        }
+        job.events.end();
+        this.queue.shift();
+      }
+    } finally {
+      this.worker = undefined;
+    }
+  }
+
+  private finished(round: number, index: number, of: number, state: 'failed' | 'skipped', reason: string): RoundEvent {
+    return { round, state, selected: 0, participants: 0, evaluated: 0, seconds: 0, reason, startedAtMs: this.opts.clock.now(), index, of };
+  }
+
+  private async runRound(round: number, index: number, of: number, settings: RoundSettings, events: Channel<RoundEvent>): Promise<RoundEvent> {
+    const { clock } = this.opts;
+    const log = this.opts.log.child({ round });
+    const started = clock.now();
+    const active: ActiveRound = {
+      round,
+      event: { round, state: 'running', stage: 'wait', selected: 0, participants: 0, evaluated: 0, seconds: 0, startedAtMs: started, index, of },
+    };
+    this.active = active;
+    const progress = (stage: RoundStage, fields: Partial<RoundEvent> = {}): void => {
+      active.event = { ...active.event, ...fields, stage, seconds: (clock.now() - started) / 1000 };
+      events.push(active.event);
+      log.info({ stage, selected: active.event.selected, participants: active.event.participants }, `round ${round}: ${stage}`);
+    };
+    const end = (state: 'completed' | 'skipped' | 'failed', fields: Partial<RoundEvent>): RoundEvent => {
+      const { stage: _stage, ...rest } = active.event;
+      const event: RoundEvent = { ...rest, ...fields, state, seconds: (clock.now() - started) / 1000 };
+      this.active = undefined;
+      if (state === 'completed') {
+        this.completed += 1;
+        log.info({ stage: 'commit', participants: event.participants, accuracy: event.accuracy, loss: event.loss, seconds: event.seconds }, `round ${round} completed`);
+      } else {
+        log.warn({ stage: active.event.stage, reason: event.reason }, `round ${round} ${state}: ${event.reason ?? ''}`);
+      }
+      return event;
+    };
+
+    try {
+      progress('wait');
+      await this.registry.waitForConnected(settings.minNodes, settings.waitForNodesMs, this.stop.signal);
+      if (this.stop.signal.aborted) return end('failed', { reason: 'coordinator shut down' });
+
+      progress('select');
+      const candidates = this.registry.connected();
+      const selected = poissonSample(candidates, settings.sampleRate, this.opts.samplingRng);
+      if (selected.length < settings.minNodes) {
+        return end('skipped', {
+          selected: selected.length,
+          reason: `only ${selected.length} of ${candidates.length} connected nodes were selected (sample rate ${settings.sampleRate}); at least ${settings.minNodes} needed`,
+        });
+      }
+
+      const trainDeadline = clock.now() + settings.trainTimeoutMs;
+      const train = new TrainStage(round, selected.map((s) => s.name), this.numParameters, this.opts.chunkBytes, this.buffers, log.child({ stage: 'train' }));
+      active.train = train;
+      progress('train', { selected: selected.length });
+      this.broadcast(selected, this.task(round, 'train', settings, trainDeadline), this.global, train, log);
+      await this.until(train, trainDeadline);
+      active.train = undefined;
+      const participants = train.participants;
+      if (this.stop.signal.aborted) return end('failed', { participants: participants.length, reason: 'coordinator shut down during training' });
+      if (participants.length < settings.minNodes) {
+        const gone = selected.length - participants.length;
+        return end('failed', {
+          participants: participants.length,
+          reason: `only ${participants.length} of ${selected.length} selected nodes returned a valid update (${gone} dropped, timed out, declined or were rejected); at least ${settings.minNodes} needed — the global model is unchanged`,
+        });
+      }
+      const next = train.aggregate.apply(this.global);
+
+      const evaluators = this.registry.connected();
+      const evalDeadline = clock.now() + settings.evalTimeoutMs;
+      const evaluation = new EvalStage(round, evaluators.map((s) => s.name), log.child({ stage: 'evaluate' }));
+      active.evaluate = evaluation;
+      progress('evaluate', { participants: participants.length });
+      this.broadcast(evaluators, this.task(round, 'evaluate', settings, evalDeadline), next, evaluation, log);
+      await this.until(evaluation, evalDeadline);
+      active.evaluate = undefined;
+      if (this.stop.signal.aborted) return end('failed', { participants: participants.length, reason: 'coordinator shut down during evaluation' });
+
+      progress('commit');
+      this.global = next;
+      for (const name of participants) this.registry.participated(name);
+      const metrics = evaluation.metrics;
+      return end('completed', {
+        participants: participants.length,
+        evaluated: evaluation.evaluated,
+        ...(metrics ? { accuracy: metrics.accuracy, loss: metrics.loss } : { reason: 'no node evaluated the new model before the deadline' }),
+      });
+    } catch (err) {
+      const e = CohortError.from(err);
+      log.error({ err: e.message, cause: e.cause instanceof Error ? e.cause.stack : undefined }, 'round crashed');
+      return end('failed', { reason: `internal error: ${e.message}` });
+    } finally {
+      if (this.active === active) this.active = undefined;
+    }
+  }
+
+  private task(round: number, kind: TaskKind, settings: RoundSettings, deadlineMs: number): TaskDescriptor {
+    return {
+      round,
+      kind,
+      model: this.opts.model,
+      train: settings.train,
+      numParameters: this.numParameters,
+      deadlineMs,
+      seed: this.opts.seedRng.nextInt(2 ** 32),
+    };
+  }
+
+  /** Send one prepared broadcast to every session; a node that cannot be reached leaves the stage. */
+  private broadcast(sessions: readonly NodeSession[], task: TaskDescriptor, weights: Float32Array, stage: TrainStage | EvalStage, log: Logger): void {
+    const message: Broadcast = { task, chunks: toChunks(weights, this.opts.chunkBytes) };
+    for (const s of sessions) {
+      s.send(message).catch((err: unknown) => {
+        const detail = err instanceof Error ? err.message : String(err);
+        log.warn({ node: s.name, stage: task.kind, err: detail }, 'could not send task');
+        stage.leave(s.name, 'disconnected', `send failed: ${detail}`);
+      });
+    }
+  }
+
+  /** Wait until the stage settles or its deadline passes; stragglers then leave it. */
+  private async until(stage: TrainStage | EvalStage, deadlineMs: number): Promise<void> {
+    const timer = this.opts.clock.schedule(deadlineMs - this.opts.clock.now(), () => {
+      for (const s of this.registry.connected()) if (stage.isPending(s.name)) s.cancel(stage.round, 'deadline passed');
+      stage.close('deadline');
+    });
+    const onStop = (): void => stage.close('cancelled');
+    this.stop.signal.addEventListener('abort', onStop, { once: true });
+    try {
+      await stage.settled;
+    } finally {
+      timer.cancel();
+      this.stop.signal.removeEventListener('abort', onStop);
+    }
+  }
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** Check merged round settings; the message names the offending option. */
+export function validateSettings(s: RoundSettings): void {
+  const bad = (msg: string): never => {
+    throw new CohortError('invalid_argument', msg);
+  };
+  if (!Number.isInteger(s.minNodes) || s.minNodes < 1) bad(`min-nodes must be a positive integer, got ${s.minNodes}`);
+  if (!(s.sampleRate > 0 && s.sampleRate <= 1)) bad(`sample-rate must be in (0, 1], got ${s.sampleRate}`);
+  for (const [name, v] of [
+    ['train timeout', s.trainTimeoutMs],
+    ['eval timeout', s.evalTimeoutMs],
+  ] as const) {
+    if (!Number.isFinite(v) || v < 1 || v > 86_400_000) bad(`${name} must be between 1 ms and 24 h, got ${v} ms`);
+  }
+  if (!Number.isFinite(s.waitForNodesMs) || s.waitForNodesMs < 0 || s.waitForNodesMs > 86_400_000) {
+    bad(`wait for nodes must be between 0 and 24 h, got ${s.waitForNodesMs} ms`);
+  }
+  const t = s.train;
+  if (!Number.isInteger(t.epochs) || t.epochs < 1 || t.epochs > 1000) bad(`epochs must be an integer in [1, 1000], got ${t.epochs}`);
+  if (!Number.isInteger(t.batchSize) || t.batchSize < 1 || t.batchSize > 65536) bad(`batch size must be an integer in [1, 65536], got ${t.batchSize}`);
+  if (!(t.learningRate > 0 && t.learningRate <= 100)) bad(`learning rate must be in (0, 100], got ${t.learningRate}`);
+}

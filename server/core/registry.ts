@@ -1,0 +1,130 @@
+/** The coordinator's registry of nodes: who is connected, when each was last seen, who is revoked. */
+import type { Clock } from '../../shared/clock.js';
+import type { Logger } from '../../shared/logger.js';
+import type { NodeRecord, NodeSession } from './types.js';
+
+interface Entry {
+  name: string;
+  session: NodeSession | undefined;
+  lastSeenMs: number;
+  revoked: boolean;
+  roundsParticipated: number;
+}
+
+/** In-memory registry of node daemons, keyed by certificate name. */
+export class NodeRegistry {
+  private readonly entries = new Map<string, Entry>();
+  private readonly listeners = new Set<() => void>();
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly log: Logger,
+  ) {}
+
+  private entry(name: string): Entry {
+    let e = this.entries.get(name);
+    if (!e) {
+      e = { name, session: undefined, lastSeenMs: 0, revoked: false, roundsParticipated: 0 };
+      this.entries.set(name, e);
+    }
+    return e;
+  }
+
+  private changed(): void {
+    for (const l of [...this.listeners]) l();
+  }
+
+  /** Register a new session; an older session of the same node is closed (it reconnected). */
+  connect(session: NodeSession): void {
+    const e = this.entry(session.name);
+    const old = e.session;
+    e.session = session;
+    e.lastSeenMs = this.clock.now();
+    if (old && old.id !== session.id) old.close('replaced by a newer connection from the same node');
+    this.log.info({ node: session.name, session: session.id, reconnect: old !== undefined }, 'node connected');
+    this.changed();
+  }
+
+  /** Forget `session` if it is still the node's current one. Returns true if it was. */
+  disconnect(session: NodeSession, reason: string): boolean {
+    const e = this.entries.get(session.name);
+    if (!e || e.session?.id !== session.id) return false;
+    e.session = undefined;
+    e.lastSeenMs = this.clock.now();
+    this.log.info({ node: session.name, session: session.id, reason }, 'node disconnected');
+    this.changed();
+    return true;
+  }
+
+  /** Record that `name` just sent something. */
+  touch(name: string): void {
+    const e = this.entries.get(name);
+    if (e) e.lastSeenMs = this.clock.now();
+  }
+
+  /** Count one more round whose aggregate includes `name`. */
+  participated(name: string): void {
+    this.entry(name).roundsParticipated += 1;
+  }
+
+  /** Mark `name` revoked and cut its session. */
+  revoke(name: string): void {
+    const e = this.entry(name);
+    if (e.revoked) return;
+    e.revoked = true;
+    const s = e.session;
+    e.session = undefined;
+    if (s) s.close('certificate revoked');
+    this.log.warn({ node: name }, 'node revoked: session closed');
+    this.changed();
+  }
+
+  /** The current session of `name`, if connected. */
+  session(name: string): NodeSession | undefined {
+    return this.entries.get(name)?.session;
+  }
+
+  /** Sessions of all connected, non-revoked nodes, sorted by name. */
+  connected(): NodeSession[] {
+    const out: NodeSession[] = [];
+    for (const e of this.entries.values()) if (e.session && !e.revoked) out.push(e.session);
+    return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  /** Every known node, sorted by name. */
+  list(): NodeRecord[] {
+    return [...this.entries.values()]
+      .map((e) => ({
+        name: e.name,
+        status: e.revoked ? ('revoked' as const) : e.session ? ('connected' as const) : ('disconnected' as const),
+        lastSeenMs: e.lastSeenMs,
+        roundsParticipated: e.roundsParticipated,
+      }))
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  /** Call `listener` whenever a node connects, disconnects or is revoked; returns an unsubscribe. */
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Resolve with true once at least `count` nodes are connected, or false after `timeoutMs`. */
+  waitForConnected(count: number, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
+    if (this.connected().length >= count) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const finish = (ok: boolean): void => {
+        unsubscribe();
+        timer.cancel();
+        signal?.removeEventListener('abort', onAbort);
+        resolve(ok);
+      };
+      const onAbort = (): void => finish(false);
+      const unsubscribe = this.onChange(() => {
+        if (this.connected().length >= count) finish(true);
+      });
+      const timer = this.clock.schedule(timeoutMs, () => finish(false));
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+}

@@ -1,0 +1,261 @@
+/**
+ * The two collecting stages of a round. Each tracks which expected nodes are still
+ * pending and settles when none are, so a round never waits for a node that is gone.
+ */
+import { deferred, type Pool } from '../../shared/async.js';
+import { CohortError } from '../../shared/errors.js';
+import type { Logger } from '../../shared/logger.js';
+import { ChunkAssembler, chunkCount } from '../../shared/tensor/chunks.js';
+import { FedAvgAccumulator } from './fedavg.js';
+
+/** Largest example count a node may claim: bounds any one node's FedAvg weight. */
+export const MAX_EXAMPLES_PER_NODE = 10_000_000;
+
+/** Why an expected node is no longer expected. */
+export type LeaveReason = 'submitted' | 'declined' | 'disconnected' | 'deadline' | 'rejected' | 'cancelled';
+
+/** Common bookkeeping: who is expected, who left and why, and a promise that settles when nobody is pending. */
+abstract class Collector {
+  protected readonly pending: Set<string>;
+  protected readonly left = new Map<string, LeaveReason>();
+  private readonly settledSignal = deferred<void>();
+
+  constructor(
+    readonly round: number,
+    expected: readonly string[],
+    protected readonly log: Logger,
+  ) {
+    this.pending = new Set(expected);
+    if (this.pending.size === 0) this.settle();
+  }
+
+  /** Resolves when no expected node is pending any more. */
+  get settled(): Promise<void> {
+    return this.settledSignal.promise;
+  }
+
+  /** Names that left for `reason`. */
+  leftFor(reason: LeaveReason): string[] {
+    return [...this.left].filter(([, r]) => r === reason).map(([n]) => n);
+  }
+
+  /** True while `name` is expected and has not answered. */
+  isPending(name: string): boolean {
+    return this.pending.has(name);
+  }
+
+  /** Remove `name` from the expected set. */
+  leave(name: string, reason: LeaveReason, detail?: string): void {
+    if (!this.pending.delete(name)) return;
+    this.left.set(name, reason);
+    if (reason !== 'submitted') this.log.warn({ node: name, reason, detail }, 'node left the stage');
+    if (this.pending.size === 0) this.settle();
+  }
+
+  /** Stop waiting: everyone still pending leaves for `reason`. */
+  close(reason: LeaveReason): void {
+    for (const name of [...this.pending]) this.leave(name, reason);
+    this.settle();
+  }
+
+  private settle(): void {
+    this.settledSignal.resolve();
+  }
+}
+
+/** Header of an incoming update, already parsed from the wire. */
+export interface UpdateHeader {
+  readonly round: number;
+  readonly numExamples: number;
+  readonly numParameters: number;
+  readonly chunkCount: number;
+  readonly trainLoss: number;
+}
+
+/** Receives one node's update chunk by chunk; the transport drives it. */
+export interface UpdateReceiver {
+  /** Copy chunk `index` in; throws `invalid_argument` (and drops the node) on bad data. */
+  accept(index: number, data: Uint8Array): void;
+  /** Add the complete update to the aggregate. */
+  finish(): void;
+  /** The upload broke off; the node leaves the round. */
+  abort(detail: string): void;
+}
+
+/** Collects training updates from the selected nodes into one streaming FedAvg aggregate. */
+export class TrainStage extends Collector {
+  readonly aggregate: FedAvgAccumulator;
+  private readonly receiving = new Set<string>();
+
+  constructor(
+    round: number,
+    selected: readonly string[],
+    private readonly numParameters: number,
+    private readonly chunkBytes: number,
+    private readonly buffers: Pool<Float32Array>,
+    log: Logger,
+  ) {
+    super(round, selected, log);
+    this.aggregate = new FedAvgAccumulator(numParameters);
+  }
+
+  /** Names whose update is in the aggregate. */
+  get participants(): string[] {
+    return this.leftFor('submitted');
+  }
+
+  /**
+   * Start receiving an update from `name`. Precondition failures (not expected, already
+   * submitted, already uploading) leave the stage untouched; a malformed header drops the node.
+   */
+  async open(name: string, header: UpdateHeader, signal: AbortSignal): Promise<UpdateReceiver> {
+    if (this.left.get(name) === 'submitted') {
+      throw new CohortError('failed_precondition', `duplicate submission: ${name} already submitted its update for round ${this.round}`);
+    }
+    if (this.receiving.has(name)) {
+      throw new CohortError('failed_precondition', `duplicate submission: an upload from ${name} for round ${this.round} is already in progress`);
+    }
+    if (!this.pending.has(name)) {
+      const why = this.left.get(name);
+      throw new CohortError(
+        'failed_precondition',
+        why ? `${name} is no longer part of round ${this.round} (${why})` : `${name} was not selected for round ${this.round}`,
+      );
+    }
+    const problem = this.checkHeader(header);
+    if (problem) {
+      this.leave(name, 'rejected', problem);
+      throw new CohortError('invalid_argument', problem);
+    }
+    this.receiving.add(name);
+    let buffer: Float32Array;
+    try {
+      buffer = await this.buffers.acquire(signal);
+    } catch (err) {
+      this.receiving.delete(name);
+      this.leave(name, 'cancelled', 'upload abandoned while waiting for a buffer');
+      throw err;
+    }
+    if (!this.pending.has(name)) {
+      // The deadline passed while this upload waited for a buffer.
+      this.buffers.release(buffer);
+      this.receiving.delete(name);
+      throw new CohortError('failed_precondition', `${name} is no longer part of round ${this.round} (${this.left.get(name) ?? 'closed'})`);
+    }
+    return this.receiver(name, header, buffer);
+  }
+
+  private checkHeader(h: UpdateHeader): string | undefined {
+    if (h.numParameters !== this.numParameters) {
+      return `update has ${h.numParameters} parameters, the model has ${this.numParameters}`;
+    }
+    const expectedChunks = chunkCount(this.numParameters, this.chunkBytes);
+    if (h.chunkCount !== expectedChunks) return `update announces ${h.chunkCount} chunks, expected ${expectedChunks}`;
+    if (!Number.isInteger(h.numExamples) || h.numExamples < 1 || h.numExamples > MAX_EXAMPLES_PER_NODE) {
+      return `num_examples must be an integer in [1, ${MAX_EXAMPLES_PER_NODE}], got ${h.numExamples}`;
+    }
+    if (!Number.isFinite(h.trainLoss) || h.trainLoss < 0) return `train_loss must be a finite non-negative number, got ${h.trainLoss}`;
+    return undefined;
+  }
+
+  private receiver(name: string, header: UpdateHeader, buffer: Float32Array): UpdateReceiver {
+    const assembler = new ChunkAssembler(this.numParameters, this.chunkBytes, buffer);
+    let done = false;
+    const release = (): void => {
+      done = true;
+      this.receiving.delete(name);
+      this.buffers.release(buffer);
+    };
+    const fail = (reason: LeaveReason, detail: string): void => {
+      if (done) return;
+      release();
+      this.leave(name, reason, detail);
+    };
+    return {
+      accept: (index, data) => {
+        if (done) throw new CohortError('failed_precondition', `upload from ${name} is already closed`);
+        if (!this.pending.has(name)) {
+          fail('deadline', 'stage closed during upload');
+          throw new CohortError('failed_precondition', `round ${this.round} stopped accepting updates`);
+        }
+        try {
+          assembler.accept(index, data);
+        } catch (err) {
+          fail('rejected', err instanceof Error ? err.message : String(err));
+          throw err;
+        }
+      },
+      finish: () => {
+        if (done) throw new CohortError('failed_precondition', `upload from ${name} is already closed`);
+        if (!this.pending.has(name)) {
+          fail('deadline', 'stage closed during upload');
+          throw new CohortError('failed_precondition', `round ${this.round} stopped accepting updates`);
+        }
+        let update: Float32Array;
+        try {
+          update = assembler.finish();
+        } catch (err) {
+          fail('rejected', err instanceof Error ? err.message : String(err));
+          throw err;
+        }
+        this.aggregate.add(update, header.numExamples);
+        release();
+        this.leave(name, 'submitted');
+      },
+      abort: (detail) => fail('disconnected', detail),
+    };
+  }
+}
+
+/** One node's federated-evaluation report. */
+export interface EvaluationReport {
+  readonly round: number;
+  readonly numExamples: number;
+  readonly accuracy: number;
+  readonly loss: number;
+}
+
+/** Collects federated-evaluation reports and keeps their example-weighted means. */
+export class EvalStage extends Collector {
+  private examples = 0;
+  private correct = 0;
+  private lossSum = 0;
+
+  /** Number of nodes whose evaluation counted. */
+  get evaluated(): number {
+    return this.leftFor('submitted').length;
+  }
+
+  /** Weighted mean accuracy and loss, if anyone evaluated. */
+  get metrics(): { accuracy: number; loss: number } | undefined {
+    return this.examples > 0 ? { accuracy: this.correct / this.examples, loss: this.lossSum / this.examples } : undefined;
+  }
+
+  /** Record `name`'s report after checking it belongs here and is well-formed. */
+  submit(name: string, report: EvaluationReport): void {
+    if (this.left.get(name) === 'submitted') {
+      throw new CohortError('failed_precondition', `duplicate submission: ${name} already evaluated round ${this.round}`);
+    }
+    if (!this.pending.has(name)) {
+      throw new CohortError('failed_precondition', `${name} was not asked to evaluate round ${this.round}`);
+    }
+    const problem = checkEvaluation(report);
+    if (problem) {
+      this.leave(name, 'rejected', problem);
+      throw new CohortError('invalid_argument', problem);
+    }
+    this.examples += report.numExamples;
+    this.correct += report.accuracy * report.numExamples;
+    this.lossSum += report.loss * report.numExamples;
+    this.leave(name, 'submitted');
+  }
+}
+
+function checkEvaluation(r: EvaluationReport): string | undefined {
+  if (!Number.isInteger(r.numExamples) || r.numExamples < 1 || r.numExamples > MAX_EXAMPLES_PER_NODE) {
+    return `num_examples must be an integer in [1, ${MAX_EXAMPLES_PER_NODE}], got ${r.numExamples}`;
+  }
+  if (!(r.accuracy >= 0 && r.accuracy <= 1)) return `accuracy must be in [0, 1], got ${r.accuracy}`;
+  if (!Number.isFinite(r.loss) || r.loss < 0) return `loss must be a finite non-negative number, got ${r.loss}`;
+  return undefined;
+}

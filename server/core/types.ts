@@ -1,0 +1,82 @@
+/** Domain types of the coordinator core (independent of the wire format). */
+import type { ModelSpec } from '../../shared/model/spec.js';
+import type { TrainConfig } from '../../shared/model/train.js';
+
+/** What a task asks a node to do. */
+export type TaskKind = 'train' | 'evaluate';
+
+/** A task sent to one node, followed by the weights it applies to. */
+export interface TaskDescriptor {
+  readonly round: number;
+  readonly kind: TaskKind;
+  readonly model: ModelSpec;
+  readonly train: TrainConfig;
+  readonly numParameters: number;
+  readonly deadlineMs: number;
+  readonly seed: number;
+}
+
+/**
+ * One task and its weights, prepared once and sent to many nodes: the chunk buffers are
+ * shared so broadcasting to n nodes does not hold n copies of the model.
+ */
+export interface Broadcast {
+  readonly task: TaskDescriptor;
+  readonly chunks: readonly Buffer[];
+}
+
+/** The coordinator's handle on one connected node daemon (implemented by the transport). */
+export interface NodeSession {
+  readonly name: string;
+  /** Unique per connection, so a reconnect is distinguishable from the old session. */
+  readonly id: number;
+  /** Send a task and its weights; resolves once written, rejects if the session closed. */
+  send(broadcast: Broadcast): Promise<void>;
+  /** Tell the node its result for `round` is no longer needed. */
+  cancel(round: number, reason: string): void;
+  /** End the session (revocation, shutdown, replaced by a newer session). */
+  close(reason: string): void;
+}
+
+/** Round lifecycle states. */
+export type RoundState = 'queued' | 'running' | 'completed' | 'skipped' | 'failed';
+
+/** Stages a running round goes through. */
+export type RoundStage = 'wait' | 'select' | 'train' | 'evaluate' | 'commit';
+
+/** Per-launch settings; every field has a coordinator default. */
+export interface RoundSettings {
+  readonly minNodes: number;
+  /** Poisson sampling rate q in (0, 1]. */
+  readonly sampleRate: number;
+  readonly train: TrainConfig;
+  readonly trainTimeoutMs: number;
+  readonly evalTimeoutMs: number;
+  readonly waitForNodesMs: number;
+}
+
+/** What the operator sees of one round. */
+export interface RoundEvent {
+  readonly round: number;
+  readonly state: RoundState;
+  readonly stage?: RoundStage;
+  readonly selected: number;
+  readonly participants: number;
+  readonly evaluated: number;
+  readonly accuracy?: number;
+  readonly loss?: number;
+  readonly seconds: number;
+  readonly reason?: string;
+  readonly startedAtMs: number;
+  /** 1-based position within its launch, and the launch's size. */
+  readonly index: number;
+  readonly of: number;
+}
+
+/** Registry view of a node. */
+export interface NodeRecord {
+  readonly name: string;
+  readonly status: 'connected' | 'disconnected' | 'revoked';
+  readonly lastSeenMs: number;
+  readonly roundsParticipated: number;
+}

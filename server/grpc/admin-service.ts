@@ -1,0 +1,117 @@
+/** AdminService adapter: operator calls, role-checked on every call. */
+import type * as grpc from '@grpc/grpc-js';
+import type { Logger } from '../../shared/logger.js';
+import type { AdminServiceHandlers } from '../../shared/wire/generated/cohort/v1/AdminService.js';
+import type { LaunchRequest__Output } from '../../shared/wire/generated/cohort/v1/LaunchRequest.js';
+import type { ListNodesReply } from '../../shared/wire/generated/cohort/v1/ListNodesReply.js';
+import type { ListNodesRequest__Output } from '../../shared/wire/generated/cohort/v1/ListNodesRequest.js';
+import type { RoundEvent as WireRoundEvent } from '../../shared/wire/generated/cohort/v1/RoundEvent.js';
+import type { RoundStatus } from '../../shared/wire/generated/cohort/v1/RoundStatus.js';
+import type { StatusReply } from '../../shared/wire/generated/cohort/v1/StatusReply.js';
+import type { StatusRequest__Output } from '../../shared/wire/generated/cohort/v1/StatusRequest.js';
+import type { Coordinator, LaunchSettings } from '../core/coordinator.js';
+import type { RoundEvent, RoundState } from '../core/types.js';
+import { authorize, type RevocationCheck } from './auth.js';
+import { toServiceError } from './errors.js';
+import { COORDINATOR_VERSION } from './node-service.js';
+
+const WIRE_STATUS: Record<RoundState, RoundStatus> = {
+  queued: 'ROUND_STATUS_QUEUED',
+  running: 'ROUND_STATUS_RUNNING',
+  completed: 'ROUND_STATUS_COMPLETED',
+  skipped: 'ROUND_STATUS_SKIPPED',
+  failed: 'ROUND_STATUS_FAILED',
+};
+
+/** Core round event → wire message. */
+export function toWireEvent(e: RoundEvent): WireRoundEvent {
+  return {
+    round: e.round,
+    status: WIRE_STATUS[e.state],
+    stage: e.stage ?? '',
+    selected: e.selected,
+    participants: e.participants,
+    evaluated: e.evaluated,
+    hasMetrics: e.accuracy !== undefined,
+    accuracy: e.accuracy ?? 0,
+    loss: e.loss ?? 0,
+    seconds: e.seconds,
+    reason: e.reason ?? '',
+    startedAtMs: e.startedAtMs,
+    index: e.index,
+    of: e.of,
+  };
+}
+
+/** Zero means "use the coordinator's default" for every numeric launch field. */
+function launchSettings(req: LaunchRequest__Output): LaunchSettings {
+  const pos = (v: number): number | undefined => (v > 0 ? v : undefined);
+  return {
+    minNodes: pos(req.minNodes),
+    sampleRate: pos(req.sampleRate),
+    trainTimeoutMs: pos(req.trainTimeoutMs),
+    evalTimeoutMs: pos(req.evalTimeoutMs),
+    waitForNodesMs: pos(req.waitForNodesMs),
+    train: { epochs: pos(req.train?.epochs ?? 0), batchSize: pos(req.train?.batchSize ?? 0), learningRate: pos(req.train?.learningRate ?? 0) },
+  };
+}
+
+/** Build the AdminService handlers over `coordinator`. */
+export function adminServiceHandlers(coordinator: Coordinator, revocations: RevocationCheck, log: Logger): AdminServiceHandlers {
+  return {
+    LaunchRounds(call: grpc.ServerWritableStream<LaunchRequest__Output, WireRoundEvent>): void {
+      try {
+        const id = authorize(call, 'LaunchRounds', ['operator'], revocations, log);
+        const req = call.request;
+        const handle = coordinator.launch({ rounds: req.rounds, settings: launchSettings(req) });
+        log.info({ operator: id.name, firstRound: handle.firstRound, rounds: handle.rounds, detach: req.detach }, 'rounds launched');
+        if (req.detach) {
+          call.write(toWireEvent({ round: handle.firstRound, state: 'queued', selected: 0, participants: 0, evaluated: 0, seconds: 0, startedAtMs: 0, index: 1, of: handle.rounds }));
+          call.end();
+          return;
+        }
+        void (async () => {
+          for await (const event of handle.events) {
+            if (call.cancelled) break;
+            call.write(toWireEvent(event));
+          }
+          if (!call.cancelled) call.end();
+        })();
+      } catch (err) {
+        call.emit('error', toServiceError(err, log));
+      }
+    },
+
+    GetStatus(call: grpc.ServerUnaryCall<StatusRequest__Output, StatusReply>, callback: grpc.sendUnaryData<StatusReply>): void {
+      try {
+        authorize(call, 'GetStatus', ['operator'], revocations, log);
+        const s = coordinator.status();
+        callback(null, {
+          coordinatorVersion: COORDINATOR_VERSION,
+          startedAtMs: s.startedAtMs,
+          model: s.model,
+          numParameters: s.numParameters,
+          connectedNodes: s.connectedNodes,
+          knownNodes: s.knownNodes,
+          current: s.current ? toWireEvent(s.current) : null,
+          recent: s.recent.map(toWireEvent),
+          queuedRounds: s.queuedRounds,
+          completedRounds: s.completedRounds,
+        });
+      } catch (err) {
+        callback(toServiceError(err, log));
+      }
+    },
+
+    ListNodes(call: grpc.ServerUnaryCall<ListNodesRequest__Output, ListNodesReply>, callback: grpc.sendUnaryData<ListNodesReply>): void {
+      try {
+        authorize(call, 'ListNodes', ['operator'], revocations, log);
+        callback(null, {
+          nodes: coordinator.nodes().map((n) => ({ name: n.name, status: n.status, lastSeenMs: n.lastSeenMs, roundsParticipated: n.roundsParticipated })),
+        });
+      } catch (err) {
+        callback(toServiceError(err, log));
+      }
+    },
+  };
+}

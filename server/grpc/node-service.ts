@@ -1,0 +1,242 @@
+/** NodeService adapter: authenticates, parses, calls the coordinator core, maps results to statuses. */
+import * as grpc from '@grpc/grpc-js';
+import { CohortError } from '../../shared/errors.js';
+import type { Logger } from '../../shared/logger.js';
+import type { CoordinatorMessage } from '../../shared/wire/generated/cohort/v1/CoordinatorMessage.js';
+import type { DeclineRequest__Output } from '../../shared/wire/generated/cohort/v1/DeclineRequest.js';
+import type { EvaluationResult__Output } from '../../shared/wire/generated/cohort/v1/EvaluationResult.js';
+import type { JoinRequest__Output } from '../../shared/wire/generated/cohort/v1/JoinRequest.js';
+import type { NodeServiceHandlers } from '../../shared/wire/generated/cohort/v1/NodeService.js';
+import type { SubmitAck } from '../../shared/wire/generated/cohort/v1/SubmitAck.js';
+import type { TaskKind as WireTaskKind } from '../../shared/wire/generated/cohort/v1/TaskKind.js';
+import type { UpdateMessage__Output } from '../../shared/wire/generated/cohort/v1/UpdateMessage.js';
+import { loadContract, PROTOCOL } from '../../shared/wire/proto.js';
+import type { Coordinator } from '../core/coordinator.js';
+import type { UpdateReceiver } from '../core/stages.js';
+import type { Broadcast, NodeSession, TaskKind } from '../core/types.js';
+import { authorize, type RevocationCheck } from './auth.js';
+import { toServiceError } from './errors.js';
+
+/** Version string sent in the Welcome message. */
+export const COORDINATOR_VERSION = 'cohort-coordinator/0.1.0';
+
+const WIRE_KIND: Record<TaskKind, WireTaskKind> = { train: 'TASK_KIND_TRAIN', evaluate: 'TASK_KIND_EVALUATE' };
+
+type Serialize = (value: CoordinatorMessage) => Buffer;
+
+/**
+ * The Join method's serializer, wrapped to pass already-encoded messages through: a
+ * broadcast's frames are encoded once and the same buffers written to every node.
+ */
+function joinSerializer(): Serialize {
+  const join = loadContract().cohort.v1.NodeService.service.Join;
+  return join.responseSerialize as Serialize;
+}
+
+/** Service definition whose Join accepts pre-serialized Buffers as well as message objects. */
+export function nodeServiceDefinition(): grpc.ServiceDefinition {
+  const def = loadContract().cohort.v1.NodeService.service;
+  const serialize = joinSerializer();
+  return {
+    ...def,
+    Join: { ...def.Join, responseSerialize: (v: CoordinatorMessage | Buffer) => (Buffer.isBuffer(v) ? v : serialize(v)) },
+  } as unknown as grpc.ServiceDefinition;
+}
+
+/** Encoded frames of each broadcast, shared by every session it is sent to. */
+const encoded = new WeakMap<Broadcast, Buffer[]>();
+
+function framesOf(b: Broadcast): Buffer[] {
+  let frames = encoded.get(b);
+  if (!frames) {
+    const serialize = joinSerializer();
+    const kind = WIRE_KIND[b.task.kind];
+    const t = b.task;
+    frames = [
+      serialize({
+        task: {
+          round: t.round,
+          kind,
+          model: t.model,
+          train: { epochs: t.train.epochs, batchSize: t.train.batchSize, learningRate: t.train.learningRate },
+          numParameters: t.numParameters,
+          chunkCount: b.chunks.length,
+          deadlineMs: t.deadlineMs,
+          seed: t.seed,
+        },
+      }),
+      ...b.chunks.map((data, index) => serialize({ chunk: { round: t.round, kind, index, data } })),
+    ];
+    encoded.set(b, frames);
+  }
+  return frames;
+}
+
+type JoinCall = grpc.ServerWritableStream<JoinRequest__Output, CoordinatorMessage>;
+
+/** One node's Join stream, seen by the core as a NodeSession. */
+class GrpcNodeSession implements NodeSession {
+  private tail: Promise<void> = Promise.resolve();
+  private open = true;
+
+  constructor(
+    readonly name: string,
+    readonly id: number,
+    private readonly call: JoinCall,
+    private readonly log: Logger,
+  ) {}
+
+  get isOpen(): boolean {
+    return this.open && !this.call.cancelled;
+  }
+
+  /** Write one frame and wait for the transport to take it (back-pressure per chunk). */
+  private write(frame: Buffer | CoordinatorMessage): Promise<void> {
+    return new Promise((resolve, reject) => {
+      if (!this.isOpen) {
+        reject(new CohortError('unavailable', `session of ${this.name} is closed`));
+        return;
+      }
+      (this.call as unknown as { write(v: unknown, cb: (err?: Error | null) => void): boolean }).write(frame, (err) => (err ? reject(err) : resolve()));
+    });
+  }
+
+  send(b: Broadcast): Promise<void> {
+    const frames = framesOf(b);
+    // Sends on one stream are chained so a task's chunks are never interleaved with another's.
+    const run = this.tail.then(async () => {
+      for (const f of frames) await this.write(f);
+    });
+    this.tail = run.catch(() => undefined);
+    return run;
+  }
+
+  cancel(round: number, reason: string): void {
+    this.write({ cancel: { round, reason } }).catch((err: unknown) => {
+      this.log.debug({ node: this.name, round, err: (err as Error).message }, 'could not send cancel');
+    });
+  }
+
+  close(reason: string): void {
+    if (!this.open) return;
+    this.open = false;
+    this.log.info({ node: this.name, session: this.id, reason }, 'closing node session');
+    const code = reason === 'certificate revoked' ? grpc.status.UNAUTHENTICATED : grpc.status.UNAVAILABLE;
+    this.call.emit('error', { code, details: reason });
+  }
+}
+
+function parseKind(kind: WireTaskKind | string): TaskKind {
+  if (kind === 'TASK_KIND_TRAIN') return 'train';
+  if (kind === 'TASK_KIND_EVALUATE') return 'evaluate';
+  throw new CohortError('invalid_argument', `unknown task kind ${String(kind)}`);
+}
+
+/** Build the NodeService handlers over `coordinator`. */
+export function nodeServiceHandlers(coordinator: Coordinator, revocations: RevocationCheck, log: Logger): NodeServiceHandlers {
+  let sessions = 0;
+  const unary =
+    <Req>(method: string, handle: (name: string, req: Req) => SubmitAck) =>
+    (call: grpc.ServerUnaryCall<Req, SubmitAck>, callback: grpc.sendUnaryData<SubmitAck>): void => {
+      try {
+        const id = authorize(call, method, ['node'], revocations, log);
+        callback(null, handle(id.name, call.request));
+      } catch (err) {
+        callback(toServiceError(err, log));
+      }
+    };
+
+  return {
+    Join(call: JoinCall): void {
+      let id;
+      try {
+        id = authorize(call, 'Join', ['node'], revocations, log);
+        if (call.request.protocol !== PROTOCOL) {
+          throw new CohortError('failed_precondition', `node speaks protocol "${call.request.protocol}", this coordinator speaks "${PROTOCOL}"`);
+        }
+      } catch (err) {
+        call.emit('error', toServiceError(err, log));
+        return;
+      }
+      const session = new GrpcNodeSession(id.name, ++sessions, call, log);
+      const gone = (reason: string) => (): void => coordinator.detach(session, reason);
+      call.on('cancelled', gone('connection closed by the node'));
+      call.on('error', gone('stream error'));
+      call.on('close', gone('stream closed'));
+      call.write({ welcome: { nodeName: id.name, coordinatorVersion: COORDINATOR_VERSION } });
+      coordinator.attach(session);
+    },
+
+    SubmitUpdate(call: grpc.ServerReadableStream<UpdateMessage__Output, SubmitAck>, callback: grpc.sendUnaryData<SubmitAck>): void {
+      let name: string;
+      try {
+        name = authorize(call, 'SubmitUpdate', ['node'], revocations, log).name;
+      } catch (err) {
+        callback(toServiceError(err, log));
+        return;
+      }
+      const abort = new AbortController();
+      let receiver: UpdateReceiver | undefined;
+      let round = 0;
+      let finished = false;
+      const fail = (err: unknown): void => {
+        if (finished) return;
+        finished = true;
+        call.removeAllListeners('data');
+        callback(toServiceError(err, log));
+      };
+      call.on('data', (msg: UpdateMessage__Output) => {
+        if (finished) return;
+        try {
+          if (!receiver) {
+            if (msg.body !== 'header' || !msg.header) throw new CohortError('invalid_argument', 'an update must start with its header');
+            const h = msg.header;
+            round = h.round;
+            call.pause();
+            coordinator
+              .openUpdate(name, { round: h.round, numExamples: h.numExamples, numParameters: h.numParameters, chunkCount: h.chunkCount, trainLoss: h.trainLoss }, abort.signal)
+              .then((r) => {
+                receiver = r;
+                if (finished) r.abort('upload ended while waiting for a buffer');
+                else call.resume();
+              }, fail);
+            return;
+          }
+          if (msg.body !== 'chunk' || !msg.chunk) throw new CohortError('invalid_argument', 'an update has exactly one header');
+          receiver.accept(msg.chunk.index, msg.chunk.data);
+        } catch (err) {
+          fail(err);
+        }
+      });
+      call.on('end', () => {
+        if (finished) return;
+        try {
+          if (!receiver) throw new CohortError('invalid_argument', 'empty update stream');
+          receiver.finish();
+          finished = true;
+          callback(null, { round });
+        } catch (err) {
+          fail(err);
+        }
+      });
+      call.on('cancelled', () => {
+        abort.abort(new CohortError('cancelled', 'upload cancelled by the node'));
+        if (!finished) {
+          finished = true;
+          receiver?.abort('upload cancelled by the node');
+        }
+      });
+      call.on('error', (err) => fail(new CohortError('unavailable', `upload stream failed: ${err.message}`)));
+    },
+
+    SubmitEvaluation: unary('SubmitEvaluation', (name, req: EvaluationResult__Output) => {
+      coordinator.submitEvaluation(name, { round: req.round, numExamples: req.numExamples, accuracy: req.accuracy, loss: req.loss });
+      return { round: req.round };
+    }),
+
+    Decline: unary('Decline', (name, req: DeclineRequest__Output) => {
+      coordinator.decline(name, req.round, parseKind(req.kind), req.reason.slice(0, 500));
+      return { round: req.round };
+    }),
+  };
+}

@@ -1,0 +1,90 @@
+/** The coordinator's gRPC server: binds, serves both services, logs refused handshakes. */
+import type { Http2SecureServer } from 'node:http2';
+import type { TLSSocket } from 'node:tls';
+import * as grpc from '@grpc/grpc-js';
+import { CohortError } from '../../shared/errors.js';
+import type { Logger } from '../../shared/logger.js';
+import { CHANNEL_OPTIONS, loadContract } from '../../shared/wire/proto.js';
+import type { Coordinator } from '../core/coordinator.js';
+import { adminServiceHandlers } from './admin-service.js';
+import type { RevocationCheck } from './auth.js';
+import { mutualTlsServerCredentials, type ServerTlsMaterial } from './credentials.js';
+import { nodeServiceDefinition, nodeServiceHandlers } from './node-service.js';
+
+/** How to serve. */
+export interface ServeOptions {
+  readonly coordinator: Coordinator;
+  readonly host: string;
+  /** 0 picks a free port. */
+  readonly port: number;
+  readonly tls: ServerTlsMaterial;
+  readonly revocations: RevocationCheck;
+  readonly log: Logger;
+}
+
+/** A running server. */
+export interface RunningServer {
+  readonly port: number;
+  /** Stop accepting calls, cancel open streams, wait for the listener to close. */
+  close(): Promise<void>;
+}
+
+/**
+ * grpc-js does not surface TLS handshake failures, yet "who was refused and why" is
+ * what an operator needs when a hospital cannot connect. The listener objects are a
+ * private field of grpc-js's Server, so we reach for them defensively and say so in
+ * the log if a grpc-js upgrade moves them.
+ */
+function logRefusedHandshakes(server: grpc.Server, log: Logger): void {
+  const servers = (server as unknown as { http2Servers?: unknown }).http2Servers;
+  if (!(servers instanceof Map)) {
+    log.warn({}, 'cannot observe TLS handshakes in this grpc-js version: refused handshakes will not be logged');
+    return;
+  }
+  for (const http2Server of servers.keys() as IterableIterator<Http2SecureServer>) {
+    http2Server.on('tlsClientError', (err: Error, socket: TLSSocket) => {
+      let holder: string | undefined;
+      try {
+        const cert = socket.getPeerCertificate();
+        const cn = cert.subject?.CN;
+        if (cn) holder = `${String(cn)} (serial ${cert.serialNumber})`;
+      } catch {
+        holder = undefined;
+      }
+      log.warn(
+        { remote: `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`, certificate: holder ?? 'none presented or unreadable', reason: err.message },
+        'TLS handshake refused',
+      );
+    });
+  }
+}
+
+/** Bind the coordinator's port and serve NodeService and AdminService over mutual TLS. */
+export async function serve(opts: ServeOptions): Promise<RunningServer> {
+  const server = new grpc.Server({ ...CHANNEL_OPTIONS, 'grpc.max_concurrent_streams': 1000 });
+  const contract = loadContract();
+  server.addService(nodeServiceDefinition(), nodeServiceHandlers(opts.coordinator, opts.revocations, opts.log) as unknown as grpc.UntypedServiceImplementation);
+  server.addService(contract.cohort.v1.AdminService.service, adminServiceHandlers(opts.coordinator, opts.revocations, opts.log));
+  const port = await new Promise<number>((resolve, reject) => {
+    server.bindAsync(`${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${opts.port}`, mutualTlsServerCredentials(opts.tls), (err, bound) => {
+      if (err) reject(new CohortError('unavailable', `cannot listen on ${opts.host}:${opts.port}: ${err.message}`, { cause: err }));
+      else resolve(bound);
+    });
+  });
+  logRefusedHandshakes(server, opts.log);
+  opts.log.info({ host: opts.host, port }, 'coordinator listening (TLS 1.3, client certificates required)');
+  return {
+    port,
+    close: async () => {
+      await opts.coordinator.close();
+      await new Promise<void>((resolve) => {
+        const force = setTimeout(() => server.forceShutdown(), 2000);
+        force.unref();
+        server.tryShutdown(() => {
+          clearTimeout(force);
+          resolve();
+        });
+      });
+    },
+  };
+}

@@ -1,0 +1,103 @@
+/** Composition root of the coordinator: certificates, revocation watch, core, gRPC server. */
+import { unwatchFile, watchFile } from 'node:fs';
+import { join } from 'node:path';
+import type { Clock } from '../shared/clock.js';
+import { CohortError } from '../shared/errors.js';
+import type { Logger } from '../shared/logger.js';
+import { initParameters, type ModelSpec } from '../shared/model/spec.js';
+import { loadRevocations, loadTlsMaterial, type RevocationList } from '../shared/pki/ca-dir.js';
+import { SeededRandom, secureRandom } from '../shared/random.js';
+import { CHUNK_BYTES } from '../shared/wire/proto.js';
+import { Coordinator } from './core/coordinator.js';
+import type { RoundSettings } from './core/types.js';
+import { type RunningServer, serve } from './grpc/server.js';
+
+/** Coordinator settings after parsing (see shared/config.ts). */
+export interface CoordinatorConfig {
+  readonly host: string;
+  readonly port: number;
+  readonly certsDir: string;
+  readonly model: ModelSpec;
+  /** Seed of the initial global weights. */
+  readonly seed: number;
+  readonly defaults: RoundSettings;
+  readonly uploadSlots: number;
+  /** How often to re-read revoked.json. */
+  readonly revocationPollMs: number;
+}
+
+/** A started coordinator. */
+export interface StartedCoordinator {
+  readonly port: number;
+  readonly coordinator: Coordinator;
+  close(): Promise<void>;
+}
+
+/**
+ * Revocations are re-read when revoked.json changes, so `cohort ca revoke` on the CA host
+ * takes effect without a restart: revoked serials are refused on their next call and a
+ * connected node whose certificate was revoked is cut off.
+ */
+function watchRevocations(certsDir: string, pollMs: number, onChange: (list: RevocationList) => void, log: Logger): { current(): RevocationList; stop(): void } {
+  let list = loadRevocations(certsDir);
+  const path = join(certsDir, 'revoked.json');
+  const listener = (): void => {
+    try {
+      list = loadRevocations(certsDir);
+      log.info({ revoked: list.names() }, 'revocation list reloaded');
+      onChange(list);
+    } catch (err) {
+      // Keep the previous list: a half-written file must not un-revoke anyone.
+      log.error({ err: (err as Error).message }, 'could not reload the revocation list; keeping the previous one');
+    }
+  };
+  watchFile(path, { interval: pollMs, persistent: false }, listener);
+  return { current: () => list, stop: () => unwatchFile(path, listener) };
+}
+
+/** Load certificates, build the core and serve it. */
+export async function startCoordinator(config: CoordinatorConfig, deps: { log: Logger; clock: Clock }): Promise<StartedCoordinator> {
+  const tls = loadTlsMaterial(config.certsDir, 'coordinator');
+  const coordinator = new Coordinator({
+    model: config.model,
+    initialWeights: initParameters(config.model, new SeededRandom(config.seed)),
+    defaults: config.defaults,
+    clock: deps.clock,
+    samplingRng: secureRandom,
+    seedRng: new SeededRandom(config.seed ^ 0x2545f491),
+    log: deps.log,
+    chunkBytes: CHUNK_BYTES,
+    uploadSlots: config.uploadSlots,
+  });
+  const revocations = watchRevocations(
+    config.certsDir,
+    config.revocationPollMs,
+    (list) => {
+      for (const name of list.names()) if (coordinator.registry.session(name)) coordinator.revoke(name);
+    },
+    deps.log,
+  );
+  let server: RunningServer;
+  try {
+    server = await serve({
+      coordinator,
+      host: config.host,
+      port: config.port,
+      tls,
+      revocations: { isRevoked: (serial) => revocations.current().isRevoked(serial) },
+      log: deps.log,
+    });
+  } catch (err) {
+    revocations.stop();
+    await coordinator.close();
+    throw CohortError.from(err);
+  }
+  return {
+    port: server.port,
+    coordinator,
+    close: async () => {
+      revocations.stop();
+      await server.close();
+    },
+  };
+}

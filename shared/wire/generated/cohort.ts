@@ -1,0 +1,69 @@
+import type * as grpc from '@grpc/grpc-js';
+import type { EnumTypeDefinition, MessageTypeDefinition } from '@grpc/proto-loader';
+
+import type { AdminServiceClient as _cohort_v1_AdminServiceClient, AdminServiceDefinition as _cohort_v1_AdminServiceDefinition } from './cohort/v1/AdminService.js';
+import type { CancelTask as _cohort_v1_CancelTask, CancelTask__Output as _cohort_v1_CancelTask__Output } from './cohort/v1/CancelTask.js';
+import type { CoordinatorMessage as _cohort_v1_CoordinatorMessage, CoordinatorMessage__Output as _cohort_v1_CoordinatorMessage__Output } from './cohort/v1/CoordinatorMessage.js';
+import type { DeclineRequest as _cohort_v1_DeclineRequest, DeclineRequest__Output as _cohort_v1_DeclineRequest__Output } from './cohort/v1/DeclineRequest.js';
+import type { EvaluationResult as _cohort_v1_EvaluationResult, EvaluationResult__Output as _cohort_v1_EvaluationResult__Output } from './cohort/v1/EvaluationResult.js';
+import type { JoinRequest as _cohort_v1_JoinRequest, JoinRequest__Output as _cohort_v1_JoinRequest__Output } from './cohort/v1/JoinRequest.js';
+import type { LaunchRequest as _cohort_v1_LaunchRequest, LaunchRequest__Output as _cohort_v1_LaunchRequest__Output } from './cohort/v1/LaunchRequest.js';
+import type { ListNodesReply as _cohort_v1_ListNodesReply, ListNodesReply__Output as _cohort_v1_ListNodesReply__Output } from './cohort/v1/ListNodesReply.js';
+import type { ListNodesRequest as _cohort_v1_ListNodesRequest, ListNodesRequest__Output as _cohort_v1_ListNodesRequest__Output } from './cohort/v1/ListNodesRequest.js';
+import type { ModelSpec as _cohort_v1_ModelSpec, ModelSpec__Output as _cohort_v1_ModelSpec__Output } from './cohort/v1/ModelSpec.js';
+import type { NodeInfo as _cohort_v1_NodeInfo, NodeInfo__Output as _cohort_v1_NodeInfo__Output } from './cohort/v1/NodeInfo.js';
+import type { NodeServiceClient as _cohort_v1_NodeServiceClient, NodeServiceDefinition as _cohort_v1_NodeServiceDefinition } from './cohort/v1/NodeService.js';
+import type { RoundEvent as _cohort_v1_RoundEvent, RoundEvent__Output as _cohort_v1_RoundEvent__Output } from './cohort/v1/RoundEvent.js';
+import type { StatusReply as _cohort_v1_StatusReply, StatusReply__Output as _cohort_v1_StatusReply__Output } from './cohort/v1/StatusReply.js';
+import type { StatusRequest as _cohort_v1_StatusRequest, StatusRequest__Output as _cohort_v1_StatusRequest__Output } from './cohort/v1/StatusRequest.js';
+import type { SubmitAck as _cohort_v1_SubmitAck, SubmitAck__Output as _cohort_v1_SubmitAck__Output } from './cohort/v1/SubmitAck.js';
+import type { Task as _cohort_v1_Task, Task__Output as _cohort_v1_Task__Output } from './cohort/v1/Task.js';
+import type { TrainConfig as _cohort_v1_TrainConfig, TrainConfig__Output as _cohort_v1_TrainConfig__Output } from './cohort/v1/TrainConfig.js';
+import type { UpdateChunk as _cohort_v1_UpdateChunk, UpdateChunk__Output as _cohort_v1_UpdateChunk__Output } from './cohort/v1/UpdateChunk.js';
+import type { UpdateHeader as _cohort_v1_UpdateHeader, UpdateHeader__Output as _cohort_v1_UpdateHeader__Output } from './cohort/v1/UpdateHeader.js';
+import type { UpdateMessage as _cohort_v1_UpdateMessage, UpdateMessage__Output as _cohort_v1_UpdateMessage__Output } from './cohort/v1/UpdateMessage.js';
+import type { WeightsChunk as _cohort_v1_WeightsChunk, WeightsChunk__Output as _cohort_v1_WeightsChunk__Output } from './cohort/v1/WeightsChunk.js';
+import type { Welcome as _cohort_v1_Welcome, Welcome__Output as _cohort_v1_Welcome__Output } from './cohort/v1/Welcome.js';
+
+type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
+  new(...args: ConstructorParameters<Constructor>): Subtype;
+};
+
+export interface ProtoGrpcType {
+  cohort: {
+    v1: {
+      /**
+       * Called by operators (and, for read-only calls, auditors).
+       */
+      AdminService: SubtypeConstructor<typeof grpc.Client, _cohort_v1_AdminServiceClient> & { service: _cohort_v1_AdminServiceDefinition }
+      CancelTask: MessageTypeDefinition<_cohort_v1_CancelTask, _cohort_v1_CancelTask__Output>
+      CoordinatorMessage: MessageTypeDefinition<_cohort_v1_CoordinatorMessage, _cohort_v1_CoordinatorMessage__Output>
+      DeclineRequest: MessageTypeDefinition<_cohort_v1_DeclineRequest, _cohort_v1_DeclineRequest__Output>
+      EvaluationResult: MessageTypeDefinition<_cohort_v1_EvaluationResult, _cohort_v1_EvaluationResult__Output>
+      JoinRequest: MessageTypeDefinition<_cohort_v1_JoinRequest, _cohort_v1_JoinRequest__Output>
+      LaunchRequest: MessageTypeDefinition<_cohort_v1_LaunchRequest, _cohort_v1_LaunchRequest__Output>
+      ListNodesReply: MessageTypeDefinition<_cohort_v1_ListNodesReply, _cohort_v1_ListNodesReply__Output>
+      ListNodesRequest: MessageTypeDefinition<_cohort_v1_ListNodesRequest, _cohort_v1_ListNodesRequest__Output>
+      ModelSpec: MessageTypeDefinition<_cohort_v1_ModelSpec, _cohort_v1_ModelSpec__Output>
+      NodeInfo: MessageTypeDefinition<_cohort_v1_NodeInfo, _cohort_v1_NodeInfo__Output>
+      /**
+       * Called by node daemons (certificate role "node").
+       */
+      NodeService: SubtypeConstructor<typeof grpc.Client, _cohort_v1_NodeServiceClient> & { service: _cohort_v1_NodeServiceDefinition }
+      RoundEvent: MessageTypeDefinition<_cohort_v1_RoundEvent, _cohort_v1_RoundEvent__Output>
+      RoundStatus: EnumTypeDefinition
+      StatusReply: MessageTypeDefinition<_cohort_v1_StatusReply, _cohort_v1_StatusReply__Output>
+      StatusRequest: MessageTypeDefinition<_cohort_v1_StatusRequest, _cohort_v1_StatusRequest__Output>
+      SubmitAck: MessageTypeDefinition<_cohort_v1_SubmitAck, _cohort_v1_SubmitAck__Output>
+      Task: MessageTypeDefinition<_cohort_v1_Task, _cohort_v1_Task__Output>
+      TaskKind: EnumTypeDefinition
+      TrainConfig: MessageTypeDefinition<_cohort_v1_TrainConfig, _cohort_v1_TrainConfig__Output>
+      UpdateChunk: MessageTypeDefinition<_cohort_v1_UpdateChunk, _cohort_v1_UpdateChunk__Output>
+      UpdateHeader: MessageTypeDefinition<_cohort_v1_UpdateHeader, _cohort_v1_UpdateHeader__Output>
+      UpdateMessage: MessageTypeDefinition<_cohort_v1_UpdateMessage, _cohort_v1_UpdateMessage__Output>
+      WeightsChunk: MessageTypeDefinition<_cohort_v1_WeightsChunk, _cohort_v1_WeightsChunk__Output>
+      Welcome: MessageTypeDefinition<_cohort_v1_Welcome, _cohort_v1_Welcome__Output>
+    }
+  }
+}
+

@@ -1,0 +1,69 @@
+// Original file: proto/cohort/v1/cohort.proto
+
+import type * as grpc from '@grpc/grpc-js'
+import type { MethodDefinition } from '@grpc/proto-loader'
+import type { LaunchRequest as _cohort_v1_LaunchRequest, LaunchRequest__Output as _cohort_v1_LaunchRequest__Output } from '../../cohort/v1/LaunchRequest.js';
+import type { ListNodesReply as _cohort_v1_ListNodesReply, ListNodesReply__Output as _cohort_v1_ListNodesReply__Output } from '../../cohort/v1/ListNodesReply.js';
+import type { ListNodesRequest as _cohort_v1_ListNodesRequest, ListNodesRequest__Output as _cohort_v1_ListNodesRequest__Output } from '../../cohort/v1/ListNodesRequest.js';
+import type { RoundEvent as _cohort_v1_RoundEvent, RoundEvent__Output as _cohort_v1_RoundEvent__Output } from '../../cohort/v1/RoundEvent.js';
+import type { StatusReply as _cohort_v1_StatusReply, StatusReply__Output as _cohort_v1_StatusReply__Output } from '../../cohort/v1/StatusReply.js';
+import type { StatusRequest as _cohort_v1_StatusRequest, StatusRequest__Output as _cohort_v1_StatusRequest__Output } from '../../cohort/v1/StatusRequest.js';
+
+/**
+ * Called by operators (and, for read-only calls, auditors).
+ */
+export interface AdminServiceClient extends grpc.Client {
+  GetStatus(argument: _cohort_v1_StatusRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_StatusReply__Output>): grpc.ClientUnaryCall;
+  GetStatus(argument: _cohort_v1_StatusRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_cohort_v1_StatusReply__Output>): grpc.ClientUnaryCall;
+  GetStatus(argument: _cohort_v1_StatusRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_StatusReply__Output>): grpc.ClientUnaryCall;
+  GetStatus(argument: _cohort_v1_StatusRequest, callback: grpc.requestCallback<_cohort_v1_StatusReply__Output>): grpc.ClientUnaryCall;
+  getStatus(argument: _cohort_v1_StatusRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_StatusReply__Output>): grpc.ClientUnaryCall;
+  getStatus(argument: _cohort_v1_StatusRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_cohort_v1_StatusReply__Output>): grpc.ClientUnaryCall;
+  getStatus(argument: _cohort_v1_StatusRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_StatusReply__Output>): grpc.ClientUnaryCall;
+  getStatus(argument: _cohort_v1_StatusRequest, callback: grpc.requestCallback<_cohort_v1_StatusReply__Output>): grpc.ClientUnaryCall;
+  
+  /**
+   * Queues rounds; streams each round's outcome until they are done
+   * (or only the acceptance, with detach).
+   */
+  LaunchRounds(argument: _cohort_v1_LaunchRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_cohort_v1_RoundEvent__Output>;
+  LaunchRounds(argument: _cohort_v1_LaunchRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_cohort_v1_RoundEvent__Output>;
+  /**
+   * Queues rounds; streams each round's outcome until they are done
+   * (or only the acceptance, with detach).
+   */
+  launchRounds(argument: _cohort_v1_LaunchRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_cohort_v1_RoundEvent__Output>;
+  launchRounds(argument: _cohort_v1_LaunchRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_cohort_v1_RoundEvent__Output>;
+  
+  ListNodes(argument: _cohort_v1_ListNodesRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_ListNodesReply__Output>): grpc.ClientUnaryCall;
+  ListNodes(argument: _cohort_v1_ListNodesRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_cohort_v1_ListNodesReply__Output>): grpc.ClientUnaryCall;
+  ListNodes(argument: _cohort_v1_ListNodesRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_ListNodesReply__Output>): grpc.ClientUnaryCall;
+  ListNodes(argument: _cohort_v1_ListNodesRequest, callback: grpc.requestCallback<_cohort_v1_ListNodesReply__Output>): grpc.ClientUnaryCall;
+  listNodes(argument: _cohort_v1_ListNodesRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_ListNodesReply__Output>): grpc.ClientUnaryCall;
+  listNodes(argument: _cohort_v1_ListNodesRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_cohort_v1_ListNodesReply__Output>): grpc.ClientUnaryCall;
+  listNodes(argument: _cohort_v1_ListNodesRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_ListNodesReply__Output>): grpc.ClientUnaryCall;
+  listNodes(argument: _cohort_v1_ListNodesRequest, callback: grpc.requestCallback<_cohort_v1_ListNodesReply__Output>): grpc.ClientUnaryCall;
+  
+}
+
+/**
+ * Called by operators (and, for read-only calls, auditors).
+ */
+export interface AdminServiceHandlers extends grpc.UntypedServiceImplementation {
+  GetStatus: grpc.handleUnaryCall<_cohort_v1_StatusRequest__Output, _cohort_v1_StatusReply>;
+  
+  /**
+   * Queues rounds; streams each round's outcome until they are done
+   * (or only the acceptance, with detach).
+   */
+  LaunchRounds: grpc.handleServerStreamingCall<_cohort_v1_LaunchRequest__Output, _cohort_v1_RoundEvent>;
+  
+  ListNodes: grpc.handleUnaryCall<_cohort_v1_ListNodesRequest__Output, _cohort_v1_ListNodesReply>;
+  
+}
+
+export interface AdminServiceDefinition extends grpc.ServiceDefinition {
+  GetStatus: MethodDefinition<_cohort_v1_StatusRequest, _cohort_v1_StatusReply, _cohort_v1_StatusRequest__Output, _cohort_v1_StatusReply__Output>
+  LaunchRounds: MethodDefinition<_cohort_v1_LaunchRequest, _cohort_v1_RoundEvent, _cohort_v1_LaunchRequest__Output, _cohort_v1_RoundEvent__Output>
+  ListNodes: MethodDefinition<_cohort_v1_ListNodesRequest, _cohort_v1_ListNodesReply, _cohort_v1_ListNodesRequest__Output, _cohort_v1_ListNodesReply__Output>
+}

@@ -1,0 +1,108 @@
+// Original file: proto/cohort/v1/cohort.proto
+
+import type * as grpc from '@grpc/grpc-js'
+import type { MethodDefinition } from '@grpc/proto-loader'
+import type { CoordinatorMessage as _cohort_v1_CoordinatorMessage, CoordinatorMessage__Output as _cohort_v1_CoordinatorMessage__Output } from '../../cohort/v1/CoordinatorMessage.js';
+import type { DeclineRequest as _cohort_v1_DeclineRequest, DeclineRequest__Output as _cohort_v1_DeclineRequest__Output } from '../../cohort/v1/DeclineRequest.js';
+import type { EvaluationResult as _cohort_v1_EvaluationResult, EvaluationResult__Output as _cohort_v1_EvaluationResult__Output } from '../../cohort/v1/EvaluationResult.js';
+import type { JoinRequest as _cohort_v1_JoinRequest, JoinRequest__Output as _cohort_v1_JoinRequest__Output } from '../../cohort/v1/JoinRequest.js';
+import type { SubmitAck as _cohort_v1_SubmitAck, SubmitAck__Output as _cohort_v1_SubmitAck__Output } from '../../cohort/v1/SubmitAck.js';
+import type { UpdateMessage as _cohort_v1_UpdateMessage, UpdateMessage__Output as _cohort_v1_UpdateMessage__Output } from '../../cohort/v1/UpdateMessage.js';
+
+/**
+ * Called by node daemons (certificate role "node").
+ */
+export interface NodeServiceClient extends grpc.Client {
+  /**
+   * Declines a task; the coordinator treats it as non-participation.
+   */
+  Decline(argument: _cohort_v1_DeclineRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_SubmitAck__Output>): grpc.ClientUnaryCall;
+  Decline(argument: _cohort_v1_DeclineRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_cohort_v1_SubmitAck__Output>): grpc.ClientUnaryCall;
+  Decline(argument: _cohort_v1_DeclineRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_SubmitAck__Output>): grpc.ClientUnaryCall;
+  Decline(argument: _cohort_v1_DeclineRequest, callback: grpc.requestCallback<_cohort_v1_SubmitAck__Output>): grpc.ClientUnaryCall;
+  /**
+   * Declines a task; the coordinator treats it as non-participation.
+   */
+  decline(argument: _cohort_v1_DeclineRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_SubmitAck__Output>): grpc.ClientUnaryCall;
+  decline(argument: _cohort_v1_DeclineRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_cohort_v1_SubmitAck__Output>): grpc.ClientUnaryCall;
+  decline(argument: _cohort_v1_DeclineRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_SubmitAck__Output>): grpc.ClientUnaryCall;
+  decline(argument: _cohort_v1_DeclineRequest, callback: grpc.requestCallback<_cohort_v1_SubmitAck__Output>): grpc.ClientUnaryCall;
+  
+  /**
+   * Opens the node's session. The coordinator pushes tasks down this stream,
+   * each a Task followed by its global weights as WeightsChunk messages.
+   */
+  Join(argument: _cohort_v1_JoinRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_cohort_v1_CoordinatorMessage__Output>;
+  Join(argument: _cohort_v1_JoinRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_cohort_v1_CoordinatorMessage__Output>;
+  /**
+   * Opens the node's session. The coordinator pushes tasks down this stream,
+   * each a Task followed by its global weights as WeightsChunk messages.
+   */
+  join(argument: _cohort_v1_JoinRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_cohort_v1_CoordinatorMessage__Output>;
+  join(argument: _cohort_v1_JoinRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_cohort_v1_CoordinatorMessage__Output>;
+  
+  /**
+   * Reports the federated evaluation of a round's new global model.
+   */
+  SubmitEvaluation(argument: _cohort_v1_EvaluationResult, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_SubmitAck__Output>): grpc.ClientUnaryCall;
+  SubmitEvaluation(argument: _cohort_v1_EvaluationResult, metadata: grpc.Metadata, callback: grpc.requestCallback<_cohort_v1_SubmitAck__Output>): grpc.ClientUnaryCall;
+  SubmitEvaluation(argument: _cohort_v1_EvaluationResult, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_SubmitAck__Output>): grpc.ClientUnaryCall;
+  SubmitEvaluation(argument: _cohort_v1_EvaluationResult, callback: grpc.requestCallback<_cohort_v1_SubmitAck__Output>): grpc.ClientUnaryCall;
+  /**
+   * Reports the federated evaluation of a round's new global model.
+   */
+  submitEvaluation(argument: _cohort_v1_EvaluationResult, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_SubmitAck__Output>): grpc.ClientUnaryCall;
+  submitEvaluation(argument: _cohort_v1_EvaluationResult, metadata: grpc.Metadata, callback: grpc.requestCallback<_cohort_v1_SubmitAck__Output>): grpc.ClientUnaryCall;
+  submitEvaluation(argument: _cohort_v1_EvaluationResult, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_SubmitAck__Output>): grpc.ClientUnaryCall;
+  submitEvaluation(argument: _cohort_v1_EvaluationResult, callback: grpc.requestCallback<_cohort_v1_SubmitAck__Output>): grpc.ClientUnaryCall;
+  
+  /**
+   * Sends a training update: one UpdateHeader, then the update's chunks in order.
+   */
+  SubmitUpdate(metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_SubmitAck__Output>): grpc.ClientWritableStream<_cohort_v1_UpdateMessage>;
+  SubmitUpdate(metadata: grpc.Metadata, callback: grpc.requestCallback<_cohort_v1_SubmitAck__Output>): grpc.ClientWritableStream<_cohort_v1_UpdateMessage>;
+  SubmitUpdate(options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_SubmitAck__Output>): grpc.ClientWritableStream<_cohort_v1_UpdateMessage>;
+  SubmitUpdate(callback: grpc.requestCallback<_cohort_v1_SubmitAck__Output>): grpc.ClientWritableStream<_cohort_v1_UpdateMessage>;
+  /**
+   * Sends a training update: one UpdateHeader, then the update's chunks in order.
+   */
+  submitUpdate(metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_SubmitAck__Output>): grpc.ClientWritableStream<_cohort_v1_UpdateMessage>;
+  submitUpdate(metadata: grpc.Metadata, callback: grpc.requestCallback<_cohort_v1_SubmitAck__Output>): grpc.ClientWritableStream<_cohort_v1_UpdateMessage>;
+  submitUpdate(options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_SubmitAck__Output>): grpc.ClientWritableStream<_cohort_v1_UpdateMessage>;
+  submitUpdate(callback: grpc.requestCallback<_cohort_v1_SubmitAck__Output>): grpc.ClientWritableStream<_cohort_v1_UpdateMessage>;
+  
+}
+
+/**
+ * Called by node daemons (certificate role "node").
+ */
+export interface NodeServiceHandlers extends grpc.UntypedServiceImplementation {
+  /**
+   * Declines a task; the coordinator treats it as non-participation.
+   */
+  Decline: grpc.handleUnaryCall<_cohort_v1_DeclineRequest__Output, _cohort_v1_SubmitAck>;
+  
+  /**
+   * Opens the node's session. The coordinator pushes tasks down this stream,
+   * each a Task followed by its global weights as WeightsChunk messages.
+   */
+  Join: grpc.handleServerStreamingCall<_cohort_v1_JoinRequest__Output, _cohort_v1_CoordinatorMessage>;
+  
+  /**
+   * Reports the federated evaluation of a round's new global model.
+   */
+  SubmitEvaluation: grpc.handleUnaryCall<_cohort_v1_EvaluationResult__Output, _cohort_v1_SubmitAck>;
+  
+  /**
+   * Sends a training update: one UpdateHeader, then the update's chunks in order.
+   */
+  SubmitUpdate: grpc.handleClientStreamingCall<_cohort_v1_UpdateMessage__Output, _cohort_v1_SubmitAck>;
+  
+}
+
+export interface NodeServiceDefinition extends grpc.ServiceDefinition {
+  Decline: MethodDefinition<_cohort_v1_DeclineRequest, _cohort_v1_SubmitAck, _cohort_v1_DeclineRequest__Output, _cohort_v1_SubmitAck__Output>
+  Join: MethodDefinition<_cohort_v1_JoinRequest, _cohort_v1_CoordinatorMessage, _cohort_v1_JoinRequest__Output, _cohort_v1_CoordinatorMessage__Output>
+  SubmitEvaluation: MethodDefinition<_cohort_v1_EvaluationResult, _cohort_v1_SubmitAck, _cohort_v1_EvaluationResult__Output, _cohort_v1_SubmitAck__Output>
+  SubmitUpdate: MethodDefinition<_cohort_v1_UpdateMessage, _cohort_v1_SubmitAck, _cohort_v1_UpdateMessage__Output, _cohort_v1_SubmitAck__Output>
+}

@@ -1,0 +1,31 @@
+// Original file: proto/cohort/v1/cohort.proto
+
+import type { Long } from '@grpc/proto-loader';
+
+export interface UpdateHeader {
+  'round'?: (number | string | Long);
+  /**
+   * Local training examples behind this update (FedAvg weight).
+   */
+  'numExamples'?: (number);
+  'numParameters'?: (number);
+  'chunkCount'?: (number);
+  /**
+   * Mean training loss of the last local epoch.
+   */
+  'trainLoss'?: (number | string);
+}
+
+export interface UpdateHeader__Output {
+  'round': (number);
+  /**
+   * Local training examples behind this update (FedAvg weight).
+   */
+  'numExamples': (number);
+  'numParameters': (number);
+  'chunkCount': (number);
+  /**
+   * Mean training loss of the last local epoch.
+   */
+  'trainLoss': (number);
+}
