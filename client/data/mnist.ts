@@ -44,12 +44,21 @@ export function mnistShardRows(shard: number, of: number): Uint32Array {
   if (!Number.isInteger(of) || of < 1 || of > MNIST_COUNT || !Number.isInteger(shard) || shard < 1 || shard > of) {
     throw new CohortError('invalid_argument', `MNIST shard must satisfy 1 ≤ I ≤ N ≤ ${MNIST_COUNT}, got ${shard}/${of}`);
   }
-  const order = new Uint32Array(MNIST_COUNT);
-  for (let i = 0; i < order.length; i++) order[i] = i;
-  shuffleInPlace(order, new SeededRandom(MNIST_SHARD_SEED));
+  const order = shardOrder();
   const start = Math.floor(((shard - 1) * MNIST_COUNT) / of);
   const end = Math.floor((shard * MNIST_COUNT) / of);
   return order.slice(start, end);
+}
+
+let permutation: Uint32Array | undefined;
+
+function shardOrder(): Uint32Array {
+  if (permutation === undefined) {
+    permutation = new Uint32Array(MNIST_COUNT);
+    for (let i = 0; i < permutation.length; i++) permutation[i] = i;
+    shuffleInPlace(permutation, new SeededRandom(MNIST_SHARD_SEED));
+  }
+  return permutation;
 }
 
 async function decodeAll(): Promise<Dataset> {
