@@ -44,8 +44,9 @@ export interface LocalEvaluation {
 export interface LocalWork {
   /** Why this node cannot work on `model` (e.g. its data has other features), or undefined. */
   incompatibility(model: ModelSpec): string | undefined;
-  train(task: IncomingTask, global: Float32Array): LocalUpdate;
-  evaluate(task: IncomingTask, global: Float32Array): LocalEvaluation;
+  /** May return a promise, e.g. when training runs in a worker. */
+  train(task: IncomingTask, global: Float32Array): LocalUpdate | Promise<LocalUpdate>;
+  evaluate(task: IncomingTask, global: Float32Array): LocalEvaluation | Promise<LocalEvaluation>;
 }
 
 /** Outbound calls to the coordinator. */
@@ -168,13 +169,13 @@ export class NodeAgent {
     const t0 = performance.now();
     try {
       if (task.kind === 'train') {
-        const update = this.work.train(task, global);
+        const update = await this.work.train(task, global);
         log.info({ examples: update.numExamples, trainLoss: update.trainLoss, ms: Math.round(performance.now() - t0) }, 'local training done');
         if (this.cancelled.has(task.round)) return;
         await this.link.submitUpdate(task.round, update);
         this.stats.trained += 1;
       } else {
-        const evaluation = this.work.evaluate(task, global);
+        const evaluation = await this.work.evaluate(task, global);
         if (evaluation.numExamples === 0) {
           await this.decline(task.round, task.kind, 'no held-out examples to evaluate on');
           return;

@@ -1,0 +1,129 @@
+/** `cohort coordinator`: run the coordinator until SIGINT/SIGTERM. */
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { CohortError } from '../../shared/errors.js';
+import { parseModelSpec } from '../../shared/model/spec.js';
+import { DEFAULT_TRAIN_CONFIG, parseTrainConfig } from '../../shared/model/train.js';
+import type { RoundSettings } from '../../server/core/types.js';
+import { validateSettings } from '../../server/core/coordinator.js';
+import { type CoordinatorConfig, startCoordinator } from '../../server/main.js';
+import type { CliIo } from '../io.js';
+import { createLogger, parseLogLevel } from '../logging.js';
+import { intOption, numberOption, usage } from '../options.js';
+
+/** Round defaults of a coordinator unless its operator or a launch says otherwise. */
+export const DEFAULT_ROUND_SETTINGS: RoundSettings = {
+  minNodes: 2,
+  sampleRate: 1,
+  train: DEFAULT_TRAIN_CONFIG,
+  trainTimeoutMs: 120_000,
+  evalTimeoutMs: 60_000,
+  waitForNodesMs: 60_000,
+};
+
+/** Raw options as commander hands them over. */
+interface CoordinatorArgs {
+  host: string;
+  port: number;
+  certs: string;
+  config?: string;
+  model?: string;
+  features?: number;
+  classes?: number;
+  hidden?: number;
+  seed?: number;
+  minNodes?: number;
+  sampleRate?: number;
+  epochs?: number;
+  batchSize?: number;
+  learningRate?: number;
+  trainTimeout?: number;
+  evalTimeout?: number;
+  uploadSlots?: number;
+  logLevel: string;
+}
+
+const CONFIG_KEYS = new Set(['model', 'features', 'classes', 'hidden', 'seed', 'minNodes', 'sampleRate', 'epochs', 'batchSize', 'learningRate', 'trainTimeout', 'evalTimeout', 'uploadSlots']);
+
+/** Read a JSON config file: an object whose keys are the long option names in camelCase. */
+function readConfigFile(path: string): Record<string, unknown> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw usage(`--config ${path}: ${(err as Error).message}`);
+  }
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw usage(`--config ${path}: must hold a JSON object`);
+  for (const key of Object.keys(raw)) {
+    if (!CONFIG_KEYS.has(key)) throw usage(`--config ${path}: unknown option "${key}" (known: ${[...CONFIG_KEYS].join(', ')})`);
+  }
+  return raw as Record<string, unknown>;
+}
+
+/** Merge config file and flags (flags win) into a validated configuration. */
+export function coordinatorConfig(args: CoordinatorArgs): CoordinatorConfig {
+  const file = args.config ? readConfigFile(args.config) : {};
+  const pick = <K extends keyof CoordinatorArgs>(k: K): unknown => args[k] ?? file[k as string];
+  try {
+    const model = parseModelSpec({ kind: pick('model'), features: pick('features'), classes: pick('classes'), hidden: pick('hidden') });
+    const train = parseTrainConfig({ epochs: pick('epochs'), batchSize: pick('batchSize'), learningRate: pick('learningRate') });
+    const seconds = (k: 'trainTimeout' | 'evalTimeout', fallback: number): number => {
+      const v = pick(k);
+      return v === undefined ? fallback : Number(v) * 1000;
+    };
+    const defaults: RoundSettings = {
+      ...DEFAULT_ROUND_SETTINGS,
+      minNodes: Number(pick('minNodes') ?? DEFAULT_ROUND_SETTINGS.minNodes),
+      sampleRate: Number(pick('sampleRate') ?? DEFAULT_ROUND_SETTINGS.sampleRate),
+      train,
+      trainTimeoutMs: seconds('trainTimeout', DEFAULT_ROUND_SETTINGS.trainTimeoutMs),
+      evalTimeoutMs: seconds('evalTimeout', DEFAULT_ROUND_SETTINGS.evalTimeoutMs),
+    };
+    validateSettings(defaults);
+    const seed = Number(pick('seed') ?? 1);
+    const uploadSlots = Number(pick('uploadSlots') ?? 4);
+    if (!Number.isInteger(seed) || seed < 0) throw usage(`--seed must be a non-negative integer, got ${String(pick('seed'))}`);
+    if (!Number.isInteger(uploadSlots) || uploadSlots < 1 || uploadSlots > 64) throw usage(`--upload-slots must be an integer in [1, 64]`);
+    return { host: args.host, port: args.port, certsDir: args.certs, model, seed, defaults, uploadSlots, revocationPollMs: 1000 };
+  } catch (err) {
+    if (err instanceof CohortError && err.code === 'invalid_argument') throw usage(err.message);
+    throw err;
+  }
+}
+
+/** Register `cohort coordinator`. */
+export function register(program: Command, io: CliIo): void {
+  program
+    .command('coordinator')
+    .description('run the coordinator: mutual-TLS gRPC server, round scheduler, FedAvg')
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--port <port>', 'port to listen on (0 = any free port)', intOption('--port', 0, 65535), 7443)
+    .option('--certs <dir>', 'CA directory with ca.crt, coordinator.crt/.key, revoked.json', 'certs')
+    .option('--config <file>', 'JSON file with any of the options below (flags win)')
+    .option('--model <kind>', 'logreg or mlp (default logreg)')
+    .option('--features <n>', 'input features (default 784, MNIST)', intOption('--features'))
+    .option('--classes <n>', 'classes (default 10)', intOption('--classes', 2, 255))
+    .option('--hidden <n>', 'hidden units of the mlp (default 64)', intOption('--hidden'))
+    .option('--seed <n>', 'seed of the initial weights', intOption('--seed', 0))
+    .option('--min-nodes <n>', 'default minimum participants per round (default 2)', intOption('--min-nodes'))
+    .option('--sample-rate <q>', 'default Poisson sampling rate in (0, 1] (default 1)', numberOption('--sample-rate', 0, 1))
+    .option('--epochs <n>', 'default local epochs per round (default 1)', intOption('--epochs', 1, 1000))
+    .option('--batch-size <n>', 'default local batch size (default 32)', intOption('--batch-size', 1, 65536))
+    .option('--learning-rate <lr>', 'default local learning rate (default 0.1)', numberOption('--learning-rate', 0, 100))
+    .option('--train-timeout <s>', 'seconds nodes have to return an update (default 120)', numberOption('--train-timeout', 0.001, 86400))
+    .option('--eval-timeout <s>', 'seconds nodes have to return an evaluation (default 60)', numberOption('--eval-timeout', 0.001, 86400))
+    .option('--upload-slots <n>', 'updates buffered at once (bounds memory; default 4)', intOption('--upload-slots', 1, 64))
+    .option('--log-level <level>', 'debug, info, warn, error or silent', 'info')
+    .action(async (args: CoordinatorArgs) => {
+      const log = createLogger(parseLogLevel(args.logLevel), 'coordinator');
+      const config = coordinatorConfig(args);
+      const started = await startCoordinator(config, { log, clock: io.clock });
+      io.err(`cohort coordinator listening on ${config.host}:${started.port} (TLS 1.3, client certificates from ${config.certsDir}/ca.crt)\n`);
+      await new Promise<void>((resolve) => {
+        if (io.shutdown.aborted) resolve();
+        io.shutdown.addEventListener('abort', () => resolve(), { once: true });
+      });
+      log.info({}, 'shutting down: the running round is cancelled, nothing is released');
+      await started.close();
+    });
+}

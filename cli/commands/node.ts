@@ -1,0 +1,51 @@
+/** `cohort node`: run a node daemon until SIGINT/SIGTERM. */
+import type { Command } from 'commander';
+import { type WorkSpec, createNode } from '../../client/main.js';
+import { parseDataSpec } from '../../client/data/index.js';
+import { validateName } from '../../shared/pki/names.js';
+import type { CliIo } from '../io.js';
+import { createLogger, parseLogLevel } from '../logging.js';
+import { parseHostPort, usage } from '../options.js';
+
+interface NodeArgs {
+  coordinator: string;
+  name: string;
+  certs: string;
+  data?: string;
+  label?: string;
+  work: string;
+  serverName?: string;
+  logLevel: string;
+}
+
+/** Register `cohort node`. */
+export function register(program: Command, io: CliIo): void {
+  program
+    .command('node')
+    .description('run a node daemon: connects out to the coordinator, trains on local data, sends updates')
+    .requiredOption('--coordinator <host:port>', 'coordinator address')
+    .requiredOption('--name <name>', 'this node\'s name; uses CERTS/NAME.crt and CERTS/NAME.key')
+    .option('--certs <dir>', 'directory with ca.crt and this node\'s certificate and key', 'certs')
+    .option('--data <spec>', 'mnist:I/N (shard I of N of the bundled MNIST) or csv:PATH (with --label)')
+    .option('--label <column>', 'label column of a csv: data spec')
+    .option('--work <kind>', 'train (default) or perturb (framework-only benchmark: no training)', 'train')
+    .option('--server-name <name>', 'name to check in the coordinator\'s certificate (default: the host of --coordinator)')
+    .option('--log-level <level>', 'debug, info, warn, error or silent', 'info')
+    .action(async (args: NodeArgs) => {
+      const { host, port } = parseHostPort(args.coordinator);
+      validateName(args.name);
+      let work: WorkSpec;
+      if (args.work === 'perturb') work = { kind: 'perturb' };
+      else if (args.work === 'train') {
+        if (!args.data) throw usage('--data is required: mnist:I/N (e.g. mnist:1/3) or csv:PATH with --label COLUMN');
+        work = { kind: 'data', data: parseDataSpec(args.data, args.label) };
+      } else throw usage(`--work must be train or perturb, got "${args.work}"`);
+      const log = createLogger(parseLogLevel(args.logLevel), 'node').child({ node: args.name });
+      const daemon = await createNode(
+        { address: `${host.includes(':') ? `[${host}]` : host}:${port}`, name: args.name, certsDir: args.certs, work, ...(args.serverName ? { serverName: args.serverName } : {}) },
+        { log, clock: io.clock },
+      );
+      io.err(`cohort node ${args.name}: connecting to ${args.coordinator}\n`);
+      await daemon.run(io.shutdown);
+    });
+}

@@ -1,0 +1,105 @@
+/** `cohort round launch`: queue rounds on the coordinator and follow them. */
+import type { Command } from 'commander';
+import type * as grpc from '@grpc/grpc-js';
+import { CohortError } from '../../shared/errors.js';
+import type { LaunchRequest } from '../../shared/wire/generated/cohort/v1/LaunchRequest.js';
+import type { RoundEvent__Output } from '../../shared/wire/generated/cohort/v1/RoundEvent.js';
+import { type AdminArgs, adminClient, adminError, adminOptions } from '../admin-client.js';
+import { finalStatus, type RoundJson, roundJson, roundLine, roundsJson } from '../format.js';
+import { type CliIo, printJson } from '../io.js';
+import { intOption, numberOption } from '../options.js';
+
+interface LaunchArgs extends AdminArgs {
+  rounds: number;
+  minNodes?: number;
+  sampleRate?: number;
+  epochs?: number;
+  batchSize?: number;
+  learningRate?: number;
+  trainTimeout?: number;
+  evalTimeout?: number;
+  wait?: number;
+  detach?: boolean;
+  json?: boolean;
+}
+
+/** Launch rounds and collect their results; exported for the demo and tests. */
+export async function launchRounds(args: LaunchArgs, io: CliIo, onRound?: (r: RoundJson, index: number, of: number) => void): Promise<RoundJson[]> {
+  const request: LaunchRequest = {
+    rounds: args.rounds,
+    minNodes: args.minNodes ?? 0,
+    sampleRate: args.sampleRate ?? 0,
+    detach: args.detach === true,
+    train: { epochs: args.epochs ?? 0, batchSize: args.batchSize ?? 0, learningRate: args.learningRate ?? 0 },
+    trainTimeoutMs: args.trainTimeout ? Math.round(args.trainTimeout * 1000) : 0,
+    evalTimeoutMs: args.evalTimeout ? Math.round(args.evalTimeout * 1000) : 0,
+    waitForNodesMs: args.wait !== undefined ? Math.round(args.wait * 1000) : 0,
+  };
+  const client = adminClient(args);
+  const rounds: RoundJson[] = [];
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const call = client.LaunchRounds(request);
+      const onShutdown = (): void => {
+        call.cancel();
+        reject(new CohortError('cancelled', 'stopped following the rounds; they go on at the coordinator (see cohort status)'));
+      };
+      io.shutdown.addEventListener('abort', onShutdown, { once: true });
+      call.on('data', (e: RoundEvent__Output) => {
+        if (String(e.status) === 'ROUND_STATUS_QUEUED') {
+          io.err(`queued ${e.of} round(s) starting at round ${e.round}\n`);
+          return;
+        }
+        if (!finalStatus(e)) {
+          if (io.isTty && e.stage) io.err(`round ${e.round} (${e.index}/${e.of}): ${e.stage}${e.selected ? ` — ${e.selected} selected` : ''}\n`);
+          return;
+        }
+        const r = roundJson(e);
+        rounds.push(r);
+        onRound?.(r, e.index, e.of);
+      });
+      call.on('error', (err: grpc.ServiceError) => {
+        io.shutdown.removeEventListener('abort', onShutdown);
+        reject(adminError(err, args.coordinator));
+      });
+      call.on('end', () => {
+        io.shutdown.removeEventListener('abort', onShutdown);
+        resolve();
+      });
+    });
+  } finally {
+    client.close();
+  }
+  return rounds;
+}
+
+/** Register `cohort round`. */
+export function register(program: Command, io: CliIo): void {
+  const round = program.command('round').description('operator: launch and follow training rounds');
+  adminOptions(
+    round
+      .command('launch')
+      .description('queue rounds; prints each round\'s federated accuracy, loss, participants and time')
+      .option('--rounds <n>', 'number of rounds', intOption('--rounds', 1, 100_000), 1)
+      .option('--min-nodes <n>', 'minimum participants (fewer selected: round skipped)', intOption('--min-nodes'))
+      .option('--sample-rate <q>', 'Poisson sampling rate in (0, 1]', numberOption('--sample-rate', Number.MIN_VALUE, 1))
+      .option('--epochs <n>', 'local epochs', intOption('--epochs', 1, 1000))
+      .option('--batch-size <n>', 'local batch size', intOption('--batch-size', 1, 65536))
+      .option('--learning-rate <lr>', 'local learning rate', numberOption('--learning-rate', Number.MIN_VALUE, 100))
+      .option('--train-timeout <s>', 'seconds nodes have to return their update', numberOption('--train-timeout', 0.001, 86400))
+      .option('--eval-timeout <s>', 'seconds nodes have to return their evaluation', numberOption('--eval-timeout', 0.001, 86400))
+      .option('--wait <s>', 'seconds to wait for --min-nodes nodes to be connected', numberOption('--wait', 0, 86400))
+      .option('--detach', 'return once the rounds are queued')
+      .option('--json', 'print one JSON object: {rounds: [...], final: {...}}'),
+  ).action(async (args: LaunchArgs) => {
+    const rounds = await launchRounds(args, io, (r, index, of) => {
+      if (!args.json) io.out(`${roundLine(r, index, of)}\n`);
+    });
+    if (args.detach) return;
+    if (args.json) printJson(io, roundsJson(rounds));
+    const bad = rounds.filter((r) => r.status !== 'completed');
+    if (bad.length > 0) {
+      throw new CohortError('failed_precondition', `${bad.length} of ${rounds.length} round(s) did not complete (${bad.map((r) => `round ${r.round}: ${r.status}`).join(', ')})`);
+    }
+  });
+}

@@ -1,0 +1,60 @@
+/** Shared presentation of rounds for `round launch`, `status` and `demo`. */
+import type { RoundEvent } from '../shared/wire/generated/cohort/v1/RoundEvent.js';
+
+/** One round in the `--json` contract of `round launch` and `demo`. */
+export interface RoundJson {
+  round: number;
+  status: 'completed' | 'skipped' | 'failed';
+  accuracy: number | null;
+  loss: number | null;
+  participants: number;
+  selected: number;
+  seconds: number;
+  reason?: string;
+}
+
+/** The `--json` document of `round launch` and `demo`. */
+export interface RoundsJson {
+  rounds: RoundJson[];
+  final: { accuracy: number | null; loss: number | null };
+}
+
+const STATUS: Record<string, RoundJson['status'] | undefined> = {
+  ROUND_STATUS_COMPLETED: 'completed',
+  ROUND_STATUS_SKIPPED: 'skipped',
+  ROUND_STATUS_FAILED: 'failed',
+};
+
+/** The final status of a finished round event, or undefined for queued/running ones. */
+export function finalStatus(e: RoundEvent | { status?: string | null }): RoundJson['status'] | undefined {
+  return STATUS[String(e.status)];
+}
+
+/** A finished round event as JSON. */
+export function roundJson(e: Required<Pick<RoundEvent, 'round' | 'status' | 'hasMetrics' | 'accuracy' | 'loss' | 'participants' | 'selected' | 'seconds' | 'reason'>>): RoundJson {
+  const status = finalStatus(e) ?? 'failed';
+  return {
+    round: Number(e.round),
+    status,
+    accuracy: e.hasMetrics ? Number(e.accuracy) : null,
+    loss: e.hasMetrics ? Number(e.loss) : null,
+    participants: Number(e.participants),
+    selected: Number(e.selected),
+    seconds: Math.round(Number(e.seconds) * 1000) / 1000,
+    ...(e.reason ? { reason: String(e.reason) } : {}),
+  };
+}
+
+/** Summary document from finished rounds: `final` is the last completed round's metrics. */
+export function roundsJson(rounds: RoundJson[]): RoundsJson {
+  const last = [...rounds].reverse().find((r) => r.status === 'completed' && r.accuracy !== null);
+  return { rounds, final: { accuracy: last?.accuracy ?? null, loss: last?.loss ?? null } };
+}
+
+/** One human line per finished round. */
+export function roundLine(r: RoundJson, index: number, of: number): string {
+  const head = `round ${r.round} (${index}/${of})`;
+  if (r.status !== 'completed') return `${head}  ${r.status.toUpperCase()}: ${r.reason ?? 'no reason given'}`;
+  const metrics = r.accuracy !== null ? `accuracy ${r.accuracy.toFixed(4)}  loss ${(r.loss ?? 0).toFixed(4)}` : 'no evaluation';
+  return `${head}  ${metrics}  participants ${r.participants}/${r.selected}  ${r.seconds.toFixed(2)} s`;
+}
