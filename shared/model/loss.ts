@@ -9,6 +9,7 @@ import { parameterLayout, type ModelSpec, type ParameterLayout } from './spec.js
 /** Scratch buffers for up to `rows` examples at once. */
 export interface Workspace {
   readonly rows: number;
+  readonly layout: ParameterLayout;
   /** Logits, overwritten in place by dLoss/dLogits. [rows × classes] */
   readonly logits: FloatArray;
   /** MLP hidden activations after ReLU. [rows × hidden] */
@@ -21,6 +22,7 @@ export interface Workspace {
 export function createWorkspace(spec: ModelSpec, rows: number, array: typeof Float32Array | typeof Float64Array = Float32Array): Workspace {
   return {
     rows,
+    layout: parameterLayout(spec),
     logits: new array(rows * spec.classes),
     hidden: new array(rows * spec.hidden),
     dHidden: new array(rows * spec.hidden),
@@ -28,8 +30,12 @@ export function createWorkspace(spec: ModelSpec, rows: number, array: typeof Flo
 }
 
 /** Compute the logits of `rows` examples of `x` into `ws.logits`. */
-export function forward(spec: ModelSpec, params: FloatArray, x: FloatArray, rows: number, ws: Workspace, layout: ParameterLayout = parameterLayout(spec)): void {
+export function forward(spec: ModelSpec, params: FloatArray, x: FloatArray, rows: number, ws: Workspace): void {
   const { features, classes, hidden } = spec;
+  const layout = ws.layout;
+  if (rows > ws.rows || x.length < rows * features || params.length !== layout.total) {
+    throw new RangeError(`forward: ${rows} rows of ${features} features do not fit x (${x.length}), the workspace (${ws.rows} rows) or the parameters (${params.length})`);
+  }
   if (spec.kind === 'logreg') {
     matMul(ws.logits, x, params, layout.w1, rows, features, classes);
     addRowVector(ws.logits, params, layout.b1, rows, classes);
@@ -67,8 +73,9 @@ export function lossAndGradient(
   ws: Workspace = createWorkspace(spec, rows, params instanceof Float64Array ? Float64Array : Float32Array),
 ): number {
   const { features, classes, hidden } = spec;
-  const layout = parameterLayout(spec);
-  forward(spec, params, x, rows, ws, layout);
+  const layout = ws.layout;
+  if (grad !== undefined && grad.length !== layout.total) throw new RangeError(`lossAndGradient: grad has ${grad.length} entries, expected ${layout.total}`);
+  forward(spec, params, x, rows, ws);
   const logits = ws.logits;
   const inv = 1 / rows;
   let total = 0;

@@ -7,7 +7,7 @@ import { CohortError } from '../errors.js';
 import { shuffleInPlace, type RandomSource } from '../random.js';
 import { checkDataset, type Dataset } from './dataset.js';
 import { createWorkspace, forward, logSumExp, lossAndGradient } from './loss.js';
-import { checkParameters, describeModel, parameterLayout, type ModelSpec } from './spec.js';
+import { checkParameters, describeModel, type ModelSpec } from './spec.js';
 
 export type { Dataset } from './dataset.js';
 export { lossAndGradient } from './loss.js';
@@ -93,7 +93,9 @@ export function train(spec: ModelSpec, initial: Float32Array, data: Dataset, cfg
       const rows = Math.min(batch, data.count - start);
       for (let r = 0; r < rows; r++) {
         const src = order[start + r] as number;
-        xb.set(data.x.subarray(src * features, (src + 1) * features), r * features);
+        const from = src * features;
+        const to = r * features;
+        for (let f = 0; f < features; f++) xb[to + f] = data.x[from + f] as number;
         yb[r] = data.y[src] as number;
       }
       lossSum += rows * lossAndGradient(spec, weights, xb, yb, rows, grad, ws);
@@ -113,14 +115,13 @@ export function evaluate(spec: ModelSpec, weights: Float32Array, data: Dataset):
   checkShapes(spec, data);
   const { features, classes } = spec;
   if (data.count === 0) return { accuracy: 0, loss: 0, count: 0 };
-  const layout = parameterLayout(spec);
   const chunk = Math.min(EVAL_CHUNK, data.count);
   const ws = createWorkspace(spec, chunk);
   let correct = 0;
   let lossSum = 0;
   for (let start = 0; start < data.count; start += chunk) {
     const rows = Math.min(chunk, data.count - start);
-    forward(spec, weights, data.x.subarray(start * features, (start + rows) * features), rows, ws, layout);
+    forward(spec, weights, data.x.subarray(start * features, (start + rows) * features), rows, ws);
     const logits = ws.logits;
     for (let r = 0; r < rows; r++) {
       const off = r * classes;

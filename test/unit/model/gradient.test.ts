@@ -87,6 +87,13 @@ describe('lossAndGradient', () => {
     for (let i = 0; i < g64.length; i++) assert.ok(Math.abs((g32[i] as number) - (g64[i] as number)) < 1e-5);
   });
 
+  it('refuses buffers that do not fit', () => {
+    const pb = problem('mlp', 5, 3, 2, 4, 4);
+    assert.throws(() => lossAndGradient(pb.spec, pb.params, pb.x, pb.y, pb.rows, new Float64Array(3)), RangeError);
+    assert.throws(() => lossAndGradient(pb.spec, pb.params, pb.x, pb.y, pb.rows + 1), RangeError);
+    assert.throws(() => lossAndGradient(pb.spec, pb.params.subarray(1), pb.x, pb.y, pb.rows), RangeError);
+  });
+
   it('is stable for huge logits (no overflow in softmax)', () => {
     const spec = parseModelSpec({ features: 1, classes: 2 });
     const params = Float64Array.of(1000, -1000, 0, 0); // logits ±1000 for x = 1
