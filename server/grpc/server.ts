@@ -51,8 +51,15 @@ function logRefusedHandshakes(server: grpc.Server, log: Logger): void {
       } catch {
         holder = undefined;
       }
+      // Node destroys the socket when the client certificate fails verification, so the
+      // error itself only says "socket hang up"; the verification result says why.
+      const verifyError = (socket as TLSSocket & { authorizationError?: Error | string }).authorizationError;
       log.warn(
-        { remote: `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`, certificate: holder ?? 'none presented or unreadable', reason: err.message },
+        {
+          remote: `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`,
+          certificate: holder ?? 'none presented or unreadable',
+          reason: verifyError ? `client certificate rejected: ${String(verifyError)}` : err.message,
+        },
         'TLS handshake refused',
       );
     });
