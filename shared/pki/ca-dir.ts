@@ -25,7 +25,7 @@ import {
 import { dirname, join } from 'node:path';
 import { CohortError } from '../errors.js';
 import { secureRandom } from '../random.js';
-import { createCa, issueCertificate, type CaMaterial } from './certificate.js';
+import { checkSans, createCa, issueCertificate, type CaMaterial } from './certificate.js';
 import { COORDINATOR_NAME, isNameSyntaxValid, isRole, validateHolder, validateName, type Role } from './names.js';
 import { normaliseSerial } from './serial.js';
 
@@ -110,6 +110,8 @@ const CA_CERT = 'ca.crt';
 const CA_KEY = 'ca.key';
 const INDEX = 'index.json';
 const REVOKED = 'revoked.json';
+// Holder names cannot start with ".", so the lock never collides with a holder's files.
+const LOCK = '.lock';
 const KEY_MODE = 0o600;
 const PUBLIC_MODE = 0o644;
 const DIR_MODE = 0o700;
@@ -132,6 +134,7 @@ export function initCa(
     const path = join(dir, file);
     if (lstatSync(path, { throwIfNoEntry: false }) !== undefined) throw refuseOverwrite(path);
   }
+  checkSans(options.sans); // before the slow CA key generation
   const ca = createCa({
     commonName: options.commonName ?? DEFAULT_CA_NAME,
     now: options.now,
@@ -147,7 +150,11 @@ export function initCa(
     sans: options.sans,
   });
 
-  mkdirSync(dir, { recursive: true, mode: DIR_MODE });
+  try {
+    mkdirSync(dir, { recursive: true, mode: DIR_MODE });
+  } catch (err) {
+    throw new CohortError('failed_precondition', `${dir} could not be created (${(err as NodeJS.ErrnoException).code ?? 'error'})`, { cause: err });
+  }
   const warnings: string[] = [];
   const dirMode = statSync(dir).mode & 0o777;
   if ((dirMode & 0o077) !== 0) {
@@ -187,6 +194,16 @@ export function issue(
 ): IssueResult {
   validateHolder(name, role);
   const ca = readCa(dir);
+  return withLock(dir, () => issueLocked(dir, name, role, ca, options));
+}
+
+function issueLocked(
+  dir: string,
+  name: string,
+  role: Role,
+  ca: CaMaterial,
+  options: { now: Date; validityDays?: number; sans?: readonly string[] },
+): IssueResult {
   const index = readIndex(dir);
   const issued = issueCertificate(ca, {
     name,
@@ -212,6 +229,10 @@ export function issue(
  */
 export function revoke(dir: string, name: string, options: { now: Date }): RevokeResult {
   validateName(name);
+  return withLock(dir, () => revokeLocked(dir, name, options.now));
+}
+
+function revokeLocked(dir: string, name: string, now: Date): RevokeResult {
   const index = readIndex(dir);
   const revoked = readRevoked(dir);
   const serials = index.filter((e) => e.name === name).map((e) => e.serial);
@@ -221,7 +242,7 @@ export function revoke(dir: string, name: string, options: { now: Date }): Revok
   const already = new Set(revoked.map((r) => r.serial));
   const fresh = serials.filter((s) => !already.has(s));
   if (fresh.length > 0) {
-    const revokedAt = isoDate(options.now);
+    const revokedAt = isoDate(now);
     const added = fresh.map((serial) => ({ name, serial, revokedAt }));
     writeFileAtomic(join(dir, REVOKED), serialiseRevoked([...revoked, ...added]), PUBLIC_MODE, true);
   }
@@ -279,6 +300,29 @@ export function loadTlsMaterial(dir: string, name: string): TlsMaterial {
     throw new CohortError('failed_precondition', `${keyPath} does not belong to ${certPath} (re-issued? copy both files again)`);
   }
   return { ca, cert, key };
+}
+
+/**
+ * Run `fn` holding DIR/.lock, so that two commands updating index.json at once cannot
+ * lose an entry (a certificate missing from the index could not be revoked by name).
+ */
+function withLock<T>(dir: string, fn: () => T): T {
+  const lock = join(dir, LOCK);
+  let fd: number;
+  try {
+    fd = openSync(lock, 'wx', KEY_MODE);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') {
+      throw new CohortError('aborted', `another "cohort ca" command is updating ${dir} (${lock} exists; remove it if none is running)`);
+    }
+    throw writeError(lock, err);
+  }
+  closeSync(fd);
+  try {
+    return fn();
+  } finally {
+    removeIfPresent(lock);
+  }
 }
 
 function readCa(dir: string): CaMaterial {
@@ -434,7 +478,12 @@ function writeFileAtomic(path: string, data: string, mode: number, overwrite: bo
   const suffix = new Uint8Array(6);
   secureRandom.fillBytes(suffix);
   const tmp = `${path}.${Buffer.from(suffix).toString('hex')}.tmp`;
-  const fd = openSync(tmp, 'wx', mode);
+  let fd: number;
+  try {
+    fd = openSync(tmp, 'wx', mode);
+  } catch (err) {
+    throw writeError(path, err);
+  }
   try {
     try {
       fchmodSync(fd, mode); // the umask may have narrowed the mode; never widened it
@@ -453,10 +502,17 @@ function writeFileAtomic(path: string, data: string, mode: number, overwrite: bo
         throw err;
       }
     }
+  } catch (err) {
+    throw err instanceof CohortError ? err : writeError(path, err);
   } finally {
     removeIfPresent(tmp);
   }
   fsyncDirectory(dirname(path));
+}
+
+function writeError(path: string, err: unknown): CohortError {
+  const code = (err as NodeJS.ErrnoException).code ?? 'error';
+  return new CohortError('failed_precondition', `${path} could not be written (${code})`, { cause: err });
 }
 
 function removeIfPresent(path: string): void {

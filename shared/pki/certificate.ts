@@ -2,7 +2,7 @@
  * Building certificates: node-forge assembles the X.509 structure, Node's native crypto
  * generates the keys and signs (forge's pure-JS RSA takes ~150 ms per 3072-bit signature).
  */
-import { X509Certificate, createPrivateKey, sign as nativeSign, type KeyObject } from 'node:crypto';
+import { X509Certificate, createPrivateKey, createPublicKey, sign as nativeSign, type KeyObject } from 'node:crypto';
 import { isIP } from 'node:net';
 import forge from 'node-forge';
 import { CohortError } from '../errors.js';
@@ -27,6 +27,7 @@ export interface CreatedCa extends CaMaterial {
 export interface CreateCaOptions {
   readonly commonName: string;
   readonly now: Date;
+  /** Days from `now` to the end of validity. */
   readonly validityDays: number;
   /** Start of validity; defaults to `now`. */
   readonly notBefore?: Date;
@@ -37,6 +38,7 @@ export interface IssueOptions {
   readonly name: string;
   readonly role: Role;
   readonly now: Date;
+  /** Days from `now` to the end of validity. */
   readonly validityDays: number;
   /** Start of validity; defaults to `now`. */
   readonly notBefore?: Date;
@@ -71,9 +73,10 @@ export function createCa(options: CreateCaOptions): CreatedCa {
   if (typeof commonName !== 'string' || !/^[\x20-\x7e]{1,64}$/.test(commonName) || commonName.trim() !== commonName) {
     throw new CohortError('invalid_argument', 'CA common name must be 1-64 printable ASCII characters without surrounding spaces');
   }
-  const now = checkDate(options.now, 'now');
-  const notBefore = wholeSeconds(options.notBefore === undefined ? now : checkDate(options.notBefore, 'notBefore'));
-  const notAfter = new Date(notBefore.getTime() + checkDays(options.validityDays) * DAY_MS);
+  const now = wholeSeconds(checkDate(options.now, 'now'));
+  const notBefore = options.notBefore === undefined ? now : wholeSeconds(checkDate(options.notBefore, 'notBefore'));
+  const notAfter = new Date(now.getTime() + checkDays(options.validityDays) * DAY_MS);
+  if (notAfter.getTime() <= notBefore.getTime()) throw new CohortError('invalid_argument', 'notBefore must come before the end of validity');
   const keys = generateRsaKeyPair(CA_KEY_BITS);
   const cert = forge.pki.createCertificate();
   cert.publicKey = forge.pki.publicKeyFromPem(keys.publicKeyPem);
@@ -105,19 +108,22 @@ export function createCa(options: CreateCaOptions): CreatedCa {
 export function issueCertificate(ca: CaMaterial, options: IssueOptions): IssuedCertificate {
   const { name, role } = options;
   validateHolder(name, role);
-  const now = checkDate(options.now, 'now');
+  const now = wholeSeconds(checkDate(options.now, 'now'));
   const days = checkDays(options.validityDays);
   const caCert = readCaCertificate(ca.certPem);
   const caKey = readPrivateKey(ca.keyPem, 'CA');
+  if (!createPublicKey(caKey).equals(new X509Certificate(ca.certPem).publicKey)) {
+    throw new CohortError('failed_precondition', 'the CA private key does not match the CA certificate');
+  }
   const caNotAfter = caCert.validity.notAfter;
   if (now.getTime() > caNotAfter.getTime()) {
     throw new CohortError('failed_precondition', `the federation CA expired on ${caNotAfter.toISOString()}; create a new CA`);
   }
-  const notBefore = wholeSeconds(options.notBefore === undefined ? now : checkDate(options.notBefore, 'notBefore'));
+  const notBefore = options.notBefore === undefined ? now : wholeSeconds(checkDate(options.notBefore, 'notBefore'));
   // A certificate cannot outlive the CA that vouches for it.
-  const notAfter = new Date(Math.min(notBefore.getTime() + days * DAY_MS, caNotAfter.getTime()));
+  const notAfter = new Date(Math.min(now.getTime() + days * DAY_MS, caNotAfter.getTime()));
   if (notAfter.getTime() <= notBefore.getTime()) {
-    throw new CohortError('invalid_argument', `notBefore ${notBefore.toISOString()} is after the CA expires (${caNotAfter.toISOString()})`);
+    throw new CohortError('invalid_argument', `notBefore ${notBefore.toISOString()} is not before the end of validity ${notAfter.toISOString()}`);
   }
   const altNames = parseSans(options.sans ?? []);
   if (role === 'coordinator' && altNames.length === 0) {
@@ -161,6 +167,11 @@ export function splitSans(list: string): string[] {
     .filter((s) => s !== '');
 }
 
+/** Check subjectAltName entries (IP addresses or DNS names) without issuing anything. */
+export function checkSans(sans: readonly string[]): void {
+  parseSans(sans);
+}
+
 type AltName = { type: 2; value: string } | { type: 7; ip: string };
 
 function parseSans(sans: readonly string[]): AltName[] {
@@ -169,7 +180,8 @@ function parseSans(sans: readonly string[]): AltName[] {
     const entry = typeof raw === 'string' ? raw.trim() : '';
     if (isIP(entry) !== 0) {
       out.push({ type: 7, ip: entry });
-    } else if (DNS_NAME.test(entry.toLowerCase())) {
+    } else if (DNS_NAME.test(entry.toLowerCase()) && !/(^|\.)\d+$/.test(entry)) {
+      // A numeric last label is no host name: "10.0.0.300" is a mistyped IP, not DNS.
       out.push({ type: 2, value: entry.toLowerCase() });
     } else {
       throw new CohortError('invalid_argument', `invalid subjectAltName ${JSON.stringify(raw)}: expected a DNS name or an IP address`);
@@ -187,7 +199,7 @@ function signCertificate(cert: forge.pki.Certificate, key: KeyObject): void {
   cert.signature = nativeSign('sha256', tbsDer, key).toString('binary');
 }
 
-// Catches a ca.key that does not belong to ca.crt before a useless certificate is handed out.
+// Proves that forge's structure and OpenSSL's signature agree before anything is handed out.
 function assertSignedBy(certPem: string, caPem: string): void {
   const cert = new X509Certificate(certPem);
   const ca = new X509Certificate(caPem);

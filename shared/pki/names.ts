@@ -51,6 +51,7 @@ export function validateName(name: string): string {
 
 /** Check that `name` may hold `role`: only the coordinator is called "coordinator", and it alone has that role. */
 export function validateHolder(name: string, role: Role): void {
+  if (!isRole(role)) throw new CohortError('usage', `invalid role ${JSON.stringify(role)}: use one of ${ROLES.join(', ')}`);
   if (role === 'coordinator' || name === COORDINATOR_NAME) {
     if (role !== 'coordinator' || name !== COORDINATOR_NAME) {
       throw new CohortError('usage', `the role "coordinator" belongs to the name "${COORDINATOR_NAME}" alone`);

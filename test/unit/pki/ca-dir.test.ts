@@ -1,0 +1,306 @@
+import assert from 'node:assert/strict';
+import { X509Certificate } from 'node:crypto';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CohortError } from '../../../shared/errors.js';
+import {
+  initCa,
+  issue,
+  listCertificates,
+  loadRevocations,
+  loadTlsMaterial,
+  revoke,
+  verifyCertificate,
+  type InitCaResult,
+} from '../../../shared/pki/index.js';
+
+const NOW = new Date('2030-03-01T12:00:00.000Z');
+const LATER = new Date('2030-03-02T12:00:00.000Z');
+
+function mode(path: string): number {
+  return statSync(path).mode & 0o777;
+}
+
+function rejects(fn: () => unknown, code: string, message: RegExp): void {
+  assert.throws(fn, (err: unknown) => {
+    assert.ok(err instanceof CohortError, String(err));
+    assert.equal(err.code, code);
+    assert.match(err.message, message);
+    return true;
+  });
+}
+
+function readJson(path: string): unknown {
+  return JSON.parse(readFileSync(path, 'utf8'));
+}
+
+describe('pki: certs directory', function () {
+  let root: string;
+  let dir: string;
+  let init: InitCaResult;
+
+  before(function () {
+    root = mkdtempSync(join(tmpdir(), 'cohort-pki-'));
+    dir = join(root, 'certs');
+    init = initCa(dir, { sans: ['localhost', '127.0.0.1'], now: NOW });
+  });
+
+  after(function () {
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  describe('initCa', function () {
+    it('writes the CA, the coordinator certificate, the index and an empty revocation list', function () {
+      assert.deepEqual(readdirSync(dir).sort(), [
+        'ca.crt',
+        'ca.key',
+        'coordinator.crt',
+        'coordinator.key',
+        'index.json',
+        'revoked.json',
+      ]);
+      assert.equal(init.caCertPath, join(dir, 'ca.crt'));
+      assert.equal(init.coordinator.certPath, join(dir, 'coordinator.crt'));
+      assert.deepEqual(init.warnings, []);
+      assert.deepEqual(readJson(join(dir, 'revoked.json')), { version: 1, revoked: [] });
+      const index = readJson(join(dir, 'index.json')) as { certificates: Array<Record<string, string>> };
+      assert.equal(index.certificates.length, 1);
+      assert.deepEqual(index.certificates[0], {
+        name: 'coordinator',
+        role: 'coordinator',
+        serial: init.coordinator.serial,
+        notBefore: init.coordinator.notBefore.toISOString(),
+        notAfter: init.coordinator.notAfter.toISOString(),
+        issuedAt: NOW.toISOString(),
+      });
+    });
+
+    it('creates the directory 0700 and the private keys 0600', function () {
+      assert.equal(mode(dir), 0o700);
+      assert.equal(mode(join(dir, 'ca.key')), 0o600);
+      assert.equal(mode(join(dir, 'coordinator.key')), 0o600);
+      assert.equal(mode(join(dir, 'ca.crt')), 0o644);
+    });
+
+    it('makes a coordinator certificate for the requested names, valid slightly before now for clock skew', function () {
+      const ca = readFileSync(join(dir, 'ca.crt'), 'utf8');
+      const cert = readFileSync(join(dir, 'coordinator.crt'), 'utf8');
+      const v = verifyCertificate(cert, ca, NOW);
+      assert.deepEqual([v.name, v.role], ['coordinator', 'coordinator']);
+      assert.equal(new X509Certificate(cert).subjectAltName, 'DNS:localhost, IP Address:127.0.0.1');
+      assert.equal(init.coordinator.notBefore.toISOString(), '2030-03-01T11:55:00.000Z');
+      assert.equal(init.coordinator.notAfter.toISOString(), '2031-03-01T12:00:00.000Z');
+      assert.equal(init.caNotAfter.toISOString(), '2040-02-27T12:00:00.000Z');
+    });
+
+    it('refuses to overwrite an existing CA and names the file', function () {
+      const before = readFileSync(join(dir, 'ca.key'));
+      rejects(() => initCa(dir, { sans: ['localhost'], now: LATER }), 'already_exists', /certs\/ca\.key already exists/);
+      assert.deepEqual(readFileSync(join(dir, 'ca.key')), before);
+    });
+
+    it('refuses a directory holding any file of a CA, and writes nothing into it', function () {
+      const partial = join(root, 'partial');
+      mkdirSync(partial);
+      writeFileSync(join(partial, 'index.json'), '{}');
+      rejects(() => initCa(partial, { sans: ['localhost'], now: NOW }), 'already_exists', /partial\/index\.json already exists/);
+      assert.deepEqual(readdirSync(partial), ['index.json']);
+    });
+
+    it('writes nothing when the input is bad', function () {
+      const bad = join(root, 'bad-san');
+      rejects(() => initCa(bad, { sans: ['not a host'], now: NOW }), 'invalid_argument', /subjectAltName/);
+      assert.equal(existsSync(bad), false);
+    });
+  });
+
+  describe('issue', function () {
+    it('writes NAME.crt and NAME.key (0600) and records the certificate', function () {
+      const r = issue(dir, 'hospital-a', 'node', { now: NOW });
+      assert.equal(r.certPath, join(dir, 'hospital-a.crt'));
+      assert.equal(r.keyPath, join(dir, 'hospital-a.key'));
+      assert.equal(mode(r.keyPath), 0o600);
+      assert.equal(mode(r.certPath), 0o644);
+      const v = verifyCertificate(readFileSync(r.certPath, 'utf8'), readFileSync(join(dir, 'ca.crt'), 'utf8'), NOW);
+      assert.deepEqual([v.name, v.role, v.serial], ['hospital-a', 'node', r.serial]);
+      const listed = listCertificates(dir).filter((c) => c.name === 'hospital-a');
+      assert.deepEqual(
+        listed.map((c) => [c.serial, c.role, c.revoked, c.current]),
+        [[r.serial, 'node', false, true]],
+      );
+      assert.deepEqual(readdirSync(dir).filter((f) => f.startsWith('.') || f.endsWith('.tmp')), [], 'no temporary or lock files left behind');
+    });
+
+    it('rotates: re-issuing replaces the files and adds a new serial to the index', function () {
+      const first = issue(dir, 'rotating', 'operator', { now: NOW });
+      const firstKey = readFileSync(first.keyPath, 'utf8');
+      const second = issue(dir, 'rotating', 'operator', { now: LATER, validityDays: 7 });
+      assert.notEqual(second.serial, first.serial);
+      assert.notEqual(readFileSync(second.keyPath, 'utf8'), firstKey);
+      assert.equal(new X509Certificate(readFileSync(second.certPath)).serialNumber.toLowerCase(), second.serial);
+      assert.equal(second.notAfter.toISOString(), '2030-03-09T12:00:00.000Z');
+      const listed = listCertificates(dir).filter((c) => c.name === 'rotating');
+      assert.deepEqual(
+        listed.map((c) => [c.serial, c.current]),
+        [
+          [first.serial, false],
+          [second.serial, true],
+        ],
+      );
+      const tls = loadTlsMaterial(dir, 'rotating');
+      assert.equal(new X509Certificate(tls.cert).serialNumber.toLowerCase(), second.serial);
+    });
+
+    it('refuses unsafe names before touching the disk', function () {
+      for (const name of ['../escape', 'a/b', 'ca', 'index', 'revoked', '']) {
+        rejects(() => issue(dir, name, 'node', { now: NOW }), 'usage', /invalid name/);
+      }
+      assert.equal(existsSync(join(root, 'escape.crt')), false);
+      assert.equal(existsSync(join(root, 'escape.key')), false);
+      rejects(() => issue(dir, 'coordinator', 'node', { now: NOW }), 'usage', /coordinator/);
+    });
+
+    it('renews the coordinator certificate with its subjectAltNames', function () {
+      const r = issue(dir, 'coordinator', 'coordinator', { now: LATER, sans: ['coord.example.org', '10.0.0.5'] });
+      const x = new X509Certificate(readFileSync(r.certPath));
+      assert.equal(x.subjectAltName, 'DNS:coord.example.org, IP Address:10.0.0.5');
+      assert.equal(x.serialNumber.toLowerCase(), r.serial);
+    });
+
+    it('refuses to run while another command holds the directory lock', function () {
+      const lock = join(dir, '.lock');
+      writeFileSync(lock, '');
+      try {
+        rejects(() => issue(dir, 'hospital-l', 'node', { now: NOW }), 'aborted', /another "cohort ca" command is updating .*\.lock exists/);
+        rejects(() => revoke(dir, 'hospital-a', { now: NOW }), 'aborted', /\.lock exists/);
+      } finally {
+        rmSync(lock);
+      }
+      assert.equal(listCertificates(dir).some((c) => c.name === 'hospital-l' || (c.name === 'hospital-a' && c.revoked)), false);
+    });
+
+    it('explains a missing CA: which file, and how to create it', function () {
+      const empty = join(root, 'empty');
+      mkdirSync(empty);
+      rejects(() => issue(empty, 'hospital-a', 'node', { now: NOW }), 'failed_precondition', /empty\/ca\.crt not found: run "cohort ca init" first/);
+      assert.deepEqual(readdirSync(empty), []);
+    });
+
+    it('explains an unreadable CA key', function () {
+      const broken = join(root, 'broken');
+      mkdirSync(broken);
+      copyFileSync(join(dir, 'ca.crt'), join(broken, 'ca.crt'));
+      mkdirSync(join(broken, 'ca.key'));
+      rejects(() => issue(broken, 'hospital-a', 'node', { now: NOW }), 'failed_precondition', /broken\/ca\.key could not be read/);
+    });
+  });
+
+  describe('revoke', function () {
+    it('revokes every serial ever issued to a name, but not a certificate issued afterwards', function () {
+      const a = issue(dir, 'hospital-r', 'node', { now: NOW });
+      const b = issue(dir, 'hospital-r', 'node', { now: NOW });
+      const r = revoke(dir, 'hospital-r', { now: LATER });
+      assert.deepEqual(r, { name: 'hospital-r', revokedSerials: [a.serial, b.serial], alreadyRevoked: 0 });
+      const doc = readJson(join(dir, 'revoked.json')) as { revoked: unknown[] };
+      assert.deepEqual(doc.revoked, [
+        { name: 'hospital-r', serial: a.serial, revokedAt: LATER.toISOString() },
+        { name: 'hospital-r', serial: b.serial, revokedAt: LATER.toISOString() },
+      ]);
+      let list = loadRevocations(dir);
+      assert.equal(list.isRevoked(a.serial), true);
+      assert.equal(list.isRevoked(b.serial.toUpperCase()), true, 'Node prints serials in upper case');
+      assert.equal(list.isRevoked(`00${b.serial}`), true);
+      assert.ok(list.names().includes('hospital-r'));
+
+      const c = issue(dir, 'hospital-r', 'node', { now: LATER });
+      list = loadRevocations(dir);
+      assert.equal(list.isRevoked(c.serial), false);
+      assert.equal(list.isRevoked(a.serial), true);
+      assert.ok(!list.names().includes('hospital-r'), 'the name is usable again with its new certificate');
+
+      assert.deepEqual(revoke(dir, 'hospital-r', { now: LATER }), { name: 'hospital-r', revokedSerials: [c.serial], alreadyRevoked: 2 });
+      assert.equal(loadRevocations(dir).isRevoked(c.serial), true);
+      assert.deepEqual(revoke(dir, 'hospital-r', { now: LATER }).revokedSerials, []);
+    });
+
+    it('leaves other holders alone and treats unreadable serials as revoked', function () {
+      const other = issue(dir, 'hospital-ok', 'node', { now: NOW });
+      revoke(dir, 'rotating', { now: LATER });
+      const list = loadRevocations(dir);
+      assert.equal(list.isRevoked(other.serial), false);
+      assert.equal(list.isRevoked('not-hex'), true);
+      assert.deepEqual(list.names(), ['hospital-r', 'rotating']);
+      assert.deepEqual(
+        listCertificates(dir)
+          .filter((c) => c.name === 'rotating')
+          .map((c) => c.revoked),
+        [true, true],
+      );
+    });
+
+    it('reports an unknown name as not found and a bad name as usage', function () {
+      rejects(() => revoke(dir, 'nobody', { now: LATER }), 'not_found', /no certificate has been issued to "nobody"/);
+      rejects(() => revoke(dir, '../x', { now: LATER }), 'usage', /invalid name/);
+      rejects(() => revoke(dir, 'coordinator', { now: LATER }), 'usage', /reserved/);
+    });
+  });
+
+  describe('loadTlsMaterial', function () {
+    it('returns the CA, certificate and key of a holder', function () {
+      const m = loadTlsMaterial(dir, 'hospital-a');
+      assert.deepEqual(m.ca, readFileSync(join(dir, 'ca.crt')));
+      assert.deepEqual(m.cert, readFileSync(join(dir, 'hospital-a.crt')));
+      assert.deepEqual(m.key, readFileSync(join(dir, 'hospital-a.key')));
+      assert.ok(loadTlsMaterial(dir, 'coordinator').cert.length > 0);
+    });
+
+    it('names the missing file and the command that makes it', function () {
+      rejects(() => loadTlsMaterial(dir, 'hospital-z'), 'failed_precondition', /hospital-z\.crt not found: create it .*cohort ca issue hospital-z --role/);
+      const nodeDir = join(root, 'node-host');
+      mkdirSync(nodeDir);
+      rejects(() => loadTlsMaterial(nodeDir, 'hospital-a'), 'failed_precondition', /node-host\/ca\.crt not found: .*cohort ca init/);
+      rejects(() => loadTlsMaterial(dir, '../hospital-a'), 'usage', /invalid name/);
+    });
+
+    it('notices a key that does not belong to the certificate', function () {
+      const mixed = join(root, 'mixed');
+      mkdirSync(mixed);
+      copyFileSync(join(dir, 'ca.crt'), join(mixed, 'ca.crt'));
+      copyFileSync(join(dir, 'hospital-a.crt'), join(mixed, 'hospital-a.crt'));
+      copyFileSync(join(dir, 'hospital-ok.key'), join(mixed, 'hospital-a.key'));
+      rejects(() => loadTlsMaterial(mixed, 'hospital-a'), 'failed_precondition', /hospital-a\.key does not belong to .*hospital-a\.crt/);
+    });
+  });
+
+  describe('damaged files', function () {
+    function withIndex(name: string, index: string): string {
+      const d = join(root, name);
+      mkdirSync(d);
+      copyFileSync(join(dir, 'ca.crt'), join(d, 'ca.crt'));
+      copyFileSync(join(dir, 'ca.key'), join(d, 'ca.key'));
+      copyFileSync(join(dir, 'revoked.json'), join(d, 'revoked.json'));
+      writeFileSync(join(d, 'index.json'), index);
+      return d;
+    }
+
+    it('refuses a damaged index instead of guessing', function () {
+      rejects(() => issue(withIndex('d1', '{'), 'x', 'node', { now: NOW }), 'failed_precondition', /index\.json is not valid JSON/);
+      rejects(() => issue(withIndex('d2', '[]'), 'x', 'node', { now: NOW }), 'failed_precondition', /index\.json is damaged/);
+      const badEntry = JSON.stringify({ version: 1, certificates: [{ name: 'x', role: 'root', serial: 'ab', notBefore: 'x', notAfter: 'x', issuedAt: 'x' }] });
+      rejects(() => loadRevocations(withIndex('d3', badEntry)), 'failed_precondition', /certificates\[0\]\.role is not a valid role/);
+      rejects(() => issue(withIndex('d4', '{"version": 2, "certificates": []}'), 'x', 'node', { now: NOW }), 'failed_precondition', /unsupported version/);
+    });
+
+    it('does not let a crafted index pollute prototypes', function () {
+      const entry = { name: 'x', role: 'node', serial: 'ab', notBefore: NOW.toISOString(), notAfter: NOW.toISOString(), issuedAt: NOW.toISOString() };
+      const crafted = `{"version":1,"__proto__":{"polluted":true},"certificates":[${JSON.stringify(entry).replace('{', '{"__proto__":{"polluted":true},')}]}`;
+      const d = withIndex('d5', crafted);
+      const listed = listCertificates(d);
+      assert.equal(listed.length, 1);
+      assert.equal(({} as Record<string, unknown>).polluted, undefined);
+      assert.equal(Object.getPrototypeOf(listed[0]), Object.prototype);
+      assert.equal((listed[0] as unknown as Record<string, unknown>).polluted, undefined);
+    });
+  });
+});
