@@ -5,10 +5,11 @@ import { register as ca } from './ca.js';
 import { register as coordinator } from './coordinator.js';
 import { register as demo } from './demo.js';
 import { register as node } from './node.js';
+import { register as privacy } from './privacy.js';
 import { register as round } from './round.js';
 import { register as status } from './status.js';
 
 /** A command module adds its subcommand(s) to the program. */
 export type RegisterCommand = (program: Command, io: CliIo) => void;
 
-export const COMMANDS: readonly RegisterCommand[] = [demo, ca, coordinator, node, round, status];
+export const COMMANDS: readonly RegisterCommand[] = [demo, ca, coordinator, node, round, status, privacy];
