@@ -85,7 +85,8 @@ export interface UpdateReceiver {
 /** Collects training updates from the selected nodes into one streaming FedAvg aggregate. */
 export class TrainStage extends Collector {
   readonly aggregate: FedAvgAccumulator;
-  private readonly receiving = new Set<string>();
+  /** Uploads in progress, each with the function that ends it and frees its buffer. */
+  private readonly receiving = new Map<string, () => void>();
 
   constructor(
     round: number,
@@ -127,7 +128,7 @@ export class TrainStage extends Collector {
       this.leave(name, 'rejected', problem);
       throw new CohortError('invalid_argument', problem);
     }
-    this.receiving.add(name);
+    this.receiving.set(name, () => this.receiving.delete(name));
     let buffer: Float32Array;
     try {
       buffer = await this.buffers.acquire(signal);
@@ -143,6 +144,12 @@ export class TrainStage extends Collector {
       throw new CohortError('failed_precondition', `${name} is no longer part of round ${this.round} (${this.left.get(name) ?? 'closed'})`);
     }
     return this.receiver(name, header, buffer);
+  }
+
+  /** Leaving ends an upload in progress at once, so a stalled sender never holds a buffer. */
+  override leave(name: string, reason: LeaveReason, detail?: string): void {
+    if (reason !== 'submitted') this.receiving.get(name)?.();
+    super.leave(name, reason, detail);
   }
 
   private checkHeader(h: UpdateHeader): string | undefined {
@@ -162,10 +169,12 @@ export class TrainStage extends Collector {
     const assembler = new ChunkAssembler(this.numParameters, this.chunkBytes, buffer);
     let done = false;
     const release = (): void => {
+      if (done) return;
       done = true;
       this.receiving.delete(name);
       this.buffers.release(buffer);
     };
+    this.receiving.set(name, release);
     const fail = (reason: LeaveReason, detail: string): void => {
       if (done) return;
       release();

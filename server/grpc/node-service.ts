@@ -219,13 +219,16 @@ export function nodeServiceHandlers(coordinator: Coordinator, revocations: Revoc
           fail(err);
         }
       });
-      call.on('cancelled', () => {
-        abort.abort(new CohortError('cancelled', 'upload cancelled by the node'));
+      const broken = (detail: string) => (): void => {
+        abort.abort(new CohortError('cancelled', detail));
         if (!finished) {
           finished = true;
-          receiver?.abort('upload cancelled by the node');
+          receiver?.abort(detail);
         }
-      });
+      };
+      call.on('cancelled', broken('upload cancelled by the node'));
+      // grpc-js ends the call itself on e.g. an oversized message; the node leaves the round.
+      call.on('close', broken('upload ended before it was complete'));
       call.on('error', (err) => fail(new CohortError('unavailable', `upload stream failed: ${err.message}`)));
     },
 
