@@ -1,0 +1,142 @@
+/**
+ * The real deployment path, as an operator runs it: `cohort ca init/issue`, a `cohort
+ * coordinator` process, three `cohort node` processes, `cohort round launch` — plus the
+ * CLI's answers to bad usage and to a certificate without the operator role.
+ */
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runCli } from '../../cli/main.js';
+import { deferred } from '../../shared/async.js';
+import { recordingIo } from '../helpers/io.js';
+
+const BIN = fileURLToPath(new URL('../../../bin/cohort.js', import.meta.url));
+
+/** Spawn `cohort ...args`; resolves `ready` when a stderr line matches `readyPattern`. */
+function cohort(args: string[], readyPattern: RegExp): { child: ChildProcess; ready: Promise<RegExpMatchArray>; exited: Promise<number | null> } {
+  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const ready = deferred<RegExpMatchArray>();
+  const exited = deferred<number | null>();
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => {
+    stderr += d.toString();
+    const m = readyPattern.exec(stderr);
+    if (m) ready.resolve(m);
+  });
+  child.on('exit', (code) => {
+    ready.reject(new Error(`cohort ${args[0]} exited (${code}) before it was ready:\n${stderr}`));
+    exited.resolve(code);
+  });
+  ready.promise.catch(() => undefined);
+  return { child, ready: ready.promise, exited: exited.promise };
+}
+
+async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  const rec = recordingIo();
+  const code = await runCli(args, rec.io);
+  return { code, out: rec.out(), err: rec.err() };
+}
+
+describe('cohort CLI, real deployment path (integration)', function () {
+  let dir: string;
+  const children: ChildProcess[] = [];
+  let address = '';
+  let coordinatorExit: Promise<number | null>;
+
+  before(async function () {
+    dir = mkdtempSync(join(tmpdir(), 'cohort-cli-'));
+    const certs = join(dir, 'certs');
+    assert.equal((await cli(['ca', 'init', '--dir', certs])).code, 0);
+    for (const n of ['hospital-a', 'hospital-b', 'hospital-c']) assert.equal((await cli(['ca', 'issue', n, '--role', 'node', '--dir', certs])).code, 0);
+    assert.equal((await cli(['ca', 'issue', 'alice', '--role', 'operator', '--dir', certs])).code, 0);
+    assert.equal((await cli(['ca', 'issue', 'eve', '--role', 'auditor', '--dir', certs])).code, 0);
+
+    const coordinator = cohort(['coordinator', '--port', '0', '--certs', certs, '--min-nodes', '3', '--log-level', 'warn'], /listening on (127\.0\.0\.1:\d+)/);
+    children.push(coordinator.child);
+    coordinatorExit = coordinator.exited;
+    address = (await coordinator.ready)[1] as string;
+    const nodes = ['hospital-a', 'hospital-b', 'hospital-c'].map((name, i) =>
+      cohort(['node', '--coordinator', address, '--name', name, '--certs', certs, '--data', `mnist:${i + 1}/3`, '--log-level', 'info'], /connected to coordinator/),
+    );
+    children.push(...nodes.map((n) => n.child));
+    await Promise.all(nodes.map((n) => n.ready));
+  });
+
+  after(async function () {
+    for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
+    await Promise.all(children.map((c) => (c.exitCode === null ? new Promise((r) => c.once('exit', r)) : undefined)));
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const admin = (): string[] => ['--coordinator', address, '--certs', join(dir, 'certs'), '--name', 'alice'];
+
+  it('trains to at least 0.85 accuracy in 3 rounds launched by an operator', async function () {
+    const r = await cli(['round', 'launch', '--rounds', '3', '--json', ...admin()]);
+    assert.equal(r.code, 0, r.err);
+    const doc = JSON.parse(r.out) as { rounds: { round: number; participants: number; accuracy: number; loss: number; seconds: number; status: string }[]; final: { accuracy: number; loss: number } };
+    assert.equal(doc.rounds.length, 3);
+    for (const round of doc.rounds) {
+      assert.equal(round.status, 'completed');
+      assert.equal(round.participants, 3);
+      assert.ok(round.seconds > 0);
+    }
+    assert.ok(doc.final.accuracy >= 0.85, `final accuracy ${doc.final.accuracy}`);
+  });
+
+  it('lists the three nodes as connected', async function () {
+    const r = await cli(['nodes', '--json', ...admin()]);
+    assert.equal(r.code, 0, r.err);
+    const doc = JSON.parse(r.out) as { nodes: { name: string; status: string; lastSeen: string }[] };
+    assert.deepEqual(
+      doc.nodes.map((n) => [n.name, n.status]),
+      [
+        ['hospital-a', 'connected'],
+        ['hospital-b', 'connected'],
+        ['hospital-c', 'connected'],
+      ],
+    );
+    for (const n of doc.nodes) assert.ok(!Number.isNaN(Date.parse(n.lastSeen)));
+  });
+
+  it('shows the finished rounds in status', async function () {
+    const r = await cli(['status', '--json', ...admin()]);
+    assert.equal(r.code, 0, r.err);
+    const doc = JSON.parse(r.out) as { completedRounds: number; nodes: { connected: number } };
+    assert.equal(doc.completedRounds, 3);
+    assert.equal(doc.nodes.connected, 3);
+  });
+
+  it('refuses a certificate without the operator role with exit code 3', async function () {
+    for (const name of ['hospital-a', 'eve']) {
+      const r = await cli(['status', '--coordinator', address, '--certs', join(dir, 'certs'), '--name', name]);
+      assert.equal(r.code, 3);
+      assert.match(r.err, new RegExp(`${name} has role "(node|auditor)"; GetStatus needs role "operator"`));
+    }
+  });
+
+  it('answers bad usage with exit code 2 and a message that says what to do', async function () {
+    const cases: [string[], RegExp][] = [
+      [['round', 'launch', '--rounds', '0', ...admin()], /--rounds must be an integer between 1 and/],
+      [['node', '--coordinator', address, '--name', 'hospital-a', '--data', 'mnist:4/3'], /shard/],
+      [['node', '--coordinator', address, '--name', 'hospital-a', '--data', 'csv:/tmp/x.csv'], /--label/],
+      [['node', '--coordinator', 'nowhere', '--name', 'hospital-a', '--data', 'mnist:1/3'], /HOST:PORT/],
+      [['coordinator', '--port', '99999'], /--port must be an integer between 0 and 65535/],
+      [['round', 'launch', '--sample-rate', '1.5', ...admin()], /--sample-rate must be a number/],
+      [['no-such-command'], /unknown command/],
+    ];
+    for (const [args, message] of cases) {
+      const r = await cli(args);
+      assert.equal(r.code, 2, `${args.join(' ')} → ${r.code}: ${r.err}`);
+      assert.match(r.err, message, args.join(' '));
+    }
+  });
+
+  it('stops the coordinator cleanly on SIGTERM', async function () {
+    const coordinator = children[0] as ChildProcess;
+    coordinator.kill('SIGTERM');
+    assert.equal(await coordinatorExit, 0);
+  });
+});
