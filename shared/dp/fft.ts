@@ -4,6 +4,7 @@ import { CohortError } from '../errors.js';
 /** Precomputed twiddles for one power-of-two size, reused by the forward and inverse transforms. */
 export class Fft {
   readonly size: number;
+  /** Twiddles of all stages back to back: stage with half-length h uses entries [h, 2h), w_k = e^{−iπk/h}. */
   private readonly cos: Float64Array;
   private readonly sin: Float64Array;
   private readonly rev: Uint32Array;
@@ -13,14 +14,16 @@ export class Fft {
       throw new CohortError('invalid_argument', `FFT size must be a power of two ≤ 2^30, got ${size}`);
     }
     this.size = size;
-    const half = size >> 1;
-    this.cos = new Float64Array(half);
-    this.sin = new Float64Array(half);
-    // Each twiddle straight from cos/sin (not by recurrence), so the error does not grow with size.
-    for (let k = 0; k < half; k++) {
-      const a = (-2 * Math.PI * k) / size;
-      this.cos[k] = Math.cos(a);
-      this.sin[k] = Math.sin(a);
+    this.cos = new Float64Array(Math.max(1, size));
+    this.sin = new Float64Array(Math.max(1, size));
+    // Each twiddle straight from cos/sin (not by recurrence), so the error does not grow with
+    // size; contiguous per stage so that the butterfly loop reads memory in order.
+    for (let h = 1; h < size; h <<= 1) {
+      for (let k = 0; k < h; k++) {
+        const a = (-Math.PI * k) / h;
+        this.cos[h + k] = Math.cos(a);
+        this.sin[h + k] = Math.sin(a);
+      }
     }
     const bits = Math.log2(size);
     this.rev = new Uint32Array(size);
@@ -57,17 +60,27 @@ export class Fft {
         im[j] = ti;
       }
     }
+    // First stage: twiddle 1, no multiplications.
+    for (let a = 0; a + 1 < n; a += 2) {
+      const ar = re[a] as number;
+      const ai = im[a] as number;
+      const br = re[a + 1] as number;
+      const bi = im[a + 1] as number;
+      re[a] = ar + br;
+      im[a] = ai + bi;
+      re[a + 1] = ar - br;
+      im[a + 1] = ai - bi;
+    }
     const cos = this.cos;
     const sin = this.sin;
-    for (let len = 2; len <= n; len <<= 1) {
-      const halfLen = len >> 1;
-      const step = n / len;
+    for (let h = 2; h < n; h <<= 1) {
+      const len = h << 1;
       for (let start = 0; start < n; start += len) {
-        for (let k = 0; k < halfLen; k++) {
-          const wr = cos[k * step] as number;
-          const wi = sign * (sin[k * step] as number);
+        for (let k = 0; k < h; k++) {
+          const wr = cos[h + k] as number;
+          const wi = sign * (sin[h + k] as number);
           const a = start + k;
-          const b = a + halfLen;
+          const b = a + h;
           const br = re[b] as number;
           const bi = im[b] as number;
           const xr = br * wr - bi * wi;

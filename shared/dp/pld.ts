@@ -11,7 +11,7 @@
  * loss by Δ/2 per step, which over 10⁴ steps would add ~0.5 to ε at Δ = 1e-4.
  *
  * T-fold composition raises the discrete Fourier transform to the T-th power (one forward
- * and one inverse radix-2 FFT). The FFT window is chosen from Chernoff bounds on the
+ * and one inverse radix-2 FFT for both directions together). The FFT window is chosen from Chernoff bounds on the
  * composed loss; mass above the window is added to δ (never dropped), mass below it wraps
  * onto higher losses, which can only increase δ.
  */
@@ -149,10 +149,11 @@ function discretise(self: HockeyStick, other: HockeyStick, range: LossRange, int
   return { offset: iLo, interval, masses, infMass: f[n - 1] as number };
 }
 
-/** The support of a discrete PLD as (grid index, log mass) pairs, for moment-generating functions. */
+/** The support of a discrete PLD as (grid index, log mass) pairs, with the index variance. */
 interface Support {
   index: Float64Array;
   logMass: Float64Array;
+  variance: number;
 }
 
 function support(pld: DiscretePld): Support {
@@ -160,15 +161,24 @@ function support(pld: DiscretePld): Support {
   for (const m of pld.masses) if (m > 0) count++;
   const index = new Float64Array(count);
   const logMass = new Float64Array(count);
+  let total = 0;
+  let mean = 0;
+  let second = 0;
   let j = 0;
   for (let k = 0; k < pld.masses.length; k++) {
     const m = pld.masses[k] as number;
     if (m > 0) {
-      index[j] = pld.offset + k;
+      // Moments relative to the grid origin stay small: |offset + k| is at most a few million.
+      const i = pld.offset + k;
+      index[j] = i;
       logMass[j++] = Math.log(m);
+      total += m;
+      mean += m * i;
+      second += m * i * i;
     }
   }
-  return { index, logMass };
+  mean /= total;
+  return { index, logMass, variance: Math.max(second / total - mean * mean, 1e-12) };
 }
 
 /** K(λ) = log Σ_k m_k e^{λ·k} over the finite masses (k the grid index). */
@@ -192,19 +202,7 @@ function logMgf(s: Support, lambda: number): number {
  */
 function chernoffIndex(s: Support, steps: number, dir: 1 | -1): { index: number; logTail: number } {
   const logTau = Math.log(COMPOSED_TAIL);
-  let mean = 0;
-  let second = 0;
-  let total = 0;
-  for (let j = 0; j < s.index.length; j++) {
-    const m = Math.exp(s.logMass[j] as number);
-    const k = s.index[j] as number;
-    total += m;
-    mean += m * k;
-    second += m * k * k;
-  }
-  mean /= total;
-  const variance = Math.max(second / total - mean * mean, 1e-12);
-  const guess = Math.sqrt((2 * -logTau) / (steps * variance));
+  const guess = Math.sqrt((2 * -logTau) / (steps * s.variance));
   const bound = (logLambda: number): number => {
     const lambda = Math.exp(logLambda);
     return (steps * logMgf(s, dir * lambda) - logTau) / lambda;
@@ -216,7 +214,7 @@ function chernoffIndex(s: Support, steps: number, dir: 1 | -1): { index: number;
   let d = a + golden * (b - a);
   let fc = bound(c);
   let fd = bound(d);
-  for (let i = 0; i < 40 && b - a > 1e-3; i++) {
+  for (let i = 0; i < 40 && b - a > 0.05; i++) {
     if (fc <= fd) {
       b = d;
       d = c;
@@ -266,40 +264,83 @@ function windowSize(pld: DiscretePld, steps: number): { lower: number; upper: nu
   return { lower, upper, logTail: upper === maxIndex ? -Infinity : up.logTail };
 }
 
-/** T-fold self-composition by FFT: transform, raise each coefficient to the T-th power, invert. */
-function compose(pld: DiscretePld, steps: number, window: { lower: number; upper: number; logTail: number }): ComposedPld {
-  const size = nextPow2(window.upper - window.lower + 1);
+/** z^T for a complex z = x + iy with |z| ≤ 1, in polar form; powers that underflow are 0, as a direct product would be. */
+function complexPow(x: number, y: number, steps: number, out: Float64Array): void {
+  const logRT = 0.5 * steps * Math.log(x * x + y * y);
+  if (logRT < -745) {
+    out[0] = 0;
+    out[1] = 0;
+    return;
+  }
+  const rT = Math.exp(logRT);
+  const theta = steps * Math.atan2(y, x);
+  out[0] = rT * Math.cos(theta);
+  out[1] = rT * Math.sin(theta);
+}
+
+/** A discretised direction with the window its composition needs. */
+interface Prepared {
+  pld: DiscretePld;
+  window: { lower: number; upper: number; logTail: number };
+}
+
+/** Add the masses into `out` modulo its length: the cyclic convolution of folded arrays is the fold of the linear one. */
+function fold(masses: Float64Array, out: Float64Array): void {
+  const n = out.length;
+  for (let k = 0; k < masses.length; k++) out[k % n] = (out[k % n] as number) + (masses[k] as number);
+}
+
+/** Read the composed masses of one direction out of the cyclic result, in window order. */
+function unfold(cyclic: Float64Array, p: Prepared, steps: number): ComposedPld {
+  const size = cyclic.length;
+  const masses = new Float64Array(size);
+  // Position j holds the mass of grid index steps·offset + j (mod size).
+  const base = steps * p.pld.offset;
+  for (let s = 0; s < size; s++) {
+    const j = (((p.window.lower + s - base) % size) + size) % size;
+    masses[s] = Math.max(0, cyclic[j] as number);
+  }
+  const infMass = -Math.expm1(steps * Math.log1p(-p.pld.infMass)) + Math.exp(p.window.logTail);
+  return { lower: p.window.lower, interval: p.pld.interval, masses, infMass };
+}
+
+/**
+ * T-fold self-composition of both directions with one forward and one inverse FFT: the two
+ * real mass vectors ride as the real and imaginary parts of one complex vector, are separated
+ * in the frequency domain by Hermitian symmetry (X_k = (Z_k + conj Z_{N−k})/2,
+ * Y_k = (Z_k − conj Z_{N−k})/2i), each raised to the T-th power, and recombined as X^T + iY^T.
+ */
+function composePair(a: Prepared, b: Prepared, steps: number): [ComposedPld, ComposedPld] {
+  const size = nextPow2(Math.max(a.window.upper - a.window.lower + 1, b.window.upper - b.window.lower + 1));
   const fft = new Fft(size);
   const re = new Float64Array(size);
   const im = new Float64Array(size);
-  // Fold the single-step masses modulo the FFT size: cyclic convolution of folded arrays is the fold of the linear one.
-  for (let k = 0; k < pld.masses.length; k++) re[k % size] = (re[k % size] as number) + (pld.masses[k] as number);
+  fold(a.pld.masses, re);
+  fold(b.pld.masses, im);
   fft.forward(re, im);
-  for (let i = 0; i < size; i++) {
-    const x = re[i] as number;
-    const y = im[i] as number;
-    // |z|^T in log space; coefficients that underflow are exactly what a direct power would give.
-    const logRT = 0.5 * steps * Math.log(x * x + y * y);
-    if (logRT < -745) {
-      re[i] = 0;
-      im[i] = 0;
-      continue;
+  const p = new Float64Array(2);
+  const q = new Float64Array(2);
+  for (let k = 0; k <= size >> 1; k++) {
+    const m = (size - k) % size;
+    const zr = re[k] as number;
+    const zi = im[k] as number;
+    const wr = re[m] as number;
+    const wi = im[m] as number;
+    complexPow((zr + wr) / 2, (zi - wi) / 2, steps, p);
+    complexPow((zi + wi) / 2, (wr - zr) / 2, steps, q);
+    const p0 = p[0] as number;
+    const p1 = p[1] as number;
+    const q0 = q[0] as number;
+    const q1 = q[1] as number;
+    re[k] = p0 - q1;
+    im[k] = p1 + q0;
+    if (m !== k) {
+      re[m] = p0 + q1;
+      im[m] = q0 - p1;
     }
-    const rT = Math.exp(logRT);
-    const theta = steps * Math.atan2(y, x);
-    re[i] = rT * Math.cos(theta);
-    im[i] = rT * Math.sin(theta);
   }
   fft.inverse(re, im);
-  // Position j holds the mass of grid index steps·offset + j (mod size).
-  const masses = new Float64Array(size);
-  const base = steps * pld.offset;
-  for (let s = 0; s < size; s++) {
-    const j = (((window.lower + s - base) % size) + size) % size;
-    masses[s] = Math.max(0, re[j] as number);
-  }
-  const infMass = -Math.expm1(steps * Math.log1p(-pld.infMass)) + Math.exp(window.logTail);
-  return { lower: window.lower, interval: pld.interval, masses, infMass };
+  return [unfold(re, a, steps), unfold(im, b, steps)];
 }
 
 /**
@@ -338,7 +379,8 @@ function coarsen(base: number, needed: number): number {
   return needed <= base ? base : base * 2 ** Math.ceil(Math.log2(needed / base));
 }
 
-function epsilonOneDirection(self: HockeyStick, other: HockeyStick, steps: number, delta: number, interval: number): PldEpsilon {
+/** Discretise one direction, coarsening the interval until its composition fits MAX_FFT bins. */
+function prepare(self: HockeyStick, other: HockeyStick, steps: number, interval: number): Prepared {
   const range = lossRange(self, other);
   let dx = coarsen(interval, (range.hi - range.lo) / MAX_GRID);
   // A coarse probe of the composed width avoids discretising finely only to coarsen afterwards.
@@ -351,7 +393,7 @@ function epsilonOneDirection(self: HockeyStick, other: HockeyStick, steps: numbe
     const pld = discretise(self, other, range, dx);
     const window = windowSize(pld, steps);
     const width = window.upper - window.lower + 1;
-    if (width <= MAX_FFT) return { epsilon: epsilonForDelta(compose(pld, steps, window), delta), interval: dx };
+    if (width <= MAX_FFT) return { pld, window };
     dx = coarsen(dx, (width * dx) / MAX_FFT);
   }
 }
@@ -367,9 +409,10 @@ export function epsilonPldDiscretised(p: { q: number; sigma: number; steps: numb
   if (!(interval > 0 && interval <= 1)) throw new CohortError('invalid_argument', `PLD interval must be in (0, 1], got ${interval}`);
   const remove = removeCurve(p.q, p.sigma);
   const add = addCurve(p.q, p.sigma);
-  const r = epsilonOneDirection(remove, add, p.steps, p.delta, interval);
-  const a = epsilonOneDirection(add, remove, p.steps, p.delta, interval);
-  return { epsilon: Math.max(r.epsilon, a.epsilon), interval: Math.max(r.interval, a.interval) };
+  const r = prepare(remove, add, p.steps, interval);
+  const a = prepare(add, remove, p.steps, interval);
+  const [cr, ca] = composePair(r, a, p.steps);
+  return { epsilon: Math.max(epsilonForDelta(cr, p.delta), epsilonForDelta(ca, p.delta)), interval: Math.max(r.pld.interval, a.pld.interval) };
 }
 
 /**
