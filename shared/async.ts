@@ -80,6 +80,8 @@ export class Pool<T> {
 
   /** Take a resource, waiting for one to be released if none is free. */
   acquire(signal?: AbortSignal): Promise<T> {
+    // An 'abort' listener added after the fact never fires: refuse now rather than wait forever.
+    if (signal?.aborted) return Promise.reject(signal.reason);
     const item = this.free.pop();
     if (item !== undefined) return Promise.resolve(item);
     const d = deferred<T>();

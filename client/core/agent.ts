@@ -67,6 +67,8 @@ export interface AgentStats {
 
 interface Pending {
   readonly task: IncomingTask;
+  /** Arrival number, so a cancel can cover only the tasks received before it. */
+  readonly seq: number;
   readonly assembler: ChunkAssembler;
 }
 
@@ -74,7 +76,9 @@ interface Pending {
 export class NodeAgent {
   readonly stats: AgentStats = { trained: 0, evaluated: 0, declined: 0, failed: 0, cancelled: 0 };
   private pending: Pending | undefined;
-  private readonly cancelled = new Set<number>();
+  /** Per cancelled round, how many tasks had arrived when the cancel did. */
+  private readonly cancelled = new Map<number, number>();
+  private received = 0;
   private queue: Promise<void> = Promise.resolve();
 
   constructor(
@@ -86,6 +90,7 @@ export class NodeAgent {
 
   /** A task header arrived; its weights follow as chunks. */
   onTask(task: IncomingTask): void {
+    const seq = ++this.received;
     if (this.pending) {
       this.log.warn({ round: this.pending.task.round, stage: this.pending.task.kind }, 'task superseded before its weights arrived');
     }
@@ -96,7 +101,7 @@ export class NodeAgent {
       this.enqueue(() => this.decline(task.round, task.kind, problem));
       return;
     }
-    this.pending = { task, assembler: new ChunkAssembler(task.numParameters, this.chunkBytes) };
+    this.pending = { task, seq, assembler: new ChunkAssembler(task.numParameters, this.chunkBytes) };
   }
 
   /** A task that could not be parsed at all: decline it with the reason. */
@@ -124,13 +129,13 @@ export class NodeAgent {
     if (p.assembler.complete) {
       this.pending = undefined;
       const global = p.assembler.finish();
-      this.enqueue(() => this.run(p.task, global));
+      this.enqueue(() => this.run(p.task, p.seq, global));
     }
   }
 
   /** The coordinator no longer needs this round's result. */
   onCancel(round: number, reason: string): void {
-    this.cancelled.add(round);
+    this.cancelled.set(round, this.received);
     if (this.pending?.task.round === round) this.pending = undefined;
     this.log.info({ round, reason }, 'task cancelled by coordinator');
   }
@@ -159,9 +164,12 @@ export class NodeAgent {
     await this.link.decline(round, kind, reason);
   }
 
-  private async run(task: IncomingTask, global: Float32Array): Promise<void> {
+  private async run(task: IncomingTask, seq: number, global: Float32Array): Promise<void> {
     const log = this.log.child({ round: task.round, stage: task.kind });
-    if (this.cancelled.has(task.round)) {
+    // A cancel covers earlier tasks only: after cancelling a straggler's training at the
+    // deadline, the coordinator still sends it that round's evaluation task.
+    const cancelled = (): boolean => seq <= (this.cancelled.get(task.round) ?? 0);
+    if (cancelled()) {
       this.stats.cancelled += 1;
       log.info({}, 'skipping cancelled task');
       return;
@@ -169,19 +177,21 @@ export class NodeAgent {
     const t0 = performance.now();
     try {
       if (task.kind === 'train') {
-        const update = await this.work.train(task, global);
+        const update = await this.local(task, cancelled, () => this.work.train(task, global));
+        if (!update) return;
         log.info({ examples: update.numExamples, trainLoss: update.trainLoss, ms: Math.round(performance.now() - t0) }, 'local training done');
-        if (this.cancelled.has(task.round)) return;
+        if (cancelled()) return;
         await this.link.submitUpdate(task.round, update);
         this.stats.trained += 1;
       } else {
-        const evaluation = await this.work.evaluate(task, global);
+        const evaluation = await this.local(task, cancelled, () => this.work.evaluate(task, global));
+        if (!evaluation) return;
         if (evaluation.numExamples === 0) {
           await this.decline(task.round, task.kind, 'no held-out examples to evaluate on');
           return;
         }
         log.info({ examples: evaluation.numExamples, ms: Math.round(performance.now() - t0) }, 'evaluation done');
-        if (this.cancelled.has(task.round)) return;
+        if (cancelled()) return;
         await this.link.submitEvaluation(task.round, evaluation);
         this.stats.evaluated += 1;
       }
@@ -189,6 +199,18 @@ export class NodeAgent {
       const e = CohortError.from(err);
       this.stats.failed += 1;
       log.warn({ code: e.code, err: e.message }, 'coordinator refused the result');
+    }
+  }
+
+  /** Run local work; if it throws, decline at once so the coordinator does not wait for this node until the deadline. */
+  private async local<T>(task: IncomingTask, cancelled: () => boolean, work: () => T | Promise<T>): Promise<T | undefined> {
+    try {
+      return await work();
+    } catch (err) {
+      const reason = `local ${task.kind} failed: ${err instanceof Error ? err.message : String(err)}`;
+      this.log.error({ round: task.round, stage: task.kind, reason }, 'local work failed');
+      if (!cancelled()) await this.decline(task.round, task.kind, reason);
+      return undefined;
     }
   }
 }

@@ -87,6 +87,8 @@ export class Coordinator {
   private readonly history: RoundEvent[] = [];
   private readonly stop = new AbortController();
   private nextRound = 1;
+  /** The round running or last run; rounds run in number order, so those after it are queued. */
+  private lastRound = 0;
   private completed = 0;
   private active: ActiveRound | undefined;
   private worker: Promise<void> | undefined;
@@ -207,7 +209,7 @@ export class Coordinator {
       knownNodes: this.registry.list().length,
       current: this.active?.event,
       recent: [...this.history],
-      queuedRounds: this.queue.reduce((n, j) => n + j.rounds, 0) - (this.active ? 1 : 0),
+      queuedRounds: this.nextRound - 1 - this.lastRound,
       completedRounds: this.completed,
     };
   }
@@ -228,6 +230,7 @@ export class Coordinator {
       for (let job = this.queue[0]; job; job = this.queue[0]) {
         for (let i = 0; i < job.rounds; i++) {
           const round = job.firstRound + i;
+          this.lastRound = round;
           if (this.stop.signal.aborted) {
             job.events.push(this.finished(round, i + 1, job.rounds, 'failed', 'coordinator shut down before the round started'));
             continue;

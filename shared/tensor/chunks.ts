@@ -77,15 +77,13 @@ export class ChunkAssembler {
     if (index !== this.nextIndex) {
       throw new CohortError('invalid_argument', `chunk ${index} arrived out of order (expected chunk ${this.nextIndex})`);
     }
-    const remaining = this.length * 4 - this.filled;
-    const expected = Math.min(this.chunkBytes, remaining);
+    // Checked by count, not by remaining bytes: an extra empty chunk must be refused too.
+    if (this.nextIndex >= this.expectedChunks) {
+      throw new CohortError('invalid_argument', `unexpected chunk ${index}: the vector of ${this.length} values is already complete`);
+    }
+    const expected = Math.min(this.chunkBytes, this.length * 4 - this.filled);
     if (data.byteLength !== expected) {
-      throw new CohortError(
-        'invalid_argument',
-        remaining === 0
-          ? `unexpected chunk ${index}: the vector of ${this.length} values is already complete`
-          : `chunk ${index} has ${data.byteLength} bytes, expected ${expected}`,
-      );
+      throw new CohortError('invalid_argument', `chunk ${index} has ${data.byteLength} bytes, expected ${expected}`);
     }
     const from = this.filled / 4;
     this.bytes.set(data, this.filled);
