@@ -1,0 +1,233 @@
+/** Test doubles for the coordinator core: sessions that record broadcasts, and drivers that answer them. */
+import assert from 'node:assert/strict';
+import { type Deferred, deferred } from '../../../shared/async.js';
+import { ManualClock } from '../../../shared/clock.js';
+import { MemoryLogger } from '../../../shared/logger.js';
+import type { ModelSpec } from '../../../shared/model/spec.js';
+import { type RandomSource, SeededRandom } from '../../../shared/random.js';
+import { ChunkAssembler, chunkCount, toChunks } from '../../../shared/tensor/chunks.js';
+import { Coordinator } from '../../../server/core/coordinator.js';
+import type { EvaluationReport, UpdateHeader } from '../../../server/core/stages.js';
+import type { Broadcast, NodeSession, RoundEvent, RoundSettings } from '../../../server/core/types.js';
+
+/** logreg 4 → 3: 15 parameters. */
+export const SPEC: ModelSpec = { kind: 'logreg', features: 4, classes: 3, hidden: 0 };
+/** Number of parameters of SPEC. */
+export const D = 15;
+/** 4 values per chunk, so a vector travels as 4 + 4 + 4 + 3 values. */
+export const CHUNK_BYTES = 16;
+
+/** Coordinator defaults used by every test unless overridden. */
+export const DEFAULTS: RoundSettings = {
+  minNodes: 1,
+  sampleRate: 1,
+  train: { epochs: 1, batchSize: 8, learningRate: 0.1 },
+  trainTimeoutMs: 10_000,
+  evalTimeoutMs: 5_000,
+  waitForNodesMs: 1_000,
+};
+
+/** Dyadic starting weights: sums and means of dyadic deltas stay exact in float32. */
+export function initialWeights(): Float32Array {
+  return Float32Array.from({ length: D }, (_, i) => (i - 7) / 4);
+}
+
+/** A dyadic delta that differs per `k`. */
+export function deltaFor(k: number): Float32Array {
+  return Float32Array.from({ length: D }, (_, i) => (((i * (k + 2)) % 9) - 4) / 8);
+}
+
+/** `global + Σ n_i Δ_i / Σ n_i`, computed naively in float64. */
+export function fedAvg(global: Float32Array, updates: ReadonlyArray<{ delta: Float32Array; examples: number }>): Float32Array {
+  const total = updates.reduce((n, u) => n + u.examples, 0);
+  return Float32Array.from(global, (g, i) => g + updates.reduce((s, u) => s + u.examples * (u.delta[i] as number), 0) / total);
+}
+
+let sessionIds = 0;
+
+/** A NodeSession that records what the coordinator sends it. */
+export class FakeSession implements NodeSession {
+  readonly id = ++sessionIds;
+  readonly sent: Broadcast[] = [];
+  readonly cancels: Array<{ round: number; reason: string }> = [];
+  closedWith: string | undefined;
+  /** When set, `send` rejects with it (an unreachable node). */
+  failSends: Error | undefined;
+  /** Called after each recorded send (used by `autoAnswer`). */
+  onSend: ((b: Broadcast) => void) | undefined;
+  private read = 0;
+  private waiter: Deferred<Broadcast> | undefined;
+
+  constructor(readonly name: string) {}
+
+  send(b: Broadcast): Promise<void> {
+    if (this.closedWith !== undefined) return Promise.reject(new Error(`session closed: ${this.closedWith}`));
+    if (this.failSends) return Promise.reject(this.failSends);
+    this.sent.push(b);
+    if (this.waiter) {
+      const w = this.waiter;
+      this.waiter = undefined;
+      this.read += 1;
+      w.resolve(b);
+    }
+    this.onSend?.(b);
+    return Promise.resolve();
+  }
+
+  /** The next broadcast not yet read by the test, waiting for it if needed. */
+  next(): Promise<Broadcast> {
+    const b = this.sent[this.read];
+    if (b) {
+      this.read += 1;
+      return Promise.resolve(b);
+    }
+    this.waiter = deferred<Broadcast>();
+    return this.waiter.promise;
+  }
+
+  cancel(round: number, reason: string): void {
+    this.cancels.push({ round, reason });
+  }
+
+  close(reason: string): void {
+    this.closedWith ??= reason;
+  }
+}
+
+/** A coordinator on a manual clock, with helpers to attach fake nodes. */
+export interface Harness {
+  readonly coordinator: Coordinator;
+  readonly clock: ManualClock;
+  readonly log: MemoryLogger;
+  /** Errors thrown while auto-answering; a test asserts this stays empty. */
+  readonly errors: unknown[];
+  /** Attach a new session named `name`. */
+  connect(name: string): FakeSession;
+}
+
+/** Options of `harness`. */
+export interface HarnessOptions {
+  readonly defaults?: Partial<RoundSettings>;
+  readonly samplingRng?: RandomSource;
+  readonly uploadSlots?: number;
+  readonly initialWeights?: Float32Array;
+}
+
+/** Build a coordinator over SPEC with `initialWeights()`. */
+export function harness(opts: HarnessOptions = {}): Harness {
+  const clock = new ManualClock(0);
+  const log = new MemoryLogger();
+  const coordinator = new Coordinator({
+    model: SPEC,
+    initialWeights: opts.initialWeights ?? initialWeights(),
+    defaults: { ...DEFAULTS, ...opts.defaults },
+    clock,
+    samplingRng: opts.samplingRng ?? new SeededRandom(1),
+    seedRng: new SeededRandom(2),
+    log,
+    chunkBytes: CHUNK_BYTES,
+    uploadSlots: opts.uploadSlots ?? 4,
+  });
+  return {
+    coordinator,
+    clock,
+    log,
+    errors: [],
+    connect(name) {
+      const s = new FakeSession(name);
+      coordinator.attach(s);
+      return s;
+    },
+  };
+}
+
+/** A source whose `nextFloat` returns `draws` in turn (for choosing who Poisson sampling selects). */
+export function scriptedRandom(draws: readonly number[]): RandomSource {
+  let k = 0;
+  return {
+    nextFloat: () => {
+      const x = draws[k++ % draws.length];
+      assert.ok(x !== undefined);
+      return x;
+    },
+    nextInt: (n) => k++ % n,
+    fillBytes: () => assert.fail('fillBytes is not scripted'),
+  };
+}
+
+/** Reassemble the weights a broadcast carries. */
+export function weightsOf(b: Broadcast): Float32Array {
+  const a = new ChunkAssembler(b.task.numParameters, CHUNK_BYTES);
+  b.chunks.forEach((c, i) => a.accept(i, c));
+  return a.finish();
+}
+
+/** A well-formed update header for `delta`, with `over` replacing fields. */
+export function header(round: number, delta: Float32Array, examples: number, over: Partial<UpdateHeader> = {}): UpdateHeader {
+  return { round, numExamples: examples, numParameters: delta.length, chunkCount: chunkCount(delta.length, CHUNK_BYTES), trainLoss: 0.5, ...over };
+}
+
+/** Upload `delta` as `name` the way the transport would: open, every chunk, finish. */
+export async function upload(h: Harness, name: string, round: number, delta: Float32Array, examples: number): Promise<void> {
+  const opening = h.coordinator.openUpdate(name, header(round, delta, examples), new AbortController().signal);
+  if ((await state(opening)) === 'pending') assert.fail(`${name}: the upload could not start (no free buffer?)`);
+  const r = await opening;
+  toChunks(delta, CHUNK_BYTES).forEach((c, i) => r.accept(i, c));
+  r.finish();
+}
+
+/** How an auto-answering node reacts to one broadcast; `undefined` means it stays silent. */
+export interface Behaviour {
+  train?(b: Broadcast, global: Float32Array): { delta: Float32Array; examples: number } | 'decline' | undefined;
+  evaluate?(b: Broadcast, global: Float32Array): Omit<EvaluationReport, 'round'> | 'decline' | undefined;
+}
+
+/** Answer every broadcast `session` receives according to `behaviour`, after the send returns. */
+export function autoAnswer(h: Harness, session: FakeSession, behaviour: Behaviour): void {
+  session.onSend = (b) => {
+    const { round, kind } = b.task;
+    queueMicrotask(() => {
+      const run = async (): Promise<void> => {
+        const global = weightsOf(b);
+        if (kind === 'train') {
+          const answer = behaviour.train?.(b, global);
+          if (answer === 'decline') h.coordinator.decline(session.name, round, kind, 'not today');
+          else if (answer) await upload(h, session.name, round, answer.delta, answer.examples);
+        } else {
+          const answer = behaviour.evaluate?.(b, global);
+          if (answer === 'decline') h.coordinator.decline(session.name, round, kind, 'no held-out data');
+          else if (answer) h.coordinator.submitEvaluation(session.name, { round, ...answer });
+        }
+      };
+      run().catch((err: unknown) => h.errors.push(err));
+    });
+  };
+}
+
+/** Every event of a launch, once its last round has finished. */
+export async function collect(events: AsyncIterable<RoundEvent>): Promise<RoundEvent[]> {
+  const out: RoundEvent[] = [];
+  for await (const e of events) out.push(e);
+  return out;
+}
+
+/** The events that end a round (state other than running). */
+export function finals(events: readonly RoundEvent[]): RoundEvent[] {
+  return events.filter((e) => e.state !== 'running');
+}
+
+/** Let every queued microtask and I/O callback run, to check that something has *not* happened. */
+export function flush(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/** 'pending' if `p` has not settled after a flush, else its outcome. */
+export async function state<T>(p: Promise<T>): Promise<'pending' | 'resolved' | 'rejected'> {
+  let s: 'pending' | 'resolved' | 'rejected' = 'pending';
+  p.then(
+    () => (s = 'resolved'),
+    () => (s = 'rejected'),
+  );
+  await flush();
+  return s;
+}
