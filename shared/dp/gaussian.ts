@@ -20,6 +20,10 @@ export function gaussianNoise(out: Float32Array, std: number, rng: RandomSource)
   if (typeof std !== 'number' || !Number.isFinite(std) || std < 0) {
     throw new CohortError('invalid_argument', `noise std must be a finite number ≥ 0, got ${String(std)}`);
   }
+  if (std === 0) {
+    out.fill(0);
+    return;
+  }
   let i = 0;
   while (i < out.length) {
     const u = 2 * rng.nextFloat() - 1;
