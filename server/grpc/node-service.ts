@@ -229,7 +229,10 @@ export function nodeServiceHandlers(coordinator: Coordinator, revocations: Revoc
       call.on('cancelled', broken('upload cancelled by the node'));
       // grpc-js ends the call itself on e.g. an oversized message; the node leaves the round.
       call.on('close', broken('upload ended before it was complete'));
-      call.on('error', (err) => fail(new CohortError('unavailable', `upload stream failed: ${err.message}`)));
+      call.on('error', (err) => {
+        receiver?.abort(`upload stream failed: ${err.message}`);
+        fail(new CohortError('unavailable', `upload stream failed: ${err.message}`));
+      });
     },
 
     SubmitEvaluation: unary('SubmitEvaluation', (name, req: EvaluationResult__Output) => {
