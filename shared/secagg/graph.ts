@@ -115,24 +115,43 @@ export interface ChooseParametersOptions {
   t?: number;
 }
 
-function logFactorials(n: number): Float64Array {
-  const lf = new Float64Array(n + 1);
-  for (let i = 2; i <= n; i++) lf[i] = (lf[i - 1] as number) + Math.log(i);
-  return lf;
+let logFactorialTable = new Float64Array([0, 0]);
+
+function logFactorial(n: number): number {
+  if (n >= logFactorialTable.length) {
+    const grown = new Float64Array(Math.max(n + 1, 2 * logFactorialTable.length));
+    grown.set(logFactorialTable);
+    for (let i = logFactorialTable.length; i < grown.length; i++) grown[i] = (grown[i - 1] as number) + Math.log(i);
+    logFactorialTable = grown;
+  }
+  return logFactorialTable[n] as number;
 }
 
-/** P[Bin(k, p) ≥ j], summed in log space. */
+/** tails[j] = P[Bin(k, p) ≥ j] for j = 0 … k + 1, each binomial term computed in log space. */
+function upperTails(k: number, p: number): Float64Array {
+  const tails = new Float64Array(k + 2);
+  if (p <= 0) {
+    tails[0] = 1;
+    return tails;
+  }
+  if (p >= 1) {
+    tails.fill(1, 0, k + 1);
+    return tails;
+  }
+  const lp = Math.log(p);
+  const lq = Math.log1p(-p);
+  for (let i = k; i >= 0; i--) {
+    const term = Math.exp(logFactorial(k) - logFactorial(i) - logFactorial(k - i) + i * lp + (k - i) * lq);
+    tails[i] = Math.min(1, (tails[i + 1] as number) + term);
+  }
+  return tails;
+}
+
+/** P[Bin(k, p) ≥ j]. */
 export function binomialUpperTail(k: number, p: number, j: number): number {
   if (j <= 0) return 1;
   if (j > k) return 0;
-  if (p <= 0) return 0;
-  if (p >= 1) return 1;
-  const lf = logFactorials(k);
-  let sum = 0;
-  for (let i = j; i <= k; i++) {
-    sum += Math.exp((lf[k] as number) - (lf[i] as number) - (lf[k - i] as number) + i * Math.log(p) + (k - i) * Math.log1p(-p));
-  }
-  return Math.min(1, sum);
+  return upperTails(k, p)[j] as number;
 }
 
 /**
@@ -182,16 +201,17 @@ export function chooseParameters(n: number, expectedDropoutRate: number, options
   const correctnessTarget = 2 ** -eta;
 
   const thresholdFor = (k: number): number | undefined => {
+    const corrupt = upperTails(k, gamma);
     for (let t = Math.floor(k / 2) + 1; t <= k; t++) {
-      if (n * binomialUpperTail(k, gamma, 2 * t - k) <= securityTarget) return t;
+      if (n * (corrupt[2 * t - k] as number) <= securityTarget) return t;
     }
     return undefined;
   };
   const evaluate = (k: number, t: number): SecAggParameters => {
     const completeGraph = k >= n - 1;
     const splitBy = (p: number): number => (completeGraph || p === 0 ? 0 : ((n * n) / 2) * p ** k);
-    const failureBound = Math.min(1, n * (1 - binomialUpperTail(k, 1 - delta, t)) + splitBy(delta));
-    const securityBound = Math.min(1, n * binomialUpperTail(k, gamma, 2 * t - k) + (gamma > 0 ? splitBy(delta + gamma) : 0));
+    const failureBound = Math.min(1, n * (1 - (upperTails(k, 1 - delta)[t] as number)) + splitBy(delta));
+    const securityBound = Math.min(1, n * (upperTails(k, gamma)[2 * t - k] as number) + (gamma > 0 ? splitBy(delta + gamma) : 0));
     return { n, k, t, completeGraph, failureBound, securityBound, meetsTargets: failureBound <= correctnessTarget && securityBound <= securityTarget };
   };
 
