@@ -281,8 +281,14 @@ export class Coordinator {
 
     try {
       progress('wait');
-      await this.registry.waitForConnected(settings.minNodes, settings.waitForNodesMs, this.stop.signal);
+      const enough = await this.registry.waitForConnected(settings.minNodes, settings.waitForNodesMs, this.stop.signal);
       if (this.stop.signal.aborted) return end('failed', { reason: 'coordinator shut down' });
+      if (!enough) {
+        const connected = this.registry.connected().length;
+        return end('skipped', {
+          reason: `only ${connected} node(s) connected after waiting ${settings.waitForNodesMs / 1000} s; at least ${settings.minNodes} needed`,
+        });
+      }
 
       progress('select');
       const candidates = this.registry.connected();

@@ -234,7 +234,7 @@ describe('Coordinator (fake sessions, manual clock)', () => {
       h.clock.advance(1);
       const e = last(await eventsP);
       assert.equal(e.state, 'skipped');
-      assert.equal(e.reason, 'only 1 of 1 connected nodes were selected (sample rate 1); at least 2 needed');
+      assert.equal(e.reason, 'only 1 node(s) connected after waiting 1 s; at least 2 needed');
       assert.equal(e.seconds, 1);
     });
   });
