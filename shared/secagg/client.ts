@@ -64,6 +64,8 @@ interface Shared {
   readonly peers: ReadonlyMap<string, PeerKeys>;
   readonly graph: NeighbourGraph;
   readonly selfMaskSeed: Uint8Array;
+  /** Share-encryption key per neighbour, derived in stage 2 and reused to open stage-3 boxes. */
+  readonly encKeys: ReadonlyMap<string, Uint8Array>;
 }
 
 /** The node's protocol state; secrets are dropped as soon as no later stage needs them. */
@@ -211,12 +213,14 @@ export class SecAggClient {
     this.deps.rng.fillBytes(selfMaskSeed);
     const xs = neighbours.map((v) => graph.xOf(v));
     const [selfMaskShares, keyShares] = shareMany([selfMaskSeed, st.keys.s.privateKey], t, xs, this.deps.rng) as [ShamirShare[], ShamirShare[]];
+    const encKeys = new Map<string, Uint8Array>();
     const shares = neighbours.map((v, j) => {
       const key = agreeKey(st.keys.c.privateKey, (peers.get(v) as PeerKeys).cPublicKey, { roundId, a: this.nodeId, b: v, purpose: 'enc' });
+      encKeys.set(v, key);
       const plaintext = packShares({ selfMask: selfMaskShares[j] as ShamirShare, key: keyShares[j] as ShamirShare });
       return { receiver: v, ciphertext: seal(key, plaintext, shareAad(roundId, this.nodeId, v, Stage.shareKeys), this.deps.rng) };
     });
-    this.state = { name: 'keys_shared', keys: st.keys, peers, graph, selfMaskSeed };
+    this.state = { name: 'keys_shared', keys: st.keys, peers, graph, selfMaskSeed, encKeys };
     return { type: 'share_keys', roundId, stage: 2, sender: this.nodeId, shares };
   }
 
@@ -228,8 +232,7 @@ export class SecAggClient {
     for (const { sender, ciphertext } of msg.shares) {
       if (!st.graph.isNeighbour(this.nodeId, sender)) throw new CohortError('invalid_argument', `shares from ${sender}, who is not a neighbour`);
       if (held.has(sender)) throw new CohortError('invalid_argument', `two share boxes from ${sender}`);
-      const key = agreeKey(st.keys.c.privateKey, (st.peers.get(sender) as PeerKeys).cPublicKey, { roundId, a: this.nodeId, b: sender, purpose: 'enc' });
-      const plaintext = open(key, ciphertext, shareAad(roundId, sender, this.nodeId, Stage.shareKeys));
+      const plaintext = open(st.encKeys.get(sender) as Uint8Array, ciphertext, shareAad(roundId, sender, this.nodeId, Stage.shareKeys));
       if (plaintext === undefined) throw new CohortError('unauthenticated', `shares from ${sender} do not decrypt (another round, another receiver, or tampered)`);
       const bundle = unpackShares(plaintext, x);
       if (bundle === undefined) throw new CohortError('invalid_argument', `shares from ${sender} are malformed`);

@@ -4,7 +4,7 @@ import { SeededRandom } from '../../../shared/random.js';
 import { silentLogger, type Logger } from '../../../shared/logger.js';
 import { SecAggClient } from '../../../shared/secagg/client.js';
 import type { SecAggConfig } from '../../../shared/secagg/messages.js';
-import { SecAggServer } from '../../../shared/secagg/server.js';
+import { SecAggServer, type Outgoing, type ServerStep } from '../../../shared/secagg/server.js';
 import { keyObjectSigner, publicKeyVerifier, type SecAggSigner, type SecAggVerifier } from '../../../shared/secagg/signing.js';
 
 /** Node ids node-00 … node-(n−1), already in canonical order. */
@@ -29,9 +29,25 @@ export function signerFor(id: string): SecAggSigner {
   return keyObjectSigner(signingKeys(id).privateKey);
 }
 
-/** A verifier knowing every id in `ids`. */
+/**
+ * A verifier knowing every id in `ids`. In-process rounds verify the same n² signatures
+ * once per node, so results are memoised on the exact (node, data, signature) bytes —
+ * verification is a pure function, so this changes speed only.
+ */
 export function verifierFor(ids: readonly string[]): SecAggVerifier {
-  return publicKeyVerifier(new Map(ids.map((id) => [id, signingKeys(id).publicKey])));
+  const inner = publicKeyVerifier(new Map(ids.map((id) => [id, signingKeys(id).publicKey])));
+  const memo = new Map<string, boolean>();
+  return {
+    verify(nodeId, data, signature) {
+      const key = `${nodeId}\u0000${Buffer.from(data).toString('base64')}\u0000${Buffer.from(signature).toString('base64')}`;
+      let result = memo.get(key);
+      if (result === undefined) {
+        result = inner.verify(nodeId, data, signature);
+        memo.set(key, result);
+      }
+      return result;
+    },
+  };
 }
 
 /** A round config with a fixed graph seed. */
@@ -64,4 +80,32 @@ export function makeParty(config: SecAggConfig, logger: Logger = silentLogger, s
 export function must<T>(r: { ok: true; value: T } | { ok: false; error: Error }): T {
   if (!r.ok) throw r.error;
   return r.value;
+}
+
+/** Run an honest round up to the coordinator's messages of `stage` (2–5) and return them undelivered. */
+export function driveTo(party: Party, inputs: (id: string) => Uint32Array, stage: 2 | 3 | 4 | 5, drop: ReadonlySet<string> = new Set()): Outgoing[] {
+  const { server, clients } = party;
+  for (const [id, c] of clients) if (!drop.has(id)) must(server.receive(id, must(c.advertise())));
+  let step = must(server.closeStage());
+  for (;;) {
+    if (step.kind !== 'send') throw new Error(`round ended early: ${step.kind === 'aborted' ? step.reason : step.kind}`);
+    if (step.stage === stage) return [...step.messages];
+    for (const { to, message } of step.messages) {
+      if (drop.has(to)) continue;
+      const c = clients.get(to) as SecAggClient;
+      const reply = must(c.handle(message)) ?? must(c.maskInput(inputs(to)));
+      must(server.receive(to, reply));
+    }
+    step = must(server.closeStage());
+  }
+}
+
+/** Deliver `messages` to their clients and the replies to the server, then close the stage. */
+export function deliverAll(party: Party, messages: readonly Outgoing[], inputs: (id: string) => Uint32Array): ServerStep {
+  for (const { to, message } of messages) {
+    const c = party.clients.get(to) as SecAggClient;
+    const reply = must(c.handle(message)) ?? must(c.maskInput(inputs(to)));
+    must(party.server.receive(to, reply));
+  }
+  return must(party.server.closeStage());
 }
