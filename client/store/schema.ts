@@ -1,0 +1,30 @@
+/** Schema of the node daemon's database, as ordered migrations (append steps, never edit one). */
+import type { Migration } from '../../shared/durable/sqlite.js';
+
+/** Every schema step of `node.db`; the last one's version is the current schema. */
+export const NODE_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    description: 'own privacy ledger and config',
+    sql: `
+      -- hash = sha256(prev_hash || JCS({epsilon, round, seq, time, total})), see node-store.ts.
+      CREATE TABLE ledger (
+        seq       INTEGER PRIMARY KEY CHECK (seq >= 1),
+        round     INTEGER NOT NULL,
+        time      INTEGER NOT NULL,
+        epsilon   REAL NOT NULL,
+        total     REAL NOT NULL,
+        prev_hash TEXT NOT NULL,
+        hash      TEXT NOT NULL UNIQUE
+      ) STRICT;
+
+      -- One row: the daemon's config as JSON and the sha256 of that text.
+      CREATE TABLE config (
+        id         INTEGER PRIMARY KEY CHECK (id = 1),
+        json       TEXT NOT NULL,
+        sha256     TEXT NOT NULL,
+        updated_at INTEGER NOT NULL
+      ) STRICT;
+    `,
+  },
+];
