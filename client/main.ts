@@ -6,7 +6,7 @@ import { secureRandom } from '../shared/random.js';
 import type { LocalWork } from './core/agent.js';
 import { ModelWork, PerturbWork } from './core/work.js';
 import { type DataSpec, loadLocalData } from './data/index.js';
-import { type Backoff, NodeDaemon } from './grpc/daemon.js';
+import { type Backoff, type DropStage, NodeDaemon } from './grpc/daemon.js';
 
 /** What the node works on: its own data, or (benchmarks) a fixed perturbation. */
 export type WorkSpec = { readonly kind: 'data'; readonly data: DataSpec } | { readonly kind: 'perturb' };
@@ -19,6 +19,8 @@ export interface NodeConfig {
   readonly work: WorkSpec;
   readonly serverName?: string;
   readonly backoff?: Backoff;
+  /** Fault injection for demos and tests: go offline when about to send this secure-aggregation step. */
+  readonly dropAt?: DropStage;
 }
 
 /** Build the node's local work: loads and splits its data (fails fast on a bad file). */
@@ -40,10 +42,12 @@ export async function createNode(config: NodeConfig, deps: { log: Logger; clock:
     address: config.address,
     tls,
     work,
+    identity: { name: config.name, keyPem: tls.key.toString('utf8'), caPem: tls.ca.toString('utf8') },
     log: deps.log,
     clock: deps.clock,
     rng: secureRandom,
     ...(config.backoff ? { backoff: config.backoff } : {}),
     ...(config.serverName ? { serverName: config.serverName } : {}),
+    ...(config.dropAt ? { dropAt: config.dropAt } : {}),
   });
 }

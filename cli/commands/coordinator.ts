@@ -3,23 +3,14 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { CohortError } from '../../shared/errors.js';
 import { parseModelSpec } from '../../shared/model/spec.js';
-import { DEFAULT_TRAIN_CONFIG, parseTrainConfig } from '../../shared/model/train.js';
+import { parseTrainConfig } from '../../shared/model/train.js';
 import type { RoundSettings } from '../../server/core/types.js';
-import { validateSettings } from '../../server/core/coordinator.js';
+import { DEFAULT_ROUND_SETTINGS, validateSettings } from '../../server/core/coordinator.js';
 import { type CoordinatorConfig, startCoordinator } from '../../server/main.js';
 import type { CliIo } from '../io.js';
 import { createLogger, parseLogLevel } from '../logging.js';
 import { intOption, numberOption, usage } from '../options.js';
 
-/** Round defaults of a coordinator unless its operator or a launch says otherwise. */
-export const DEFAULT_ROUND_SETTINGS: RoundSettings = {
-  minNodes: 2,
-  sampleRate: 1,
-  train: DEFAULT_TRAIN_CONFIG,
-  trainTimeoutMs: 120_000,
-  evalTimeoutMs: 60_000,
-  waitForNodesMs: 60_000,
-};
 
 /** Raw options as commander hands them over. */
 interface CoordinatorArgs {

@@ -7,15 +7,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { createNode } from '../../client/main.js';
+import type { DropStage } from '../../client/grpc/daemon.js';
 import { initCa, issue } from '../../shared/pki/ca-dir.js';
 import { parseModelSpec } from '../../shared/model/spec.js';
 import { startCoordinator } from '../../server/main.js';
-import { DEFAULT_ROUND_SETTINGS } from './coordinator.js';
+import { DEFAULT_ROUND_SETTINGS } from '../../server/core/coordinator.js';
 import { launchRounds } from './round.js';
 import { roundLine, roundsJson } from '../format.js';
 import { type CliIo, printJson } from '../io.js';
 import { createLogger, parseLogLevel } from '../logging.js';
-import { intOption } from '../options.js';
+import { intOption, numberOption, usage } from '../options.js';
 
 interface DemoArgs {
   nodes: number;
@@ -25,7 +26,13 @@ interface DemoArgs {
   seed: number;
   json?: boolean;
   logLevel: string;
+  secureAggregation?: boolean;
+  drop: number;
+  dropStage: string;
+  clip?: number;
 }
+
+const DROP_STAGES: readonly DropStage[] = ['keys', 'shares', 'masked', 'unmask'];
 
 /** Register `cohort demo`. */
 export function register(program: Command, io: CliIo): void {
@@ -37,10 +44,18 @@ export function register(program: Command, io: CliIo): void {
     .option('--model <kind>', 'logreg or mlp', 'logreg')
     .option('--hidden <n>', 'hidden units of the mlp', intOption('--hidden'))
     .option('--seed <n>', 'seed of the initial weights', intOption('--seed', 0), 1)
+    .option('--secure-aggregation', 'SecAgg+: the coordinator sees only the sum of the surviving nodes\' updates')
+    .option('--drop <k>', 'secure aggregation: make k nodes vanish mid-round (the last k), to show recovery', intOption('--drop', 0, 200), 0)
+    .option('--drop-stage <stage>', 'where they vanish: keys, shares, masked or unmask', 'masked')
+    .option('--clip <c>', 'L2 clip norm of each update in secure rounds (default 10)', numberOption('--clip', Number.MIN_VALUE, 1e6))
     .option('--json', 'print one JSON object: {rounds: [...], final: {...}}')
     .option('--log-level <level>', 'debug, info, warn, error or silent (logs go to stderr)', 'warn')
     .action(async (args: DemoArgs) => {
-      const log = createLogger(parseLogLevel(args.logLevel), 'demo');
+      const level = parseLogLevel(args.logLevel);
+      if (!(DROP_STAGES as readonly string[]).includes(args.dropStage)) throw usage(`--drop-stage must be one of ${DROP_STAGES.join(', ')}, got "${args.dropStage}"`);
+      if (args.drop > 0 && !args.secureAggregation) throw usage('--drop injects secure-aggregation dropouts: add --secure-aggregation');
+      if (args.drop > 0 && args.nodes - args.drop < 2) throw usage(`--drop ${args.drop} leaves fewer than 2 of ${args.nodes} nodes`);
+      const minNodes = args.nodes - args.drop;
       const model = parseModelSpec({ kind: args.model, hidden: args.hidden });
       const dir = mkdtempSync(join(tmpdir(), 'cohort-demo-'));
       const say = (s: string): void => (args.json ? io.err(s) : io.out(s));
@@ -62,22 +77,31 @@ export function register(program: Command, io: CliIo): void {
             certsDir: dir,
             model,
             seed: args.seed,
-            defaults: { ...DEFAULT_ROUND_SETTINGS, minNodes: args.nodes },
+            defaults: {
+              ...DEFAULT_ROUND_SETTINGS,
+              minNodes,
+              secureAggregation: args.secureAggregation === true,
+              ...(args.clip ? { clipNorm: args.clip } : {}),
+            },
             uploadSlots: 4,
             revocationPollMs: 1000,
           },
-          { log: log.child({ component: 'coordinator' }), clock: io.clock },
+          { log: createLogger(level, 'coordinator'), clock: io.clock },
         );
         const address = `127.0.0.1:${coordinator.port}`;
         say(`demo: coordinator on ${address} (TLS 1.3, client certificates required)\n`);
         for (const [i, name] of names.entries()) {
+          const dropAt = i >= args.nodes - args.drop ? (args.dropStage as DropStage) : undefined;
           const daemon = await createNode(
-            { address, name, certsDir: dir, work: { kind: 'data', data: { kind: 'mnist', shard: i + 1, of: args.nodes } } },
-            { log: log.child({ component: 'node', node: name }), clock: io.clock },
+            { address, name, certsDir: dir, work: { kind: 'data', data: { kind: 'mnist', shard: i + 1, of: args.nodes } }, ...(dropAt ? { dropAt } : {}) },
+            { log: createLogger(level, 'node').child({ node: name }), clock: io.clock },
           );
           running.push(daemon.run(stop.signal));
         }
         say(`demo: ${args.nodes} node daemons on MNIST shards 1..${args.nodes} of ${args.nodes}; training ${model.kind} for ${args.rounds} round(s)\n`);
+        if (args.secureAggregation) {
+          say(`demo: secure aggregation on${args.drop > 0 ? `; node-${minNodes + 1}..node-${args.nodes} will vanish at the ${args.dropStage} stage` : ''}\n`);
+        }
         const rounds = await launchRounds({ coordinator: address, certs: dir, name: 'operator', rounds: args.rounds, wait: 30 }, io, (r, index, of) => say(`${roundLine(r, index, of)}\n`));
         const result = roundsJson(rounds);
         if (args.json) printJson(io, result);

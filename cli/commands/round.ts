@@ -21,6 +21,11 @@ interface LaunchArgs extends AdminArgs {
   wait?: number;
   detach?: boolean;
   json?: boolean;
+  secureAggregation?: boolean;
+  threshold?: number;
+  neighbours?: number;
+  clip?: number;
+  stageTimeout?: number;
 }
 
 /** Launch rounds and collect their results; exported for the demo and tests. */
@@ -34,6 +39,11 @@ export async function launchRounds(args: LaunchArgs, io: CliIo, onRound?: (r: Ro
     trainTimeoutMs: args.trainTimeout ? Math.round(args.trainTimeout * 1000) : 0,
     evalTimeoutMs: args.evalTimeout ? Math.round(args.evalTimeout * 1000) : 0,
     waitForNodesMs: args.wait !== undefined ? Math.round(args.wait * 1000) : 0,
+    secureAggregation: args.secureAggregation === true,
+    threshold: args.threshold ?? 0,
+    neighbours: args.neighbours ?? 0,
+    clipNorm: args.clip ?? 0,
+    secaggStageTimeoutMs: args.stageTimeout ? Math.round(args.stageTimeout * 1000) : 0,
   };
   const client = adminClient(args);
   const rounds: RoundJson[] = [];
@@ -89,6 +99,11 @@ export function register(program: Command, io: CliIo): void {
       .option('--train-timeout <s>', 'seconds nodes have to return their update', numberOption('--train-timeout', 0.001, 86400))
       .option('--eval-timeout <s>', 'seconds nodes have to return their evaluation', numberOption('--eval-timeout', 0.001, 86400))
       .option('--wait <s>', 'seconds to wait for --min-nodes nodes to be connected', numberOption('--wait', 0, 86400))
+      .option('--secure-aggregation', 'SecAgg+: the coordinator learns only the sum of the surviving nodes\' clipped updates')
+      .option('--threshold <t>', 'Shamir threshold (secure aggregation; default chosen from the number of nodes)', intOption('--threshold'))
+      .option('--neighbours <k>', 'neighbours per node (secure aggregation; default chosen from the number of nodes)', intOption('--neighbours'))
+      .option('--clip <c>', 'L2 clip norm of each update in secure rounds (default 10)', numberOption('--clip', Number.MIN_VALUE, 1e6))
+      .option('--stage-timeout <s>', 'seconds per secure-aggregation stage after training (default 30)', numberOption('--stage-timeout', 0.001, 86400))
       .option('--detach', 'return once the rounds are queued')
       .option('--json', 'print one JSON object: {rounds: [...], final: {...}}'),
   ).action(async (args: LaunchArgs) => {

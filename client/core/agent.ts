@@ -8,7 +8,10 @@ import type { Logger } from '../../shared/logger.js';
 import type { ModelSpec } from '../../shared/model/spec.js';
 import { parameterCount } from '../../shared/model/spec.js';
 import type { TrainConfig } from '../../shared/model/train.js';
+import type { RandomSource } from '../../shared/random.js';
 import { ChunkAssembler, chunkCount } from '../../shared/tensor/chunks.js';
+import type { SecureSetup } from '../../shared/wire/secagg.js';
+import { type SecureIdentity, type SecureLink, SecureParticipant } from './secure.js';
 
 /** What a task asks this node to do. */
 export type TaskKind = 'train' | 'evaluate';
@@ -23,6 +26,8 @@ export interface IncomingTask {
   readonly chunkCount: number;
   readonly deadlineMs: number;
   readonly seed: number;
+  /** Present when the round uses secure aggregation. */
+  readonly secure?: SecureSetup;
 }
 
 /** The result of local training. */
@@ -50,7 +55,7 @@ export interface LocalWork {
 }
 
 /** Outbound calls to the coordinator. */
-export interface CoordinatorLink {
+export interface CoordinatorLink extends SecureLink {
   submitUpdate(round: number, update: LocalUpdate): Promise<void>;
   submitEvaluation(round: number, evaluation: LocalEvaluation): Promise<void>;
   decline(round: number, kind: TaskKind, reason: string): Promise<void>;
@@ -80,12 +85,18 @@ export class NodeAgent {
   private readonly cancelled = new Map<number, number>();
   private received = 0;
   private queue: Promise<void> = Promise.resolve();
+  private secure: SecureParticipant | undefined;
 
+  /**
+   * @param identity needed to take part in secure aggregation; without it secure rounds are declined
+   * @param rng secure source for SecAgg keys, masks and stochastic rounding
+   */
   constructor(
     private readonly work: LocalWork,
     private readonly link: CoordinatorLink,
     private readonly chunkBytes: number,
     private readonly log: Logger,
+    private readonly secureDeps?: { readonly identity: SecureIdentity; readonly rng: RandomSource; readonly now: () => Date },
   ) {}
 
   /** A task header arrived; its weights follow as chunks. */
@@ -140,6 +151,25 @@ export class NodeAgent {
     this.log.info({ round, reason }, 'task cancelled by coordinator');
   }
 
+  /** A secure-aggregation message for `round`; handled after the round's training, in order. */
+  onSecAgg(round: number, message: unknown): void {
+    this.enqueue(async () => {
+      const p = this.secure;
+      if (!p || p.round !== round) {
+        this.log.warn({ round }, 'ignoring secure-aggregation message for a round this node is not in');
+        return;
+      }
+      try {
+        await p.onMessage(message);
+      } catch (err) {
+        // The state machine has already refused and logged; a refusal that ends the round
+        // leaves this node out of it, which the coordinator treats as a dropout.
+        this.log.warn({ round, stage: 'secure-aggregation', err: (err as Error).message }, 'secure-aggregation message refused');
+      }
+      if (p.finished) this.secure = undefined;
+    });
+  }
+
   /** Resolves when every queued task has been handled. */
   idle(): Promise<void> {
     return this.queue;
@@ -181,7 +211,8 @@ export class NodeAgent {
         if (!update) return;
         log.info({ examples: update.numExamples, trainLoss: update.trainLoss, ms: Math.round(performance.now() - t0) }, 'local training done');
         if (cancelled()) return;
-        await this.link.submitUpdate(task.round, update);
+        if (task.secure) await this.startSecure(task, update);
+        else await this.link.submitUpdate(task.round, update);
         this.stats.trained += 1;
       } else {
         const evaluation = await this.local(task, cancelled, () => this.work.evaluate(task, global));
@@ -200,6 +231,28 @@ export class NodeAgent {
       this.stats.failed += 1;
       log.warn({ code: e.code, err: e.message }, 'coordinator refused the result');
     }
+  }
+
+  /** Join the round's secure aggregation with this update; a setup this node cannot trust is declined. */
+  private async startSecure(task: IncomingTask, update: LocalUpdate): Promise<void> {
+    const setup = task.secure as SecureSetup;
+    if (!this.secureDeps) {
+      await this.decline(task.round, task.kind, 'this node is not set up for secure aggregation');
+      return;
+    }
+    let participant: SecureParticipant;
+    try {
+      participant = new SecureParticipant(task.round, setup, update.delta, this.secureDeps.identity, this.link, {
+        rng: this.secureDeps.rng,
+        now: this.secureDeps.now(),
+        log: this.log.child({ round: task.round, stage: 'secure-aggregation' }),
+      });
+    } catch (err) {
+      await this.decline(task.round, task.kind, `secure aggregation refused: ${(err as Error).message}`);
+      return;
+    }
+    this.secure = participant;
+    await participant.start();
   }
 
   /** Run local work; if it throws, decline at once so the coordinator does not wait for this node until the deadline. */

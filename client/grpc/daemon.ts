@@ -11,11 +11,15 @@ import { CohortError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
 import { parseModelSpec } from '../../shared/model/spec.js';
 import { parseTrainConfig } from '../../shared/model/train.js';
-import type { RandomSource } from '../../shared/random.js';
+import { type RandomSource, secureRandom } from '../../shared/random.js';
+import type { ClientMessage } from '../../shared/secagg/messages.js';
 import { toChunks } from '../../shared/tensor/chunks.js';
 import type { CoordinatorMessage__Output } from '../../shared/wire/generated/cohort/v1/CoordinatorMessage.js';
 import type { NodeServiceClient } from '../../shared/wire/generated/cohort/v1/NodeService.js';
 import type { Task__Output } from '../../shared/wire/generated/cohort/v1/Task.js';
+import type { UpdateHeader } from '../../shared/wire/generated/cohort/v1/UpdateHeader.js';
+import { fromNodeToWire, setupFromWire, toNodeFromWire } from '../../shared/wire/secagg.js';
+import type { SecureIdentity } from '../core/secure.js';
 import type { TaskKind as WireTaskKind } from '../../shared/wire/generated/cohort/v1/TaskKind.js';
 import { CHANNEL_OPTIONS, CHUNK_BYTES, loadContract, PROTOCOL } from '../../shared/wire/proto.js';
 import { type CoordinatorLink, type IncomingTask, type LocalUpdate, type LocalWork, NodeAgent, type TaskKind } from '../core/agent.js';
@@ -50,6 +54,32 @@ export interface DaemonOptions {
   /** Override of the TLS server name to check (defaults to the host in `address`). */
   readonly serverName?: string;
   readonly chunkBytes?: number;
+  /** Credentials for secure aggregation; without them the node declines secure rounds. */
+  readonly identity?: SecureIdentity;
+  /** Fault injection (demo, tests): go offline for good instead of sending this secure-aggregation step. */
+  readonly dropAt?: DropStage;
+}
+
+/** Secure-aggregation steps at which a node can be made to drop out. */
+export type DropStage = 'keys' | 'shares' | 'masked' | 'unmask';
+
+const DROP_MESSAGE: Record<DropStage, string> = { keys: 'advertise_keys', shares: 'share_keys', masked: 'masked_input', unmask: 'unmask_response' };
+
+/** Wraps a link so the node vanishes (as if killed) at the chosen secure-aggregation step. */
+function droppingLink(link: CoordinatorLink, stage: DropStage, vanish: () => void): CoordinatorLink {
+  const dropped = (type: string): boolean => {
+    if (type !== DROP_MESSAGE[stage]) return false;
+    vanish();
+    return true;
+  };
+  const gone = (): Promise<void> => Promise.reject(new CohortError('cancelled', `fault injection: dropped out at ${stage}`));
+  return {
+    submitUpdate: (r, u) => link.submitUpdate(r, u),
+    submitEvaluation: (r, e) => link.submitEvaluation(r, e),
+    decline: (r, k, why) => link.decline(r, k, why),
+    secaggSend: (r, m) => (dropped(m.type) ? gone() : link.secaggSend(r, m)),
+    submitMasked: (r, w) => (dropped('masked_input') ? gone() : link.submitMasked(r, w)),
+  };
 }
 
 /** The default reconnect policy: 0.5 s doubling to 30 s. */
@@ -102,6 +132,7 @@ function parseTask(t: Task__Output): IncomingTask {
     chunkCount: t.chunkCount,
     deadlineMs: t.deadlineMs,
     seed: t.seed,
+    ...(t.secagg ? { secure: setupFromWire(t.secagg) } : {}),
   };
 }
 
@@ -123,17 +154,33 @@ class GrpcLink implements CoordinatorLink {
   }
 
   submitUpdate(round: number, update: LocalUpdate): Promise<void> {
-    const chunks = toChunks(update.delta, this.chunkBytes);
+    return this.upload(
+      { round, numExamples: update.numExamples, numParameters: update.delta.length, trainLoss: update.trainLoss, masked: false },
+      toChunks(update.delta, this.chunkBytes),
+    );
+  }
+
+  submitMasked(round: number, masked: Uint32Array): Promise<void> {
+    const asFloats = new Float32Array(masked.buffer, masked.byteOffset, masked.length);
+    return this.upload({ round, numExamples: 1, numParameters: masked.length, trainLoss: 0, masked: true }, toChunks(asFloats, this.chunkBytes));
+  }
+
+  /** Stream a header and its chunks, one write at a time (back-pressure), with a deadline. */
+  private upload(header: Omit<UpdateHeader, 'chunkCount'>, chunks: Buffer[]): Promise<void> {
     return new Promise((resolve, reject) => {
       const call = this.client.SubmitUpdate({ deadline: this.deadline(300_000) }, (err) => (err ? reject(grpcError(err)) : resolve()));
       const write = (msg: object): Promise<void> => new Promise((res) => void call.write(msg, () => res()));
       void (async () => {
-        await write({
-          header: { round, numExamples: update.numExamples, numParameters: update.delta.length, chunkCount: chunks.length, trainLoss: update.trainLoss },
-        });
+        await write({ header: { ...header, chunkCount: chunks.length } });
         for (let index = 0; index < chunks.length; index++) await write({ chunk: { index, data: chunks[index] } });
         call.end();
       })();
+    });
+  }
+
+  secaggSend(round: number, message: Exclude<ClientMessage, { type: 'masked_input' }>): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.client.SecAggSend(fromNodeToWire(round, message), { deadline: this.deadline() }, (err) => (err ? reject(grpcError(err)) : resolve()));
     });
   }
 
@@ -162,6 +209,7 @@ export class NodeDaemon {
   private agentValue: NodeAgent | undefined;
   /** Sessions opened so far (1 after the first connect, 2 after a reconnect, ...). */
   sessions = 0;
+  private readonly vanished = new AbortController();
 
   constructor(private readonly opts: DaemonOptions) {
     this.chunkBytes = opts.chunkBytes ?? CHUNK_BYTES;
@@ -206,10 +254,10 @@ export class NodeDaemon {
     const backoff = this.opts.backoff ?? DEFAULT_BACKOFF;
     let attempt = 0;
     try {
-      while (!signal.aborted) {
+      while (!signal.aborted && !this.vanished.signal.aborted) {
         this.setState('connecting');
         const outcome = await this.session(signal);
-        if (signal.aborted) break;
+        if (signal.aborted || this.vanished.signal.aborted) break;
         if (outcome.welcomed) attempt = 0;
         if (outcome.error && FATAL.has(outcome.error.code)) {
           const e = grpcError(outcome.error);
@@ -227,12 +275,27 @@ export class NodeDaemon {
     }
   }
 
+  /** Fault injection: cut the session and never reconnect, as a killed node would. */
+  private vanish(call: grpc.ClientReadableStream<CoordinatorMessage__Output>): void {
+    this.opts.log.warn({ dropAt: this.opts.dropAt }, 'fault injection: dropping out of the round');
+    this.vanished.abort();
+    call.cancel();
+  }
+
   /** One Join session; resolves when it ends, with the error that ended it if any. */
   private session(signal: AbortSignal): Promise<{ welcomed: boolean; error?: grpc.ServiceError }> {
     return new Promise((resolve) => {
       let welcomed = false;
       const log = this.opts.log;
-      const agent = new NodeAgent(this.opts.work, new GrpcLink(this.client, this.chunkBytes, this.opts.clock), this.chunkBytes, log);
+      const identity = this.opts.identity;
+      const link: CoordinatorLink = new GrpcLink(this.client, this.chunkBytes, this.opts.clock);
+      const agent = new NodeAgent(
+        this.opts.work,
+        this.opts.dropAt ? droppingLink(link, this.opts.dropAt, () => this.vanish(call)) : link,
+        this.chunkBytes,
+        log,
+        identity ? { identity, rng: secureRandom, now: () => new Date(this.opts.clock.now()) } : undefined,
+      );
       this.agentValue = agent;
       const call = this.client.Join({ protocol: PROTOCOL, software: NODE_VERSION });
       const onAbort = (): void => call.cancel();
@@ -275,6 +338,9 @@ export class NodeDaemon {
           }
           case 'cancel':
             if (msg.cancel) agent.onCancel(msg.cancel.round, msg.cancel.reason);
+            break;
+          case 'secagg':
+            if (msg.secagg) agent.onSecAgg(msg.secagg.round, toNodeFromWire(msg.secagg));
             break;
           default:
             log.warn({ body: msg.body }, 'unknown message from coordinator');

@@ -8,13 +8,31 @@ import { CohortError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
 import type { ModelSpec } from '../../shared/model/spec.js';
 import { parameterCount } from '../../shared/model/spec.js';
-import type { TrainConfig } from '../../shared/model/train.js';
+import { DEFAULT_TRAIN_CONFIG, type TrainConfig } from '../../shared/model/train.js';
 import type { RandomSource } from '../../shared/random.js';
 import { toChunks } from '../../shared/tensor/chunks.js';
 import { NodeRegistry } from './registry.js';
 import { poissonSample } from './sampling.js';
+import { decodeSum, type FixedPointParams, fixedPointParams } from '../../shared/secagg/fixed-point.js';
+import { chooseParameters } from '../../shared/secagg/graph.js';
+import { publicKeyVerifier } from '../../shared/secagg/signing.js';
+import type { SecureSetup } from '../../shared/wire/secagg.js';
+import { SecureStage } from './secure-stage.js';
 import { EvalStage, type EvaluationReport, TrainStage, type UpdateHeader, type UpdateReceiver } from './stages.js';
 import type { Broadcast, NodeRecord, NodeSession, RoundEvent, RoundSettings, RoundStage, TaskDescriptor, TaskKind } from './types.js';
+
+/** Round defaults unless the coordinator's operator or a launch says otherwise. */
+export const DEFAULT_ROUND_SETTINGS: RoundSettings = {
+  minNodes: 2,
+  sampleRate: 1,
+  train: DEFAULT_TRAIN_CONFIG,
+  trainTimeoutMs: 120_000,
+  evalTimeoutMs: 60_000,
+  waitForNodesMs: 60_000,
+  secureAggregation: false,
+  clipNorm: 10,
+  secaggStageTimeoutMs: 30_000,
+};
 
 /** Everything the coordinator core needs, injected by the composition root or a test. */
 export interface CoordinatorOptions {
@@ -32,6 +50,8 @@ export interface CoordinatorOptions {
   readonly uploadSlots: number;
   /** Finished rounds kept for status. */
   readonly historySize?: number;
+  /** Sees every round event as it happens (metrics); must not throw. */
+  readonly observer?: (event: RoundEvent) => void;
 }
 
 /** An operator's request for rounds; unset fields take the coordinator's defaults. */
@@ -70,9 +90,18 @@ interface Job {
   readonly events: Channel<RoundEvent>;
 }
 
+/** What the aggregation stage produced. */
+type Aggregated =
+  | { readonly kind: 'ok'; readonly next: Float32Array; readonly participants: readonly string[] }
+  | { readonly kind: 'failed'; readonly participants: number; readonly reason: string };
+
+/** Dropout rate the SecAgg+ parameters are chosen for (Bell et al.: k and t from n and this rate). */
+const EXPECTED_DROPOUT_RATE = 0.1;
+
 interface ActiveRound {
   readonly round: number;
   train?: TrainStage;
+  secure?: SecureStage;
   evaluate?: EvalStage;
   event: RoundEvent;
 }
@@ -126,14 +155,30 @@ export class Coordinator {
   detach(session: NodeSession, reason: string): void {
     if (!this.registry.disconnect(session, reason)) return;
     this.active?.train?.leave(session.name, 'disconnected', reason);
+    this.active?.secure?.leave(session.name, reason);
     this.active?.evaluate?.leave(session.name, 'disconnected', reason);
   }
 
   /** Start receiving `name`'s update (the transport then feeds chunks to the receiver). */
   async openUpdate(name: string, header: UpdateHeader, signal: AbortSignal): Promise<UpdateReceiver> {
     this.registry.touch(name);
+    if (header.masked) return this.secureStage(header.round).openMasked(name, header, signal);
     const stage = this.stageFor(header.round, 'train') as TrainStage;
     return stage.open(name, header, signal);
+  }
+
+  /** A secure-aggregation protocol message from `name`. */
+  secureMessage(name: string, round: number, message: unknown): void {
+    this.registry.touch(name);
+    this.secureStage(round).receive(name, message);
+  }
+
+  private secureStage(round: number): SecureStage {
+    const active = this.active;
+    if (!active || active.round !== round || !active.secure) {
+      throw new CohortError('failed_precondition', `round ${round} is not running secure aggregation${active ? ` (round ${active.round} is running)` : ''}`);
+    }
+    return active.secure;
   }
 
   /** Record `name`'s federated-evaluation report. */
@@ -145,6 +190,13 @@ export class Coordinator {
   /** `name` declines its task for `round`: a normal non-participation. */
   decline(name: string, round: number, kind: TaskKind, reason: string): void {
     this.registry.touch(name);
+    const secure = kind === 'train' && this.active?.round === round ? this.active.secure : undefined;
+    if (secure) {
+      if (!secure.isPending(name)) throw new CohortError('failed_precondition', `${name} has no open ${kind} task in round ${round}`);
+      this.opts.log.info({ round, node: name, stage: kind, reason }, 'node declined its task');
+      secure.leave(name, `declined: ${reason}`);
+      return;
+    }
     const stage = this.stageFor(round, kind);
     if (!stage.isPending(name)) throw new CohortError('failed_precondition', `${name} has no open ${kind} task in round ${round}`);
     this.opts.log.info({ round, node: name, stage: kind, reason }, 'node declined its task');
@@ -157,6 +209,7 @@ export class Coordinator {
     this.registry.revoke(name);
     if (session) this.detach(session, 'certificate revoked');
     this.active?.train?.leave(name, 'rejected', 'certificate revoked');
+    this.active?.secure?.leave(name, 'certificate revoked');
     this.active?.evaluate?.leave(name, 'rejected', 'certificate revoked');
   }
 
@@ -264,6 +317,7 @@ export class Coordinator {
     const progress = (stage: RoundStage, fields: Partial<RoundEvent> = {}): void => {
       active.event = { ...active.event, ...fields, stage, seconds: (clock.now() - started) / 1000 };
       events.push(active.event);
+      this.opts.observer?.(active.event);
       log.info({ stage, selected: active.event.selected, participants: active.event.participants }, `round ${round}: ${stage}`);
     };
     const end = (state: 'completed' | 'skipped' | 'failed', fields: Partial<RoundEvent>): RoundEvent => {
@@ -276,6 +330,7 @@ export class Coordinator {
       } else {
         log.warn({ stage: active.event.stage, reason: event.reason }, `round ${round} ${state}: ${event.reason ?? ''}`);
       }
+      this.opts.observer?.(event);
       return event;
     };
 
@@ -301,29 +356,19 @@ export class Coordinator {
       }
 
       const trainDeadline = clock.now() + settings.trainTimeoutMs;
-      const train = new TrainStage(round, selected.map((s) => s.name), this.numParameters, this.opts.chunkBytes, this.buffers, log.child({ stage: 'train' }));
-      active.train = train;
-      progress('train', { selected: selected.length });
-      this.broadcast(selected, this.task(round, 'train', settings, trainDeadline), this.global, train, log);
-      await this.until(train, trainDeadline);
-      active.train = undefined;
-      const participants = train.participants;
-      if (this.stop.signal.aborted) return end('failed', { participants: participants.length, reason: 'coordinator shut down during training' });
-      if (participants.length < settings.minNodes) {
-        const gone = selected.length - participants.length;
-        return end('failed', {
-          participants: participants.length,
-          reason: `only ${participants.length} of ${selected.length} selected nodes returned a valid update (${gone} dropped, timed out, declined or were rejected); at least ${settings.minNodes} needed — the global model is unchanged`,
-        });
-      }
-      const next = train.aggregate.apply(this.global);
+      const aggregated = settings.secureAggregation
+        ? await this.secureAggregate(active, selected, settings, trainDeadline, progress, log)
+        : await this.plainAggregate(active, selected, settings, trainDeadline, progress, log);
+      if (this.stop.signal.aborted) return end('failed', { reason: 'coordinator shut down during training' });
+      if (aggregated.kind === 'failed') return end('failed', { participants: aggregated.participants, reason: aggregated.reason });
+      const { next, participants } = aggregated;
 
       const evaluators = this.registry.connected();
       const evalDeadline = clock.now() + settings.evalTimeoutMs;
       const evaluation = new EvalStage(round, evaluators.map((s) => s.name), log.child({ stage: 'evaluate' }));
       active.evaluate = evaluation;
       progress('evaluate', { participants: participants.length });
-      this.broadcast(evaluators, this.task(round, 'evaluate', settings, evalDeadline), next, evaluation, log);
+      this.broadcast(evaluators, this.task(round, 'evaluate', settings, evalDeadline), next, (name, detail) => evaluation.leave(name, 'disconnected', detail), log);
       await this.until(evaluation, evalDeadline);
       active.evaluate = undefined;
       if (this.stop.signal.aborted) return end('failed', { participants: participants.length, reason: 'coordinator shut down during evaluation' });
@@ -346,6 +391,91 @@ export class Coordinator {
     }
   }
 
+  /** Plain FedAvg: updates arrive in the clear and are averaged by example counts. */
+  private async plainAggregate(
+    active: ActiveRound,
+    selected: readonly NodeSession[],
+    settings: RoundSettings,
+    deadline: number,
+    progress: (stage: RoundStage, fields?: Partial<RoundEvent>) => void,
+    log: Logger,
+  ): Promise<Aggregated> {
+    const train = new TrainStage(active.round, selected.map((s) => s.name), this.numParameters, this.opts.chunkBytes, this.buffers, log.child({ stage: 'train' }));
+    active.train = train;
+    progress('train', { selected: selected.length });
+    this.broadcast(selected, this.task(active.round, 'train', settings, deadline), this.global, (name, detail) => train.leave(name, 'disconnected', detail), log);
+    await this.until(train, deadline);
+    active.train = undefined;
+    const participants = train.participants;
+    if (participants.length < settings.minNodes) {
+      const gone = selected.length - participants.length;
+      return {
+        kind: 'failed',
+        participants: participants.length,
+        reason: `only ${participants.length} of ${selected.length} selected nodes returned a valid update (${gone} dropped, timed out, declined or were rejected); at least ${settings.minNodes} needed — the global model is unchanged`,
+      };
+    }
+    return { kind: 'ok', next: train.aggregate.apply(this.global), participants };
+  }
+
+  /**
+   * Secure aggregation (SecAgg+): nodes clip their update, encode it in fixed point and
+   * mask it; the coordinator only ever holds the running masked sum and finally learns
+   * the survivors' sum, which it averages uniformly (each node's weight is 1, so no node
+   * needs to reveal its example count).
+   */
+  private async secureAggregate(
+    active: ActiveRound,
+    selected: readonly NodeSession[],
+    settings: RoundSettings,
+    deadline: number,
+    progress: (stage: RoundStage, fields?: Partial<RoundEvent>) => void,
+    log: Logger,
+  ): Promise<Aggregated> {
+    const names = selected.map((s) => s.name);
+    let setup: SecureSetup;
+    let fixedPoint: FixedPointParams;
+    try {
+      const params = chooseParameters(names.length, EXPECTED_DROPOUT_RATE, {
+        ...(settings.neighbours !== undefined ? { k: settings.neighbours } : {}),
+        ...(settings.threshold !== undefined ? { t: settings.threshold } : {}),
+      });
+      const graphSeed = new Uint8Array(32);
+      this.opts.samplingRng.fillBytes(graphSeed);
+      fixedPoint = fixedPointParams({ clipNorm: settings.clipNorm, noiseBound: 0, maxSummands: names.length });
+      const roundId = `${active.round}-${Buffer.from(graphSeed.subarray(0, 6)).toString('hex')}`;
+      setup = {
+        config: { roundId, participants: names, k: params.k, t: params.t, minSurvivors: settings.minNodes, vectorLength: this.numParameters, graphSeed },
+        certificates: new Map(selected.map((s) => [s.name, s.certificatePem])),
+        fixedPoint: { clipNorm: fixedPoint.clipNorm, noiseBound: fixedPoint.noiseBound, maxSummands: fixedPoint.maxSummands, scale: fixedPoint.scale },
+      };
+      log.info({ stage: 'secure-aggregation', n: names.length, k: params.k, t: params.t, meetsTargets: params.meetsTargets }, 'secure aggregation parameters');
+    } catch (err) {
+      return { kind: 'failed', participants: 0, reason: `secure aggregation cannot run with these settings: ${CohortError.from(err).message}` };
+    }
+    const secure = new SecureStage(active.round, setup.config, {
+      verifier: publicKeyVerifier(setup.certificates),
+      buffers: this.buffers,
+      chunkBytes: this.opts.chunkBytes,
+      clock: this.opts.clock,
+      log: log.child({ stage: 'secure-aggregation' }),
+    });
+    active.secure = secure;
+    progress('secure-aggregation', { selected: selected.length });
+    this.broadcast(selected, { ...this.task(active.round, 'train', settings, deadline), secure: setup }, this.global, (name, detail) => secure.leave(name, detail), log);
+    const outcome = await secure.run(deadline, settings.secaggStageTimeoutMs, { send: (to, m) => this.registry.session(to)?.sendSecAgg(active.round, m) }, this.stop.signal);
+    active.secure = undefined;
+    if (outcome.kind === 'aborted') {
+      return { kind: 'failed', participants: 0, reason: `secure aggregation aborted, nothing was released: ${outcome.reason}` };
+    }
+    const sum = decodeSum(outcome.sum, fixedPoint);
+    const next = new Float32Array(this.numParameters);
+    const inv = 1 / outcome.survivors.length;
+    for (let i = 0; i < next.length; i++) next[i] = (this.global[i] as number) + (sum[i] as number) * inv;
+    log.info({ stage: 'secure-aggregation', survivors: outcome.survivors.length, dropouts: outcome.dropouts.length }, 'secure sum released');
+    return { kind: 'ok', next, participants: [...outcome.survivors] };
+  }
+
   private task(round: number, kind: TaskKind, settings: RoundSettings, deadlineMs: number): TaskDescriptor {
     return {
       round,
@@ -359,13 +489,13 @@ export class Coordinator {
   }
 
   /** Send one prepared broadcast to every session; a node that cannot be reached leaves the stage. */
-  private broadcast(sessions: readonly NodeSession[], task: TaskDescriptor, weights: Float32Array, stage: TrainStage | EvalStage, log: Logger): void {
+  private broadcast(sessions: readonly NodeSession[], task: TaskDescriptor, weights: Float32Array, leave: (name: string, detail: string) => void, log: Logger): void {
     const message: Broadcast = { task, chunks: toChunks(weights, this.opts.chunkBytes) };
     for (const s of sessions) {
       s.send(message).catch((err: unknown) => {
         const detail = err instanceof Error ? err.message : String(err);
         log.warn({ node: s.name, stage: task.kind, err: detail }, 'could not send task');
-        stage.leave(s.name, 'disconnected', `send failed: ${detail}`);
+        leave(s.name, `send failed: ${detail}`);
       });
     }
   }
@@ -406,6 +536,21 @@ export function validateSettings(s: RoundSettings): void {
   }
   if (!Number.isFinite(s.waitForNodesMs) || s.waitForNodesMs < 0 || s.waitForNodesMs > 86_400_000) {
     bad(`wait for nodes must be between 0 and 24 h, got ${s.waitForNodesMs} ms`);
+  }
+  if (s.secureAggregation) {
+    if (s.minNodes < 2) bad(`secure aggregation needs min-nodes of at least 2, got ${s.minNodes}`);
+    if (!(s.clipNorm > 0 && Number.isFinite(s.clipNorm))) bad(`clip must be a positive number, got ${s.clipNorm}`);
+    if (!Number.isFinite(s.secaggStageTimeoutMs) || s.secaggStageTimeoutMs < 1 || s.secaggStageTimeoutMs > 86_400_000) {
+      bad(`secure-aggregation stage timeout must be between 1 ms and 24 h, got ${s.secaggStageTimeoutMs} ms`);
+    }
+    for (const [name, v] of [
+      ['threshold', s.threshold],
+      ['neighbours', s.neighbours],
+    ] as const) {
+      if (v !== undefined && (!Number.isInteger(v) || v < 1)) bad(`${name} must be a positive integer, got ${v}`);
+    }
+  } else if (s.threshold !== undefined || s.neighbours !== undefined) {
+    bad('threshold and neighbours only apply with secure aggregation');
   }
   const t = s.train;
   if (!Number.isInteger(t.epochs) || t.epochs < 1 || t.epochs > 1000) bad(`epochs must be an integer in [1, 1000], got ${t.epochs}`);

@@ -70,6 +70,8 @@ export interface UpdateHeader {
   readonly numParameters: number;
   readonly chunkCount: number;
   readonly trainLoss: number;
+  /** A secure-aggregation masked input rather than a plain update. */
+  readonly masked?: boolean;
 }
 
 /** Receives one node's update chunk by chunk; the transport drives it. */

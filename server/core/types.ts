@@ -1,6 +1,8 @@
 /** Domain types of the coordinator core (independent of the wire format). */
 import type { ModelSpec } from '../../shared/model/spec.js';
 import type { TrainConfig } from '../../shared/model/train.js';
+import type { ServerMessage } from '../../shared/secagg/messages.js';
+import type { SecureSetup } from '../../shared/wire/secagg.js';
 
 /** What a task asks a node to do. */
 export type TaskKind = 'train' | 'evaluate';
@@ -14,6 +16,8 @@ export interface TaskDescriptor {
   readonly numParameters: number;
   readonly deadlineMs: number;
   readonly seed: number;
+  /** Present when the round uses secure aggregation (train tasks only). */
+  readonly secure?: SecureSetup;
 }
 
 /**
@@ -30,6 +34,10 @@ export interface NodeSession {
   readonly name: string;
   /** Unique per connection, so a reconnect is distinguishable from the old session. */
   readonly id: number;
+  /** The node's certificate (PEM) as TLS verified it; peers check secure-aggregation keys against it. */
+  readonly certificatePem: string;
+  /** Send a secure-aggregation message, in order after anything sent before. */
+  sendSecAgg(round: number, message: ServerMessage): void;
   /** Send a task and its weights; resolves once written, rejects if the session closed. */
   send(broadcast: Broadcast): Promise<void>;
   /** Tell the node its result for `round` is no longer needed. */
@@ -42,7 +50,7 @@ export interface NodeSession {
 export type RoundState = 'queued' | 'running' | 'completed' | 'skipped' | 'failed';
 
 /** Stages a running round goes through. */
-export type RoundStage = 'wait' | 'select' | 'train' | 'evaluate' | 'commit';
+export type RoundStage = 'wait' | 'select' | 'train' | 'secure-aggregation' | 'evaluate' | 'commit';
 
 /** Per-launch settings; every field has a coordinator default. */
 export interface RoundSettings {
@@ -53,6 +61,15 @@ export interface RoundSettings {
   readonly trainTimeoutMs: number;
   readonly evalTimeoutMs: number;
   readonly waitForNodesMs: number;
+  /** Secure aggregation (SecAgg+): the coordinator learns only the survivors' sum. */
+  readonly secureAggregation: boolean;
+  /** L2 clip norm of each update in secure rounds (bounds the fixed-point range). */
+  readonly clipNorm: number;
+  /** Operator overrides of the Shamir threshold t and neighbours per node k. */
+  readonly threshold?: number;
+  readonly neighbours?: number;
+  /** Deadline of each secure-aggregation stage after training. */
+  readonly secaggStageTimeoutMs: number;
 }
 
 /** What the operator sees of one round. */

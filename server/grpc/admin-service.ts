@@ -52,6 +52,11 @@ function launchSettings(req: LaunchRequest__Output): LaunchSettings {
     trainTimeoutMs: pos(req.trainTimeoutMs),
     evalTimeoutMs: pos(req.evalTimeoutMs),
     waitForNodesMs: pos(req.waitForNodesMs),
+    secureAggregation: req.secureAggregation || undefined,
+    threshold: pos(req.threshold),
+    neighbours: pos(req.neighbours),
+    clipNorm: pos(req.clipNorm),
+    secaggStageTimeoutMs: pos(req.secaggStageTimeoutMs),
     train: { epochs: pos(req.train?.epochs ?? 0), batchSize: pos(req.train?.batchSize ?? 0), learningRate: pos(req.train?.learningRate ?? 0) },
   };
 }

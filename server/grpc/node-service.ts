@@ -1,7 +1,11 @@
 /** NodeService adapter: authenticates, parses, calls the coordinator core, maps results to statuses. */
+import { X509Certificate } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import { CohortError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
+import type { ServerMessage } from '../../shared/secagg/messages.js';
+import type { SecAggFromNode__Output } from '../../shared/wire/generated/cohort/v1/SecAggFromNode.js';
+import { fromNodeFromWire, setupToWire, toNodeToWire } from '../../shared/wire/secagg.js';
 import type { CoordinatorMessage } from '../../shared/wire/generated/cohort/v1/CoordinatorMessage.js';
 import type { DeclineRequest__Output } from '../../shared/wire/generated/cohort/v1/DeclineRequest.js';
 import type { EvaluationResult__Output } from '../../shared/wire/generated/cohort/v1/EvaluationResult.js';
@@ -63,6 +67,7 @@ function framesOf(b: Broadcast): Buffer[] {
           chunkCount: b.chunks.length,
           deadlineMs: t.deadlineMs,
           seed: t.seed,
+          secagg: t.secure ? setupToWire(t.secure) : null,
         },
       }),
       ...b.chunks.map((data, index) => serialize({ chunk: { round: t.round, kind, index, data } })),
@@ -82,6 +87,7 @@ class GrpcNodeSession implements NodeSession {
   constructor(
     readonly name: string,
     readonly id: number,
+    readonly certificatePem: string,
     private readonly call: JoinCall,
     private readonly log: Logger,
   ) {}
@@ -112,8 +118,18 @@ class GrpcNodeSession implements NodeSession {
   }
 
   cancel(round: number, reason: string): void {
-    this.write({ cancel: { round, reason } }).catch((err: unknown) => {
-      this.log.debug({ node: this.name, round, err: (err as Error).message }, 'could not send cancel');
+    this.enqueue({ cancel: { round, reason } }, round);
+  }
+
+  sendSecAgg(round: number, message: ServerMessage): void {
+    this.enqueue({ secagg: toNodeToWire(round, message) }, round);
+  }
+
+  /** Write a small message after everything already queued on this stream. */
+  private enqueue(message: CoordinatorMessage, round: number): void {
+    const run = this.tail.then(() => this.write(message));
+    this.tail = run.catch((err: unknown) => {
+      this.log.debug({ node: this.name, round, err: (err as Error).message }, 'could not send message');
     });
   }
 
@@ -124,6 +140,12 @@ class GrpcNodeSession implements NodeSession {
     const code = reason === 'certificate revoked' ? grpc.status.UNAUTHENTICATED : grpc.status.UNAVAILABLE;
     this.call.emit('error', { code, details: reason });
   }
+}
+
+/** The verified client certificate of a call, as PEM (peers check secure-aggregation keys against it). */
+function peerCertificatePem(call: JoinCall): string {
+  const raw = call.getAuthContext()?.sslPeerCertificate?.raw;
+  return raw ? new X509Certificate(raw).toString() : '';
 }
 
 function parseKind(kind: WireTaskKind | string): TaskKind {
@@ -158,7 +180,7 @@ export function nodeServiceHandlers(coordinator: Coordinator, revocations: Revoc
         call.emit('error', toServiceError(err, log));
         return;
       }
-      const session = new GrpcNodeSession(id.name, ++sessions, call, log);
+      const session = new GrpcNodeSession(id.name, ++sessions, peerCertificatePem(call), call, log);
       const gone = (reason: string) => (): void => coordinator.detach(session, reason);
       call.on('cancelled', gone('connection closed by the node'));
       call.on('error', gone('stream error'));
@@ -194,7 +216,11 @@ export function nodeServiceHandlers(coordinator: Coordinator, revocations: Revoc
             round = h.round;
             call.pause();
             coordinator
-              .openUpdate(name, { round: h.round, numExamples: h.numExamples, numParameters: h.numParameters, chunkCount: h.chunkCount, trainLoss: h.trainLoss }, abort.signal)
+              .openUpdate(
+                name,
+                { round: h.round, numExamples: h.numExamples, numParameters: h.numParameters, chunkCount: h.chunkCount, trainLoss: h.trainLoss, masked: h.masked },
+                abort.signal,
+              )
               .then((r) => {
                 receiver = r;
                 if (finished) r.abort('upload ended while waiting for a buffer');
@@ -242,6 +268,13 @@ export function nodeServiceHandlers(coordinator: Coordinator, revocations: Revoc
 
     Decline: unary('Decline', (name, req: DeclineRequest__Output) => {
       coordinator.decline(name, req.round, parseKind(req.kind), req.reason.slice(0, 500));
+      return { round: req.round };
+    }),
+
+    SecAggSend: unary('SecAggSend', (name, req: SecAggFromNode__Output) => {
+      const message = fromNodeFromWire(req, name);
+      if (message === undefined) throw new CohortError('invalid_argument', 'empty secure-aggregation message');
+      coordinator.secureMessage(name, req.round, message);
       return { round: req.round };
     }),
   };

@@ -51,11 +51,13 @@ export class ChunkAssembler {
    * @param length number of float32 values expected
    * @param chunkBytes size of every chunk but the last
    * @param target optional preallocated vector of exactly `length` values (reused buffers)
+   * @param checkFinite false for masked secure-aggregation words, where every bit pattern is valid
    */
   constructor(
     readonly length: number,
     readonly chunkBytes: number,
     target?: Float32Array,
+    private readonly checkFinite = true,
   ) {
     if (target && target.length !== length) throw new RangeError('target has the wrong length');
     this.vector = target ?? new Float32Array(length);
@@ -87,7 +89,7 @@ export class ChunkAssembler {
     }
     const from = this.filled / 4;
     this.bytes.set(data, this.filled);
-    const bad = firstNonFinite(this.vector, from, from + expected / 4);
+    const bad = this.checkFinite ? firstNonFinite(this.vector, from, from + expected / 4) : -1;
     if (bad >= 0) {
       throw new CohortError('invalid_argument', `value ${bad} is ${String(this.vector[bad])}: updates must be finite`);
     }

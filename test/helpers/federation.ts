@@ -5,21 +5,19 @@ import { join } from 'node:path';
 import { systemClock } from '../../shared/clock.js';
 import { type Logger, MemoryLogger } from '../../shared/logger.js';
 import { parseModelSpec } from '../../shared/model/spec.js';
-import { DEFAULT_TRAIN_CONFIG } from '../../shared/model/train.js';
 import { initCa, issue } from '../../shared/pki/ca-dir.js';
 import type { Role } from '../../shared/pki/names.js';
 import { SeededRandom } from '../../shared/random.js';
 import type { LocalWork } from '../../client/core/agent.js';
-import { NodeDaemon } from '../../client/grpc/daemon.js';
+import { type DropStage, NodeDaemon } from '../../client/grpc/daemon.js';
 import { loadTlsMaterial } from '../../shared/pki/ca-dir.js';
+import { DEFAULT_ROUND_SETTINGS } from '../../server/core/coordinator.js';
 import type { RoundSettings } from '../../server/core/types.js';
 import { type StartedCoordinator, startCoordinator } from '../../server/main.js';
 
 /** Round settings that suit loopback tests: short timeouts, no waiting for stragglers. */
 export const TEST_SETTINGS: RoundSettings = {
-  minNodes: 2,
-  sampleRate: 1,
-  train: DEFAULT_TRAIN_CONFIG,
+  ...DEFAULT_ROUND_SETTINGS,
   trainTimeoutMs: 20_000,
   evalTimeoutMs: 20_000,
   waitForNodesMs: 10_000,
@@ -73,10 +71,13 @@ export interface RunningNode {
 }
 
 /** Start a node daemon named `name` (its certificate must exist in `pki`). */
-export function startTestNode(pki: TestPki, port: number, name: string, work: LocalWork, log: Logger = new MemoryLogger()): RunningNode {
+export function startTestNode(pki: TestPki, port: number, name: string, work: LocalWork, log: Logger = new MemoryLogger(), dropAt?: DropStage): RunningNode {
+  const tls = loadTlsMaterial(pki.dir, name);
   const daemon = new NodeDaemon({
     address: `127.0.0.1:${port}`,
-    tls: loadTlsMaterial(pki.dir, name),
+    tls,
+    identity: { name, keyPem: tls.key.toString('utf8'), caPem: tls.ca.toString('utf8') },
+    ...(dropAt ? { dropAt } : {}),
     work,
     log: log.child({ node: name }),
     clock: systemClock,

@@ -2,23 +2,38 @@ import type * as grpc from '@grpc/grpc-js';
 import type { EnumTypeDefinition, MessageTypeDefinition } from '@grpc/proto-loader';
 
 import type { AdminServiceClient as _cohort_v1_AdminServiceClient, AdminServiceDefinition as _cohort_v1_AdminServiceDefinition } from './cohort/v1/AdminService.js';
+import type { AdvertiseKeys as _cohort_v1_AdvertiseKeys, AdvertiseKeys__Output as _cohort_v1_AdvertiseKeys__Output } from './cohort/v1/AdvertiseKeys.js';
 import type { CancelTask as _cohort_v1_CancelTask, CancelTask__Output as _cohort_v1_CancelTask__Output } from './cohort/v1/CancelTask.js';
 import type { CoordinatorMessage as _cohort_v1_CoordinatorMessage, CoordinatorMessage__Output as _cohort_v1_CoordinatorMessage__Output } from './cohort/v1/CoordinatorMessage.js';
 import type { DeclineRequest as _cohort_v1_DeclineRequest, DeclineRequest__Output as _cohort_v1_DeclineRequest__Output } from './cohort/v1/DeclineRequest.js';
 import type { EvaluationResult as _cohort_v1_EvaluationResult, EvaluationResult__Output as _cohort_v1_EvaluationResult__Output } from './cohort/v1/EvaluationResult.js';
+import type { FixedPoint as _cohort_v1_FixedPoint, FixedPoint__Output as _cohort_v1_FixedPoint__Output } from './cohort/v1/FixedPoint.js';
 import type { JoinRequest as _cohort_v1_JoinRequest, JoinRequest__Output as _cohort_v1_JoinRequest__Output } from './cohort/v1/JoinRequest.js';
+import type { KeyDirectory as _cohort_v1_KeyDirectory, KeyDirectory__Output as _cohort_v1_KeyDirectory__Output } from './cohort/v1/KeyDirectory.js';
 import type { LaunchRequest as _cohort_v1_LaunchRequest, LaunchRequest__Output as _cohort_v1_LaunchRequest__Output } from './cohort/v1/LaunchRequest.js';
 import type { ListNodesReply as _cohort_v1_ListNodesReply, ListNodesReply__Output as _cohort_v1_ListNodesReply__Output } from './cohort/v1/ListNodesReply.js';
 import type { ListNodesRequest as _cohort_v1_ListNodesRequest, ListNodesRequest__Output as _cohort_v1_ListNodesRequest__Output } from './cohort/v1/ListNodesRequest.js';
 import type { ModelSpec as _cohort_v1_ModelSpec, ModelSpec__Output as _cohort_v1_ModelSpec__Output } from './cohort/v1/ModelSpec.js';
 import type { NodeInfo as _cohort_v1_NodeInfo, NodeInfo__Output as _cohort_v1_NodeInfo__Output } from './cohort/v1/NodeInfo.js';
 import type { NodeServiceClient as _cohort_v1_NodeServiceClient, NodeServiceDefinition as _cohort_v1_NodeServiceDefinition } from './cohort/v1/NodeService.js';
+import type { PeerCertificate as _cohort_v1_PeerCertificate, PeerCertificate__Output as _cohort_v1_PeerCertificate__Output } from './cohort/v1/PeerCertificate.js';
+import type { RevealedShare as _cohort_v1_RevealedShare, RevealedShare__Output as _cohort_v1_RevealedShare__Output } from './cohort/v1/RevealedShare.js';
 import type { RoundEvent as _cohort_v1_RoundEvent, RoundEvent__Output as _cohort_v1_RoundEvent__Output } from './cohort/v1/RoundEvent.js';
+import type { SealedShare as _cohort_v1_SealedShare, SealedShare__Output as _cohort_v1_SealedShare__Output } from './cohort/v1/SealedShare.js';
+import type { SecAggFromNode as _cohort_v1_SecAggFromNode, SecAggFromNode__Output as _cohort_v1_SecAggFromNode__Output } from './cohort/v1/SecAggFromNode.js';
+import type { SecAggSetup as _cohort_v1_SecAggSetup, SecAggSetup__Output as _cohort_v1_SecAggSetup__Output } from './cohort/v1/SecAggSetup.js';
+import type { SecAggToNode as _cohort_v1_SecAggToNode, SecAggToNode__Output as _cohort_v1_SecAggToNode__Output } from './cohort/v1/SecAggToNode.js';
+import type { ShareDelivery as _cohort_v1_ShareDelivery, ShareDelivery__Output as _cohort_v1_ShareDelivery__Output } from './cohort/v1/ShareDelivery.js';
+import type { ShareKeys as _cohort_v1_ShareKeys, ShareKeys__Output as _cohort_v1_ShareKeys__Output } from './cohort/v1/ShareKeys.js';
+import type { SignedSurvivors as _cohort_v1_SignedSurvivors, SignedSurvivors__Output as _cohort_v1_SignedSurvivors__Output } from './cohort/v1/SignedSurvivors.js';
 import type { StatusReply as _cohort_v1_StatusReply, StatusReply__Output as _cohort_v1_StatusReply__Output } from './cohort/v1/StatusReply.js';
 import type { StatusRequest as _cohort_v1_StatusRequest, StatusRequest__Output as _cohort_v1_StatusRequest__Output } from './cohort/v1/StatusRequest.js';
 import type { SubmitAck as _cohort_v1_SubmitAck, SubmitAck__Output as _cohort_v1_SubmitAck__Output } from './cohort/v1/SubmitAck.js';
+import type { SurvivorList as _cohort_v1_SurvivorList, SurvivorList__Output as _cohort_v1_SurvivorList__Output } from './cohort/v1/SurvivorList.js';
 import type { Task as _cohort_v1_Task, Task__Output as _cohort_v1_Task__Output } from './cohort/v1/Task.js';
 import type { TrainConfig as _cohort_v1_TrainConfig, TrainConfig__Output as _cohort_v1_TrainConfig__Output } from './cohort/v1/TrainConfig.js';
+import type { UnmaskRequest as _cohort_v1_UnmaskRequest, UnmaskRequest__Output as _cohort_v1_UnmaskRequest__Output } from './cohort/v1/UnmaskRequest.js';
+import type { UnmaskResponse as _cohort_v1_UnmaskResponse, UnmaskResponse__Output as _cohort_v1_UnmaskResponse__Output } from './cohort/v1/UnmaskResponse.js';
 import type { UpdateChunk as _cohort_v1_UpdateChunk, UpdateChunk__Output as _cohort_v1_UpdateChunk__Output } from './cohort/v1/UpdateChunk.js';
 import type { UpdateHeader as _cohort_v1_UpdateHeader, UpdateHeader__Output as _cohort_v1_UpdateHeader__Output } from './cohort/v1/UpdateHeader.js';
 import type { UpdateMessage as _cohort_v1_UpdateMessage, UpdateMessage__Output as _cohort_v1_UpdateMessage__Output } from './cohort/v1/UpdateMessage.js';
@@ -36,11 +51,14 @@ export interface ProtoGrpcType {
        * Called by operators (and, for read-only calls, auditors).
        */
       AdminService: SubtypeConstructor<typeof grpc.Client, _cohort_v1_AdminServiceClient> & { service: _cohort_v1_AdminServiceDefinition }
+      AdvertiseKeys: MessageTypeDefinition<_cohort_v1_AdvertiseKeys, _cohort_v1_AdvertiseKeys__Output>
       CancelTask: MessageTypeDefinition<_cohort_v1_CancelTask, _cohort_v1_CancelTask__Output>
       CoordinatorMessage: MessageTypeDefinition<_cohort_v1_CoordinatorMessage, _cohort_v1_CoordinatorMessage__Output>
       DeclineRequest: MessageTypeDefinition<_cohort_v1_DeclineRequest, _cohort_v1_DeclineRequest__Output>
       EvaluationResult: MessageTypeDefinition<_cohort_v1_EvaluationResult, _cohort_v1_EvaluationResult__Output>
+      FixedPoint: MessageTypeDefinition<_cohort_v1_FixedPoint, _cohort_v1_FixedPoint__Output>
       JoinRequest: MessageTypeDefinition<_cohort_v1_JoinRequest, _cohort_v1_JoinRequest__Output>
+      KeyDirectory: MessageTypeDefinition<_cohort_v1_KeyDirectory, _cohort_v1_KeyDirectory__Output>
       LaunchRequest: MessageTypeDefinition<_cohort_v1_LaunchRequest, _cohort_v1_LaunchRequest__Output>
       ListNodesReply: MessageTypeDefinition<_cohort_v1_ListNodesReply, _cohort_v1_ListNodesReply__Output>
       ListNodesRequest: MessageTypeDefinition<_cohort_v1_ListNodesRequest, _cohort_v1_ListNodesRequest__Output>
@@ -50,14 +68,26 @@ export interface ProtoGrpcType {
        * Called by node daemons (certificate role "node").
        */
       NodeService: SubtypeConstructor<typeof grpc.Client, _cohort_v1_NodeServiceClient> & { service: _cohort_v1_NodeServiceDefinition }
+      PeerCertificate: MessageTypeDefinition<_cohort_v1_PeerCertificate, _cohort_v1_PeerCertificate__Output>
+      RevealedShare: MessageTypeDefinition<_cohort_v1_RevealedShare, _cohort_v1_RevealedShare__Output>
       RoundEvent: MessageTypeDefinition<_cohort_v1_RoundEvent, _cohort_v1_RoundEvent__Output>
       RoundStatus: EnumTypeDefinition
+      SealedShare: MessageTypeDefinition<_cohort_v1_SealedShare, _cohort_v1_SealedShare__Output>
+      SecAggFromNode: MessageTypeDefinition<_cohort_v1_SecAggFromNode, _cohort_v1_SecAggFromNode__Output>
+      SecAggSetup: MessageTypeDefinition<_cohort_v1_SecAggSetup, _cohort_v1_SecAggSetup__Output>
+      SecAggToNode: MessageTypeDefinition<_cohort_v1_SecAggToNode, _cohort_v1_SecAggToNode__Output>
+      ShareDelivery: MessageTypeDefinition<_cohort_v1_ShareDelivery, _cohort_v1_ShareDelivery__Output>
+      ShareKeys: MessageTypeDefinition<_cohort_v1_ShareKeys, _cohort_v1_ShareKeys__Output>
+      SignedSurvivors: MessageTypeDefinition<_cohort_v1_SignedSurvivors, _cohort_v1_SignedSurvivors__Output>
       StatusReply: MessageTypeDefinition<_cohort_v1_StatusReply, _cohort_v1_StatusReply__Output>
       StatusRequest: MessageTypeDefinition<_cohort_v1_StatusRequest, _cohort_v1_StatusRequest__Output>
       SubmitAck: MessageTypeDefinition<_cohort_v1_SubmitAck, _cohort_v1_SubmitAck__Output>
+      SurvivorList: MessageTypeDefinition<_cohort_v1_SurvivorList, _cohort_v1_SurvivorList__Output>
       Task: MessageTypeDefinition<_cohort_v1_Task, _cohort_v1_Task__Output>
       TaskKind: EnumTypeDefinition
       TrainConfig: MessageTypeDefinition<_cohort_v1_TrainConfig, _cohort_v1_TrainConfig__Output>
+      UnmaskRequest: MessageTypeDefinition<_cohort_v1_UnmaskRequest, _cohort_v1_UnmaskRequest__Output>
+      UnmaskResponse: MessageTypeDefinition<_cohort_v1_UnmaskResponse, _cohort_v1_UnmaskResponse__Output>
       UpdateChunk: MessageTypeDefinition<_cohort_v1_UpdateChunk, _cohort_v1_UpdateChunk__Output>
       UpdateHeader: MessageTypeDefinition<_cohort_v1_UpdateHeader, _cohort_v1_UpdateHeader__Output>
       UpdateMessage: MessageTypeDefinition<_cohort_v1_UpdateMessage, _cohort_v1_UpdateMessage__Output>

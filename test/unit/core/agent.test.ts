@@ -18,7 +18,9 @@ import { CHUNK_BYTES, D, DEFAULTS, deltaFor, flush, initialWeights, SPEC } from 
 type Call =
   | { op: 'update'; round: number; update: LocalUpdate }
   | { op: 'evaluation'; round: number; evaluation: LocalEvaluation }
-  | { op: 'decline'; round: number; kind: TaskKind; reason: string };
+  | { op: 'decline'; round: number; kind: TaskKind; reason: string }
+  | { op: 'secagg'; round: number; type: string }
+  | { op: 'masked'; round: number; words: number };
 
 /** Records every outbound call; `refuse` makes submissions fail as a coordinator refusal would. */
 class FakeLink implements CoordinatorLink {
@@ -39,6 +41,14 @@ class FakeLink implements CoordinatorLink {
   decline(round: number, kind: TaskKind, reason: string): Promise<void> {
     this.calls.push({ op: 'decline', round, kind, reason });
     return Promise.resolve();
+  }
+  secaggSend(round: number, message: { type: string }): Promise<void> {
+    this.calls.push({ op: 'secagg', round, type: message.type });
+    return this.answer();
+  }
+  submitMasked(round: number, masked: Uint32Array): Promise<void> {
+    this.calls.push({ op: 'masked', round, words: masked.length });
+    return this.answer();
   }
 }
 

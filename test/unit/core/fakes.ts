@@ -5,8 +5,9 @@ import { ManualClock } from '../../../shared/clock.js';
 import { MemoryLogger } from '../../../shared/logger.js';
 import type { ModelSpec } from '../../../shared/model/spec.js';
 import { type RandomSource, SeededRandom } from '../../../shared/random.js';
+import type { ServerMessage } from '../../../shared/secagg/messages.js';
 import { ChunkAssembler, chunkCount, toChunks } from '../../../shared/tensor/chunks.js';
-import { Coordinator } from '../../../server/core/coordinator.js';
+import { Coordinator, DEFAULT_ROUND_SETTINGS } from '../../../server/core/coordinator.js';
 import type { EvaluationReport, UpdateHeader } from '../../../server/core/stages.js';
 import type { Broadcast, NodeSession, RoundEvent, RoundSettings } from '../../../server/core/types.js';
 
@@ -19,6 +20,7 @@ export const CHUNK_BYTES = 16;
 
 /** Coordinator defaults used by every test unless overridden. */
 export const DEFAULTS: RoundSettings = {
+  ...DEFAULT_ROUND_SETTINGS,
   minNodes: 1,
   sampleRate: 1,
   train: { epochs: 1, batchSize: 8, learningRate: 0.1 },
@@ -48,7 +50,9 @@ let sessionIds = 0;
 /** A NodeSession that records what the coordinator sends it. */
 export class FakeSession implements NodeSession {
   readonly id = ++sessionIds;
+  readonly certificatePem = '';
   readonly sent: Broadcast[] = [];
+  readonly secagg: Array<{ round: number; message: ServerMessage }> = [];
   readonly cancels: Array<{ round: number; reason: string }> = [];
   closedWith: string | undefined;
   /** When set, `send` rejects with it (an unreachable node). */
@@ -87,6 +91,10 @@ export class FakeSession implements NodeSession {
 
   cancel(round: number, reason: string): void {
     this.cancels.push({ round, reason });
+  }
+
+  sendSecAgg(round: number, message: ServerMessage): void {
+    this.secagg.push({ round, message });
   }
 
   close(reason: string): void {

@@ -17,9 +17,26 @@ export interface LaunchRequest {
   'trainTimeoutMs'?: (number);
   'evalTimeoutMs'?: (number);
   /**
-   * Seconds to wait for min_nodes to be connected before a round starts.
+   * Milliseconds to wait for min_nodes to be connected before a round starts.
    */
   'waitForNodesMs'?: (number);
+  /**
+   * Secure aggregation (SecAgg+): the coordinator sees only the survivors' sum.
+   */
+  'secureAggregation'?: (boolean);
+  /**
+   * Shamir threshold and neighbours per node; 0 = chosen from n and dropout rate.
+   */
+  'threshold'?: (number);
+  'neighbours'?: (number);
+  /**
+   * L2 clip norm of each update (bounds the fixed-point range); 0 = default.
+   */
+  'clipNorm'?: (number | string);
+  /**
+   * Seconds per secure-aggregation stage after training; 0 = default.
+   */
+  'secaggStageTimeoutMs'?: (number);
 }
 
 export interface LaunchRequest__Output {
@@ -37,7 +54,24 @@ export interface LaunchRequest__Output {
   'trainTimeoutMs': (number);
   'evalTimeoutMs': (number);
   /**
-   * Seconds to wait for min_nodes to be connected before a round starts.
+   * Milliseconds to wait for min_nodes to be connected before a round starts.
    */
   'waitForNodesMs': (number);
+  /**
+   * Secure aggregation (SecAgg+): the coordinator sees only the survivors' sum.
+   */
+  'secureAggregation': (boolean);
+  /**
+   * Shamir threshold and neighbours per node; 0 = chosen from n and dropout rate.
+   */
+  'threshold': (number);
+  'neighbours': (number);
+  /**
+   * L2 clip norm of each update (bounds the fixed-point range); 0 = default.
+   */
+  'clipNorm': (number);
+  /**
+   * Seconds per secure-aggregation stage after training; 0 = default.
+   */
+  'secaggStageTimeoutMs': (number);
 }

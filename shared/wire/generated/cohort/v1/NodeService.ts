@@ -6,6 +6,7 @@ import type { CoordinatorMessage as _cohort_v1_CoordinatorMessage, CoordinatorMe
 import type { DeclineRequest as _cohort_v1_DeclineRequest, DeclineRequest__Output as _cohort_v1_DeclineRequest__Output } from '../../cohort/v1/DeclineRequest.js';
 import type { EvaluationResult as _cohort_v1_EvaluationResult, EvaluationResult__Output as _cohort_v1_EvaluationResult__Output } from '../../cohort/v1/EvaluationResult.js';
 import type { JoinRequest as _cohort_v1_JoinRequest, JoinRequest__Output as _cohort_v1_JoinRequest__Output } from '../../cohort/v1/JoinRequest.js';
+import type { SecAggFromNode as _cohort_v1_SecAggFromNode, SecAggFromNode__Output as _cohort_v1_SecAggFromNode__Output } from '../../cohort/v1/SecAggFromNode.js';
 import type { SubmitAck as _cohort_v1_SubmitAck, SubmitAck__Output as _cohort_v1_SubmitAck__Output } from '../../cohort/v1/SubmitAck.js';
 import type { UpdateMessage as _cohort_v1_UpdateMessage, UpdateMessage__Output as _cohort_v1_UpdateMessage__Output } from '../../cohort/v1/UpdateMessage.js';
 
@@ -40,6 +41,25 @@ export interface NodeServiceClient extends grpc.Client {
    */
   join(argument: _cohort_v1_JoinRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_cohort_v1_CoordinatorMessage__Output>;
   join(argument: _cohort_v1_JoinRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_cohort_v1_CoordinatorMessage__Output>;
+  
+  /**
+   * Secure aggregation: key advertisement, encrypted shares, consistency
+   * signature and unmasking shares. (The masked input itself goes through
+   * SubmitUpdate with masked = true.)
+   */
+  SecAggSend(argument: _cohort_v1_SecAggFromNode, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_SubmitAck__Output>): grpc.ClientUnaryCall;
+  SecAggSend(argument: _cohort_v1_SecAggFromNode, metadata: grpc.Metadata, callback: grpc.requestCallback<_cohort_v1_SubmitAck__Output>): grpc.ClientUnaryCall;
+  SecAggSend(argument: _cohort_v1_SecAggFromNode, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_SubmitAck__Output>): grpc.ClientUnaryCall;
+  SecAggSend(argument: _cohort_v1_SecAggFromNode, callback: grpc.requestCallback<_cohort_v1_SubmitAck__Output>): grpc.ClientUnaryCall;
+  /**
+   * Secure aggregation: key advertisement, encrypted shares, consistency
+   * signature and unmasking shares. (The masked input itself goes through
+   * SubmitUpdate with masked = true.)
+   */
+  secAggSend(argument: _cohort_v1_SecAggFromNode, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_SubmitAck__Output>): grpc.ClientUnaryCall;
+  secAggSend(argument: _cohort_v1_SecAggFromNode, metadata: grpc.Metadata, callback: grpc.requestCallback<_cohort_v1_SubmitAck__Output>): grpc.ClientUnaryCall;
+  secAggSend(argument: _cohort_v1_SecAggFromNode, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_SubmitAck__Output>): grpc.ClientUnaryCall;
+  secAggSend(argument: _cohort_v1_SecAggFromNode, callback: grpc.requestCallback<_cohort_v1_SubmitAck__Output>): grpc.ClientUnaryCall;
   
   /**
    * Reports the federated evaluation of a round's new global model.
@@ -89,6 +109,13 @@ export interface NodeServiceHandlers extends grpc.UntypedServiceImplementation {
   Join: grpc.handleServerStreamingCall<_cohort_v1_JoinRequest__Output, _cohort_v1_CoordinatorMessage>;
   
   /**
+   * Secure aggregation: key advertisement, encrypted shares, consistency
+   * signature and unmasking shares. (The masked input itself goes through
+   * SubmitUpdate with masked = true.)
+   */
+  SecAggSend: grpc.handleUnaryCall<_cohort_v1_SecAggFromNode__Output, _cohort_v1_SubmitAck>;
+  
+  /**
    * Reports the federated evaluation of a round's new global model.
    */
   SubmitEvaluation: grpc.handleUnaryCall<_cohort_v1_EvaluationResult__Output, _cohort_v1_SubmitAck>;
@@ -103,6 +130,7 @@ export interface NodeServiceHandlers extends grpc.UntypedServiceImplementation {
 export interface NodeServiceDefinition extends grpc.ServiceDefinition {
   Decline: MethodDefinition<_cohort_v1_DeclineRequest, _cohort_v1_SubmitAck, _cohort_v1_DeclineRequest__Output, _cohort_v1_SubmitAck__Output>
   Join: MethodDefinition<_cohort_v1_JoinRequest, _cohort_v1_CoordinatorMessage, _cohort_v1_JoinRequest__Output, _cohort_v1_CoordinatorMessage__Output>
+  SecAggSend: MethodDefinition<_cohort_v1_SecAggFromNode, _cohort_v1_SubmitAck, _cohort_v1_SecAggFromNode__Output, _cohort_v1_SubmitAck__Output>
   SubmitEvaluation: MethodDefinition<_cohort_v1_EvaluationResult, _cohort_v1_SubmitAck, _cohort_v1_EvaluationResult__Output, _cohort_v1_SubmitAck__Output>
   SubmitUpdate: MethodDefinition<_cohort_v1_UpdateMessage, _cohort_v1_SubmitAck, _cohort_v1_UpdateMessage__Output, _cohort_v1_SubmitAck__Output>
 }

@@ -3,6 +3,7 @@
 import type { TaskKind as _cohort_v1_TaskKind, TaskKind__Output as _cohort_v1_TaskKind__Output } from '../../cohort/v1/TaskKind.js';
 import type { ModelSpec as _cohort_v1_ModelSpec, ModelSpec__Output as _cohort_v1_ModelSpec__Output } from '../../cohort/v1/ModelSpec.js';
 import type { TrainConfig as _cohort_v1_TrainConfig, TrainConfig__Output as _cohort_v1_TrainConfig__Output } from '../../cohort/v1/TrainConfig.js';
+import type { SecAggSetup as _cohort_v1_SecAggSetup, SecAggSetup__Output as _cohort_v1_SecAggSetup__Output } from '../../cohort/v1/SecAggSetup.js';
 import type { Long } from '@grpc/proto-loader';
 
 /**
@@ -23,6 +24,10 @@ export interface Task {
    * Seed for the node's local shuffling, so a round is reproducible.
    */
   'seed'?: (number);
+  /**
+   * Present when the round uses secure aggregation (train tasks only).
+   */
+  'secagg'?: (_cohort_v1_SecAggSetup | null);
 }
 
 /**
@@ -43,4 +48,8 @@ export interface Task__Output {
    * Seed for the node's local shuffling, so a round is reproducible.
    */
   'seed': (number);
+  /**
+   * Present when the round uses secure aggregation (train tasks only).
+   */
+  'secagg': (_cohort_v1_SecAggSetup__Output | null);
 }

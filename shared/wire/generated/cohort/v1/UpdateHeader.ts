@@ -14,6 +14,10 @@ export interface UpdateHeader {
    * Mean training loss of the last local epoch.
    */
   'trainLoss'?: (number | string);
+  /**
+   * Secure aggregation: the chunks are the masked input, uint32 words mod 2^32.
+   */
+  'masked'?: (boolean);
 }
 
 export interface UpdateHeader__Output {
@@ -28,4 +32,8 @@ export interface UpdateHeader__Output {
    * Mean training loss of the last local epoch.
    */
   'trainLoss': (number);
+  /**
+   * Secure aggregation: the chunks are the masked input, uint32 words mod 2^32.
+   */
+  'masked': (boolean);
 }

@@ -1,0 +1,100 @@
+/**
+ * A node's part in one secure-aggregation round: clip the update, encode it in fixed
+ * point, and run the SecAgg+ client state machine (shared/secagg/client.ts) against
+ * the coordinator's messages. Peers' keys are trusted only through certificates this
+ * node checks against its own copy of the federation CA.
+ */
+import { CohortError } from '../../shared/errors.js';
+import type { Logger } from '../../shared/logger.js';
+import { clipL2 } from '../../shared/dp/clip.js';
+import { verifyCertificate } from '../../shared/pki/verify.js';
+import type { RandomSource } from '../../shared/random.js';
+import { SecAggClient } from '../../shared/secagg/client.js';
+import { encode, fixedPointParams } from '../../shared/secagg/fixed-point.js';
+import type { ClientMessage } from '../../shared/secagg/messages.js';
+import { keyObjectSigner, publicKeyVerifier } from '../../shared/secagg/signing.js';
+import type { SecureSetup } from '../../shared/wire/secagg.js';
+
+/** This node's credentials for secure aggregation. */
+export interface SecureIdentity {
+  readonly name: string;
+  /** The node's certificate private key (signs its SecAgg keys and the survivor list). */
+  readonly keyPem: string;
+  /** The federation CA, to check peers' certificates. */
+  readonly caPem: string;
+}
+
+/** Outbound secure-aggregation calls. */
+export interface SecureLink {
+  secaggSend(round: number, message: Exclude<ClientMessage, { type: 'masked_input' }>): Promise<void>;
+  submitMasked(round: number, masked: Uint32Array): Promise<void>;
+}
+
+/** One round's protocol run on this node. */
+export class SecureParticipant {
+  private readonly client: SecAggClient;
+  private readonly input: Uint32Array;
+
+  /**
+   * Checks every participant's certificate and prepares the encoded input; throws
+   * `unauthenticated` / `invalid_argument` if the setup cannot be trusted or used.
+   */
+  constructor(
+    readonly round: number,
+    setup: SecureSetup,
+    delta: Float32Array,
+    private readonly identity: SecureIdentity,
+    private readonly link: SecureLink,
+    deps: { readonly rng: RandomSource; readonly now: Date; readonly log: Logger },
+  ) {
+    const keys = new Map<string, string>();
+    for (const name of setup.config.participants) {
+      const pem = setup.certificates.get(name);
+      if (!pem) throw new CohortError('unauthenticated', `no certificate for participant ${name}`);
+      const verified = verifyCertificate(pem, identity.caPem, deps.now);
+      // A certificate for another name or role must not vouch for this participant's keys.
+      if (verified.name !== name || verified.role !== 'node') throw new CohortError('unauthenticated', `the certificate given for ${name} belongs to ${verified.role} ${verified.name}`);
+      keys.set(name, verified.publicKeyPem);
+    }
+    if (delta.length !== setup.config.vectorLength) {
+      throw new CohortError('invalid_argument', `update has ${delta.length} values, the round expects ${setup.config.vectorLength}`);
+    }
+    const fp = fixedPointParams(setup.fixedPoint);
+    const { clipped } = clipL2(delta, fp.clipNorm);
+    deps.log.info({ round, clipped, clipNorm: fp.clipNorm }, clipped ? 'update clipped for secure aggregation' : 'update within the clip norm');
+    this.input = encode(delta, fp, deps.rng);
+    this.client = new SecAggClient(identity.name, setup.config, {
+      signer: keyObjectSigner(identity.keyPem),
+      verifier: publicKeyVerifier(keys),
+      rng: deps.rng,
+      logger: deps.log,
+    });
+  }
+
+  /** Stage 1: advertise this node's signed keys. */
+  async start(): Promise<void> {
+    const r = this.client.advertise();
+    if (!r.ok) throw r.error;
+    await this.link.secaggSend(this.round, r.value);
+  }
+
+  /** A coordinator message: answer it, and after the share delivery send the masked input. */
+  async onMessage(message: unknown): Promise<void> {
+    const r = this.client.handle(message);
+    if (!r.ok) throw r.error;
+    if (r.value) {
+      await this.link.secaggSend(this.round, r.value as Exclude<ClientMessage, { type: 'masked_input' }>);
+      return;
+    }
+    if (this.client.stage === 'shares_received') {
+      const masked = this.client.maskInput(this.input);
+      if (!masked.ok) throw masked.error;
+      await this.link.submitMasked(this.round, masked.value.masked);
+    }
+  }
+
+  /** True once this node has nothing more to do in the round. */
+  get finished(): boolean {
+    return this.client.stage === 'done' || this.client.stage === 'aborted';
+  }
+}

@@ -1,0 +1,34 @@
+// Original file: proto/cohort/v1/cohort.proto
+
+import type { AdvertiseKeys as _cohort_v1_AdvertiseKeys, AdvertiseKeys__Output as _cohort_v1_AdvertiseKeys__Output } from '../../cohort/v1/AdvertiseKeys.js';
+import type { ShareKeys as _cohort_v1_ShareKeys, ShareKeys__Output as _cohort_v1_ShareKeys__Output } from '../../cohort/v1/ShareKeys.js';
+import type { UnmaskResponse as _cohort_v1_UnmaskResponse, UnmaskResponse__Output as _cohort_v1_UnmaskResponse__Output } from '../../cohort/v1/UnmaskResponse.js';
+import type { Long } from '@grpc/proto-loader';
+
+/**
+ * Node -> coordinator (SecAggSend). The sender is always the caller's
+ * certificate name; nothing in the message can claim another identity.
+ */
+export interface SecAggFromNode {
+  'round'?: (number | string | Long);
+  'roundId'?: (string);
+  'advertise'?: (_cohort_v1_AdvertiseKeys | null);
+  'shareKeys'?: (_cohort_v1_ShareKeys | null);
+  'consistencySignature'?: (Buffer | Uint8Array | string);
+  'unmask'?: (_cohort_v1_UnmaskResponse | null);
+  'body'?: "advertise"|"shareKeys"|"consistencySignature"|"unmask";
+}
+
+/**
+ * Node -> coordinator (SecAggSend). The sender is always the caller's
+ * certificate name; nothing in the message can claim another identity.
+ */
+export interface SecAggFromNode__Output {
+  'round': (number);
+  'roundId': (string);
+  'advertise'?: (_cohort_v1_AdvertiseKeys__Output | null);
+  'shareKeys'?: (_cohort_v1_ShareKeys__Output | null);
+  'consistencySignature'?: (Buffer);
+  'unmask'?: (_cohort_v1_UnmaskResponse__Output | null);
+  'body'?: "advertise"|"shareKeys"|"consistencySignature"|"unmask";
+}
