@@ -309,6 +309,7 @@ export class CoordinatorStore {
     checkRound(args.round);
     const existing = this.sql.getRound.get(args.round) as RoundRow | undefined;
     if (existing) throw new CohortError('already_exists', `round ${args.round} is already recorded (${existing.state})`);
+    if (args.launchId !== undefined && !this.sql.getLaunch.get(args.launchId)) throw new CohortError('invalid_argument', `no launch ${args.launchId}`);
     const startedAt = args.startedAt ?? this.now();
     this.write(`record the start of round ${args.round}`, () => {
       this.sql.insertRound.run(args.round, 'running', Math.floor(startedAt), settingsJson(args.settings), args.launchId ?? null);
@@ -328,8 +329,8 @@ export class CoordinatorStore {
     const row = endRow(round, state, event, 0, args.launchId);
     const tx = this.db.transaction(() => {
       this.checkRunningOrAbsent(round);
-      this.sql.endRound.run({ ...row, finishedAt: this.now() });
       if (args.launchId !== undefined) this.stepLaunch(args.launchId);
+      this.sql.endRound.run({ ...row, finishedAt: this.now() });
     });
     this.write(`record the end of round ${round}`, () => tx.immediate());
     return this.round(round) as StoredRound;
@@ -371,6 +372,7 @@ export class CoordinatorStore {
       const time = this.now();
       let ledgerHead = head?.hash ?? GENESIS_HASH;
       let epsilon = head?.epsilonAfter;
+      if (args.launchId !== undefined) this.stepLaunch(args.launchId);
       this.sql.endRound.run({ ...roundRow, finishedAt: time });
       if (entry) {
         const hash = chainHash(ledgerHead, ledgerFields({ ...entry, time }));
@@ -389,7 +391,6 @@ export class CoordinatorStore {
         ledgerHead,
       };
       this.sql.insertCheckpoint.run({ ...info, accuracy: info.accuracy ?? null, epsilon: info.epsilon ?? null });
-      if (args.launchId !== undefined) this.stepLaunch(args.launchId);
       return info;
     });
     let info: CheckpointInfo;
