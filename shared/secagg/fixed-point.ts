@@ -29,6 +29,7 @@ export interface FixedPointOptions {
 }
 
 const TWO_31 = 2 ** 31;
+const ENCODE_CHUNK = 4096;
 
 /**
  * Derive the scale from clip norm C, noise bound B and max summands m. Each encoded
@@ -93,15 +94,24 @@ export function encode(update: Float32Array, params: FixedPointParams, rng: Rand
     throw new CohortError('invalid_argument', `output has ${words.length} words, update has ${update.length}`);
   }
   const { scale, bound } = params;
-  for (let i = 0; i < update.length; i++) {
-    let x = update[i] as number;
-    if (!Number.isFinite(x)) throw new CohortError('invalid_argument', `update coordinate ${i} is not finite`);
-    if (x > bound) x = bound;
-    else if (x < -bound) x = -bound;
-    const v = x * scale;
-    const f = Math.floor(v);
-    // A negative integer stored into a Uint32Array wraps to its two's complement.
-    words[i] = rng.nextFloat() < v - f ? f + 1 : f;
+  // Uniforms are drawn in bulk (two words → 53 bits each, as `nextFloat`): one call per
+  // chunk instead of one per coordinate keeps this loop allocation-free.
+  const random = new Uint32Array(2 * ENCODE_CHUNK);
+  const randomBytes = new Uint8Array(random.buffer);
+  for (let start = 0; start < update.length; start += ENCODE_CHUNK) {
+    const end = Math.min(update.length, start + ENCODE_CHUNK);
+    rng.fillBytes(randomBytes.subarray(0, 8 * (end - start)));
+    for (let i = start, r = 0; i < end; i++, r += 2) {
+      let x = update[i] as number;
+      if (!Number.isFinite(x)) throw new CohortError('invalid_argument', `update coordinate ${i} is not finite`);
+      if (x > bound) x = bound;
+      else if (x < -bound) x = -bound;
+      const v = x * scale;
+      const f = Math.floor(v);
+      const u = (((random[r] as number) >>> 5) * 67108864 + ((random[r + 1] as number) >>> 6)) / 9007199254740992;
+      // A negative integer stored into a Uint32Array wraps to its two's complement.
+      words[i] = u < v - f ? f + 1 : f;
+    }
   }
   return words;
 }

@@ -12,7 +12,7 @@ import { BLOCK_WORDS, blockAccumulator } from './word-ops.js';
 export const SEED_BYTES = 32;
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
-const ZEROS = new Uint8Array(BLOCK_WORDS * 4);
+const ZEROS = Buffer.alloc(BLOCK_WORDS * 4);
 
 /** One mask to add into a vector: PRG(seed) times sign. */
 export interface MaskTerm {

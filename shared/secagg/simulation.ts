@@ -26,12 +26,14 @@ export interface SimulationOptions {
   readonly logger: Logger;
 }
 
-/** Milliseconds spent per stage (index 1–5). */
+/** Milliseconds spent per stage (index 1–5): wall clock, and process CPU time (which other load on the machine does not inflate). */
 export interface StageTimes {
   /** Per node and stage: the node's own computation for that stage. */
   readonly client: Map<string, number[]>;
+  readonly clientCpu: Map<string, number[]>;
   /** Per stage: the server's receiving of that stage's messages plus closing it. */
   readonly server: number[];
+  readonly serverCpu: number[];
 }
 
 /** The outcome and the time each side spent. */
@@ -46,6 +48,21 @@ function now(): number {
   return performance.now();
 }
 
+function cpuNow(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
+
+/** Run `fn`, adding its wall and CPU milliseconds to `wall[stage]` and `cpu[stage]`. */
+function measure<T>(wall: number[], cpu: number[], stage: number, fn: () => T): T {
+  const t0 = now();
+  const c0 = cpuNow();
+  const r = fn();
+  cpu[stage] = (cpu[stage] as number) + cpuNow() - c0;
+  wall[stage] = (wall[stage] as number) + now() - t0;
+  return r;
+}
+
 /** Run a whole round; throws if an honest node refuses a message (a protocol bug). */
 export function simulateRound(opts: SimulationOptions): SimulationResult {
   const { config } = opts;
@@ -53,25 +70,21 @@ export function simulateRound(opts: SimulationOptions): SimulationResult {
   const clients = new Map(
     config.participants.map((id) => [id, new SecAggClient(id, config, { signer: opts.signer(id), verifier: opts.verifier, rng: opts.rng(id), logger: opts.logger })]),
   );
-  const times: StageTimes = { client: new Map(config.participants.map((id) => [id, [0, 0, 0, 0, 0, 0]])), server: [0, 0, 0, 0, 0, 0] };
-  const alive = (id: string, stage: number): boolean => (opts.dropAt?.get(id) ?? Infinity) > stage;
-  const timed = <T>(id: string, stage: number, fn: () => T): T => {
-    const t0 = now();
-    const r = fn();
-    const row = times.client.get(id) as number[];
-    row[stage] = (row[stage] as number) + now() - t0;
-    return r;
+  const zeros = (): number[] => [0, 0, 0, 0, 0, 0];
+  const times: StageTimes = {
+    client: new Map(config.participants.map((id) => [id, zeros()])),
+    clientCpu: new Map(config.participants.map((id) => [id, zeros()])),
+    server: zeros(),
+    serverCpu: zeros(),
   };
+  const alive = (id: string, stage: number): boolean => (opts.dropAt?.get(id) ?? Infinity) > stage;
+  const timed = <T>(id: string, stage: number, fn: () => T): T => measure(times.client.get(id) as number[], times.clientCpu.get(id) as number[], stage, fn);
   const deliver = (from: string, stage: number, msg: unknown): void => {
-    const t0 = now();
-    const r = server.receive(from, msg);
-    times.server[stage] = (times.server[stage] as number) + now() - t0;
+    const r = measure(times.server, times.serverCpu, stage, () => server.receive(from, msg));
     if (!r.ok) throw new CohortError('internal', `server refused ${from}'s stage-${stage} message: ${r.error.message}`);
   };
   const close = (stage: number): ServerStep => {
-    const t0 = now();
-    const r = server.closeStage();
-    times.server[stage] = (times.server[stage] as number) + now() - t0;
+    const r = measure(times.server, times.serverCpu, stage, () => server.closeStage());
     if (!r.ok) throw r.error;
     return r.value;
   };
