@@ -1,15 +1,20 @@
 /**
  * Entries of the coordinator's privacy ledger and the fields their hash covers.
  * `hash = sha256_hex(prev_hash ‖ JCS({accountant, clipNorm, delta, epsilonAfter,
- * minSurvivors, noiseMultiplier, round, sampleRate, survivors, time}))` (see
+ * minSurvivors, noise, noiseMultiplier, round, sampleRate, survivors, time}))` (see
  * shared/durable/chain.ts), so an auditor can recompute it from the table alone.
  */
 import type { ChainFields } from '../../shared/durable/chain.js';
 import { CohortError } from '../../shared/errors.js';
 
+/** Where a private round's Gaussian noise was added (PLAN §2.5). */
+export type LedgerNoise = 'distributed' | 'central';
+
 /** What the caller's accountant decided for one released round. */
 export interface LedgerEntryInput {
   readonly round: number;
+  /** Commit time, ms since the epoch; the store's clock when absent. */
+  readonly time?: number;
   /** Poisson sampling rate q. */
   readonly sampleRate: number;
   readonly noiseMultiplier: number;
@@ -22,6 +27,7 @@ export interface LedgerEntryInput {
   readonly delta: number;
   /** Which accountant computed epsilonAfter ("rdp", "pld"). */
   readonly accountant: string;
+  readonly noise: LedgerNoise;
 }
 
 /** A stored ledger entry. */
@@ -40,6 +46,7 @@ export function ledgerFields(e: LedgerEntryInput & { readonly time: number }): C
     delta: e.delta,
     epsilonAfter: e.epsilonAfter,
     minSurvivors: e.minSurvivors,
+    noise: e.noise,
     noiseMultiplier: e.noiseMultiplier,
     round: e.round,
     sampleRate: e.sampleRate,
@@ -52,6 +59,7 @@ export function ledgerFields(e: LedgerEntryInput & { readonly time: number }): C
 export function parseLedgerEntry(input: LedgerEntryInput, previous: LedgerEntry | undefined): LedgerEntryInput {
   const e: LedgerEntryInput = {
     round: input.round,
+    ...(input.time === undefined ? {} : { time: input.time }),
     sampleRate: input.sampleRate,
     noiseMultiplier: input.noiseMultiplier,
     clipNorm: input.clipNorm,
@@ -60,6 +68,7 @@ export function parseLedgerEntry(input: LedgerEntryInput, previous: LedgerEntry 
     epsilonAfter: input.epsilonAfter,
     delta: input.delta,
     accountant: input.accountant,
+    noise: input.noise,
   };
   const bad = (msg: string): never => {
     throw new CohortError('invalid_argument', `ledger entry for round ${String(e.round)}: ${msg}`);
@@ -67,6 +76,7 @@ export function parseLedgerEntry(input: LedgerEntryInput, previous: LedgerEntry 
   const finite = (name: keyof LedgerEntryInput, v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : bad(`${name} must be a finite number, got ${String(v)}`));
   const count = (name: keyof LedgerEntryInput, v: unknown): number => (Number.isSafeInteger(v) && (v as number) >= 0 ? (v as number) : bad(`${name} must be a non-negative integer, got ${String(v)}`));
   if (!Number.isSafeInteger(e.round) || e.round < 1) bad('round must be a positive integer');
+  if (e.time !== undefined && !(Number.isSafeInteger(e.time) && e.time >= 0)) bad(`time must be a non-negative integer (ms), got ${e.time}`);
   const q = finite('sampleRate', e.sampleRate);
   if (!(q > 0 && q <= 1)) bad(`sampleRate must be in (0, 1], got ${q}`);
   if (finite('noiseMultiplier', e.noiseMultiplier) < 0) bad(`noiseMultiplier must be >= 0, got ${e.noiseMultiplier}`);
@@ -77,6 +87,7 @@ export function parseLedgerEntry(input: LedgerEntryInput, previous: LedgerEntry 
   const delta = finite('delta', e.delta);
   if (!(delta > 0 && delta < 1)) bad(`delta must be in (0, 1), got ${delta}`);
   if (typeof e.accountant !== 'string' || !/^[a-z0-9-]{1,32}$/.test(e.accountant)) bad(`accountant must be a short lower-case name, got ${JSON.stringify(e.accountant)}`);
+  if (e.noise !== 'distributed' && e.noise !== 'central') bad(`noise must be "distributed" or "central", got ${JSON.stringify(e.noise)}`);
   if (previous) {
     if (e.round <= previous.round) bad(`rounds are recorded in order; the ledger already holds round ${previous.round}`);
     // Spending under one accountant only grows; a smaller total means a bug upstream.

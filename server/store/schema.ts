@@ -50,6 +50,7 @@ export const COORDINATOR_MIGRATIONS: readonly Migration[] = [
         epsilon_after    REAL NOT NULL,
         delta            REAL NOT NULL,
         accountant       TEXT NOT NULL,
+        noise            TEXT NOT NULL CHECK (noise IN ('distributed', 'central')),
         prev_hash        TEXT NOT NULL,
         hash             TEXT NOT NULL UNIQUE
       ) STRICT;

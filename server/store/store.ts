@@ -16,7 +16,7 @@ import { CohortError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
 import type { NodeRecord, RoundEvent } from '../core/types.js';
 import { BYTES_PER_PARAMETER, checkpointFileName, decodeWeights, encodeWeights, roundOfFileName } from './checkpoint-file.js';
-import { type LedgerEntry, type LedgerEntryInput, ledgerFields, parseLedgerEntry } from './ledger.js';
+import { type LedgerEntry, type LedgerEntryInput, type LedgerNoise, ledgerFields, parseLedgerEntry } from './ledger.js';
 import { COORDINATOR_MIGRATIONS } from './schema.js';
 
 /** The coordinator's data dir when none is given. */
@@ -146,6 +146,7 @@ interface LedgerRow {
   epsilon_after: number;
   delta: number;
   accountant: string;
+  noise: LedgerNoise;
   prev_hash: string;
   hash: string;
 }
@@ -267,8 +268,8 @@ export class CoordinatorStore {
       ledgerHead: db.prepare('SELECT * FROM ledger ORDER BY round DESC LIMIT 1'),
       listLedger: db.prepare('SELECT * FROM ledger ORDER BY round'),
       insertLedger: db.prepare(
-        `INSERT INTO ledger (round, time, sample_rate, noise_multiplier, clip_norm, min_survivors, survivors, epsilon_after, delta, accountant, prev_hash, hash)
-         VALUES (@round, @time, @sampleRate, @noiseMultiplier, @clipNorm, @minSurvivors, @survivors, @epsilonAfter, @delta, @accountant, @prevHash, @hash)`,
+        `INSERT INTO ledger (round, time, sample_rate, noise_multiplier, clip_norm, min_survivors, survivors, epsilon_after, delta, accountant, noise, prev_hash, hash)
+         VALUES (@round, @time, @sampleRate, @noiseMultiplier, @clipNorm, @minSurvivors, @survivors, @epsilonAfter, @delta, @accountant, @noise, @prevHash, @hash)`,
       ),
       insertCheckpoint: db.prepare(
         `INSERT INTO checkpoints (round, time, file, sha256, num_parameters, accuracy, epsilon, ledger_head)
@@ -375,10 +376,9 @@ export class CoordinatorStore {
       if (args.launchId !== undefined) this.stepLaunch(args.launchId);
       this.sql.endRound.run({ ...roundRow, finishedAt: time });
       if (entry) {
-        const hash = chainHash(ledgerHead, ledgerFields({ ...entry, time }));
-        this.sql.insertLedger.run({ ...entry, time, prevHash: ledgerHead, hash });
-        ledgerHead = hash;
-        epsilon = entry.epsilonAfter;
+        const appended = this.insertLedgerEntry(entry, head, time);
+        ledgerHead = appended.hash;
+        epsilon = appended.epsilonAfter;
       }
       const info: CheckpointInfo = {
         round,
@@ -424,6 +424,21 @@ export class CoordinatorStore {
   }
 
   // ------------------------------------------------------------------ ledger
+
+  /**
+   * Durably append a ledger entry for running round `entry.round` on its own (the
+   * PrivacyLedger port), before the round's model is released. If the coordinator then
+   * dies, the round is aborted but the entry stays: spending is over-counted, never under.
+   * Prefer passing the entry to `commitRound`, which writes both at once.
+   */
+  appendLedger(input: LedgerEntryInput): LedgerEntry {
+    this.assertOpen();
+    const head = this.ledgerHead();
+    const entry = parseLedgerEntry(input, head);
+    const row = this.sql.getRound.get(entry.round) as RoundRow | undefined;
+    if (row?.state !== 'running') throw new CohortError('failed_precondition', `round ${entry.round} is ${row ? row.state : 'not recorded'}; a ledger entry is appended while its round runs`);
+    return this.write(`append the ledger entry of round ${entry.round}`, () => this.db.transaction(() => this.insertLedgerEntry(entry, head, this.now())).immediate());
+  }
 
   /** The privacy ledger, in round order. */
   ledger(): LedgerEntry[] {
@@ -594,6 +609,14 @@ export class CoordinatorStore {
     fsyncDir(this.checkpointDir);
   }
 
+  private insertLedgerEntry(entry: LedgerEntryInput, head: LedgerEntry | undefined, now: number): LedgerEntry {
+    const prevHash = head?.hash ?? GENESIS_HASH;
+    const stamped = { ...entry, time: entry.time ?? now };
+    const stored: LedgerEntry = { ...stamped, prevHash, hash: chainHash(prevHash, ledgerFields(stamped)) };
+    this.sql.insertLedger.run(stored);
+    return stored;
+  }
+
   private checkRunningOrAbsent(round: number): void {
     const row = this.sql.getRound.get(round) as RoundRow | undefined;
     if (row && row.state !== 'running') throw new CohortError('failed_precondition', `round ${round} is already ${row.state}`);
@@ -697,6 +720,7 @@ function toLedgerEntry(r: LedgerRow): LedgerEntry {
     epsilonAfter: r.epsilon_after,
     delta: r.delta,
     accountant: r.accountant,
+    noise: r.noise,
     prevHash: r.prev_hash,
     hash: r.hash,
   };

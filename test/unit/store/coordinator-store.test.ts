@@ -304,6 +304,37 @@ describe('coordinator store', () => {
       tampered((dir) => sql(dir, 'DELETE FROM ledger WHERE round >= 4'), /^the end of the ledger: the checkpoint of round 4 was committed after a ledger entry that is no longer there/, 3);
     });
 
+    it('appends an entry on its own while the round runs, and keeps it if the round is then aborted', () => {
+      const dir = dirs.make();
+      const s = store(dir);
+      commitRounds(s, 1);
+      assert.throws(() => s.appendLedger(entryFor(2)), coded('failed_precondition', /round 2 is not recorded; a ledger entry is appended while its round runs/));
+      s.recordRoundStart({ round: 2, settings: {} });
+      const appended = s.appendLedger(entryFor(2, { time: 123, noise: 'central' }));
+      assert.equal(appended.time, 123);
+      assert.equal(appended.prevHash, s.ledger()[0]?.hash);
+      assert.throws(() => s.commitRound({ round: 2, event: eventFor(2), weights: weightsFor(2, D), ledgerEntry: entryFor(2) }), coded('invalid_argument', /already holds round 2/));
+      s.close();
+      const again = store(dir);
+      assert.deepEqual(again.recovery.abortedRounds.map((r) => r.round), [2]);
+      assert.deepEqual(again.ledger().map((e) => [e.round, e.noise, e.epsilonAfter]), [[1, 'distributed', 0.25], [2, 'central', 0.5]], 'spending is over-counted, never under');
+      assert.equal(again.verifyLedger().ok, true);
+      again.recordRoundStart({ round: 3, settings: {} });
+      const info = again.commitRound({ round: 3, event: eventFor(3), weights: weightsFor(3, D) });
+      assert.equal(info.epsilon, 0.5, 'a round without its own entry records the epsilon spent so far');
+      assert.equal(info.ledgerHead, again.ledgerHead()?.hash);
+    });
+
+    it('refuses a malformed entry, naming the field', () => {
+      const s = store(dirs.make());
+      s.recordRoundStart({ round: 1, settings: {} });
+      assert.throws(() => s.appendLedger({ ...entryFor(1), noise: 'local' as 'central' }), coded('invalid_argument', /noise must be "distributed" or "central", got "local"/));
+      assert.throws(() => s.appendLedger(entryFor(1, { accountant: 'RDP accountant' })), coded('invalid_argument', /accountant must be a short lower-case name/));
+      assert.throws(() => s.appendLedger(entryFor(1, { time: 1.5 })), coded('invalid_argument', /time must be a non-negative integer/));
+      assert.throws(() => s.appendLedger(entryFor(1, { survivors: 2.5 })), coded('invalid_argument', /survivors must be a non-negative integer, got 2.5/));
+      assert.deepEqual(s.ledger(), []);
+    });
+
     it('detects a rewritten tail against a head hash kept from an earlier report', () => {
       const dir = dirs.make();
       const s = store(dir);

@@ -70,6 +70,7 @@ export function entryFor(round: number, extra: Partial<LedgerEntryInput> = {}): 
     epsilonAfter: 0.25 * round,
     delta: 1e-5,
     accountant: 'rdp',
+    noise: 'distributed',
     ...extra,
   };
 }
