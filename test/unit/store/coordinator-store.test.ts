@@ -144,6 +144,10 @@ describe('coordinator store', () => {
       assert.equal(bytes.toString('hex'), '0000803f' + '00000080' + '00002040');
       // Computed independently: python3 -c "hashlib.sha256(struct.pack('<3f', 1, -0.0, 2.5))".
       assert.equal(info.sha256, '60d6c502d760a348a356a109d80444c7e88b26abfcd4aed1f6ce28d518c0fab2');
+      // A view into a larger buffer is stored as its own values only.
+      const view = new Float32Array([9, 1, -0, 2.5, 9]).subarray(1, 4);
+      assert.equal(s.commitRound({ round: 2, event: eventFor(2), weights: view }).sha256, info.sha256);
+      assert.deepEqual(s.loadCheckpoint(2).weights, new Float32Array([1, -0, 2.5]));
     });
 
     it('records skipped and failed rounds without a checkpoint or a ledger entry', () => {
