@@ -11,9 +11,9 @@
  * loss by Δ/2 per step, which over 10⁴ steps would add ~0.5 to ε at Δ = 1e-4.
  *
  * T-fold composition raises the discrete Fourier transform to the T-th power (one forward
- * and one inverse radix-2 FFT for both directions together). The FFT window is chosen from Chernoff bounds on the
- * composed loss; mass above the window is added to δ (never dropped), mass below it wraps
- * onto higher losses, which can only increase δ.
+ * and one inverse radix-2 FFT for both directions together). The FFT window is chosen from
+ * Chernoff bounds on the composed loss; mass above the window is added to δ (never dropped),
+ * mass below it wraps onto higher losses, which can only increase δ.
  */
 import { CohortError } from '../errors.js';
 import { gaussianEpsilon } from './analytic-gaussian.js';
@@ -37,6 +37,15 @@ const PROBE_GRID = 1 << 14;
 type HockeyStick = (eps: number) => number;
 
 /**
+ * log((e^u − 1 + q)/q), the threshold ratio r of both curves: exactly u when q = 1 (where
+ * expm1(u) + 1 would lose e^u for u < −37), and without overflowing e^u for large u.
+ */
+function logThresholdRatio(u: number, q: number): number {
+  if (q === 1) return u;
+  return u > 1 ? u + Math.log1p(-(1 - q) * Math.exp(-u)) - Math.log(q) : Math.log((Math.expm1(u) + q) / q);
+}
+
+/**
  * Remove direction: P = (1−q)N(0,σ²) + qN(1,σ²), Q = N(0,σ²). The loss log(p/q)(x) grows with
  * x; above the threshold x' = σ²·log r + 1/2, r = (e^ε − 1 + q)/q, δ = q·[Φ̄((x'−1)/σ) − r·Φ̄(x'/σ)].
  */
@@ -44,7 +53,7 @@ function removeCurve(q: number, sigma: number): HockeyStick {
   const minLoss = q < 1 ? Math.log1p(-q) : -Infinity;
   return (eps) => {
     if (eps <= minLoss) return -Math.expm1(eps);
-    const logR = Math.log((Math.expm1(eps) + q) / q);
+    const logR = logThresholdRatio(eps, q);
     const x = sigma * sigma * logR + 0.5;
     const a = logNormalSf((x - 1) / sigma);
     const b = logR + logNormalSf(x / sigma);
@@ -60,7 +69,7 @@ function addCurve(q: number, sigma: number): HockeyStick {
   const maxLoss = q < 1 ? -Math.log1p(-q) : Infinity;
   return (eps) => {
     if (eps >= maxLoss) return 0;
-    const logR = Math.log((Math.expm1(-eps) + q) / q);
+    const logR = logThresholdRatio(-eps, q);
     const x = sigma * sigma * logR + 0.5;
     const a = logR + logNormalCdf(x / sigma);
     const b = logNormalCdf((x - 1) / sigma);
@@ -113,22 +122,22 @@ function lossRange(self: HockeyStick, other: HockeyStick): LossRange {
 /**
  * Connect-the-dots masses on the grid i·Δ, i ∈ [⌊lo/Δ⌋, ⌈hi/Δ⌉]. With t = e^ε and chord slopes
  * s of δ(t), the mass at grid point i is t_i·(s_right − s_left); the atom at +∞ is δ(t_max);
- * left of the grid the chord runs to the point (t = 0, δ = 1). Slopes are taken of δ for
- * ε ≥ 0 and of the excess δ − (1 − t) for ε < 0 (same second differences, no cancellation
- * against 1 − t).
+ * left of the grid the chord runs to the point (t = 0, δ = 1). Since t_{i+1} − t_i = t_i(e^Δ − 1),
+ * t_i·(s_right − s_left) = [(f_{i+1} − f_i) − e^Δ(f_i − f_{i−1})]/(e^Δ − 1), which never forms e^ε
+ * (it overflows past ε ≈ 709). Differences are taken of δ for ε ≥ 0 and of the excess
+ * δ − (1 − t) for ε < 0 (the same second differences, without cancellation against 1 − t).
  */
 function discretise(self: HockeyStick, other: HockeyStick, range: LossRange, interval: number): DiscretePld {
   const iLo = Math.min(-1, Math.floor(range.lo / interval));
   const iHi = Math.max(1, Math.ceil(range.hi / interval));
   const n = iHi - iLo + 1;
-  const t = new Float64Array(n);
   const f = new Float64Array(n);
   for (let k = 0; k < n; k++) {
     const eps = (iLo + k) * interval;
-    t[k] = Math.exp(eps);
-    f[k] = eps < 0 ? (t[k] as number) * other(-eps) : self(eps);
+    f[k] = eps < 0 ? Math.exp(eps) * other(-eps) : self(eps);
   }
   const dt = Math.expm1(interval);
+  const growth = Math.exp(interval);
   /** Value of grid point k in the representation of point `repOf` (δ for ε ≥ 0, excess for ε < 0). */
   const valueIn = (k: number, repOf: number): number => {
     const v = f[k] as number;
@@ -140,11 +149,11 @@ function discretise(self: HockeyStick, other: HockeyStick, range: LossRange, int
   };
   const masses = new Float64Array(n);
   for (let k = 0; k < n; k++) {
-    const tk = t[k] as number;
     const fk = f[k] as number;
-    const left = k === 0 ? fk / tk : (fk - valueIn(k - 1, k)) / ((t[k - 1] as number) * dt);
-    const right = k === n - 1 ? 0 : (valueIn(k + 1, k) - fk) / (tk * dt);
-    masses[k] = Math.max(0, tk * (right - left));
+    // t_k times the chord slopes right and left of point k (left of the grid: chord to (0, 1), excess 0).
+    const right = k === n - 1 ? 0 : (valueIn(k + 1, k) - fk) / dt;
+    const left = k === 0 ? fk : (growth * (fk - valueIn(k - 1, k))) / dt;
+    masses[k] = Math.max(0, right - left);
   }
   return { offset: iLo, interval, masses, infMass: f[n - 1] as number };
 }
@@ -387,12 +396,14 @@ function prepare(self: HockeyStick, other: HockeyStick, steps: number, interval:
   const probeDx = coarsen(interval, (range.hi - range.lo) / PROBE_GRID);
   if (probeDx > dx) {
     const probe = windowSize(discretise(self, other, range, probeDx), steps);
+    if (!Number.isFinite(probe.upper - probe.lower)) throw new CohortError('internal', 'PLD window is not finite');
     dx = Math.max(dx, coarsen(interval, ((probe.upper - probe.lower + 1) * probeDx) / MAX_FFT));
   }
   for (;;) {
     const pld = discretise(self, other, range, dx);
     const window = windowSize(pld, steps);
     const width = window.upper - window.lower + 1;
+    if (!Number.isFinite(width)) throw new CohortError('internal', 'PLD window is not finite');
     if (width <= MAX_FFT) return { pld, window };
     dx = coarsen(dx, (width * dx) / MAX_FFT);
   }
