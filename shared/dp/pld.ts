@@ -30,6 +30,8 @@ const COMPOSED_TAIL = 1e-15;
 /** Largest single-step grid and FFT; past these the interval is doubled (still pessimistic). */
 const MAX_GRID = 1 << 21;
 const MAX_FFT = 1 << 20;
+/** Most steps the PLD accountant composes (see epsilonPldDiscretised). */
+export const MAX_PLD_STEPS = 1e9;
 /** Bins of the coarse grid used to estimate the composed window before the real discretisation. */
 const PROBE_GRID = 1 << 14;
 
@@ -418,6 +420,8 @@ export function epsilonPldDiscretised(p: { q: number; sigma: number; steps: numb
   checkDelta(p.delta);
   const interval = p.interval ?? DEFAULT_PLD_INTERVAL;
   if (!(interval > 0 && interval <= 1)) throw new CohortError('invalid_argument', `PLD interval must be in (0, 1], got ${interval}`);
+  // Composed grid indices reach steps × MAX_GRID and must stay exact integers in a double.
+  if (p.steps > MAX_PLD_STEPS) throw new CohortError('invalid_argument', `the PLD accountant supports at most ${MAX_PLD_STEPS} steps, got ${p.steps}; use rdp`);
   const remove = removeCurve(p.q, p.sigma);
   const add = addCurve(p.q, p.sigma);
   const r = prepare(remove, add, p.steps, interval);

@@ -129,6 +129,7 @@ describe('dp/pld', function () {
       { q: 0.1, sigma: 1, steps: 0, delta: 1e-5 },
       { q: 0.1, sigma: 1, steps: 1, delta: 1.5 },
       { q: 0.1, sigma: 1, steps: 1, delta: 1e-5, interval: 0 },
+      { q: 0.1, sigma: 1, steps: 2e9, delta: 1e-5 },
     ]) {
       assert.throws(() => epsilonPld(p), (e: unknown) => e instanceof CohortError && e.code === 'invalid_argument');
     }
