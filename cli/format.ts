@@ -4,25 +4,28 @@ import type { RoundEvent } from '../shared/wire/generated/cohort/v1/RoundEvent.j
 /** One round in the `--json` contract of `round launch` and `demo`. */
 export interface RoundJson {
   round: number;
-  status: 'completed' | 'skipped' | 'failed';
+  status: 'completed' | 'skipped' | 'failed' | 'refused';
   accuracy: number | null;
   loss: number | null;
   participants: number;
   selected: number;
   seconds: number;
+  /** Total ε spent after the round (private rounds only). */
+  epsilon?: number;
   reason?: string;
 }
 
 /** The `--json` document of `round launch` and `demo`. */
 export interface RoundsJson {
   rounds: RoundJson[];
-  final: { accuracy: number | null; loss: number | null };
+  final: { accuracy: number | null; loss: number | null; epsilon?: number };
 }
 
 const STATUS: Record<string, RoundJson['status'] | undefined> = {
   ROUND_STATUS_COMPLETED: 'completed',
   ROUND_STATUS_SKIPPED: 'skipped',
   ROUND_STATUS_FAILED: 'failed',
+  ROUND_STATUS_REFUSED: 'refused',
 };
 
 /** The final status of a finished round event, or undefined for queued/running ones. */
@@ -31,7 +34,9 @@ export function finalStatus(e: RoundEvent | { status?: string | null }): RoundJs
 }
 
 /** A finished round event as JSON. */
-export function roundJson(e: Required<Pick<RoundEvent, 'round' | 'status' | 'hasMetrics' | 'accuracy' | 'loss' | 'participants' | 'selected' | 'seconds' | 'reason'>>): RoundJson {
+export function roundJson(
+  e: Required<Pick<RoundEvent, 'round' | 'status' | 'hasMetrics' | 'accuracy' | 'loss' | 'participants' | 'selected' | 'seconds' | 'reason'>> & Pick<RoundEvent, 'hasEpsilon' | 'epsilon'>,
+): RoundJson {
   const status = finalStatus(e) ?? 'failed';
   return {
     round: Number(e.round),
@@ -41,6 +46,7 @@ export function roundJson(e: Required<Pick<RoundEvent, 'round' | 'status' | 'has
     participants: Number(e.participants),
     selected: Number(e.selected),
     seconds: Math.round(Number(e.seconds) * 1000) / 1000,
+    ...(e.hasEpsilon ? { epsilon: Number(e.epsilon) } : {}),
     ...(e.reason ? { reason: String(e.reason) } : {}),
   };
 }
@@ -48,7 +54,8 @@ export function roundJson(e: Required<Pick<RoundEvent, 'round' | 'status' | 'has
 /** Summary document from finished rounds: `final` is the last completed round's metrics. */
 export function roundsJson(rounds: RoundJson[]): RoundsJson {
   const last = [...rounds].reverse().find((r) => r.status === 'completed' && r.accuracy !== null);
-  return { rounds, final: { accuracy: last?.accuracy ?? null, loss: last?.loss ?? null } };
+  const spent = [...rounds].reverse().find((r) => r.epsilon !== undefined)?.epsilon;
+  return { rounds, final: { accuracy: last?.accuracy ?? null, loss: last?.loss ?? null, ...(spent !== undefined ? { epsilon: spent } : {}) } };
 }
 
 /** One human line per finished round. */
@@ -56,5 +63,6 @@ export function roundLine(r: RoundJson, index: number, of: number): string {
   const head = `round ${r.round} (${index}/${of})`;
   if (r.status !== 'completed') return `${head}  ${r.status.toUpperCase()}: ${r.reason ?? 'no reason given'}`;
   const metrics = r.accuracy !== null ? `accuracy ${r.accuracy.toFixed(4)}  loss ${(r.loss ?? 0).toFixed(4)}` : 'no evaluation';
-  return `${head}  ${metrics}  participants ${r.participants}/${r.selected}  ${r.seconds.toFixed(2)} s`;
+  const epsilon = r.epsilon !== undefined ? `  ε ${r.epsilon.toPrecision(4)}` : '';
+  return `${head}  ${metrics}  participants ${r.participants}/${r.selected}${epsilon}  ${r.seconds.toFixed(2)} s`;
 }

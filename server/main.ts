@@ -9,6 +9,7 @@ import { loadRevocations, loadTlsMaterial, type RevocationList } from '../shared
 import { SeededRandom, secureRandom } from '../shared/random.js';
 import { CHUNK_BYTES } from '../shared/wire/proto.js';
 import { Coordinator } from './core/coordinator.js';
+import type { PrivacyBudget } from './core/privacy.js';
 import type { RoundSettings } from './core/types.js';
 import { type RunningServer, serve } from './grpc/server.js';
 
@@ -24,6 +25,8 @@ export interface CoordinatorConfig {
   readonly uploadSlots: number;
   /** How often to re-read revoked.json. */
   readonly revocationPollMs: number;
+  /** Privacy budget set at start (operators cannot change it from the round CLI); default: none. */
+  readonly privacy?: PrivacyBudget;
 }
 
 /** A started coordinator. */
@@ -68,6 +71,7 @@ export async function startCoordinator(config: CoordinatorConfig, deps: { log: L
     log: deps.log,
     chunkBytes: CHUNK_BYTES,
     uploadSlots: config.uploadSlots,
+    ...(config.privacy ? { privacy: { budget: config.privacy } } : {}),
   });
   const revocations = watchRevocations(
     config.certsDir,

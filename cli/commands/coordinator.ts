@@ -31,10 +31,35 @@ interface CoordinatorArgs {
   trainTimeout?: number;
   evalTimeout?: number;
   uploadSlots?: number;
+  epsilonBudget?: number;
+  delta?: number;
+  noiseMultiplier?: number;
+  clip?: number;
   logLevel: string;
 }
 
-const CONFIG_KEYS = new Set(['model', 'features', 'classes', 'hidden', 'seed', 'minNodes', 'sampleRate', 'epochs', 'batchSize', 'learningRate', 'trainTimeout', 'evalTimeout', 'uploadSlots']);
+const CONFIG_KEYS = new Set([
+  'model',
+  'features',
+  'classes',
+  'hidden',
+  'seed',
+  'minNodes',
+  'sampleRate',
+  'epochs',
+  'batchSize',
+  'learningRate',
+  'trainTimeout',
+  'evalTimeout',
+  'uploadSlots',
+  'epsilonBudget',
+  'delta',
+  'noiseMultiplier',
+  'clip',
+]);
+
+/** δ of the (ε, δ) guarantee unless --delta says otherwise. */
+const DEFAULT_DELTA = 1e-5;
 
 /** Read a JSON config file: an object whose keys are the long option names in camelCase. */
 function readConfigFile(path: string): Record<string, unknown> {
@@ -69,13 +94,20 @@ export function coordinatorConfig(args: CoordinatorArgs): CoordinatorConfig {
       train,
       trainTimeoutMs: seconds('trainTimeout', DEFAULT_ROUND_SETTINGS.trainTimeoutMs),
       evalTimeoutMs: seconds('evalTimeout', DEFAULT_ROUND_SETTINGS.evalTimeoutMs),
+      noiseMultiplier: Number(pick('noiseMultiplier') ?? 0),
+      clipNorm: Number(pick('clip') ?? DEFAULT_ROUND_SETTINGS.clipNorm),
     };
     validateSettings(defaults);
     const seed = Number(pick('seed') ?? 1);
     const uploadSlots = Number(pick('uploadSlots') ?? 4);
     if (!Number.isInteger(seed) || seed < 0) throw usage(`--seed must be a non-negative integer, got ${String(pick('seed'))}`);
     if (!Number.isInteger(uploadSlots) || uploadSlots < 1 || uploadSlots > 64) throw usage(`--upload-slots must be an integer in [1, 64]`);
-    return { host: args.host, port: args.port, certsDir: args.certs, model, seed, defaults, uploadSlots, revocationPollMs: 1000 };
+    const budget = pick('epsilonBudget');
+    const delta = Number(pick('delta') ?? DEFAULT_DELTA);
+    if (budget !== undefined && !(Number(budget) > 0)) throw usage(`--epsilon-budget must be a positive number, got ${String(budget)}`);
+    if (!(delta > 0 && delta < 1)) throw usage(`--delta must be in (0, 1), got ${String(pick('delta'))}`);
+    const privacy = { epsilon: budget === undefined ? undefined : Number(budget), delta };
+    return { host: args.host, port: args.port, certsDir: args.certs, model, seed, defaults, uploadSlots, revocationPollMs: 1000, privacy };
   } catch (err) {
     if (err instanceof CohortError && err.code === 'invalid_argument') throw usage(err.message);
     throw err;
@@ -104,6 +136,10 @@ export function register(program: Command, io: CliIo): void {
     .option('--train-timeout <s>', 'seconds nodes have to return an update (default 120)', numberOption('--train-timeout', 0.001, 86400))
     .option('--eval-timeout <s>', 'seconds nodes have to return an evaluation (default 60)', numberOption('--eval-timeout', 0.001, 86400))
     .option('--upload-slots <n>', 'updates buffered at once (bounds memory; default 4)', intOption('--upload-slots', 1, 64))
+    .option('--epsilon-budget <e>', 'privacy budget ε: rounds that would exceed it are refused (every round must then be private)', numberOption('--epsilon-budget', Number.MIN_VALUE, 1e6))
+    .option('--delta <d>', `δ of the (ε, δ) guarantee (default ${DEFAULT_DELTA})`, numberOption('--delta', Number.MIN_VALUE, 0.5))
+    .option('--noise-multiplier <s>', 'default noise multiplier σ of rounds (0 = not private)', numberOption('--noise-multiplier', 0, 1e4))
+    .option('--clip <c>', 'default L2 clip norm of updates in secure or private rounds (default 10)', numberOption('--clip', Number.MIN_VALUE, 1e6))
     .option('--log-level <level>', 'debug, info, warn, error or silent', 'info')
     .action(async (args: CoordinatorArgs) => {
       const log = createLogger(parseLogLevel(args.logLevel), 'coordinator');

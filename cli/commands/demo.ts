@@ -30,6 +30,9 @@ interface DemoArgs {
   drop: number;
   dropStage: string;
   clip?: number;
+  noiseMultiplier?: number;
+  epsilonBudget?: number;
+  delta?: number;
 }
 
 const DROP_STAGES: readonly DropStage[] = ['keys', 'shares', 'masked', 'unmask'];
@@ -47,7 +50,10 @@ export function register(program: Command, io: CliIo): void {
     .option('--secure-aggregation', 'SecAgg+: the coordinator sees only the sum of the surviving nodes\' updates')
     .option('--drop <k>', 'secure aggregation: make k nodes vanish mid-round (the last k), to show recovery', intOption('--drop', 0, 200), 0)
     .option('--drop-stage <stage>', 'where they vanish: keys, shares, masked or unmask', 'masked')
-    .option('--clip <c>', 'L2 clip norm of each update in secure rounds (default 10)', numberOption('--clip', Number.MIN_VALUE, 1e6))
+    .option('--clip <c>', 'L2 clip norm of each update in secure or private rounds (default 10)', numberOption('--clip', Number.MIN_VALUE, 1e6))
+    .option('--noise-multiplier <s>', 'differential privacy: noise multiplier σ (0 = off)', numberOption('--noise-multiplier', 0, 1e4))
+    .option('--epsilon-budget <e>', 'privacy budget ε; the demo stops when the next round would exceed it', numberOption('--epsilon-budget', Number.MIN_VALUE, 1e6))
+    .option('--delta <d>', 'δ of the (ε, δ) guarantee (default 1e-5)', numberOption('--delta', Number.MIN_VALUE, 0.5))
     .option('--json', 'print one JSON object: {rounds: [...], final: {...}}')
     .option('--log-level <level>', 'debug, info, warn, error or silent (logs go to stderr)', 'warn')
     .action(async (args: DemoArgs) => {
@@ -56,6 +62,9 @@ export function register(program: Command, io: CliIo): void {
       if (args.drop > 0 && !args.secureAggregation) throw usage('--drop injects secure-aggregation dropouts: add --secure-aggregation');
       if (args.drop > 0 && args.nodes - args.drop < 2) throw usage(`--drop ${args.drop} leaves fewer than 2 of ${args.nodes} nodes`);
       const minNodes = args.nodes - args.drop;
+      if (args.epsilonBudget !== undefined && !(args.noiseMultiplier && args.noiseMultiplier > 0)) {
+        throw usage('--epsilon-budget needs private rounds: add --noise-multiplier (e.g. 1.0)');
+      }
       const model = parseModelSpec({ kind: args.model, hidden: args.hidden });
       const dir = mkdtempSync(join(tmpdir(), 'cohort-demo-'));
       const say = (s: string): void => (args.json ? io.err(s) : io.out(s));
@@ -82,7 +91,9 @@ export function register(program: Command, io: CliIo): void {
               minNodes,
               secureAggregation: args.secureAggregation === true,
               ...(args.clip ? { clipNorm: args.clip } : {}),
+              noiseMultiplier: args.noiseMultiplier ?? 0,
             },
+            privacy: { epsilon: args.epsilonBudget, delta: args.delta ?? 1e-5 },
             uploadSlots: 4,
             revocationPollMs: 1000,
           },
@@ -103,6 +114,8 @@ export function register(program: Command, io: CliIo): void {
           say(`demo: secure aggregation on${args.drop > 0 ? `; node-${minNodes + 1}..node-${args.nodes} will vanish at the ${args.dropStage} stage` : ''}\n`);
         }
         const rounds = await launchRounds({ coordinator: address, certs: dir, name: 'operator', rounds: args.rounds, wait: 30 }, io, (r, index, of) => say(`${roundLine(r, index, of)}\n`));
+        const refused = rounds.find((r) => r.status === 'refused');
+        if (refused) say(`demo: stopped before round ${refused.round}: ${refused.reason ?? 'refused'}\n`);
         const result = roundsJson(rounds);
         if (args.json) printJson(io, result);
         else if (result.final.accuracy !== null) io.out(`final federated accuracy ${result.final.accuracy.toFixed(4)}, loss ${(result.final.loss ?? 0).toFixed(4)}\n`);

@@ -26,6 +26,8 @@ interface LaunchArgs extends AdminArgs {
   neighbours?: number;
   clip?: number;
   stageTimeout?: number;
+  noiseMultiplier?: number;
+  noise?: string;
 }
 
 /** Launch rounds and collect their results; exported for the demo and tests. */
@@ -44,6 +46,8 @@ export async function launchRounds(args: LaunchArgs, io: CliIo, onRound?: (r: Ro
     neighbours: args.neighbours ?? 0,
     clipNorm: args.clip ?? 0,
     secaggStageTimeoutMs: args.stageTimeout ? Math.round(args.stageTimeout * 1000) : 0,
+    noiseMultiplier: args.noiseMultiplier ?? 0,
+    noise: args.noise ?? '',
   };
   const client = adminClient(args);
   const rounds: RoundJson[] = [];
@@ -102,7 +106,9 @@ export function register(program: Command, io: CliIo): void {
       .option('--secure-aggregation', 'SecAgg+: the coordinator learns only the sum of the surviving nodes\' clipped updates')
       .option('--threshold <t>', 'Shamir threshold (secure aggregation; default chosen from the number of nodes)', intOption('--threshold'))
       .option('--neighbours <k>', 'neighbours per node (secure aggregation; default chosen from the number of nodes)', intOption('--neighbours'))
-      .option('--clip <c>', 'L2 clip norm of each update in secure rounds (default 10)', numberOption('--clip', Number.MIN_VALUE, 1e6))
+      .option('--clip <c>', 'L2 clip norm of each update in secure or private rounds (default 10)', numberOption('--clip', Number.MIN_VALUE, 1e6))
+      .option('--noise-multiplier <s>', 'differential privacy: Gaussian noise multiplier σ (0 = off)', numberOption('--noise-multiplier', 0, 1e4))
+      .option('--noise <mode>', 'distributed (each node adds its share; needs --secure-aggregation) or central (the coordinator adds it)')
       .option('--stage-timeout <s>', 'seconds per secure-aggregation stage after training (default 30)', numberOption('--stage-timeout', 0.001, 86400))
       .option('--detach', 'return once the rounds are queued')
       .option('--json', 'print one JSON object: {rounds: [...], final: {...}}'),
@@ -112,6 +118,8 @@ export function register(program: Command, io: CliIo): void {
     });
     if (args.detach) return;
     if (args.json) printJson(io, roundsJson(rounds));
+    const refused = rounds.find((r) => r.status === 'refused');
+    if (refused) throw new CohortError('budget_exhausted', `round ${refused.round} refused: ${refused.reason ?? 'by policy'}`);
     const bad = rounds.filter((r) => r.status !== 'completed');
     if (bad.length > 0) {
       throw new CohortError('failed_precondition', `${bad.length} of ${rounds.length} round(s) did not complete (${bad.map((r) => `round ${r.round}: ${r.status}`).join(', ')})`);

@@ -8,6 +8,7 @@ import type { Logger } from '../../shared/logger.js';
 import type { ModelSpec } from '../../shared/model/spec.js';
 import { parameterCount } from '../../shared/model/spec.js';
 import type { TrainConfig } from '../../shared/model/train.js';
+import { clipL2 } from '../../shared/dp/clip.js';
 import type { RandomSource } from '../../shared/random.js';
 import { ChunkAssembler, chunkCount } from '../../shared/tensor/chunks.js';
 import type { SecureSetup } from '../../shared/wire/secagg.js';
@@ -28,6 +29,16 @@ export interface IncomingTask {
   readonly seed: number;
   /** Present when the round uses secure aggregation. */
   readonly secure?: SecureSetup;
+  /** Present when the round is differentially private. */
+  readonly privacy?: PrivacyTask;
+}
+
+/** A private round's requirements (see proto PrivacyConfig). */
+export interface PrivacyTask {
+  readonly clipNorm: number;
+  readonly noiseMultiplier: number;
+  readonly minSurvivors: number;
+  readonly noise: 'distributed' | 'central';
 }
 
 /** The result of local training. */
@@ -75,6 +86,16 @@ interface Pending {
   /** Arrival number, so a cancel can cover only the tasks received before it. */
   readonly seq: number;
   readonly assembler: ChunkAssembler;
+}
+
+/**
+ * Without secure aggregation a private round uses central noise: the node clips its update
+ * (so its influence is bounded) and the coordinator adds the noise to the sum.
+ */
+function clippedForCentralNoise(update: LocalUpdate, privacy: PrivacyTask, log: Logger): LocalUpdate {
+  const { clipped } = clipL2(update.delta, privacy.clipNorm);
+  log.info({ clipped, clipNorm: privacy.clipNorm, noise: privacy.noise }, clipped ? 'update clipped' : 'update within the clip norm');
+  return update;
 }
 
 /** Handles one session's task stream. Tasks run one at a time, in arrival order. */
@@ -212,7 +233,7 @@ export class NodeAgent {
         log.info({ examples: update.numExamples, trainLoss: update.trainLoss, ms: Math.round(performance.now() - t0) }, 'local training done');
         if (cancelled()) return;
         if (task.secure) await this.startSecure(task, update);
-        else await this.link.submitUpdate(task.round, update);
+        else await this.link.submitUpdate(task.round, task.privacy ? clippedForCentralNoise(update, task.privacy, log) : update);
         this.stats.trained += 1;
       } else {
         const evaluation = await this.local(task, cancelled, () => this.work.evaluate(task, global));
@@ -242,7 +263,7 @@ export class NodeAgent {
     }
     let participant: SecureParticipant;
     try {
-      participant = new SecureParticipant(task.round, setup, update.delta, this.secureDeps.identity, this.link, {
+      participant = new SecureParticipant(task.round, setup, update.delta, task.privacy, this.secureDeps.identity, this.link, {
         rng: this.secureDeps.rng,
         now: this.secureDeps.now(),
         log: this.log.child({ round: task.round, stage: 'secure-aggregation' }),

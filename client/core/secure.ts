@@ -7,6 +7,7 @@
 import { CohortError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
 import { clipL2 } from '../../shared/dp/clip.js';
+import { gaussianNoise } from '../../shared/dp/gaussian.js';
 import { verifyCertificate } from '../../shared/pki/verify.js';
 import type { RandomSource } from '../../shared/random.js';
 import { SecAggClient } from '../../shared/secagg/client.js';
@@ -14,6 +15,7 @@ import { encode, fixedPointParams } from '../../shared/secagg/fixed-point.js';
 import type { ClientMessage } from '../../shared/secagg/messages.js';
 import { keyObjectSigner, publicKeyVerifier } from '../../shared/secagg/signing.js';
 import type { SecureSetup } from '../../shared/wire/secagg.js';
+import type { PrivacyTask } from './agent.js';
 
 /** This node's credentials for secure aggregation. */
 export interface SecureIdentity {
@@ -43,6 +45,7 @@ export class SecureParticipant {
     readonly round: number,
     setup: SecureSetup,
     delta: Float32Array,
+    privacy: PrivacyTask | undefined,
     private readonly identity: SecureIdentity,
     private readonly link: SecureLink,
     deps: { readonly rng: RandomSource; readonly now: Date; readonly log: Logger },
@@ -62,6 +65,13 @@ export class SecureParticipant {
     const fp = fixedPointParams(setup.fixedPoint);
     const { clipped } = clipL2(delta, fp.clipNorm);
     deps.log.info({ round, clipped, clipNorm: fp.clipNorm }, clipped ? 'update clipped for secure aggregation' : 'update within the clip norm');
+    if (privacy?.noise === 'distributed') {
+      // This node's share: any m honest survivors together carry N(0, σ²C²) (PLAN §2.5).
+      if (privacy.clipNorm !== fp.clipNorm) throw new CohortError('invalid_argument', `privacy clip norm ${privacy.clipNorm} differs from the encoding's ${fp.clipNorm}`);
+      const noise = new Float32Array(delta.length);
+      gaussianNoise(noise, (privacy.noiseMultiplier * privacy.clipNorm) / Math.sqrt(privacy.minSurvivors), deps.rng);
+      for (let i = 0; i < delta.length; i++) delta[i] = (delta[i] as number) + (noise[i] as number);
+    }
     this.input = encode(delta, fp, deps.rng);
     this.client = new SecAggClient(identity.name, setup.config, {
       signer: keyObjectSigner(identity.keyPem),

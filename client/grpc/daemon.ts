@@ -16,13 +16,14 @@ import type { ClientMessage } from '../../shared/secagg/messages.js';
 import { toChunks } from '../../shared/tensor/chunks.js';
 import type { CoordinatorMessage__Output } from '../../shared/wire/generated/cohort/v1/CoordinatorMessage.js';
 import type { NodeServiceClient } from '../../shared/wire/generated/cohort/v1/NodeService.js';
+import type { PrivacyConfig__Output } from '../../shared/wire/generated/cohort/v1/PrivacyConfig.js';
 import type { Task__Output } from '../../shared/wire/generated/cohort/v1/Task.js';
 import type { UpdateHeader } from '../../shared/wire/generated/cohort/v1/UpdateHeader.js';
 import { fromNodeToWire, setupFromWire, toNodeFromWire } from '../../shared/wire/secagg.js';
 import type { SecureIdentity } from '../core/secure.js';
 import type { TaskKind as WireTaskKind } from '../../shared/wire/generated/cohort/v1/TaskKind.js';
 import { CHANNEL_OPTIONS, CHUNK_BYTES, loadContract, PROTOCOL } from '../../shared/wire/proto.js';
-import { type CoordinatorLink, type IncomingTask, type LocalUpdate, type LocalWork, NodeAgent, type TaskKind } from '../core/agent.js';
+import { type CoordinatorLink, type IncomingTask, type LocalUpdate, type LocalWork, NodeAgent, type PrivacyTask, type TaskKind } from '../core/agent.js';
 
 /** Software version announced on Join. */
 export const NODE_VERSION = 'cohort-node/0.1.0';
@@ -133,7 +134,17 @@ function parseTask(t: Task__Output): IncomingTask {
     deadlineMs: t.deadlineMs,
     seed: t.seed,
     ...(t.secagg ? { secure: setupFromWire(t.secagg) } : {}),
+    ...(t.privacy ? { privacy: parsePrivacy(t.privacy) } : {}),
   };
+}
+
+/** A task's privacy settings; anything a node cannot honour is refused (and the task declined). */
+function parsePrivacy(p: PrivacyConfig__Output): PrivacyTask {
+  if (!(p.clipNorm > 0 && Number.isFinite(p.clipNorm))) throw new CohortError('invalid_argument', `privacy: clip norm must be positive, got ${p.clipNorm}`);
+  if (!(p.noiseMultiplier > 0 && Number.isFinite(p.noiseMultiplier))) throw new CohortError('invalid_argument', `privacy: noise multiplier must be positive, got ${p.noiseMultiplier}`);
+  if (!(p.minSurvivors >= 1)) throw new CohortError('invalid_argument', `privacy: min survivors must be at least 1, got ${p.minSurvivors}`);
+  if (p.noise !== 'distributed' && p.noise !== 'central') throw new CohortError('invalid_argument', `privacy: unknown noise mode "${p.noise}"`);
+  return { clipNorm: p.clipNorm, noiseMultiplier: p.noiseMultiplier, minSurvivors: p.minSurvivors, noise: p.noise };
 }
 
 function grpcError(err: grpc.ServiceError): CohortError {

@@ -17,9 +17,11 @@ import { decodeSum, type FixedPointParams, fixedPointParams } from '../../shared
 import { chooseParameters } from '../../shared/secagg/graph.js';
 import { publicKeyVerifier } from '../../shared/secagg/signing.js';
 import type { SecureSetup } from '../../shared/wire/secagg.js';
+import { gaussianNoise } from '../../shared/dp/gaussian.js';
+import { MemoryLedger, PrivacyAccountant, type PrivacyBudget, type PrivacyLedger } from './privacy.js';
 import { SecureStage } from './secure-stage.js';
 import { EvalStage, type EvaluationReport, TrainStage, type UpdateHeader, type UpdateReceiver } from './stages.js';
-import type { Broadcast, NodeRecord, NodeSession, RoundEvent, RoundSettings, RoundStage, TaskDescriptor, TaskKind } from './types.js';
+import type { Broadcast, NodeRecord, NodeSession, NoiseMode, PrivacyTask, RoundEvent, RoundSettings, RoundStage, TaskDescriptor, TaskKind } from './types.js';
 
 /** Round defaults unless the coordinator's operator or a launch says otherwise. */
 export const DEFAULT_ROUND_SETTINGS: RoundSettings = {
@@ -32,7 +34,11 @@ export const DEFAULT_ROUND_SETTINGS: RoundSettings = {
   secureAggregation: false,
   clipNorm: 10,
   secaggStageTimeoutMs: 30_000,
+  noiseMultiplier: 0,
 };
+
+/** Distributed noise is clamped at this many standard deviations per coordinate (fixed-point range). */
+const NOISE_BOUND_STDS = 8;
 
 /** Everything the coordinator core needs, injected by the composition root or a test. */
 export interface CoordinatorOptions {
@@ -40,8 +46,10 @@ export interface CoordinatorOptions {
   readonly initialWeights: Float32Array;
   readonly defaults: RoundSettings;
   readonly clock: Clock;
-  /** Secure source for Poisson sampling. */
+  /** Secure source for Poisson sampling, SecAgg graph seeds and central noise. */
   readonly samplingRng: RandomSource;
+  /** The privacy budget and where private rounds are recorded (default: no budget, in-memory ledger). */
+  readonly privacy?: { readonly budget: PrivacyBudget; readonly ledger?: PrivacyLedger };
   /** Source of per-task shuffle seeds (reproducibility, not secrecy). */
   readonly seedRng: RandomSource;
   readonly log: Logger;
@@ -122,8 +130,10 @@ export class Coordinator {
   private active: ActiveRound | undefined;
   private worker: Promise<void> | undefined;
   private readonly startedAtMs: number;
+  readonly accountant: PrivacyAccountant;
 
   constructor(private readonly opts: CoordinatorOptions) {
+    this.accountant = new PrivacyAccountant(opts.privacy?.budget ?? { epsilon: undefined, delta: 1e-5 }, opts.privacy?.ledger ?? new MemoryLedger());
     this.numParameters = parameterCount(opts.model);
     if (opts.initialWeights.length !== this.numParameters) {
       throw new CohortError('invalid_argument', `initial weights have ${opts.initialWeights.length} values, the model needs ${this.numParameters}`);
@@ -239,6 +249,10 @@ export class Coordinator {
       train: { ...this.opts.defaults.train, ...stripUndefined(train ?? {}) },
     };
     validateSettings(settings);
+    if (settings.noiseMultiplier === 0 && this.accountant.budget.epsilon !== undefined) {
+      throw new CohortError('permission_denied', 'this coordinator enforces a privacy budget: every round must be private (give --noise-multiplier > 0)');
+    }
+    if (settings.noiseMultiplier > 0) this.accountant.check(settings.sampleRate, settings.noiseMultiplier);
     const job: Job = { firstRound: this.nextRound, rounds: request.rounds, settings, events: new Channel() };
     this.nextRound += request.rounds;
     this.queue.push(job);
@@ -320,7 +334,7 @@ export class Coordinator {
       this.opts.observer?.(active.event);
       log.info({ stage, selected: active.event.selected, participants: active.event.participants }, `round ${round}: ${stage}`);
     };
-    const end = (state: 'completed' | 'skipped' | 'failed', fields: Partial<RoundEvent>): RoundEvent => {
+    const end = (state: 'completed' | 'skipped' | 'failed' | 'refused', fields: Partial<RoundEvent>): RoundEvent => {
       const { stage: _stage, ...rest } = active.event;
       const event: RoundEvent = { ...rest, ...fields, state, seconds: (clock.now() - started) / 1000 };
       this.active = undefined;
@@ -335,6 +349,15 @@ export class Coordinator {
     };
 
     try {
+      // Checked first: a round the budget cannot pay for must not even wait for nodes.
+      let epsilonAfter: number | undefined;
+      if (settings.noiseMultiplier > 0) {
+        try {
+          epsilonAfter = this.accountant.check(settings.sampleRate, settings.noiseMultiplier);
+        } catch (err) {
+          return end('refused', { reason: CohortError.from(err).message });
+        }
+      }
       progress('wait');
       const enough = await this.registry.waitForConnected(settings.minNodes, settings.waitForNodesMs, this.stop.signal);
       if (this.stop.signal.aborted) return end('failed', { reason: 'coordinator shut down' });
@@ -374,12 +397,26 @@ export class Coordinator {
       if (this.stop.signal.aborted) return end('failed', { participants: participants.length, reason: 'coordinator shut down during evaluation' });
 
       progress('commit');
+      if (settings.noiseMultiplier > 0) {
+        // Recorded (durably, with a store) before the new model is released.
+        epsilonAfter = this.accountant.record({
+          round,
+          time: clock.now(),
+          sampleRate: settings.sampleRate,
+          noiseMultiplier: settings.noiseMultiplier,
+          clipNorm: settings.clipNorm,
+          minSurvivors: settings.minNodes,
+          survivors: participants.length,
+          noise: noiseMode(settings),
+        }).epsilonAfter;
+      }
       this.global = next;
       for (const name of participants) this.registry.participated(name);
       const metrics = evaluation.metrics;
       return end('completed', {
         participants: participants.length,
         evaluated: evaluation.evaluated,
+        ...(epsilonAfter !== undefined ? { epsilon: epsilonAfter } : {}),
         ...(metrics ? { accuracy: metrics.accuracy, loss: metrics.loss } : { reason: 'no node evaluated the new model before the deadline' }),
       });
     } catch (err) {
@@ -400,10 +437,20 @@ export class Coordinator {
     progress: (stage: RoundStage, fields?: Partial<RoundEvent>) => void,
     log: Logger,
   ): Promise<Aggregated> {
-    const train = new TrainStage(active.round, selected.map((s) => s.name), this.numParameters, this.opts.chunkBytes, this.buffers, log.child({ stage: 'train' }));
+    const privacy = privacyTask(settings);
+    const train = new TrainStage(
+      active.round,
+      selected.map((s) => s.name),
+      this.numParameters,
+      this.opts.chunkBytes,
+      this.buffers,
+      log.child({ stage: 'train' }),
+      privacy?.clipNorm,
+    );
     active.train = train;
     progress('train', { selected: selected.length });
-    this.broadcast(selected, this.task(active.round, 'train', settings, deadline), this.global, (name, detail) => train.leave(name, 'disconnected', detail), log);
+    const task = { ...this.task(active.round, 'train', settings, deadline), ...(privacy ? { privacy } : {}) };
+    this.broadcast(selected, task, this.global, (name, detail) => train.leave(name, 'disconnected', detail), log);
     await this.until(train, deadline);
     active.train = undefined;
     const participants = train.participants;
@@ -415,6 +462,8 @@ export class Coordinator {
         reason: `only ${participants.length} of ${selected.length} selected nodes returned a valid update (${gone} dropped, timed out, declined or were rejected); at least ${settings.minNodes} needed — the global model is unchanged`,
       };
     }
+    // Central noise: the coordinator, trusted here, adds σ·C before anything is released.
+    if (privacy) train.aggregate.addNoise(privacy.noiseMultiplier * privacy.clipNorm, this.opts.samplingRng);
     return { kind: 'ok', next: train.aggregate.apply(this.global), participants };
   }
 
@@ -433,6 +482,7 @@ export class Coordinator {
     log: Logger,
   ): Promise<Aggregated> {
     const names = selected.map((s) => s.name);
+    const privacy = privacyTask(settings);
     let setup: SecureSetup;
     let fixedPoint: FixedPointParams;
     try {
@@ -442,7 +492,7 @@ export class Coordinator {
       });
       const graphSeed = new Uint8Array(32);
       this.opts.samplingRng.fillBytes(graphSeed);
-      fixedPoint = fixedPointParams({ clipNorm: settings.clipNorm, noiseBound: 0, maxSummands: names.length });
+      fixedPoint = fixedPointParams({ clipNorm: settings.clipNorm, noiseBound: distributedNoiseBound(privacy), maxSummands: names.length });
       const roundId = `${active.round}-${Buffer.from(graphSeed.subarray(0, 6)).toString('hex')}`;
       setup = {
         config: { roundId, participants: names, k: params.k, t: params.t, minSurvivors: settings.minNodes, vectorLength: this.numParameters, graphSeed },
@@ -462,13 +512,19 @@ export class Coordinator {
     });
     active.secure = secure;
     progress('secure-aggregation', { selected: selected.length });
-    this.broadcast(selected, { ...this.task(active.round, 'train', settings, deadline), secure: setup }, this.global, (name, detail) => secure.leave(name, detail), log);
+    const task = { ...this.task(active.round, 'train', settings, deadline), secure: setup, ...(privacy ? { privacy } : {}) };
+    this.broadcast(selected, task, this.global, (name, detail) => secure.leave(name, detail), log);
     const outcome = await secure.run(deadline, settings.secaggStageTimeoutMs, { send: (to, m) => this.registry.session(to)?.sendSecAgg(active.round, m) }, this.stop.signal);
     active.secure = undefined;
     if (outcome.kind === 'aborted') {
       return { kind: 'failed', participants: 0, reason: `secure aggregation aborted, nothing was released: ${outcome.reason}` };
     }
     const sum = decodeSum(outcome.sum, fixedPoint);
+    if (privacy?.noise === 'central') {
+      const noise = new Float32Array(sum.length);
+      gaussianNoise(noise, privacy.noiseMultiplier * privacy.clipNorm, this.opts.samplingRng);
+      for (let i = 0; i < sum.length; i++) sum[i] = (sum[i] as number) + (noise[i] as number);
+    }
     const next = new Float32Array(this.numParameters);
     const inv = 1 / outcome.survivors.length;
     for (let i = 0; i < next.length; i++) next[i] = (this.global[i] as number) + (sum[i] as number) * inv;
@@ -517,6 +573,23 @@ export class Coordinator {
   }
 }
 
+/** The noise mode a round uses: distributed needs secure aggregation, so central is the default without it. */
+function noiseMode(s: RoundSettings): NoiseMode {
+  return s.noise ?? (s.secureAggregation ? 'distributed' : 'central');
+}
+
+/** What nodes must do for a private round, or undefined for a non-private one. */
+function privacyTask(s: RoundSettings): PrivacyTask | undefined {
+  if (s.noiseMultiplier <= 0) return undefined;
+  return { clipNorm: s.clipNorm, noiseMultiplier: s.noiseMultiplier, minSurvivors: s.minNodes, noise: noiseMode(s) };
+}
+
+/** Per-coordinate room for a node's distributed noise share in the fixed-point range. */
+function distributedNoiseBound(p: PrivacyTask | undefined): number {
+  if (!p || p.noise !== 'distributed') return 0;
+  return (NOISE_BOUND_STDS * p.noiseMultiplier * p.clipNorm) / Math.sqrt(p.minSurvivors);
+}
+
 function stripUndefined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
@@ -551,6 +624,12 @@ export function validateSettings(s: RoundSettings): void {
     }
   } else if (s.threshold !== undefined || s.neighbours !== undefined) {
     bad('threshold and neighbours only apply with secure aggregation');
+  }
+  if (!(s.noiseMultiplier >= 0 && s.noiseMultiplier <= 1e4)) bad(`noise-multiplier must be in [0, 10000], got ${s.noiseMultiplier}`);
+  if (s.noiseMultiplier > 0 && !(s.clipNorm > 0 && Number.isFinite(s.clipNorm))) bad(`clip must be a positive number, got ${s.clipNorm}`);
+  if (s.noise !== undefined && s.noise !== 'distributed' && s.noise !== 'central') bad(`noise must be distributed or central, got ${String(s.noise)}`);
+  if (s.noise === 'distributed' && !s.secureAggregation) {
+    bad('distributed noise needs --secure-aggregation: without it the coordinator would see each update with only its share of the noise (use --noise central)');
   }
   const t = s.train;
   if (!Number.isInteger(t.epochs) || t.epochs < 1 || t.epochs > 1000) bad(`epochs must be an integer in [1, 1000], got ${t.epochs}`);

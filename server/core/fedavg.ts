@@ -1,5 +1,7 @@
 /** Federated averaging (McMahan et al. 2017): the example-weighted mean of node updates. */
+import { gaussianNoise } from '../../shared/dp/gaussian.js';
 import { CohortError } from '../../shared/errors.js';
+import type { RandomSource } from '../../shared/random.js';
 
 /**
  * Streaming FedAvg: each update is added into one float64 accumulator as it arrives,
@@ -34,6 +36,14 @@ export class FedAvgAccumulator {
     for (let i = 0; i < sum.length; i++) sum[i] = (sum[i] as number) + weight * (update[i] as number);
     this.totalWeight += weight;
     this.count += 1;
+  }
+
+  /** Add Gaussian noise N(0, std²) to every coordinate of the sum (central DP). */
+  addNoise(std: number, rng: RandomSource): void {
+    const noise = new Float32Array(this.length);
+    gaussianNoise(noise, std, rng);
+    const sum = this.sum;
+    for (let i = 0; i < sum.length; i++) sum[i] = (sum[i] as number) + (noise[i] as number);
   }
 
   /** New global weights: `global + Σ w_i Δ_i / Σ w_i`, written into a new vector. */

@@ -97,6 +97,8 @@ export class TrainStage extends Collector {
     private readonly chunkBytes: number,
     private readonly buffers: Pool<Float32Array>,
     log: Logger,
+    /** Private rounds: every update must be clipped to this L2 norm and counts with weight 1. */
+    private readonly clipNorm?: number,
   ) {
     super(round, selected, log);
     this.aggregate = new FedAvgAccumulator(numParameters);
@@ -205,16 +207,31 @@ export class TrainStage extends Collector {
         let update: Float32Array;
         try {
           update = assembler.finish();
+          if (this.clipNorm !== undefined) checkClipped(update, this.clipNorm);
         } catch (err) {
           fail('rejected', err instanceof Error ? err.message : String(err));
           throw err;
         }
-        this.aggregate.add(update, header.numExamples);
+        // A private round bounds each node's influence: uniform weights, not example counts.
+        this.aggregate.add(update, this.clipNorm !== undefined ? 1 : header.numExamples);
         release();
         this.leave(name, 'submitted');
       },
       abort: (detail) => fail('disconnected', detail),
     };
+  }
+}
+
+/** Relative slack for float32 rounding in a node's clipping. */
+const CLIP_TOLERANCE = 1e-4;
+
+/** Refuse an update whose L2 norm exceeds the round's clip norm: its sensitivity would be unbounded. */
+function checkClipped(update: Float32Array, clipNorm: number): void {
+  let sq = 0;
+  for (let i = 0; i < update.length; i++) sq += (update[i] as number) * (update[i] as number);
+  const norm = Math.sqrt(sq);
+  if (norm > clipNorm * (1 + CLIP_TOLERANCE)) {
+    throw new CohortError('invalid_argument', `update norm ${norm.toPrecision(6)} exceeds the round's clip norm ${clipNorm}`);
   }
 }
 

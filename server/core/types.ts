@@ -18,6 +18,20 @@ export interface TaskDescriptor {
   readonly seed: number;
   /** Present when the round uses secure aggregation (train tasks only). */
   readonly secure?: SecureSetup;
+  /** Present when the round is differentially private (train tasks only). */
+  readonly privacy?: PrivacyTask;
+}
+
+/** Where the Gaussian noise of a private round comes from. */
+export type NoiseMode = 'distributed' | 'central';
+
+/** What a node must do for a private round. */
+export interface PrivacyTask {
+  readonly clipNorm: number;
+  readonly noiseMultiplier: number;
+  /** m: distributed noise is split so that any m honest survivors carry σ·C in total. */
+  readonly minSurvivors: number;
+  readonly noise: NoiseMode;
 }
 
 /**
@@ -47,7 +61,7 @@ export interface NodeSession {
 }
 
 /** Round lifecycle states. */
-export type RoundState = 'queued' | 'running' | 'completed' | 'skipped' | 'failed';
+export type RoundState = 'queued' | 'running' | 'completed' | 'skipped' | 'failed' | 'refused';
 
 /** Stages a running round goes through. */
 export type RoundStage = 'wait' | 'select' | 'train' | 'secure-aggregation' | 'evaluate' | 'commit';
@@ -70,6 +84,10 @@ export interface RoundSettings {
   readonly neighbours?: number;
   /** Deadline of each secure-aggregation stage after training. */
   readonly secaggStageTimeoutMs: number;
+  /** Differential privacy: noise multiplier σ; 0 turns DP off. Updates are clipped to `clipNorm`. */
+  readonly noiseMultiplier: number;
+  /** Default: distributed with secure aggregation, central without. */
+  readonly noise?: NoiseMode;
 }
 
 /** What the operator sees of one round. */
@@ -82,6 +100,8 @@ export interface RoundEvent {
   readonly evaluated: number;
   readonly accuracy?: number;
   readonly loss?: number;
+  /** Total ε spent after this round (private rounds only). */
+  readonly epsilon?: number;
   readonly seconds: number;
   readonly reason?: string;
   readonly startedAtMs: number;

@@ -10,7 +10,7 @@ import type { RoundStatus } from '../../shared/wire/generated/cohort/v1/RoundSta
 import type { StatusReply } from '../../shared/wire/generated/cohort/v1/StatusReply.js';
 import type { StatusRequest__Output } from '../../shared/wire/generated/cohort/v1/StatusRequest.js';
 import type { Coordinator, LaunchSettings } from '../core/coordinator.js';
-import type { RoundEvent, RoundState } from '../core/types.js';
+import type { NoiseMode, RoundEvent, RoundState } from '../core/types.js';
 import { authorize, type RevocationCheck } from './auth.js';
 import { toServiceError } from './errors.js';
 import { COORDINATOR_VERSION } from './node-service.js';
@@ -21,6 +21,7 @@ const WIRE_STATUS: Record<RoundState, RoundStatus> = {
   completed: 'ROUND_STATUS_COMPLETED',
   skipped: 'ROUND_STATUS_SKIPPED',
   failed: 'ROUND_STATUS_FAILED',
+  refused: 'ROUND_STATUS_REFUSED',
 };
 
 /** Core round event → wire message. */
@@ -40,6 +41,8 @@ export function toWireEvent(e: RoundEvent): WireRoundEvent {
     startedAtMs: e.startedAtMs,
     index: e.index,
     of: e.of,
+    hasEpsilon: e.epsilon !== undefined,
+    epsilon: e.epsilon ?? 0,
   };
 }
 
@@ -57,6 +60,8 @@ function launchSettings(req: LaunchRequest__Output): LaunchSettings {
     neighbours: pos(req.neighbours),
     clipNorm: pos(req.clipNorm),
     secaggStageTimeoutMs: pos(req.secaggStageTimeoutMs),
+    noiseMultiplier: pos(req.noiseMultiplier),
+    noise: req.noise === '' ? undefined : (req.noise as NoiseMode),
     train: { epochs: pos(req.train?.epochs ?? 0), batchSize: pos(req.train?.batchSize ?? 0), learningRate: pos(req.train?.learningRate ?? 0) },
   };
 }
@@ -102,6 +107,13 @@ export function adminServiceHandlers(coordinator: Coordinator, revocations: Revo
           recent: s.recent.map(toWireEvent),
           queuedRounds: s.queuedRounds,
           completedRounds: s.completedRounds,
+          privacy: {
+            hasBudget: coordinator.accountant.budget.epsilon !== undefined,
+            budgetEpsilon: coordinator.accountant.budget.epsilon ?? 0,
+            delta: coordinator.accountant.budget.delta,
+            spentEpsilon: coordinator.accountant.spent(),
+            ledgerEntries: coordinator.accountant.entries().length,
+          },
         });
       } catch (err) {
         callback(toServiceError(err, log));

@@ -68,6 +68,7 @@ function framesOf(b: Broadcast): Buffer[] {
           deadlineMs: t.deadlineMs,
           seed: t.seed,
           secagg: t.secure ? setupToWire(t.secure) : null,
+          privacy: t.privacy ? { ...t.privacy } : null,
         },
       }),
       ...b.chunks.map((data, index) => serialize({ chunk: { round: t.round, kind, index, data } })),

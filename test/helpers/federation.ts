@@ -12,6 +12,7 @@ import type { LocalWork } from '../../client/core/agent.js';
 import { type DropStage, NodeDaemon } from '../../client/grpc/daemon.js';
 import { loadTlsMaterial } from '../../shared/pki/ca-dir.js';
 import { DEFAULT_ROUND_SETTINGS } from '../../server/core/coordinator.js';
+import type { PrivacyBudget } from '../../server/core/privacy.js';
 import type { RoundSettings } from '../../server/core/types.js';
 import { type StartedCoordinator, startCoordinator } from '../../server/main.js';
 
@@ -44,7 +45,7 @@ export class TestPki {
 /** Start a coordinator on an ephemeral loopback port with `pki`'s certificates. */
 export async function startTestCoordinator(
   pki: TestPki,
-  opts: { log?: Logger; settings?: Partial<RoundSettings>; model?: Parameters<typeof parseModelSpec>[0]; revocationPollMs?: number } = {},
+  opts: { log?: Logger; settings?: Partial<RoundSettings>; model?: Parameters<typeof parseModelSpec>[0]; revocationPollMs?: number; privacy?: PrivacyBudget } = {},
 ): Promise<StartedCoordinator> {
   return startCoordinator(
     {
@@ -56,6 +57,7 @@ export async function startTestCoordinator(
       defaults: { ...TEST_SETTINGS, ...opts.settings },
       uploadSlots: 4,
       revocationPollMs: opts.revocationPollMs ?? 100,
+      ...(opts.privacy ? { privacy: opts.privacy } : {}),
     },
     { log: opts.log ?? new MemoryLogger(), clock: systemClock },
   );

@@ -17,6 +17,8 @@ import type { ModelSpec as _cohort_v1_ModelSpec, ModelSpec__Output as _cohort_v1
 import type { NodeInfo as _cohort_v1_NodeInfo, NodeInfo__Output as _cohort_v1_NodeInfo__Output } from './cohort/v1/NodeInfo.js';
 import type { NodeServiceClient as _cohort_v1_NodeServiceClient, NodeServiceDefinition as _cohort_v1_NodeServiceDefinition } from './cohort/v1/NodeService.js';
 import type { PeerCertificate as _cohort_v1_PeerCertificate, PeerCertificate__Output as _cohort_v1_PeerCertificate__Output } from './cohort/v1/PeerCertificate.js';
+import type { PrivacyConfig as _cohort_v1_PrivacyConfig, PrivacyConfig__Output as _cohort_v1_PrivacyConfig__Output } from './cohort/v1/PrivacyConfig.js';
+import type { PrivacyStatus as _cohort_v1_PrivacyStatus, PrivacyStatus__Output as _cohort_v1_PrivacyStatus__Output } from './cohort/v1/PrivacyStatus.js';
 import type { RevealedShare as _cohort_v1_RevealedShare, RevealedShare__Output as _cohort_v1_RevealedShare__Output } from './cohort/v1/RevealedShare.js';
 import type { RoundEvent as _cohort_v1_RoundEvent, RoundEvent__Output as _cohort_v1_RoundEvent__Output } from './cohort/v1/RoundEvent.js';
 import type { SealedShare as _cohort_v1_SealedShare, SealedShare__Output as _cohort_v1_SealedShare__Output } from './cohort/v1/SealedShare.js';
@@ -69,6 +71,8 @@ export interface ProtoGrpcType {
        */
       NodeService: SubtypeConstructor<typeof grpc.Client, _cohort_v1_NodeServiceClient> & { service: _cohort_v1_NodeServiceDefinition }
       PeerCertificate: MessageTypeDefinition<_cohort_v1_PeerCertificate, _cohort_v1_PeerCertificate__Output>
+      PrivacyConfig: MessageTypeDefinition<_cohort_v1_PrivacyConfig, _cohort_v1_PrivacyConfig__Output>
+      PrivacyStatus: MessageTypeDefinition<_cohort_v1_PrivacyStatus, _cohort_v1_PrivacyStatus__Output>
       RevealedShare: MessageTypeDefinition<_cohort_v1_RevealedShare, _cohort_v1_RevealedShare__Output>
       RoundEvent: MessageTypeDefinition<_cohort_v1_RoundEvent, _cohort_v1_RoundEvent__Output>
       RoundStatus: EnumTypeDefinition

@@ -34,9 +34,17 @@ export interface LaunchRequest {
    */
   'clipNorm'?: (number | string);
   /**
-   * Seconds per secure-aggregation stage after training; 0 = default.
+   * Milliseconds per secure-aggregation stage after training; 0 = default.
    */
   'secaggStageTimeoutMs'?: (number);
+  /**
+   * Differential privacy: noise multiplier sigma (0 = the coordinator's default).
+   */
+  'noiseMultiplier'?: (number | string);
+  /**
+   * "distributed" or "central" ("" = default).
+   */
+  'noise'?: (string);
 }
 
 export interface LaunchRequest__Output {
@@ -71,7 +79,15 @@ export interface LaunchRequest__Output {
    */
   'clipNorm': (number);
   /**
-   * Seconds per secure-aggregation stage after training; 0 = default.
+   * Milliseconds per secure-aggregation stage after training; 0 = default.
    */
   'secaggStageTimeoutMs': (number);
+  /**
+   * Differential privacy: noise multiplier sigma (0 = the coordinator's default).
+   */
+  'noiseMultiplier': (number);
+  /**
+   * "distributed" or "central" ("" = default).
+   */
+  'noise': (string);
 }

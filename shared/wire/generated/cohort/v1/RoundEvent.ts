@@ -37,6 +37,11 @@ export interface RoundEvent {
    */
   'index'?: (number);
   'of'?: (number);
+  /**
+   * Total epsilon spent after this round (has_epsilon false without DP).
+   */
+  'hasEpsilon'?: (boolean);
+  'epsilon'?: (number | string);
 }
 
 export interface RoundEvent__Output {
@@ -73,4 +78,9 @@ export interface RoundEvent__Output {
    */
   'index': (number);
   'of': (number);
+  /**
+   * Total epsilon spent after this round (has_epsilon false without DP).
+   */
+  'hasEpsilon': (boolean);
+  'epsilon': (number);
 }

@@ -13,6 +13,10 @@ export const RoundStatus = {
    * Too few nodes finished; the global model is unchanged.
    */
   ROUND_STATUS_FAILED: 'ROUND_STATUS_FAILED',
+  /**
+   * Refused by policy (e.g. it would exceed the privacy budget); nothing ran.
+   */
+  ROUND_STATUS_REFUSED: 'ROUND_STATUS_REFUSED',
 } as const;
 
 export type RoundStatus =
@@ -34,5 +38,10 @@ export type RoundStatus =
    */
   | 'ROUND_STATUS_FAILED'
   | 5
+  /**
+   * Refused by policy (e.g. it would exceed the privacy budget); nothing ran.
+   */
+  | 'ROUND_STATUS_REFUSED'
+  | 6
 
 export type RoundStatus__Output = typeof RoundStatus[keyof typeof RoundStatus]

@@ -2,6 +2,7 @@
 
 import type { ModelSpec as _cohort_v1_ModelSpec, ModelSpec__Output as _cohort_v1_ModelSpec__Output } from '../../cohort/v1/ModelSpec.js';
 import type { RoundEvent as _cohort_v1_RoundEvent, RoundEvent__Output as _cohort_v1_RoundEvent__Output } from '../../cohort/v1/RoundEvent.js';
+import type { PrivacyStatus as _cohort_v1_PrivacyStatus, PrivacyStatus__Output as _cohort_v1_PrivacyStatus__Output } from '../../cohort/v1/PrivacyStatus.js';
 import type { Long } from '@grpc/proto-loader';
 
 export interface StatusReply {
@@ -21,6 +22,7 @@ export interface StatusReply {
   'recent'?: (_cohort_v1_RoundEvent)[];
   'queuedRounds'?: (number);
   'completedRounds'?: (number | string | Long);
+  'privacy'?: (_cohort_v1_PrivacyStatus | null);
 }
 
 export interface StatusReply__Output {
@@ -40,4 +42,5 @@ export interface StatusReply__Output {
   'recent': (_cohort_v1_RoundEvent__Output)[];
   'queuedRounds': (number);
   'completedRounds': (number);
+  'privacy': (_cohort_v1_PrivacyStatus__Output | null);
 }

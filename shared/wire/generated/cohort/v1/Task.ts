@@ -4,6 +4,7 @@ import type { TaskKind as _cohort_v1_TaskKind, TaskKind__Output as _cohort_v1_Ta
 import type { ModelSpec as _cohort_v1_ModelSpec, ModelSpec__Output as _cohort_v1_ModelSpec__Output } from '../../cohort/v1/ModelSpec.js';
 import type { TrainConfig as _cohort_v1_TrainConfig, TrainConfig__Output as _cohort_v1_TrainConfig__Output } from '../../cohort/v1/TrainConfig.js';
 import type { SecAggSetup as _cohort_v1_SecAggSetup, SecAggSetup__Output as _cohort_v1_SecAggSetup__Output } from '../../cohort/v1/SecAggSetup.js';
+import type { PrivacyConfig as _cohort_v1_PrivacyConfig, PrivacyConfig__Output as _cohort_v1_PrivacyConfig__Output } from '../../cohort/v1/PrivacyConfig.js';
 import type { Long } from '@grpc/proto-loader';
 
 /**
@@ -28,6 +29,10 @@ export interface Task {
    * Present when the round uses secure aggregation (train tasks only).
    */
   'secagg'?: (_cohort_v1_SecAggSetup | null);
+  /**
+   * Present when the round is differentially private (train tasks only).
+   */
+  'privacy'?: (_cohort_v1_PrivacyConfig | null);
 }
 
 /**
@@ -52,4 +57,8 @@ export interface Task__Output {
    * Present when the round uses secure aggregation (train tasks only).
    */
   'secagg': (_cohort_v1_SecAggSetup__Output | null);
+  /**
+   * Present when the round is differentially private (train tasks only).
+   */
+  'privacy': (_cohort_v1_PrivacyConfig__Output | null);
 }

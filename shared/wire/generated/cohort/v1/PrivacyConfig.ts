@@ -1,0 +1,28 @@
+// Original file: proto/cohort/v1/cohort.proto
+
+
+/**
+ * Differential privacy of a round: every node clips its update to clip_norm;
+ * with noise "distributed" each node adds N(0, (noise_multiplier * clip_norm)^2 /
+ * min_survivors) so any min_survivors honest nodes carry the full noise; with
+ * "central" the coordinator adds N(0, (noise_multiplier * clip_norm)^2) to the sum.
+ */
+export interface PrivacyConfig {
+  'clipNorm'?: (number | string);
+  'noiseMultiplier'?: (number | string);
+  'minSurvivors'?: (number);
+  'noise'?: (string);
+}
+
+/**
+ * Differential privacy of a round: every node clips its update to clip_norm;
+ * with noise "distributed" each node adds N(0, (noise_multiplier * clip_norm)^2 /
+ * min_survivors) so any min_survivors honest nodes carry the full noise; with
+ * "central" the coordinator adds N(0, (noise_multiplier * clip_norm)^2) to the sum.
+ */
+export interface PrivacyConfig__Output {
+  'clipNorm': (number);
+  'noiseMultiplier': (number);
+  'minSurvivors': (number);
+  'noise': (string);
+}
