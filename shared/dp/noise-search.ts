@@ -51,24 +51,23 @@ export function noiseForEpsilon(p: { targetEpsilon: number; q: number; steps: nu
   // Below the RDP answer the PLD one is usually within 15%; step down gently to avoid costly small-σ queries.
   const down = accountant === 'pld' ? 0.85 : 0.5;
   if (meets(hi)) {
-    lo = hi * down;
-    while (meets(lo)) {
-      hi = lo;
-      lo *= down;
-      if (lo < MIN_NOISE_MULTIPLIER) {
+    for (;;) {
+      lo = Math.max(hi * down, MIN_NOISE_MULTIPLIER);
+      if (!meets(lo)) break;
+      if (lo === MIN_NOISE_MULTIPLIER) {
         throw new CohortError(
           'invalid_argument',
           `target epsilon ${targetEpsilon} is met by every noise multiplier ≥ ${MIN_NOISE_MULTIPLIER}; it bounds nothing useful at q=${q}, steps=${steps}, delta=${delta}`,
         );
       }
+      hi = lo;
     }
   } else {
-    lo = hi;
-    hi *= 2;
-    while (!meets(hi)) {
+    for (;;) {
       lo = hi;
-      hi *= 2;
-      if (hi > MAX_NOISE_MULTIPLIER) {
+      hi = Math.min(hi * 2, MAX_NOISE_MULTIPLIER);
+      if (meets(hi)) break;
+      if (hi === MAX_NOISE_MULTIPLIER) {
         throw new CohortError(
           'invalid_argument',
           `target epsilon ${targetEpsilon} is unreachable: it would need a noise multiplier above ${MAX_NOISE_MULTIPLIER} at q=${q}, steps=${steps}, delta=${delta}`,
