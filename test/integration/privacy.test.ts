@@ -1,0 +1,131 @@
+/** Differential privacy over real TLS: noise is really added, the budget is enforced, the ledger records every private round. */
+import assert from 'node:assert/strict';
+import type { IncomingTask, LocalEvaluation, LocalUpdate, LocalWork } from '../../client/core/agent.js';
+import { epsilonRdp } from '../../shared/dp/rdp.js';
+import { CohortError } from '../../shared/errors.js';
+import { MemoryLogger } from '../../shared/logger.js';
+import type { RoundEvent } from '../../server/core/types.js';
+import type { StartedCoordinator } from '../../server/main.js';
+import { type RunningNode, startTestCoordinator, startTestNode, TestPki } from '../helpers/federation.js';
+
+/** Every node sends the same small constant update, well inside the clip norm. */
+class ConstantWork implements LocalWork {
+  incompatibility(): undefined {
+    return undefined;
+  }
+  train(task: IncomingTask): LocalUpdate {
+    return { delta: new Float32Array(task.numParameters).fill(0.01), numExamples: 50, trainLoss: 0 };
+  }
+  evaluate(): LocalEvaluation {
+    return { numExamples: 10, accuracy: 0.5, loss: 1 };
+  }
+}
+
+// 500 features × 2 classes + 2 biases = 1002 parameters: enough coordinates to measure the noise.
+const MODEL = { kind: 'logreg', features: 500, classes: 2 };
+const NAMES = ['a', 'b', 'c', 'd'];
+
+async function runRounds(coordinator: StartedCoordinator, rounds: number, settings: object): Promise<{ events: RoundEvent[]; deltas: Float32Array[] }> {
+  const events: RoundEvent[] = [];
+  const deltas: Float32Array[] = [];
+  let before = coordinator.coordinator.weights;
+  for await (const e of coordinator.coordinator.launch({ rounds, settings }).events) {
+    if (e.state === 'running') continue;
+    events.push(e);
+    const after = coordinator.coordinator.weights;
+    deltas.push(after.map((w, i) => w - (before[i] as number)));
+    before = after;
+  }
+  return { events, deltas };
+}
+
+/** Sample standard deviation of the released step around the true mean step. */
+function noiseStd(step: Float32Array, trueMean: number): number {
+  let sq = 0;
+  for (const x of step) sq += (x - trueMean) ** 2;
+  return Math.sqrt(sq / step.length);
+}
+
+describe('differential privacy (integration)', function () {
+  let pki: TestPki;
+  let nodes: RunningNode[] = [];
+
+  before(function () {
+    pki = new TestPki();
+    for (const n of NAMES) pki.issue(n, 'node');
+  });
+
+  after(function () {
+    pki?.remove();
+  });
+
+  async function federation(budget?: number): Promise<StartedCoordinator> {
+    const coordinator = await startTestCoordinator(pki, {
+      log: new MemoryLogger(),
+      model: MODEL,
+      settings: { minNodes: 4, clipNorm: 1 },
+      privacy: { epsilon: budget, delta: 1e-5 },
+    });
+    nodes = NAMES.map((n) => startTestNode(pki, coordinator.port, n, new ConstantWork()));
+    await Promise.all(nodes.map((n) => n.daemon.when('connected')));
+    return coordinator;
+  }
+
+  afterEach(async function () {
+    await Promise.all(nodes.map((n) => n.stop()));
+    nodes = [];
+  });
+
+  for (const mode of ['central', 'distributed'] as const) {
+    it(`adds the promised noise (${mode}) and records the round in the ledger`, async function () {
+      const coordinator = await federation();
+      try {
+        const sigma = 2;
+        const { events, deltas } = await runRounds(coordinator, 1, { noiseMultiplier: sigma, noise: mode, secureAggregation: mode === 'distributed' });
+        const event = events[0] as RoundEvent;
+        assert.equal(event.state, 'completed', event.reason);
+        // Mean of 4 clipped updates plus N(0, (σC)²) on the sum, divided by 4 survivors.
+        const expected = (sigma * 1) / 4;
+        const measured = noiseStd(deltas[0] as Float32Array, 0.01);
+        // 1002 coordinates: the sample std is within ±10% of the truth with overwhelming probability (±4.5 s.e.).
+        assert.ok(Math.abs(measured / expected - 1) < 0.1, `noise std ${measured}, expected ${expected}`);
+        const ledger = coordinator.coordinator.accountant.entries();
+        assert.equal(ledger.length, 1);
+        assert.equal(ledger[0]?.noise, mode);
+        assert.equal(ledger[0]?.survivors, 4);
+        const reference = epsilonRdp({ q: 1, sigma, steps: 1, delta: 1e-5 }).epsilon;
+        assert.equal(event.epsilon, reference);
+        assert.equal(ledger[0]?.epsilonAfter, reference);
+      } finally {
+        await coordinator.close();
+      }
+    });
+  }
+
+  it('refuses the round that would overspend the budget, after spending what it allows', async function () {
+    const sigma = 4;
+    const two = epsilonRdp({ q: 1, sigma, steps: 2, delta: 1e-5 }).epsilon;
+    const three = epsilonRdp({ q: 1, sigma, steps: 3, delta: 1e-5 }).epsilon;
+    const coordinator = await federation((two + three) / 2);
+    try {
+      const { events } = await runRounds(coordinator, 4, { noiseMultiplier: sigma });
+      assert.deepEqual(
+        events.map((e) => e.state),
+        ['completed', 'completed', 'refused', 'refused'],
+      );
+      assert.match(events[2]?.reason ?? '', /privacy budget exceeded: budget ε = .*spent .*would bring it to/);
+      assert.ok(coordinator.coordinator.accountant.spent() <= (two + three) / 2);
+      assert.equal(coordinator.coordinator.accountant.entries().length, 2);
+      assert.throws(
+        () => coordinator.coordinator.launch({ rounds: 1, settings: { noiseMultiplier: sigma } }),
+        (err: unknown) => err instanceof CohortError && err.code === 'budget_exhausted',
+      );
+      assert.throws(
+        () => coordinator.coordinator.launch({ rounds: 1, settings: { noiseMultiplier: 0 } }),
+        (err: unknown) => err instanceof CohortError && err.code === 'permission_denied',
+      );
+    } finally {
+      await coordinator.close();
+    }
+  });
+});
