@@ -54,12 +54,21 @@ function invmod(a: bigint): bigint {
   return powmod(a, P - 2n); // Fermat: p is prime and a ≠ 0
 }
 
+/** Big-endian bytes to a bigint (via hex: one parse instead of a shift per byte). */
+function fromBytes(bytes: Uint8Array): bigint {
+  return bytes.length === 0 ? 0n : BigInt('0x' + Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex'));
+}
+
+/** A bigint below 2^(8·length) to `length` big-endian bytes at `out[offset…]`. */
+function toBytes(v: bigint, out: Uint8Array, offset: number, length: number): void {
+  if (length === 0) return;
+  out.set(Buffer.from(v.toString(16).padStart(2 * length, '0'), 'hex'), offset);
+}
+
 function randomElement(rng: RandomSource, buf: Uint8Array): bigint {
   for (;;) {
     rng.fillBytes(buf);
-    let v = 0n;
-    for (const byte of buf) v = (v << 8n) | BigInt(byte);
-    v &= P; // 127 random bits; reject the single value p itself
+    const v = fromBytes(buf) & P; // 127 random bits; reject the single value p itself
     if (v !== P) return v;
   }
 }
@@ -71,11 +80,7 @@ function chunkCount(secretLength: number): number {
 function secretChunks(secret: Uint8Array): bigint[] {
   const chunks: bigint[] = [];
   const n = chunkCount(secret.length);
-  for (let c = 0; c < n; c++) {
-    let v = 0n;
-    for (const byte of secret.subarray(c * CHUNK_BYTES, (c + 1) * CHUNK_BYTES)) v = (v << 8n) | BigInt(byte);
-    chunks.push(v);
-  }
+  for (let c = 0; c < n; c++) chunks.push(fromBytes(secret.subarray(c * CHUNK_BYTES, (c + 1) * CHUNK_BYTES)));
   return chunks;
 }
 
@@ -125,7 +130,9 @@ export function share(secret: Uint8Array, t: number, xs: readonly number[], rng:
 export function lagrangeAtZero(xs: readonly number[]): bigint[] {
   checkXs(xs);
   const bx = xs.map((x) => BigInt(x));
-  return bx.map((xi, i) => {
+  const nums: bigint[] = [];
+  const dens: bigint[] = [];
+  bx.forEach((xi, i) => {
     let num = 1n;
     let den = 1n;
     bx.forEach((xj, j) => {
@@ -133,8 +140,23 @@ export function lagrangeAtZero(xs: readonly number[]): bigint[] {
       num = mulmod(num, xj);
       den = mulmod(den, reduce(xj - xi + P));
     });
-    return mulmod(num, invmod(den));
+    nums.push(num);
+    dens.push(den);
   });
+  // Montgomery's trick: one inversion for all denominators.
+  const prefix: bigint[] = [];
+  let acc = 1n;
+  for (const d of dens) {
+    prefix.push(acc);
+    acc = mulmod(acc, d);
+  }
+  let inv = invmod(acc);
+  const out = new Array<bigint>(dens.length);
+  for (let i = dens.length - 1; i >= 0; i--) {
+    out[i] = mulmod(nums[i] as bigint, mulmod(inv, prefix[i] as bigint));
+    inv = mulmod(inv, dens[i] as bigint);
+  }
+  return out;
 }
 
 /**
@@ -160,10 +182,7 @@ export function reconstructWith(shares: readonly ShamirShare[], coefficients: re
     if (len <= 0 ? v !== 0n : v >> BigInt(8 * len) !== 0n) {
       throw new CohortError('invalid_argument', 'shares are inconsistent: the reconstructed value is out of range');
     }
-    for (let b = len - 1; b >= 0; b--) {
-      out[c * CHUNK_BYTES + b] = Number(v & 0xffn);
-      v >>= 8n;
-    }
+    toBytes(v, out, c * CHUNK_BYTES, Math.max(0, len));
   }
   return out;
 }
@@ -182,13 +201,7 @@ export function encodeShare(s: ShamirShare): Uint8Array {
   const view = new DataView(out.buffer);
   view.setUint16(0, s.x);
   view.setUint16(2, s.secretLength);
-  s.ys.forEach((y, c) => {
-    let v = y;
-    for (let b = Y_BYTES - 1; b >= 0; b--) {
-      out[4 + c * Y_BYTES + b] = Number(v & 0xffn);
-      v >>= 8n;
-    }
-  });
+  s.ys.forEach((y, c) => toBytes(y, out, 4 + c * Y_BYTES, Y_BYTES));
   return out;
 }
 
@@ -202,8 +215,7 @@ export function decodeShare(bytes: Uint8Array): ShamirShare | undefined {
   if (x < 1 || bytes.length !== 4 + Y_BYTES * n) return undefined;
   const ys: bigint[] = [];
   for (let c = 0; c < n; c++) {
-    let v = 0n;
-    for (let b = 0; b < Y_BYTES; b++) v = (v << 8n) | BigInt(bytes[4 + c * Y_BYTES + b] as number);
+    const v = fromBytes(bytes.subarray(4 + c * Y_BYTES, 4 + (c + 1) * Y_BYTES));
     if (v >= P) return undefined;
     ys.push(v);
   }
