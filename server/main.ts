@@ -4,12 +4,15 @@ import { join } from 'node:path';
 import type { Clock } from '../shared/clock.js';
 import { CohortError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
-import { initParameters, type ModelSpec } from '../shared/model/spec.js';
+import { initParameters, type ModelSpec, parameterCount } from '../shared/model/spec.js';
 import { loadRevocations, loadTlsMaterial, type RevocationList } from '../shared/pki/ca-dir.js';
 import { SeededRandom, secureRandom } from '../shared/random.js';
 import { CHUNK_BYTES } from '../shared/wire/proto.js';
 import { Coordinator } from './core/coordinator.js';
+import type { JournalLaunch } from './core/journal.js';
 import type { PrivacyBudget } from './core/privacy.js';
+import { StoreJournal } from './store/journal.js';
+import { type CoordinatorStore, openStore } from './store/store.js';
 import type { RoundSettings } from './core/types.js';
 import { type RunningServer, serve } from './grpc/server.js';
 
@@ -27,6 +30,8 @@ export interface CoordinatorConfig {
   readonly revocationPollMs: number;
   /** Privacy budget set at start (operators cannot change it from the round CLI); default: none. */
   readonly privacy?: PrivacyBudget;
+  /** Where rounds, the ledger and checkpoints are kept; undefined keeps them in memory only (demo, tests). */
+  readonly dataDir?: string;
 }
 
 /** A started coordinator. */
@@ -61,9 +66,18 @@ function watchRevocations(certsDir: string, pollMs: number, onChange: (list: Rev
 /** Load certificates, build the core and serve it. */
 export async function startCoordinator(config: CoordinatorConfig, deps: { log: Logger; clock: Clock }): Promise<StartedCoordinator> {
   const tls = loadTlsMaterial(config.certsDir, 'coordinator');
+  const store = config.dataDir !== undefined ? openStore(config.dataDir, { clock: deps.clock, log: deps.log }) : undefined;
+  let durable: { journal: StoreJournal; weights: Float32Array | undefined; resume: { nextRound: number; launches: JournalLaunch[] } } | undefined;
+  try {
+    durable = store ? recover(store, config, deps.log) : undefined;
+  } catch (err) {
+    store?.close();
+    throw err;
+  }
   const coordinator = new Coordinator({
     model: config.model,
-    initialWeights: initParameters(config.model, new SeededRandom(config.seed)),
+    initialWeights: durable?.weights ?? initParameters(config.model, new SeededRandom(config.seed)),
+    ...(durable ? { journal: durable.journal, resume: durable.resume } : {}),
     defaults: config.defaults,
     clock: deps.clock,
     samplingRng: secureRandom,
@@ -94,6 +108,7 @@ export async function startCoordinator(config: CoordinatorConfig, deps: { log: L
   } catch (err) {
     revocations.stop();
     await coordinator.close();
+    store?.close();
     throw CohortError.from(err);
   }
   return {
@@ -102,6 +117,29 @@ export async function startCoordinator(config: CoordinatorConfig, deps: { log: L
     close: async () => {
       revocations.stop();
       await server.close();
+      store?.close();
     },
   };
+}
+
+/**
+ * Pick up where the last run stopped: the newest verified checkpoint is the global model,
+ * round numbers continue after the last recorded round (rounds cut off by a crash were
+ * marked aborted by the store: nothing of theirs was released or spent), and launches
+ * with rounds left are queued again.
+ */
+function recover(store: CoordinatorStore, config: CoordinatorConfig, log: Logger): { journal: StoreJournal; weights: Float32Array | undefined; resume: { nextRound: number; launches: JournalLaunch[] } } {
+  for (const r of store.recovery.abortedRounds) log.warn({ round: r.round, reason: r.reason }, 'round was cut off by a coordinator stop and is marked aborted');
+  const checkpoint = store.latestCheckpoint();
+  const expected = parameterCount(config.model);
+  if (checkpoint && checkpoint.weights.length !== expected) {
+    throw new CohortError(
+      'failed_precondition',
+      `the data dir's latest model (round ${checkpoint.round}) has ${checkpoint.weights.length} parameters, but the configured model has ${expected}: start with the same --model/--features/--classes/--hidden, or a new --data-dir`,
+    );
+  }
+  const journal = new StoreJournal(store);
+  const resume = { nextRound: store.lastRound() + 1, launches: journal.pendingLaunches() };
+  log.info({ dataDir: config.dataDir, lastRound: store.lastRound(), checkpoint: checkpoint?.round, ledgerEntries: store.ledger().length, pendingLaunches: resume.launches.length }, 'state loaded from the data dir');
+  return { journal, weights: checkpoint?.weights, resume };
 }

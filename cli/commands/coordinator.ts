@@ -17,6 +17,7 @@ interface CoordinatorArgs {
   host: string;
   port: number;
   certs: string;
+  dataDir: string;
   config?: string;
   model?: string;
   features?: number;
@@ -107,7 +108,7 @@ export function coordinatorConfig(args: CoordinatorArgs): CoordinatorConfig {
     if (budget !== undefined && !(Number(budget) > 0)) throw usage(`--epsilon-budget must be a positive number, got ${String(budget)}`);
     if (!(delta > 0 && delta < 1)) throw usage(`--delta must be in (0, 1), got ${String(pick('delta'))}`);
     const privacy = { epsilon: budget === undefined ? undefined : Number(budget), delta };
-    return { host: args.host, port: args.port, certsDir: args.certs, model, seed, defaults, uploadSlots, revocationPollMs: 1000, privacy };
+    return { host: args.host, port: args.port, certsDir: args.certs, dataDir: args.dataDir, model, seed, defaults, uploadSlots, revocationPollMs: 1000, privacy };
   } catch (err) {
     if (err instanceof CohortError && err.code === 'invalid_argument') throw usage(err.message);
     throw err;
@@ -122,6 +123,7 @@ export function register(program: Command, io: CliIo): void {
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <port>', 'port to listen on (0 = any free port)', intOption('--port', 0, 65535), 7443)
     .option('--certs <dir>', 'CA directory with ca.crt, coordinator.crt/.key, revoked.json', 'certs')
+    .option('--data-dir <dir>', 'rounds, privacy ledger and model checkpoints (SQLite + files; survives restarts)', './cohort-data')
     .option('--config <file>', 'JSON file with any of the options below (flags win)')
     .option('--model <kind>', 'logreg or mlp (default logreg)')
     .option('--features <n>', 'input features (default 784, MNIST)', intOption('--features'))

@@ -18,7 +18,8 @@ import { chooseParameters } from '../../shared/secagg/graph.js';
 import { publicKeyVerifier } from '../../shared/secagg/signing.js';
 import type { SecureSetup } from '../../shared/wire/secagg.js';
 import { gaussianNoise } from '../../shared/dp/gaussian.js';
-import { MemoryLedger, PrivacyAccountant, type PrivacyBudget, type PrivacyLedger } from './privacy.js';
+import { type JournalLaunch, MemoryJournal, type RoundJournal } from './journal.js';
+import { PrivacyAccountant, type PrivacyBudget } from './privacy.js';
 import { SecureStage } from './secure-stage.js';
 import { EvalStage, type EvaluationReport, TrainStage, type UpdateHeader, type UpdateReceiver } from './stages.js';
 import type { Broadcast, NodeRecord, NodeSession, NoiseMode, PrivacyTask, RoundEvent, RoundSettings, RoundStage, TaskDescriptor, TaskKind } from './types.js';
@@ -49,7 +50,11 @@ export interface CoordinatorOptions {
   /** Secure source for Poisson sampling, SecAgg graph seeds and central noise. */
   readonly samplingRng: RandomSource;
   /** The privacy budget and where private rounds are recorded (default: no budget, in-memory ledger). */
-  readonly privacy?: { readonly budget: PrivacyBudget; readonly ledger?: PrivacyLedger };
+  readonly privacy?: { readonly budget: PrivacyBudget };
+  /** Durable record of launches, rounds, checkpoints and the ledger (default: memory only). */
+  readonly journal?: RoundJournal;
+  /** Where a restarted coordinator resumes: the next round number and launches still pending. */
+  readonly resume?: { readonly nextRound: number; readonly launches: readonly JournalLaunch[] };
   /** Source of per-task shuffle seeds (reproducibility, not secrecy). */
   readonly seedRng: RandomSource;
   readonly log: Logger;
@@ -92,8 +97,11 @@ export interface CoordinatorStatus {
 }
 
 interface Job {
+  readonly launchId: number;
   readonly firstRound: number;
   readonly rounds: number;
+  /** Rounds of the launch finished before this job (a launch resumed after a restart). */
+  readonly doneBefore: number;
   readonly settings: RoundSettings;
   readonly events: Channel<RoundEvent>;
 }
@@ -131,9 +139,11 @@ export class Coordinator {
   private worker: Promise<void> | undefined;
   private readonly startedAtMs: number;
   readonly accountant: PrivacyAccountant;
+  private readonly journal: RoundJournal;
 
   constructor(private readonly opts: CoordinatorOptions) {
-    this.accountant = new PrivacyAccountant(opts.privacy?.budget ?? { epsilon: undefined, delta: 1e-5 }, opts.privacy?.ledger ?? new MemoryLedger());
+    this.journal = opts.journal ?? new MemoryJournal();
+    this.accountant = new PrivacyAccountant(opts.privacy?.budget ?? { epsilon: undefined, delta: 1e-5 }, this.journal.ledger);
     this.numParameters = parameterCount(opts.model);
     if (opts.initialWeights.length !== this.numParameters) {
       throw new CohortError('invalid_argument', `initial weights have ${opts.initialWeights.length} values, the model needs ${this.numParameters}`);
@@ -142,6 +152,21 @@ export class Coordinator {
     this.registry = new NodeRegistry(opts.clock, opts.log);
     this.buffers = new Pool(Array.from({ length: Math.max(1, opts.uploadSlots) }, () => new Float32Array(this.numParameters)));
     this.startedAtMs = opts.clock.now();
+    if (opts.resume) this.resumeLaunches(opts.resume);
+  }
+
+  /** Queue again the rounds of launches a previous run left pending, under fresh round numbers. */
+  private resumeLaunches(resume: NonNullable<CoordinatorOptions['resume']>): void {
+    this.nextRound = resume.nextRound;
+    for (const l of resume.launches) {
+      const remaining = l.rounds - l.done;
+      if (remaining <= 0) continue;
+      const settings = this.mergeSettings(l.settings);
+      this.queue.push({ launchId: l.id, firstRound: this.nextRound, rounds: remaining, doneBefore: l.done, settings, events: new Channel() });
+      this.opts.log.info({ launch: l.id, firstRound: this.nextRound, rounds: remaining }, 'resuming rounds queued before the restart');
+      this.nextRound += remaining;
+    }
+    if (this.queue.length > 0) this.worker ??= this.drain();
   }
 
   /** The current global weights (a copy). */
@@ -242,23 +267,28 @@ export class Coordinator {
     if (!Number.isInteger(request.rounds) || request.rounds < 1 || request.rounds > 100_000) {
       throw new CohortError('invalid_argument', `rounds must be an integer in [1, 100000], got ${request.rounds}`);
     }
-    const { train, ...rest } = request.settings;
-    const settings: RoundSettings = {
-      ...this.opts.defaults,
-      ...stripUndefined(rest),
-      train: { ...this.opts.defaults.train, ...stripUndefined(train ?? {}) },
-    };
+    const settings = this.mergeSettings(request.settings);
     validateSettings(settings);
     if (settings.noiseMultiplier === 0 && this.accountant.budget.epsilon !== undefined) {
       throw new CohortError('permission_denied', 'this coordinator enforces a privacy budget: every round must be private (give --noise-multiplier > 0)');
     }
     if (settings.noiseMultiplier > 0) this.accountant.check(settings.sampleRate, settings.noiseMultiplier);
-    const job: Job = { firstRound: this.nextRound, rounds: request.rounds, settings, events: new Channel() };
+    const launchId = this.journal.launchQueued(this.nextRound, request.rounds, request.settings);
+    const job: Job = { launchId, firstRound: this.nextRound, rounds: request.rounds, doneBefore: 0, settings, events: new Channel() };
     this.nextRound += request.rounds;
     this.queue.push(job);
     this.opts.log.info({ firstRound: job.firstRound, rounds: job.rounds, sampleRate: settings.sampleRate, minNodes: settings.minNodes }, 'rounds queued');
     this.worker ??= this.drain();
     return { firstRound: job.firstRound, rounds: job.rounds, events: job.events };
+  }
+
+  private mergeSettings(launch: LaunchSettings): RoundSettings {
+    const { train, ...rest } = launch;
+    return {
+      ...this.opts.defaults,
+      ...stripUndefined(rest),
+      train: { ...this.opts.defaults.train, ...stripUndefined(train ?? {}) },
+    };
   }
 
   /** Nodes known to the registry. */
@@ -295,14 +325,16 @@ export class Coordinator {
   private async drain(): Promise<void> {
     try {
       for (let job = this.queue[0]; job; job = this.queue[0]) {
+        const of = job.doneBefore + job.rounds;
         for (let i = 0; i < job.rounds; i++) {
           const round = job.firstRound + i;
           this.lastRound = round;
           if (this.stop.signal.aborted) {
-            job.events.push(this.finished(round, i + 1, job.rounds, 'failed', 'coordinator shut down before the round started'));
+            // Not journaled: the launch stays pending and its rounds run after a restart.
+            job.events.push(this.finished(round, job.doneBefore + i + 1, of, 'failed', 'coordinator shut down before the round started'));
             continue;
           }
-          const event = await this.runRound(round, i + 1, job.rounds, job.settings, job.events);
+          const event = await this.runRound(round, job.doneBefore + i + 1, of, job.settings, job.events, job.launchId);
           this.history.push(event);
           if (this.history.length > (this.opts.historySize ?? 50)) this.history.shift();
           job.events.push(event);
@@ -319,7 +351,7 @@ export class Coordinator {
     return { round, state, selected: 0, participants: 0, evaluated: 0, seconds: 0, reason, startedAtMs: this.opts.clock.now(), index, of };
   }
 
-  private async runRound(round: number, index: number, of: number, settings: RoundSettings, events: Channel<RoundEvent>): Promise<RoundEvent> {
+  private async runRound(round: number, index: number, of: number, settings: RoundSettings, events: Channel<RoundEvent>, launchId: number): Promise<RoundEvent> {
     const { clock } = this.opts;
     const log = this.opts.log.child({ round });
     const started = clock.now();
@@ -338,6 +370,13 @@ export class Coordinator {
       const { stage: _stage, ...rest } = active.event;
       const event: RoundEvent = { ...rest, ...fields, state, seconds: (clock.now() - started) / 1000 };
       this.active = undefined;
+      if (state !== 'completed') {
+        try {
+          this.journal.finished(event, launchId);
+        } catch (err) {
+          log.error({ err: CohortError.from(err).message }, 'could not record the end of the round');
+        }
+      }
       if (state === 'completed') {
         this.completed += 1;
         log.info({ stage: 'commit', participants: event.participants, accuracy: event.accuracy, loss: event.loss, seconds: event.seconds }, `round ${round} completed`);
@@ -358,6 +397,7 @@ export class Coordinator {
           return end('refused', { reason: CohortError.from(err).message });
         }
       }
+      this.journal.started(round, settings, launchId);
       progress('wait');
       const enough = await this.registry.waitForConnected(settings.minNodes, settings.waitForNodesMs, this.stop.signal);
       if (this.stop.signal.aborted) return end('failed', { reason: 'coordinator shut down' });
@@ -397,28 +437,38 @@ export class Coordinator {
       if (this.stop.signal.aborted) return end('failed', { participants: participants.length, reason: 'coordinator shut down during evaluation' });
 
       progress('commit');
-      if (settings.noiseMultiplier > 0) {
-        // Recorded (durably, with a store) before the new model is released.
-        epsilonAfter = this.accountant.record({
-          round,
-          time: clock.now(),
-          sampleRate: settings.sampleRate,
-          noiseMultiplier: settings.noiseMultiplier,
-          clipNorm: settings.clipNorm,
-          minSurvivors: settings.minNodes,
-          survivors: participants.length,
-          noise: noiseMode(settings),
-        }).epsilonAfter;
-      }
-      this.global = next;
-      for (const name of participants) this.registry.participated(name);
       const metrics = evaluation.metrics;
-      return end('completed', {
+      const ledger =
+        settings.noiseMultiplier > 0
+          ? this.accountant.prepare({
+              round,
+              time: clock.now(),
+              sampleRate: settings.sampleRate,
+              noiseMultiplier: settings.noiseMultiplier,
+              clipNorm: settings.clipNorm,
+              minSurvivors: settings.minNodes,
+              survivors: participants.length,
+              noise: noiseMode(settings),
+            })
+          : undefined;
+      epsilonAfter = ledger?.epsilonAfter;
+      const outcome: Partial<RoundEvent> = {
         participants: participants.length,
         evaluated: evaluation.evaluated,
         ...(epsilonAfter !== undefined ? { epsilon: epsilonAfter } : {}),
         ...(metrics ? { accuracy: metrics.accuracy, loss: metrics.loss } : { reason: 'no node evaluated the new model before the deadline' }),
-      });
+      };
+      const { stage: _stage, ...sofar } = active.event;
+      const committedEvent: RoundEvent = { ...sofar, ...outcome, state: 'completed', seconds: (clock.now() - started) / 1000 };
+      // Durable before release: the ledger entry and the model commit together, or not at all.
+      try {
+        this.journal.committed({ event: committedEvent, weights: next, ...(ledger ? { ledger } : {}), launchId });
+      } catch (err) {
+        return end('failed', { participants: participants.length, reason: `could not record the round durably, nothing was released: ${CohortError.from(err).message}` });
+      }
+      this.global = next;
+      for (const name of participants) this.registry.participated(name);
+      return end('completed', outcome);
     } catch (err) {
       const e = CohortError.from(err);
       log.error({ err: e.message, cause: e.cause instanceof Error ? e.cause.stack : undefined }, 'round crashed');

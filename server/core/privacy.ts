@@ -25,13 +25,12 @@ export interface LedgerRecord {
   readonly noise: NoiseMode;
 }
 
-/** Where ledger entries live. `append` must be durable when it returns. */
+/** Where ledger entries are read from (they are written by the round journal's commit). */
 export interface PrivacyLedger {
   entries(): readonly LedgerRecord[];
-  append(record: LedgerRecord): void;
 }
 
-/** A ledger in memory (tests, and coordinators run without a data dir). */
+/** A ledger in memory (the memory journal's). */
 export class MemoryLedger implements PrivacyLedger {
   private readonly records: LedgerRecord[] = [];
   entries(): readonly LedgerRecord[] {
@@ -92,11 +91,9 @@ export class PrivacyAccountant {
     return next;
   }
 
-  /** Record a committed private round. */
-  record(entry: Omit<LedgerRecord, 'epsilonAfter' | 'delta' | 'accountant'>): LedgerRecord {
-    const record: LedgerRecord = { ...entry, epsilonAfter: this.epsilonAfterNext(entry.sampleRate, entry.noiseMultiplier), delta: this.budget.delta, accountant: 'rdp' };
-    this.ledger.append(record);
-    return record;
+  /** The ledger entry of a private round about to be committed (the journal stores it). */
+  prepare(entry: Omit<LedgerRecord, 'epsilonAfter' | 'delta' | 'accountant'>): LedgerRecord {
+    return { ...entry, epsilonAfter: this.epsilonAfterNext(entry.sampleRate, entry.noiseMultiplier), delta: this.budget.delta, accountant: 'rdp' };
   }
 }
 

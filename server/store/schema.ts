@@ -16,7 +16,7 @@ export const COORDINATOR_MIGRATIONS: readonly Migration[] = [
 
       CREATE TABLE rounds (
         round        INTEGER PRIMARY KEY CHECK (round >= 1),
-        state        TEXT NOT NULL CHECK (state IN ('running', 'completed', 'skipped', 'failed', 'aborted')),
+        state        TEXT NOT NULL CHECK (state IN ('running', 'completed', 'skipped', 'failed', 'refused', 'aborted')),
         started_at   INTEGER NOT NULL,
         finished_at  INTEGER,
         selected     INTEGER NOT NULL DEFAULT 0,

@@ -29,7 +29,7 @@ export const CHECKPOINT_DIR = 'checkpoints';
 export const ABORTED_REASON = 'coordinator stopped during the round; nothing was released';
 
 /** States a stored round can be in (`aborted`: the coordinator died while it ran). */
-export type StoredRoundState = 'running' | 'completed' | 'skipped' | 'failed' | 'aborted';
+export type StoredRoundState = 'running' | 'completed' | 'skipped' | 'failed' | 'refused' | 'aborted';
 
 /** A round as stored. */
 export interface StoredRound {
@@ -317,15 +317,15 @@ export class CoordinatorStore {
     });
   }
 
-  /** Record a round that ended without releasing a model (skipped or failed): no checkpoint, no ledger entry. */
+  /** Record a round that ended without releasing a model (skipped, failed or refused): no checkpoint, no ledger entry. */
   finishRound(args: { readonly round: number; readonly event: RoundEvent; readonly launchId?: number }): StoredRound {
     this.assertOpen();
     const { round, event } = args;
     checkRound(round);
     if (event.round !== round) throw new CohortError('invalid_argument', `the event is for round ${event.round}, not ${round}`);
     const state = event.state;
-    if (state !== 'skipped' && state !== 'failed') {
-      throw new CohortError('invalid_argument', `finishRound records skipped or failed rounds; round ${round} is ${state}`);
+    if (state !== 'skipped' && state !== 'failed' && state !== 'refused') {
+      throw new CohortError('invalid_argument', `finishRound records skipped, failed or refused rounds; round ${round} is ${state}`);
     }
     const row = endRow(round, state, event, 0, args.launchId);
     const tx = this.db.transaction(() => {

@@ -1,0 +1,60 @@
+/**
+ * The coordinator's durable record of rounds, as a port: the SQLite store in production
+ * (server/store), memory in tests and in coordinators run without a data dir. Every
+ * method must be durable when it returns; `committed` must be atomic, because it holds
+ * the privacy ledger entry and the new model together and runs before the model is
+ * released (PLAN §2.9).
+ */
+import { MemoryLedger, type LedgerRecord, type PrivacyLedger } from './privacy.js';
+import type { LaunchSettings } from './coordinator.js';
+import type { RoundEvent, RoundSettings } from './types.js';
+
+/** A launch as recorded, so detached rounds still pending survive a restart. */
+export interface JournalLaunch {
+  readonly id: number;
+  readonly firstRound: number;
+  readonly rounds: number;
+  /** Rounds of the launch already finished. */
+  readonly done: number;
+  readonly settings: LaunchSettings;
+}
+
+/** Durable round bookkeeping. */
+export interface RoundJournal {
+  /** The privacy ledger (entries are added only by `committed`). */
+  readonly ledger: PrivacyLedger;
+  launchQueued(firstRound: number, rounds: number, settings: LaunchSettings): number;
+  started(round: number, settings: RoundSettings, launchId: number): void;
+  /** Atomically: ledger entry (private rounds), round completed, checkpoint of `weights`. */
+  committed(args: { readonly event: RoundEvent; readonly weights: Float32Array; readonly ledger?: LedgerRecord; readonly launchId: number }): void;
+  /** A round that released nothing (skipped, failed or refused). */
+  finished(event: RoundEvent, launchId: number): void;
+}
+
+/** A journal that forgets everything when the process ends. */
+export class MemoryJournal implements RoundJournal {
+  private readonly memoryLedger = new MemoryLedger();
+  private launches = 0;
+  /** Rounds recorded, newest last (for tests). */
+  readonly events: RoundEvent[] = [];
+
+  get ledger(): PrivacyLedger {
+    return this.memoryLedger;
+  }
+
+  launchQueued(): number {
+    this.launches += 1;
+    return this.launches;
+  }
+
+  started(): void {}
+
+  committed(args: { readonly event: RoundEvent; readonly ledger?: LedgerRecord }): void {
+    if (args.ledger) this.memoryLedger.append(args.ledger);
+    this.events.push(args.event);
+  }
+
+  finished(event: RoundEvent): void {
+    this.events.push(event);
+  }
+}

@@ -1,0 +1,53 @@
+/** The coordinator core's RoundJournal port, backed by the SQLite store. */
+import type { LaunchSettings } from '../core/coordinator.js';
+import type { JournalLaunch, RoundJournal } from '../core/journal.js';
+import type { LedgerRecord, PrivacyLedger } from '../core/privacy.js';
+import type { RoundEvent, RoundSettings } from '../core/types.js';
+import type { LedgerEntry } from './ledger.js';
+import type { CoordinatorStore } from './store.js';
+
+function toRecord(e: LedgerEntry): LedgerRecord {
+  return {
+    round: e.round,
+    time: e.time,
+    sampleRate: e.sampleRate,
+    noiseMultiplier: e.noiseMultiplier,
+    clipNorm: e.clipNorm,
+    minSurvivors: e.minSurvivors,
+    survivors: e.survivors,
+    epsilonAfter: e.epsilonAfter,
+    delta: e.delta,
+    accountant: 'rdp',
+    noise: e.noise,
+  };
+}
+
+/** Journal writes go straight to the store; each returns only once durable. */
+export class StoreJournal implements RoundJournal {
+  readonly ledger: PrivacyLedger;
+
+  constructor(private readonly store: CoordinatorStore) {
+    this.ledger = { entries: () => store.ledger().map(toRecord) };
+  }
+
+  launchQueued(firstRound: number, rounds: number, settings: LaunchSettings): number {
+    return this.store.saveLaunch({ firstRound, rounds, settings }).id;
+  }
+
+  started(round: number, settings: RoundSettings, launchId: number): void {
+    this.store.recordRoundStart({ round, settings, launchId });
+  }
+
+  committed(args: { readonly event: RoundEvent; readonly weights: Float32Array; readonly ledger?: LedgerRecord; readonly launchId: number }): void {
+    this.store.commitRound({ round: args.event.round, event: args.event, weights: args.weights, launchId: args.launchId, ...(args.ledger ? { ledgerEntry: args.ledger } : {}) });
+  }
+
+  finished(event: RoundEvent, launchId: number): void {
+    this.store.finishRound({ round: event.round, event, launchId });
+  }
+
+  /** Launches with rounds still to run, for the coordinator to resume. */
+  pendingLaunches(): JournalLaunch[] {
+    return this.store.pendingLaunches().map((l) => ({ id: l.id, firstRound: l.firstRound, rounds: l.rounds, done: l.done, settings: l.settings as LaunchSettings }));
+  }
+}
