@@ -1,0 +1,163 @@
+/**
+ * kill -9 of the coordinator mid-round: the restarted coordinator has the same model and
+ * ledger as before the kill, the cut-off round is aborted (nothing released or spent),
+ * and training goes on.
+ */
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { IncomingTask, LocalEvaluation, LocalUpdate, LocalWork } from '../../client/core/agent.js';
+import { runCli } from '../../cli/main.js';
+import { deferred, type Deferred } from '../../shared/async.js';
+import { systemClock } from '../../shared/clock.js';
+import { silentLogger } from '../../shared/logger.js';
+import { openStore } from '../../server/store/store.js';
+import { type RunningNode, startTestNode, TestPki } from '../helpers/federation.js';
+import { recordingIo } from '../helpers/io.js';
+
+const BIN = fileURLToPath(new URL('../../../bin/cohort.js', import.meta.url));
+
+/** Trains instantly, except that it can be told to hang (to hold a round in its train stage). */
+class SwitchableWork implements LocalWork {
+  hang: Deferred<number> | undefined;
+  incompatibility(): undefined {
+    return undefined;
+  }
+  train(task: IncomingTask): LocalUpdate | Promise<LocalUpdate> {
+    if (this.hang) {
+      this.hang.resolve(task.round);
+      return new Promise<LocalUpdate>(() => undefined);
+    }
+    return { delta: new Float32Array(task.numParameters).fill(1e-3), numExamples: 10, trainLoss: 0.1 };
+  }
+  evaluate(): LocalEvaluation {
+    return { numExamples: 10, accuracy: 0.5, loss: 1 };
+  }
+}
+
+function startCoordinatorProcess(certs: string, dataDir: string, port: number): { child: ChildProcess; ready: Promise<number> } {
+  const child = spawn(
+    process.execPath,
+    [BIN, 'coordinator', '--port', String(port), '--certs', certs, '--data-dir', dataDir, '--min-nodes', '2', '--features', '20', '--classes', '2', '--log-level', 'warn'],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  const ready = deferred<number>();
+  let err = '';
+  child.stderr?.on('data', (d: Buffer) => {
+    err += d.toString();
+    const m = /listening on 127\.0\.0\.1:(\d+)/.exec(err);
+    if (m) ready.resolve(Number(m[1]));
+  });
+  child.on('exit', (code) => ready.reject(new Error(`coordinator exited (${code}):\n${err}`)));
+  return { child, ready: ready.promise };
+}
+
+describe('coordinator killed mid-round (integration)', function () {
+  let pki: TestPki;
+  let dataDir: string;
+  let nodes: RunningNode[] = [];
+  const works = [new SwitchableWork(), new SwitchableWork()];
+  let coordinator: ChildProcess | undefined;
+
+  before(function () {
+    pki = new TestPki();
+    pki.issue('op', 'operator');
+    pki.issue('n1', 'node');
+    pki.issue('n2', 'node');
+    dataDir = mkdtempSync(join(tmpdir(), 'cohort-data-'));
+  });
+
+  after(async function () {
+    await Promise.all(nodes.map((n) => n.stop()));
+    if (coordinator && coordinator.exitCode === null && coordinator.signalCode === null) {
+      coordinator.kill('SIGKILL');
+      await new Promise((r) => coordinator?.once('exit', r));
+    }
+    pki?.remove();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  async function launch(port: number, args: string[]): Promise<{ code: number; out: string; err: string }> {
+    const rec = recordingIo();
+    const code = await runCli(['round', 'launch', '--coordinator', `127.0.0.1:${port}`, '--certs', pki.dir, '--name', 'op', ...args], rec.io);
+    return { code, out: rec.out(), err: rec.err() };
+  }
+
+  it('keeps committed rounds, model and ledger across a SIGKILL and goes on training', async function () {
+    const first = startCoordinatorProcess(pki.dir, dataDir, 0);
+    coordinator = first.child;
+    const port = await first.ready;
+    nodes = ['n1', 'n2'].map((n, i) => startTestNode(pki, port, n, works[i] as SwitchableWork));
+    await Promise.all(nodes.map((n) => n.daemon.when('connected')));
+
+    const ok = await launch(port, ['--rounds', '2', '--noise-multiplier', '2', '--clip', '1', '--json']);
+    assert.equal(ok.code, 0, ok.err);
+    assert.equal((JSON.parse(ok.out) as { rounds: unknown[] }).rounds.length, 2);
+
+    // Round 3 hangs in training; kill -9 the coordinator while it waits.
+    for (const w of works) w.hang = deferred<number>();
+    const detached = await launch(port, ['--rounds', '1', '--noise-multiplier', '2', '--clip', '1', '--detach']);
+    assert.equal(detached.code, 0, detached.err);
+    await Promise.all(works.map((w) => w.hang?.promise));
+    const killed = new Promise((r) => first.child.once('exit', r));
+    first.child.kill('SIGKILL');
+    await killed;
+    for (const w of works) w.hang = undefined;
+
+    // What the kill left on disk: rounds 1-2 committed with their ledger entries, round 3 aborted.
+    const store = openStore(dataDir, { clock: systemClock, log: silentLogger });
+    const rounds = store.rounds().map((r) => [r.round, r.state]);
+    const ledger = store.ledger().map((e) => e.hash);
+    const model = store.latestCheckpoint();
+    assert.deepEqual(rounds, [
+      [1, 'completed'],
+      [2, 'completed'],
+      [3, 'aborted'],
+    ]);
+    assert.equal(ledger.length, 2);
+    assert.equal(store.verifyLedger().ok, true);
+    assert.equal(model?.round, 2);
+    store.close();
+
+    // Restart on the same data dir (and port, so the nodes reconnect by themselves).
+    const second = startCoordinatorProcess(pki.dir, dataDir, port);
+    coordinator = second.child;
+    await second.ready;
+    // The detached launch's round is pending and resumes as round 4 once the nodes are back.
+    const more = await launch(port, ['--rounds', '1', '--noise-multiplier', '2', '--clip', '1', '--json']);
+    assert.equal(more.code, 0, more.err);
+    const doc = JSON.parse(more.out) as { rounds: Array<{ round: number; status: string; epsilon: number }> };
+    assert.deepEqual(
+      doc.rounds.map((r) => [r.round, r.status]),
+      [[5, 'completed']],
+    );
+    const stopped = new Promise((r) => second.child.once('exit', r));
+    second.child.kill('SIGTERM');
+    await stopped;
+
+    const after = openStore(dataDir, { clock: systemClock, log: silentLogger });
+    try {
+      assert.deepEqual(
+        after.rounds().map((r) => [r.round, r.state]),
+        [
+          [1, 'completed'],
+          [2, 'completed'],
+          [3, 'aborted'],
+          [4, 'completed'],
+          [5, 'completed'],
+        ],
+      );
+      const hashes = after.ledger().map((e) => e.hash);
+      assert.deepEqual(hashes.slice(0, 2), ledger, 'the ledger before the kill is unchanged');
+      assert.equal(hashes.length, 4);
+      assert.equal(after.verifyLedger().ok, true);
+      assert.deepEqual(after.loadCheckpoint(2).weights, model?.weights);
+      assert.equal(after.pendingLaunches().length, 0);
+    } finally {
+      after.close();
+    }
+  });
+});
