@@ -18,6 +18,7 @@ import { packShares, unpackShares, type ShareBundle } from './envelope.js';
 import { buildNeighbourGraph, inducedConnected, type NeighbourGraph } from './graph.js';
 import { agreeKey, generateX25519, open, seal, shareAad, type X25519KeyPair } from './keys.js';
 import {
+  checkConfig,
   parseServerMessage,
   Stage,
   type AdvertiseKeys,
@@ -109,6 +110,7 @@ export class SecAggClient {
     readonly config: SecAggConfig,
     private readonly deps: SecAggClientDeps,
   ) {
+    checkConfig(config);
     if (!config.participants.includes(nodeId)) throw new CohortError('invalid_argument', `node ${nodeId} is not a participant of round ${config.roundId}`);
     this.log = deps.logger.child({ component: 'secagg-client', round: config.roundId, node: nodeId });
   }

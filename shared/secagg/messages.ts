@@ -344,13 +344,26 @@ export function parseConfig(value: unknown): SecAggConfig {
       if (typeof v !== 'number' || !Number.isSafeInteger(v)) throw new ParseError(`${w}.${key} must be an integer`);
       return v;
     }) as [number, number, number, number];
-    if (m < 2 || m > participants.length) throw new ParseError(`${w}.minSurvivors must be in [2, ${participants.length}] (a sum over one node is that node's input), got ${m}`);
-    if (d < 1 || d > MAX_VECTOR_LENGTH) throw new ParseError(`${w}.vectorLength must be in [1, ${MAX_VECTOR_LENGTH}], got ${d}`);
     return { roundId: id(o, 'roundId', w), participants, k, t, minSurvivors: m, vectorLength: d, graphSeed: bytes(o, 'graphSeed', w, SEED_BYTES, SEED_BYTES) };
   });
   if (!r.ok) throw r.error;
-  validateParameters(r.value.participants.length, r.value.k, r.value.t);
+  checkConfig(r.value);
   return r.value;
+}
+
+/** The checks on a typed config that `parseConfig` and the state machines' constructors share. Throws `invalid_argument`. */
+export function checkConfig(config: SecAggConfig): void {
+  const { participants, minSurvivors: m, vectorLength: d } = config;
+  const bad = (msg: string): never => {
+    throw new CohortError('invalid_argument', `secure aggregation config: ${msg}`);
+  };
+  if (typeof config.roundId !== 'string' || config.roundId.length === 0 || config.roundId.length > MAX_ID_LENGTH) bad('roundId must be a non-empty string');
+  if (!Array.isArray(participants) || new Set(participants).size !== participants.length) bad('participants must be distinct');
+  if (!participants.every((p) => typeof p === 'string' && p.length > 0 && p.length <= MAX_ID_LENGTH)) bad('participant ids must be non-empty strings');
+  validateParameters(participants.length, config.k, config.t);
+  if (!Number.isSafeInteger(m) || m < 2 || m > participants.length) bad(`minSurvivors must be in [2, ${participants.length}] (a sum over one node is that node's input), got ${m}`);
+  if (!Number.isSafeInteger(d) || d < 1 || d > MAX_VECTOR_LENGTH) bad(`vectorLength must be in [1, ${MAX_VECTOR_LENGTH}], got ${d}`);
+  if (!(config.graphSeed instanceof Uint8Array) || config.graphSeed.length !== SEED_BYTES) bad(`graphSeed must be ${SEED_BYTES} bytes`);
 }
 
 /** The little-endian bytes of a word vector (what the wire carries for `masked`). */

@@ -20,19 +20,34 @@ export interface MaskTerm {
   readonly sign: 1 | -1;
 }
 
-function keystream(seed: Uint8Array): Cipher {
+const TWO_128 = 1n << 128n;
+
+/** The counter block `blocks` AES blocks after the seed's initial one (CTR counts the whole 128 bits, big-endian). */
+function counterAt(iv: Uint8Array, blocks: number): Uint8Array {
+  if (blocks === 0) return iv;
+  const start = BigInt('0x' + Buffer.from(iv.buffer, iv.byteOffset, iv.byteLength).toString('hex'));
+  const hex = ((start + BigInt(blocks)) % TWO_128).toString(16).padStart(32, '0');
+  return new Uint8Array(Buffer.from(hex, 'hex'));
+}
+
+function keystream(seed: Uint8Array, startWord = 0): Cipher {
   if (!LITTLE_ENDIAN) throw new CohortError('internal', 'secure aggregation masks need a little-endian platform');
   if (!(seed instanceof Uint8Array) || seed.length !== SEED_BYTES) {
     throw new CohortError('invalid_argument', `mask seed must be ${SEED_BYTES} bytes`);
   }
-  return createCipheriv('aes-128-ctr', seed.subarray(0, 16), seed.subarray(16, 32));
+  return createCipheriv('aes-128-ctr', seed.subarray(0, 16), counterAt(seed.subarray(16, 32), startWord / 4));
 }
 
-/** acc += Σ sign·PRG(seed) (mod 2^32) over all terms, in one streaming pass over `acc`. */
-export function addMasks(acc: Uint32Array, terms: readonly MaskTerm[], forceScalar = false): void {
+/**
+ * acc += Σ sign·PRG(seed) (mod 2^32) over all terms, in one streaming pass over `acc`.
+ * `startWord` (a multiple of 4: one AES block) says which word of each mask `acc[0]`
+ * lines up with, so a vector can be unmasked in independent slices.
+ */
+export function addMasks(acc: Uint32Array, terms: readonly MaskTerm[], forceScalar = false, startWord = 0): void {
   if (terms.length === 0) return;
+  if (!Number.isSafeInteger(startWord) || startWord < 0 || startWord % 4 !== 0) throw new CohortError('invalid_argument', 'mask offset must be a multiple of 4 words');
   // All ciphers advance together, so each block of `acc` is loaded and stored once.
-  const streams = terms.map((t) => keystream(t.seed));
+  const streams = terms.map((t) => keystream(t.seed, startWord));
   const block = blockAccumulator(forceScalar);
   for (let off = 0; off < acc.length; off += BLOCK_WORDS) {
     const end = Math.min(acc.length, off + BLOCK_WORDS);

@@ -16,6 +16,7 @@ import { SHARE_BOX_BYTES } from './envelope.js';
 import { buildNeighbourGraph, inducedConnected, type NeighbourGraph } from './graph.js';
 import { agreeKey, X25519_KEY_BYTES, x25519PublicKey } from './keys.js';
 import {
+  checkConfig,
   parseClientMessage,
   type AdvertiseKeys,
   type ClientMessage,
@@ -27,7 +28,8 @@ import {
   type ShareKeys,
   type UnmaskResponse,
 } from './messages.js';
-import { addMasks, SEED_BYTES, type MaskTerm } from './prg.js';
+import { addMasksParallel, MIN_PARALLEL_WORDS, sharedWords, warmMaskWorker } from './parallel.js';
+import { SEED_BYTES, type MaskTerm } from './prg.js';
 import { fail, ok, type Result } from './result.js';
 import { decodeShare, lagrangeAtZero, reconstructWith, type ShamirShare } from './shamir.js';
 import { advertisementData, survivorListData, type SecAggVerifier } from './signing.js';
@@ -114,7 +116,9 @@ export class SecAggServer {
     readonly config: SecAggConfig,
     private readonly deps: SecAggServerDeps,
   ) {
+    checkConfig(config);
     this.log = deps.logger.child({ component: 'secagg-server', round: config.roundId });
+    if (config.vectorLength >= MIN_PARALLEL_WORDS) warmMaskWorker();
   }
 
   /** The current state's name. */
@@ -290,7 +294,7 @@ export class SecAggServer {
       return { to, message: { type: 'share_delivery', roundId, stage: 3, shares } };
     });
     this.log.info({ stage: 2, received: st.boxes.size, kept: u2.size }, 'secagg shares routed');
-    this.state = { name: 'masked_input', adverts: st.adverts, graph: st.graph, u2, acc: new Uint32Array(vectorLength), received: new Set() };
+    this.state = { name: 'masked_input', adverts: st.adverts, graph: st.graph, u2, acc: sharedWords(vectorLength), received: new Set() };
     return this.send(3, messages);
   }
 
@@ -405,7 +409,7 @@ export class SecAggServer {
         terms.push({ seed, sign: compareIds(w, d) < 0 ? -1 : 1 });
       }
     }
-    addMasks(st.acc, terms);
+    addMasksParallel(st.acc, terms);
     this.state = { name: 'completed' };
     this.log.info({ stage: 5, survivors: st.survivors.length, dropouts: st.dropouts.length, responders: st.responded.size }, 'secagg round completed');
     return { kind: 'completed', sum: st.acc, survivors: st.survivors, dropouts: st.dropouts };

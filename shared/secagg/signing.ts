@@ -52,7 +52,7 @@ export function keyObjectSigner(privateKey: KeyObject | string): SecAggSigner {
   return { sign: (data) => signWith(key, data) };
 }
 
-/** A verifier from each node's public key (PEM, KeyObject, or a certificate's key); unknown nodes fail. */
+/** A verifier from each node's public key (KeyObject, public-key PEM, or X.509 certificate PEM); unknown nodes fail. */
 export function publicKeyVerifier(keys: ReadonlyMap<string, KeyObject | string>): SecAggVerifier {
   const parsed = new Map<string, KeyObject>();
   for (const [id, k] of keys) parsed.set(id, typeof k === 'string' ? createPublicKey(k) : k);

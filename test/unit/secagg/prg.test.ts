@@ -4,6 +4,7 @@ import { CohortError } from '../../../shared/errors.js';
 import { SeededRandom } from '../../../shared/random.js';
 import { addMask, addMasks, expandMask } from '../../../shared/secagg/prg.js';
 import { addWords, BLOCK_WORDS, simdAvailable } from '../../../shared/secagg/word-ops.js';
+import { addMasksParallel, maskWorkerReady, MIN_PARALLEL_WORDS, sharedWords, whenMaskWorkerReady } from '../../../shared/secagg/parallel.js';
 
 function randomWords(rng: SeededRandom, n: number): Uint32Array {
   const out = new Uint32Array(n);
@@ -101,6 +102,35 @@ describe('secagg PRG masks', () => {
     addWords(copy, src, -1);
     assert.deepEqual(view, copy);
     assert.deepEqual([big[2], big[803]], [before, after]); // words around the view untouched
+  });
+
+  it('a mask can be added from any 4-word offset, also when the 128-bit counter wraps', () => {
+    const rng = new SeededRandom(21);
+    for (const ivTail of [null, 0xff]) {
+      const seed = seedOf(rng);
+      if (ivTail !== null) seed.fill(ivTail, 16); // counter block ff…ff: the next block wraps to 0
+      const full = expandMask(seed, 4000);
+      for (const start of [0, 4, 8, 1024, 3996]) {
+        const slice = new Uint32Array(full.length - start);
+        addMasks(slice, [{ seed, sign: 1 }], false, start);
+        assert.deepEqual(slice, full.subarray(start), `start ${start}`);
+      }
+    }
+    assert.throws(() => addMasks(new Uint32Array(4), [{ seed: new Uint8Array(32), sign: 1 }], false, 2), CohortError);
+  });
+
+  it('the two-thread unmasking path equals the one-thread path', async () => {
+    assert.ok(await whenMaskWorkerReady(), 'the mask worker did not start');
+    const rng = new SeededRandom(4);
+    const d = MIN_PARALLEL_WORDS + 12345;
+    const shared = sharedWords(d);
+    for (let i = 0; i < d; i++) shared[i] = rng.next32();
+    const single = shared.slice();
+    const terms = Array.from({ length: 5 }, (_, i) => ({ seed: seedOf(rng), sign: (i % 2 === 0 ? 1 : -1) as 1 | -1 }));
+    assert.ok(maskWorkerReady());
+    addMasksParallel(shared, terms);
+    addMasks(single, terms);
+    assert.deepEqual(shared, single);
   });
 
   it('refuses seeds that are not 32 bytes and mismatched lengths', () => {
