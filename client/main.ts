@@ -1,9 +1,12 @@
 /** Composition root of a node daemon: certificates, local data, the work to do, the transport. */
 import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
+import { CohortError } from '../shared/errors.js';
 import { loadTlsMaterial } from '../shared/pki/ca-dir.js';
 import { secureRandom } from '../shared/random.js';
 import type { LocalWork } from './core/agent.js';
+import { NodeBudget } from './core/budget.js';
+import { openNodeStore } from './store/index.js';
 import { ModelWork, PerturbWork } from './core/work.js';
 import { type DataSpec, loadLocalData } from './data/index.js';
 import { type Backoff, type DropStage, NodeDaemon } from './grpc/daemon.js';
@@ -21,6 +24,17 @@ export interface NodeConfig {
   readonly backoff?: Backoff;
   /** Fault injection for demos and tests: go offline when about to send this secure-aggregation step. */
   readonly dropAt?: DropStage;
+  /** The node's own state (its privacy ledger); undefined keeps nothing (demo nodes). */
+  readonly dataDir?: string;
+  /** The node's own privacy budget; needs `dataDir`. */
+  readonly budget?: { readonly epsilon: number; readonly delta: number };
+}
+
+/** A node daemon and the state it keeps open. */
+export interface CreatedNode {
+  readonly daemon: NodeDaemon;
+  /** Release the data dir (call after `daemon.run` has returned). */
+  close(): void;
 }
 
 /** Build the node's local work: loads and splits its data (fails fast on a bad file). */
@@ -34,11 +48,21 @@ export async function localWork(spec: WorkSpec, log: Logger): Promise<LocalWork>
   return new ModelWork(data);
 }
 
-/** Load certificates and data, and build the daemon (call `run` to connect). */
-export async function createNode(config: NodeConfig, deps: { log: Logger; clock: Clock }): Promise<NodeDaemon> {
+/** Load certificates, data and state, and build the daemon (call `run` to connect). */
+export async function createNode(config: NodeConfig, deps: { log: Logger; clock: Clock }): Promise<CreatedNode> {
   const tls = loadTlsMaterial(config.certsDir, config.name);
   const work = await localWork(config.work, deps.log);
-  return new NodeDaemon({
+  if (config.budget && config.dataDir === undefined) throw new CohortError('usage', 'a node privacy budget needs a data dir to keep its ledger in');
+  const store = config.dataDir !== undefined ? openNodeStore(config.dataDir, { clock: deps.clock, log: deps.log }) : undefined;
+  let budget: NodeBudget | undefined;
+  try {
+    budget = store && config.budget ? new NodeBudget(store, config.budget.epsilon, config.budget.delta) : undefined;
+  } catch (err) {
+    store?.close();
+    throw err;
+  }
+  if (store) deps.log.info({ dataDir: config.dataDir, spent: store.spent(), budget: config.budget?.epsilon ?? null }, 'node state loaded');
+  const daemon = new NodeDaemon({
     address: config.address,
     tls,
     work,
@@ -49,5 +73,7 @@ export async function createNode(config: NodeConfig, deps: { log: Logger; clock:
     ...(config.backoff ? { backoff: config.backoff } : {}),
     ...(config.serverName ? { serverName: config.serverName } : {}),
     ...(config.dropAt ? { dropAt: config.dropAt } : {}),
+    ...(budget ? { budget } : {}),
   });
+  return { daemon, close: () => store?.close() };
 }

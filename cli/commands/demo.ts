@@ -103,7 +103,7 @@ export function register(program: Command, io: CliIo): void {
         say(`demo: coordinator on ${address} (TLS 1.3, client certificates required)\n`);
         for (const [i, name] of names.entries()) {
           const dropAt = i >= args.nodes - args.drop ? (args.dropStage as DropStage) : undefined;
-          const daemon = await createNode(
+          const { daemon } = await createNode(
             { address, name, certsDir: dir, work: { kind: 'data', data: { kind: 'mnist', shard: i + 1, of: args.nodes } }, ...(dropAt ? { dropAt } : {}) },
             { log: createLogger(level, 'node').child({ node: name }), clock: io.clock },
           );

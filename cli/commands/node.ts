@@ -5,7 +5,7 @@ import { parseDataSpec } from '../../client/data/index.js';
 import { validateName } from '../../shared/pki/names.js';
 import type { CliIo } from '../io.js';
 import { createLogger, parseLogLevel } from '../logging.js';
-import { parseHostPort, usage } from '../options.js';
+import { numberOption, parseHostPort, usage } from '../options.js';
 
 interface NodeArgs {
   coordinator: string;
@@ -15,6 +15,9 @@ interface NodeArgs {
   label?: string;
   work: string;
   serverName?: string;
+  dataDir?: string;
+  epsilonBudget?: number;
+  delta?: number;
   logLevel: string;
 }
 
@@ -30,6 +33,9 @@ export function register(program: Command, io: CliIo): void {
     .option('--label <column>', 'label column of a csv: data spec')
     .option('--work <kind>', 'train (default) or perturb (framework-only benchmark: no training)', 'train')
     .option('--server-name <name>', 'name to check in the coordinator\'s certificate (default: the host of --coordinator)')
+    .option('--data-dir <dir>', 'this node\'s own state: its privacy ledger (default ./cohort-node-NAME)')
+    .option('--epsilon-budget <e>', 'this node\'s own privacy budget: it declines rounds that would pass it (each counted with q = 1)', numberOption('--epsilon-budget', Number.MIN_VALUE, 1e6))
+    .option('--delta <d>', 'δ for this node\'s own accounting (default 1e-5)', numberOption('--delta', Number.MIN_VALUE, 0.5))
     .option('--log-level <level>', 'debug, info, warn, error or silent', 'info')
     .action(async (args: NodeArgs) => {
       const { host, port } = parseHostPort(args.coordinator);
@@ -41,11 +47,23 @@ export function register(program: Command, io: CliIo): void {
         work = { kind: 'data', data: parseDataSpec(args.data, args.label) };
       } else throw usage(`--work must be train or perturb, got "${args.work}"`);
       const log = createLogger(parseLogLevel(args.logLevel), 'node').child({ node: args.name });
-      const daemon = await createNode(
-        { address: `${host.includes(':') ? `[${host}]` : host}:${port}`, name: args.name, certsDir: args.certs, work, ...(args.serverName ? { serverName: args.serverName } : {}) },
+      const node = await createNode(
+        {
+          address: `${host.includes(':') ? `[${host}]` : host}:${port}`,
+          name: args.name,
+          certsDir: args.certs,
+          work,
+          dataDir: args.dataDir ?? `./cohort-node-${args.name}`,
+          ...(args.epsilonBudget !== undefined ? { budget: { epsilon: args.epsilonBudget, delta: args.delta ?? 1e-5 } } : {}),
+          ...(args.serverName ? { serverName: args.serverName } : {}),
+        },
         { log, clock: io.clock },
       );
       io.err(`cohort node ${args.name}: connecting to ${args.coordinator}\n`);
-      await daemon.run(io.shutdown);
+      try {
+        await node.daemon.run(io.shutdown);
+      } finally {
+        node.close();
+      }
     });
 }

@@ -12,6 +12,7 @@ import { clipL2 } from '../../shared/dp/clip.js';
 import type { RandomSource } from '../../shared/random.js';
 import { ChunkAssembler, chunkCount } from '../../shared/tensor/chunks.js';
 import type { SecureSetup } from '../../shared/wire/secagg.js';
+import type { NodeBudget } from './budget.js';
 import { type SecureIdentity, type SecureLink, SecureParticipant } from './secure.js';
 
 /** What a task asks this node to do. */
@@ -79,6 +80,8 @@ export interface AgentStats {
   declined: number;
   failed: number;
   cancelled: number;
+  /** Rounds declined because this node's own privacy budget would be passed. */
+  declinedForBudget: number;
 }
 
 interface Pending {
@@ -100,7 +103,7 @@ function clippedForCentralNoise(update: LocalUpdate, privacy: PrivacyTask, log: 
 
 /** Handles one session's task stream. Tasks run one at a time, in arrival order. */
 export class NodeAgent {
-  readonly stats: AgentStats = { trained: 0, evaluated: 0, declined: 0, failed: 0, cancelled: 0 };
+  readonly stats: AgentStats = { trained: 0, evaluated: 0, declined: 0, failed: 0, cancelled: 0, declinedForBudget: 0 };
   private pending: Pending | undefined;
   /** Per cancelled round, how many tasks had arrived when the cancel did. */
   private readonly cancelled = new Map<number, number>();
@@ -118,6 +121,7 @@ export class NodeAgent {
     private readonly chunkBytes: number,
     private readonly log: Logger,
     private readonly secureDeps?: { readonly identity: SecureIdentity; readonly rng: RandomSource; readonly now: () => Date },
+    private readonly budget?: NodeBudget,
   ) {}
 
   /** A task header arrived; its weights follow as chunks. */
@@ -228,6 +232,18 @@ export class NodeAgent {
     const t0 = performance.now();
     try {
       if (task.kind === 'train') {
+        if (this.budget) {
+          try {
+            const epsilon = this.budget.charge(task.round, task.privacy);
+            log.info({ epsilon, spent: this.budget.spent(), budget: this.budget.epsilon }, 'round charged to this node\'s privacy budget');
+          } catch (err) {
+            const reason = `local privacy budget: ${(err as Error).message}`;
+            log.warn({ reason }, 'declining the round');
+            this.stats.declinedForBudget += 1;
+            await this.decline(task.round, task.kind, reason);
+            return;
+          }
+        }
         const update = await this.local(task, cancelled, () => this.work.train(task, global));
         if (!update) return;
         log.info({ examples: update.numExamples, trainLoss: update.trainLoss, ms: Math.round(performance.now() - t0) }, 'local training done');

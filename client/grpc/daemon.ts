@@ -20,6 +20,7 @@ import type { PrivacyConfig__Output } from '../../shared/wire/generated/cohort/v
 import type { Task__Output } from '../../shared/wire/generated/cohort/v1/Task.js';
 import type { UpdateHeader } from '../../shared/wire/generated/cohort/v1/UpdateHeader.js';
 import { fromNodeToWire, setupFromWire, toNodeFromWire } from '../../shared/wire/secagg.js';
+import type { NodeBudget } from '../core/budget.js';
 import type { SecureIdentity } from '../core/secure.js';
 import type { TaskKind as WireTaskKind } from '../../shared/wire/generated/cohort/v1/TaskKind.js';
 import { CHANNEL_OPTIONS, CHUNK_BYTES, loadContract, PROTOCOL } from '../../shared/wire/proto.js';
@@ -59,6 +60,8 @@ export interface DaemonOptions {
   readonly identity?: SecureIdentity;
   /** Fault injection (demo, tests): go offline for good instead of sending this secure-aggregation step. */
   readonly dropAt?: DropStage;
+  /** This node's own privacy budget, charged before each round it trains for. */
+  readonly budget?: NodeBudget;
 }
 
 /** Secure-aggregation steps at which a node can be made to drop out. */
@@ -306,6 +309,7 @@ export class NodeDaemon {
         this.chunkBytes,
         log,
         identity ? { identity, rng: secureRandom, now: () => new Date(this.opts.clock.now()) } : undefined,
+        this.opts.budget,
       );
       this.agentValue = agent;
       const call = this.client.Join({ protocol: PROTOCOL, software: NODE_VERSION });

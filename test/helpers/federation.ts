@@ -9,6 +9,7 @@ import { initCa, issue } from '../../shared/pki/ca-dir.js';
 import type { Role } from '../../shared/pki/names.js';
 import { SeededRandom } from '../../shared/random.js';
 import type { LocalWork } from '../../client/core/agent.js';
+import type { NodeBudget } from '../../client/core/budget.js';
 import { type DropStage, NodeDaemon } from '../../client/grpc/daemon.js';
 import { loadTlsMaterial } from '../../shared/pki/ca-dir.js';
 import { DEFAULT_ROUND_SETTINGS } from '../../server/core/coordinator.js';
@@ -72,14 +73,23 @@ export interface RunningNode {
   stop(): Promise<void>;
 }
 
+/** Optional parts of a test node. */
+export interface TestNodeOptions {
+  readonly log?: Logger;
+  readonly dropAt?: DropStage;
+  readonly budget?: NodeBudget;
+}
+
 /** Start a node daemon named `name` (its certificate must exist in `pki`). */
-export function startTestNode(pki: TestPki, port: number, name: string, work: LocalWork, log: Logger = new MemoryLogger(), dropAt?: DropStage): RunningNode {
+export function startTestNode(pki: TestPki, port: number, name: string, work: LocalWork, opts: TestNodeOptions = {}): RunningNode {
+  const { log = new MemoryLogger(), dropAt, budget } = opts;
   const tls = loadTlsMaterial(pki.dir, name);
   const daemon = new NodeDaemon({
     address: `127.0.0.1:${port}`,
     tls,
     identity: { name, keyPem: tls.key.toString('utf8'), caPem: tls.ca.toString('utf8') },
     ...(dropAt ? { dropAt } : {}),
+    ...(budget ? { budget } : {}),
     work,
     log: log.child({ node: name }),
     clock: systemClock,

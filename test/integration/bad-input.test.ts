@@ -71,7 +71,7 @@ describe('bad input from nodes during a round (integration)', function () {
     pki = new TestPki();
     for (const n of ['honest-1', 'honest-2', ...scripted]) pki.issue(n, 'node');
     coordinator = await startTestCoordinator(pki, { log, settings: { minNodes: 2 } });
-    honest = ['honest-1', 'honest-2'].map((n) => startTestNode(pki, coordinator.port, n, new PerturbWork(), log));
+    honest = ['honest-1', 'honest-2'].map((n) => startTestNode(pki, coordinator.port, n, new PerturbWork(), { log }));
     await Promise.all(honest.map((n) => n.daemon.when('connected')));
   });
 

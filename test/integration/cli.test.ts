@@ -16,8 +16,9 @@ import { recordingIo } from '../helpers/io.js';
 const BIN = fileURLToPath(new URL('../../../bin/cohort.js', import.meta.url));
 
 /** Spawn `cohort ...args`; resolves `ready` when a stderr line matches `readyPattern`. */
-function cohort(args: string[], readyPattern: RegExp): { child: ChildProcess; ready: Promise<RegExpMatchArray>; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+function cohort(args: string[], readyPattern: RegExp, cwd: string): { child: ChildProcess; ready: Promise<RegExpMatchArray>; exited: Promise<number | null> } {
+  // Run in the test's temp dir: node daemons keep their state in ./cohort-node-NAME.
+  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'ignore', 'pipe'], cwd });
   const ready = deferred<RegExpMatchArray>();
   const exited = deferred<number | null>();
   let stderr = '';
@@ -54,12 +55,12 @@ describe('cohort CLI, real deployment path (integration)', function () {
     assert.equal((await cli(['ca', 'issue', 'alice', '--role', 'operator', '--dir', certs])).code, 0);
     assert.equal((await cli(['ca', 'issue', 'eve', '--role', 'auditor', '--dir', certs])).code, 0);
 
-    const coordinator = cohort(['coordinator', '--port', '0', '--certs', certs, '--min-nodes', '3', '--log-level', 'warn'], /listening on (127\.0\.0\.1:\d+)/);
+    const coordinator = cohort(['coordinator', '--port', '0', '--certs', certs, '--min-nodes', '3', '--log-level', 'warn'], /listening on (127\.0\.0\.1:\d+)/, dir);
     children.push(coordinator.child);
     coordinatorExit = coordinator.exited;
     address = (await coordinator.ready)[1] as string;
     const nodes = ['hospital-a', 'hospital-b', 'hospital-c'].map((name, i) =>
-      cohort(['node', '--coordinator', address, '--name', name, '--certs', certs, '--data', `mnist:${i + 1}/3`, '--log-level', 'info'], /connected to coordinator/),
+      cohort(['node', '--coordinator', address, '--name', name, '--certs', certs, '--data', `mnist:${i + 1}/3`, '--log-level', 'info'], /connected to coordinator/, dir),
     );
     children.push(...nodes.map((n) => n.child));
     await Promise.all(nodes.map((n) => n.ready));

@@ -19,7 +19,7 @@ describe('federation over mutual TLS (integration)', function () {
     for (const n of names) pki.issue(n, 'node');
     coordinator = await startTestCoordinator(pki, { log, settings: { minNodes: 3 } });
     nodes = await Promise.all(
-      names.map(async (name, i) => startTestNode(pki, coordinator.port, name, new ModelWork(await loadLocalData({ kind: 'mnist', shard: i + 1, of: 3 })), log)),
+      names.map(async (name, i) => startTestNode(pki, coordinator.port, name, new ModelWork(await loadLocalData({ kind: 'mnist', shard: i + 1, of: 3 })), { log })),
     );
     await Promise.all(nodes.map((n) => n.daemon.when('connected')));
   });

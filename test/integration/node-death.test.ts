@@ -39,7 +39,7 @@ describe('a node dies mid-round (integration)', function () {
     pki = new TestPki();
     for (const n of ['alive-1', 'alive-2', 'doomed']) pki.issue(n, 'node');
     coordinator = await startTestCoordinator(pki, { log });
-    healthy = ['alive-1', 'alive-2'].map((n) => startTestNode(pki, coordinator.port, n, new PerturbWork(), log));
+    healthy = ['alive-1', 'alive-2'].map((n) => startTestNode(pki, coordinator.port, n, new PerturbWork(), { log }));
     await Promise.all(healthy.map((n) => n.daemon.when('connected')));
   });
 
@@ -51,7 +51,7 @@ describe('a node dies mid-round (integration)', function () {
 
   async function killDuringTraining(minNodes: number): Promise<RoundEvent> {
     const work = new HangingWork();
-    const doomed = startTestNode(pki, coordinator.port, 'doomed', work, log);
+    const doomed = startTestNode(pki, coordinator.port, 'doomed', work, { log });
     await doomed.daemon.when('connected');
     const handle = coordinator.coordinator.launch({ rounds: 1, settings: { minNodes } });
     const events = collect(handle.events);
@@ -79,7 +79,7 @@ describe('a node dies mid-round (integration)', function () {
   });
 
   it('takes the node back when it restarts', async function () {
-    const again = startTestNode(pki, coordinator.port, 'doomed', new PerturbWork(), log);
+    const again = startTestNode(pki, coordinator.port, 'doomed', new PerturbWork(), { log });
     await again.daemon.when('connected');
     const [event] = await collect(coordinator.coordinator.launch({ rounds: 1, settings: { minNodes: 3 } }).events);
     await again.stop();

@@ -1,6 +1,12 @@
 /** Differential privacy over real TLS: noise is really added, the budget is enforced, the ledger records every private round. */
 import assert from 'node:assert/strict';
 import type { IncomingTask, LocalEvaluation, LocalUpdate, LocalWork } from '../../client/core/agent.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { NodeBudget } from '../../client/core/budget.js';
+import { openNodeStore } from '../../client/store/index.js';
+import { systemClock } from '../../shared/clock.js';
 import { epsilonRdp } from '../../shared/dp/rdp.js';
 import { CohortError } from '../../shared/errors.js';
 import { MemoryLogger } from '../../shared/logger.js';
@@ -101,6 +107,38 @@ describe('differential privacy (integration)', function () {
       }
     });
   }
+
+  it('lets a node with its own budget decline once it is spent, as a normal non-participation', async function () {
+    const coordinator = await startTestCoordinator(pki, { log: new MemoryLogger(), model: MODEL, settings: { minNodes: 3, clipNorm: 1 } });
+    const dir = mkdtempSync(join(tmpdir(), 'cohort-node-'));
+    const store = openNodeStore(dir, { clock: systemClock, log: new MemoryLogger() });
+    try {
+      const sigma = 3;
+      const perRound = epsilonRdp({ q: 1, sigma, steps: 1, delta: 1e-5 }).epsilon;
+      const budget = new NodeBudget(store, 2.5 * perRound, 1e-5);
+      nodes = NAMES.map((n) => startTestNode(pki, coordinator.port, n, new ConstantWork(), n === 'a' ? { budget } : {}));
+      await Promise.all(nodes.map((n) => n.daemon.when('connected')));
+      const { events } = await runRounds(coordinator, 3, { noiseMultiplier: sigma });
+      assert.deepEqual(
+        events.map((e) => [e.state, e.participants]),
+        [
+          ['completed', 4],
+          ['completed', 4],
+          ['completed', 3],
+        ],
+      );
+      assert.deepEqual(
+        store.entries().map((e) => e.round),
+        [1, 2],
+      );
+      assert.equal(store.spent(), 2 * perRound);
+      assert.equal(nodes[0]?.daemon.agent?.stats.declinedForBudget, 1);
+    } finally {
+      await coordinator.close();
+      store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 
   it('refuses the round that would overspend the budget, after spending what it allows', async function () {
     const sigma = 4;

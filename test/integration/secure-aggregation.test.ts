@@ -47,7 +47,7 @@ describe('secure aggregation (integration)', function () {
   });
 
   async function round(drop: Partial<Record<string, DropStage>>, minNodes?: number): Promise<{ event: RoundEvent; before: Float32Array; after: Float32Array }> {
-    const nodes: RunningNode[] = names.map((n) => startTestNode(pki, coordinator.port, n, new ConstantWork(value(n)), log, drop[n]));
+    const nodes: RunningNode[] = names.map((n) => startTestNode(pki, coordinator.port, n, new ConstantWork(value(n)), { log, ...(drop[n] ? { dropAt: drop[n] } : {}) }));
     try {
       await Promise.all(nodes.map((n) => n.daemon.when('connected')));
       const before = coordinator.coordinator.weights;
