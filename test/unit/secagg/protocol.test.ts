@@ -5,7 +5,8 @@ import { silentLogger } from '../../../shared/logger.js';
 import { decodeSum, encode, fixedPointParams } from '../../../shared/secagg/fixed-point.js';
 import { chooseParameters } from '../../../shared/secagg/graph.js';
 import { simulateRound } from '../../../shared/secagg/simulation.js';
-import { makeConfig, makeParty, must, nodeIds, rngFor, signerFor, verifierFor } from './fixtures.js';
+import type { SecAggClient } from '../../../shared/secagg/client.js';
+import { deliverAll, driveTo, makeConfig, makeParty, must, nodeIds, rngFor, signerFor, verifierFor } from './fixtures.js';
 
 function plainSum(ids: readonly string[], inputs: ReadonlyMap<string, Uint32Array>, d: number): Uint32Array {
   const sum = new Uint32Array(d);
@@ -100,6 +101,27 @@ describe('secagg protocol (in-process rounds)', () => {
     }
   });
 
+  it('streams: each masked input is added on arrival and not kept (accumulator is 4·d bytes)', () => {
+    const ids = nodeIds(6);
+    const d = 40;
+    const party = makeParty(makeConfig(ids, 4, 3, d));
+    const inputs = new Map(ids.map((id, i) => [id, Uint32Array.from({ length: d }, (_, j) => i * 100 + j)]));
+    const deliveries = driveTo(party, (id) => inputs.get(id) as Uint32Array, 3);
+    for (const { to, message } of deliveries) {
+      const c = party.clients.get(to);
+      assert.ok(c);
+      must(c.handle(message));
+      const masked = must(c.maskInput(inputs.get(to) as Uint32Array));
+      must(party.server.receive(to, masked));
+      masked.masked.fill(0xdeadbeef); // the server must not hold on to the caller's vector
+    }
+    assert.equal(party.server.accumulatorBytes, 4 * d);
+    let step = must(party.server.closeStage());
+    while (step.kind === 'send') step = deliverAll(party, step.messages, (id) => inputs.get(id) as Uint32Array);
+    assert.equal(step.kind, 'completed');
+    if (step.kind === 'completed') assert.deepEqual(step.sum, plainSum(ids, inputs, d));
+  });
+
   it('a single masked input passes a chi-square uniformity test; an unmasked one fails it', () => {
     const ids = nodeIds(4);
     const d = 65536;
@@ -109,7 +131,7 @@ describe('secagg protocol (in-process rounds)', () => {
     const step1 = must(server.closeStage());
     assert.equal(step1.kind, 'send');
     if (step1.kind !== 'send') return;
-    for (const { to, message } of step1.messages) must(server.receive(to, must((clients.get(to) as (typeof clients extends Map<string, infer C> ? C : never)).handle(message))));
+    for (const { to, message } of step1.messages) must(server.receive(to, must((clients.get(to) as SecAggClient).handle(message))));
     const step2 = must(server.closeStage());
     if (step2.kind !== 'send') assert.fail('expected share delivery');
     const delivery = step2.messages.find((m) => m.to === 'node-00');
