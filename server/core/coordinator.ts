@@ -18,7 +18,7 @@ import { chooseParameters } from '../../shared/secagg/graph.js';
 import { publicKeyVerifier } from '../../shared/secagg/signing.js';
 import type { SecureSetup } from '../../shared/wire/secagg.js';
 import { gaussianNoise } from '../../shared/dp/gaussian.js';
-import { type JournalLaunch, MemoryJournal, type RoundJournal } from './journal.js';
+import { type JournalLaunch, type LedgerAudit, MemoryJournal, type RoundJournal } from './journal.js';
 import { PrivacyAccountant, type PrivacyBudget } from './privacy.js';
 import { SecureStage } from './secure-stage.js';
 import { EvalStage, type EvaluationReport, TrainStage, type UpdateHeader, type UpdateReceiver } from './stages.js';
@@ -289,6 +289,11 @@ export class Coordinator {
       ...stripUndefined(rest),
       train: { ...this.opts.defaults.train, ...stripUndefined(train ?? {}) },
     };
+  }
+
+  /** The privacy ledger with its hash chain, for budget reports. */
+  ledgerAudit(): LedgerAudit {
+    return this.journal.audit();
   }
 
   /** Nodes known to the registry. */

@@ -19,10 +19,20 @@ export interface JournalLaunch {
   readonly settings: LaunchSettings;
 }
 
+/** The ledger as an auditor sees it: entries with their chain hashes, and whether the chain checks out. */
+export interface LedgerAudit {
+  readonly entries: ReadonlyArray<LedgerRecord & { readonly hash: string }>;
+  readonly head: string;
+  readonly verified: boolean;
+  readonly durable: boolean;
+}
+
 /** Durable round bookkeeping. */
 export interface RoundJournal {
   /** The privacy ledger (entries are added only by `committed`). */
   readonly ledger: PrivacyLedger;
+  /** The ledger with its hash chain, verified now. */
+  audit(): LedgerAudit;
   launchQueued(firstRound: number, rounds: number, settings: LaunchSettings): number;
   started(round: number, settings: RoundSettings, launchId: number): void;
   /** Atomically: ledger entry (private rounds), round completed, checkpoint of `weights`. */
@@ -45,6 +55,11 @@ export class MemoryJournal implements RoundJournal {
   launchQueued(): number {
     this.launches += 1;
     return this.launches;
+  }
+
+  audit(): LedgerAudit {
+    // Memory has no hash chain to verify: the report says the ledger is not durable.
+    return { entries: this.memoryLedger.entries().map((e) => ({ ...e, hash: '' })), head: '', verified: false, durable: false };
   }
 
   started(): void {}

@@ -2,6 +2,8 @@
 import type * as grpc from '@grpc/grpc-js';
 import type { Logger } from '../../shared/logger.js';
 import type { AdminServiceHandlers } from '../../shared/wire/generated/cohort/v1/AdminService.js';
+import type { BudgetReportReply } from '../../shared/wire/generated/cohort/v1/BudgetReportReply.js';
+import type { BudgetReportRequest__Output } from '../../shared/wire/generated/cohort/v1/BudgetReportRequest.js';
 import type { LaunchRequest__Output } from '../../shared/wire/generated/cohort/v1/LaunchRequest.js';
 import type { ListNodesReply } from '../../shared/wire/generated/cohort/v1/ListNodesReply.js';
 import type { ListNodesRequest__Output } from '../../shared/wire/generated/cohort/v1/ListNodesRequest.js';
@@ -114,6 +116,41 @@ export function adminServiceHandlers(coordinator: Coordinator, revocations: Revo
             spentEpsilon: coordinator.accountant.spent(),
             ledgerEntries: coordinator.accountant.entries().length,
           },
+        });
+      } catch (err) {
+        callback(toServiceError(err, log));
+      }
+    },
+
+    BudgetReport(call: grpc.ServerUnaryCall<BudgetReportRequest__Output, BudgetReportReply>, callback: grpc.sendUnaryData<BudgetReportReply>): void {
+      try {
+        const id = authorize(call, 'BudgetReport', ['operator', 'auditor'], revocations, log);
+        const audit = coordinator.ledgerAudit();
+        const budget = coordinator.accountant.budget;
+        log.info({ caller: id.name, role: id.role, entries: audit.entries.length, verified: audit.verified }, 'budget report');
+        callback(null, {
+          hasBudget: budget.epsilon !== undefined,
+          budgetEpsilon: budget.epsilon ?? 0,
+          delta: budget.delta,
+          entries: audit.entries.map((e) => ({
+            round: e.round,
+            timeMs: e.time,
+            sampleRate: e.sampleRate,
+            noiseMultiplier: e.noiseMultiplier,
+            clipNorm: e.clipNorm,
+            minSurvivors: e.minSurvivors,
+            survivors: e.survivors,
+            epsilonAfter: e.epsilonAfter,
+            delta: e.delta,
+            accountant: e.accountant,
+            noise: e.noise,
+            hash: e.hash,
+          })),
+          ledgerHash: audit.head,
+          ledgerVerified: audit.verified,
+          durable: audit.durable,
+          generatedAtMs: Date.now(),
+          accountant: 'rdp',
         });
       } catch (err) {
         callback(toServiceError(err, log));

@@ -1,6 +1,6 @@
 /** The coordinator core's RoundJournal port, backed by the SQLite store. */
 import type { LaunchSettings } from '../core/coordinator.js';
-import type { JournalLaunch, RoundJournal } from '../core/journal.js';
+import type { JournalLaunch, LedgerAudit, RoundJournal } from '../core/journal.js';
 import type { LedgerRecord, PrivacyLedger } from '../core/privacy.js';
 import type { RoundEvent, RoundSettings } from '../core/types.js';
 import type { LedgerEntry } from './ledger.js';
@@ -28,6 +28,16 @@ export class StoreJournal implements RoundJournal {
 
   constructor(private readonly store: CoordinatorStore) {
     this.ledger = { entries: () => store.ledger().map(toRecord) };
+  }
+
+  audit(): LedgerAudit {
+    const entries = this.store.ledger();
+    return {
+      entries: entries.map((e) => ({ ...toRecord(e), hash: e.hash })),
+      head: entries.length > 0 ? (entries[entries.length - 1] as LedgerEntry).hash : '',
+      verified: this.store.verifyLedger().ok,
+      durable: true,
+    };
   }
 
   launchQueued(firstRound: number, rounds: number, settings: LaunchSettings): number {

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -41,7 +41,7 @@ class SwitchableWork implements LocalWork {
 function startCoordinatorProcess(certs: string, dataDir: string, port: number): { child: ChildProcess; ready: Promise<number> } {
   const child = spawn(
     process.execPath,
-    [BIN, 'coordinator', '--port', String(port), '--certs', certs, '--data-dir', dataDir, '--min-nodes', '2', '--features', '20', '--classes', '2', '--log-level', 'warn'],
+    [BIN, 'coordinator', '--port', String(port), '--certs', certs, '--data-dir', dataDir, '--min-nodes', '2', '--features', '20', '--classes', '2', '--epsilon-budget', '50', '--log-level', 'warn'],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
   const ready = deferred<number>();
@@ -65,6 +65,7 @@ describe('coordinator killed mid-round (integration)', function () {
   before(function () {
     pki = new TestPki();
     pki.issue('op', 'operator');
+    pki.issue('aud', 'auditor');
     pki.issue('n1', 'node');
     pki.issue('n2', 'node');
     dataDir = mkdtempSync(join(tmpdir(), 'cohort-data-'));
@@ -134,6 +135,25 @@ describe('coordinator killed mid-round (integration)', function () {
       doc.rounds.map((r) => [r.round, r.status]),
       [[5, 'completed']],
     );
+
+    // The auditor's report: the whole ledger, verified, spent within the budget.
+    const report = recordingIo();
+    const auditor = ['--coordinator', `127.0.0.1:${port}`, '--certs', pki.dir, '--name', 'aud'];
+    assert.equal(await runCli(['budget', 'report', '--format', 'json', ...auditor], report.io), 0, report.err());
+    const budget = JSON.parse(report.out()) as { budget: { epsilon: number }; spent: number; remaining: number; rounds: Array<{ round: number }>; ledgerVerified: boolean };
+    assert.deepEqual(
+      budget.rounds.map((r) => r.round),
+      [1, 2, 4, 5],
+    );
+    assert.equal(budget.budget.epsilon, 50);
+    assert.ok(budget.spent > 0 && budget.spent <= 50);
+    assert.equal(budget.spent, doc.rounds[0]?.epsilon);
+    assert.equal(budget.ledgerVerified, true);
+    const html = join(dataDir, 'report.html');
+    const page = recordingIo();
+    assert.equal(await runCli(['budget', 'report', '--format', 'html', '--out', html, ...auditor], page.io), 0, page.err());
+    assert.match(readFileSync(html, 'utf8'), /<svg[\s\S]*<\/svg>/);
+
     const stopped = new Promise((r) => second.child.once('exit', r));
     second.child.kill('SIGTERM');
     await stopped;

@@ -3,6 +3,8 @@ import type { EnumTypeDefinition, MessageTypeDefinition } from '@grpc/proto-load
 
 import type { AdminServiceClient as _cohort_v1_AdminServiceClient, AdminServiceDefinition as _cohort_v1_AdminServiceDefinition } from './cohort/v1/AdminService.js';
 import type { AdvertiseKeys as _cohort_v1_AdvertiseKeys, AdvertiseKeys__Output as _cohort_v1_AdvertiseKeys__Output } from './cohort/v1/AdvertiseKeys.js';
+import type { BudgetReportReply as _cohort_v1_BudgetReportReply, BudgetReportReply__Output as _cohort_v1_BudgetReportReply__Output } from './cohort/v1/BudgetReportReply.js';
+import type { BudgetReportRequest as _cohort_v1_BudgetReportRequest, BudgetReportRequest__Output as _cohort_v1_BudgetReportRequest__Output } from './cohort/v1/BudgetReportRequest.js';
 import type { CancelTask as _cohort_v1_CancelTask, CancelTask__Output as _cohort_v1_CancelTask__Output } from './cohort/v1/CancelTask.js';
 import type { CoordinatorMessage as _cohort_v1_CoordinatorMessage, CoordinatorMessage__Output as _cohort_v1_CoordinatorMessage__Output } from './cohort/v1/CoordinatorMessage.js';
 import type { DeclineRequest as _cohort_v1_DeclineRequest, DeclineRequest__Output as _cohort_v1_DeclineRequest__Output } from './cohort/v1/DeclineRequest.js';
@@ -11,6 +13,7 @@ import type { FixedPoint as _cohort_v1_FixedPoint, FixedPoint__Output as _cohort
 import type { JoinRequest as _cohort_v1_JoinRequest, JoinRequest__Output as _cohort_v1_JoinRequest__Output } from './cohort/v1/JoinRequest.js';
 import type { KeyDirectory as _cohort_v1_KeyDirectory, KeyDirectory__Output as _cohort_v1_KeyDirectory__Output } from './cohort/v1/KeyDirectory.js';
 import type { LaunchRequest as _cohort_v1_LaunchRequest, LaunchRequest__Output as _cohort_v1_LaunchRequest__Output } from './cohort/v1/LaunchRequest.js';
+import type { LedgerEntry as _cohort_v1_LedgerEntry, LedgerEntry__Output as _cohort_v1_LedgerEntry__Output } from './cohort/v1/LedgerEntry.js';
 import type { ListNodesReply as _cohort_v1_ListNodesReply, ListNodesReply__Output as _cohort_v1_ListNodesReply__Output } from './cohort/v1/ListNodesReply.js';
 import type { ListNodesRequest as _cohort_v1_ListNodesRequest, ListNodesRequest__Output as _cohort_v1_ListNodesRequest__Output } from './cohort/v1/ListNodesRequest.js';
 import type { ModelSpec as _cohort_v1_ModelSpec, ModelSpec__Output as _cohort_v1_ModelSpec__Output } from './cohort/v1/ModelSpec.js';
@@ -54,6 +57,8 @@ export interface ProtoGrpcType {
        */
       AdminService: SubtypeConstructor<typeof grpc.Client, _cohort_v1_AdminServiceClient> & { service: _cohort_v1_AdminServiceDefinition }
       AdvertiseKeys: MessageTypeDefinition<_cohort_v1_AdvertiseKeys, _cohort_v1_AdvertiseKeys__Output>
+      BudgetReportReply: MessageTypeDefinition<_cohort_v1_BudgetReportReply, _cohort_v1_BudgetReportReply__Output>
+      BudgetReportRequest: MessageTypeDefinition<_cohort_v1_BudgetReportRequest, _cohort_v1_BudgetReportRequest__Output>
       CancelTask: MessageTypeDefinition<_cohort_v1_CancelTask, _cohort_v1_CancelTask__Output>
       CoordinatorMessage: MessageTypeDefinition<_cohort_v1_CoordinatorMessage, _cohort_v1_CoordinatorMessage__Output>
       DeclineRequest: MessageTypeDefinition<_cohort_v1_DeclineRequest, _cohort_v1_DeclineRequest__Output>
@@ -62,6 +67,7 @@ export interface ProtoGrpcType {
       JoinRequest: MessageTypeDefinition<_cohort_v1_JoinRequest, _cohort_v1_JoinRequest__Output>
       KeyDirectory: MessageTypeDefinition<_cohort_v1_KeyDirectory, _cohort_v1_KeyDirectory__Output>
       LaunchRequest: MessageTypeDefinition<_cohort_v1_LaunchRequest, _cohort_v1_LaunchRequest__Output>
+      LedgerEntry: MessageTypeDefinition<_cohort_v1_LedgerEntry, _cohort_v1_LedgerEntry__Output>
       ListNodesReply: MessageTypeDefinition<_cohort_v1_ListNodesReply, _cohort_v1_ListNodesReply__Output>
       ListNodesRequest: MessageTypeDefinition<_cohort_v1_ListNodesRequest, _cohort_v1_ListNodesRequest__Output>
       ModelSpec: MessageTypeDefinition<_cohort_v1_ModelSpec, _cohort_v1_ModelSpec__Output>

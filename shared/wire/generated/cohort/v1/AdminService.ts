@@ -2,6 +2,8 @@
 
 import type * as grpc from '@grpc/grpc-js'
 import type { MethodDefinition } from '@grpc/proto-loader'
+import type { BudgetReportReply as _cohort_v1_BudgetReportReply, BudgetReportReply__Output as _cohort_v1_BudgetReportReply__Output } from '../../cohort/v1/BudgetReportReply.js';
+import type { BudgetReportRequest as _cohort_v1_BudgetReportRequest, BudgetReportRequest__Output as _cohort_v1_BudgetReportRequest__Output } from '../../cohort/v1/BudgetReportRequest.js';
 import type { LaunchRequest as _cohort_v1_LaunchRequest, LaunchRequest__Output as _cohort_v1_LaunchRequest__Output } from '../../cohort/v1/LaunchRequest.js';
 import type { ListNodesReply as _cohort_v1_ListNodesReply, ListNodesReply__Output as _cohort_v1_ListNodesReply__Output } from '../../cohort/v1/ListNodesReply.js';
 import type { ListNodesRequest as _cohort_v1_ListNodesRequest, ListNodesRequest__Output as _cohort_v1_ListNodesRequest__Output } from '../../cohort/v1/ListNodesRequest.js';
@@ -13,6 +15,21 @@ import type { StatusRequest as _cohort_v1_StatusRequest, StatusRequest__Output a
  * Called by operators (and, for read-only calls, auditors).
  */
 export interface AdminServiceClient extends grpc.Client {
+  /**
+   * The privacy ledger and budget (operators and auditors).
+   */
+  BudgetReport(argument: _cohort_v1_BudgetReportRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_BudgetReportReply__Output>): grpc.ClientUnaryCall;
+  BudgetReport(argument: _cohort_v1_BudgetReportRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_cohort_v1_BudgetReportReply__Output>): grpc.ClientUnaryCall;
+  BudgetReport(argument: _cohort_v1_BudgetReportRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_BudgetReportReply__Output>): grpc.ClientUnaryCall;
+  BudgetReport(argument: _cohort_v1_BudgetReportRequest, callback: grpc.requestCallback<_cohort_v1_BudgetReportReply__Output>): grpc.ClientUnaryCall;
+  /**
+   * The privacy ledger and budget (operators and auditors).
+   */
+  budgetReport(argument: _cohort_v1_BudgetReportRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_BudgetReportReply__Output>): grpc.ClientUnaryCall;
+  budgetReport(argument: _cohort_v1_BudgetReportRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_cohort_v1_BudgetReportReply__Output>): grpc.ClientUnaryCall;
+  budgetReport(argument: _cohort_v1_BudgetReportRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_BudgetReportReply__Output>): grpc.ClientUnaryCall;
+  budgetReport(argument: _cohort_v1_BudgetReportRequest, callback: grpc.requestCallback<_cohort_v1_BudgetReportReply__Output>): grpc.ClientUnaryCall;
+  
   GetStatus(argument: _cohort_v1_StatusRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_StatusReply__Output>): grpc.ClientUnaryCall;
   GetStatus(argument: _cohort_v1_StatusRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_cohort_v1_StatusReply__Output>): grpc.ClientUnaryCall;
   GetStatus(argument: _cohort_v1_StatusRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_StatusReply__Output>): grpc.ClientUnaryCall;
@@ -50,6 +67,11 @@ export interface AdminServiceClient extends grpc.Client {
  * Called by operators (and, for read-only calls, auditors).
  */
 export interface AdminServiceHandlers extends grpc.UntypedServiceImplementation {
+  /**
+   * The privacy ledger and budget (operators and auditors).
+   */
+  BudgetReport: grpc.handleUnaryCall<_cohort_v1_BudgetReportRequest__Output, _cohort_v1_BudgetReportReply>;
+  
   GetStatus: grpc.handleUnaryCall<_cohort_v1_StatusRequest__Output, _cohort_v1_StatusReply>;
   
   /**
@@ -63,6 +85,7 @@ export interface AdminServiceHandlers extends grpc.UntypedServiceImplementation 
 }
 
 export interface AdminServiceDefinition extends grpc.ServiceDefinition {
+  BudgetReport: MethodDefinition<_cohort_v1_BudgetReportRequest, _cohort_v1_BudgetReportReply, _cohort_v1_BudgetReportRequest__Output, _cohort_v1_BudgetReportReply__Output>
   GetStatus: MethodDefinition<_cohort_v1_StatusRequest, _cohort_v1_StatusReply, _cohort_v1_StatusRequest__Output, _cohort_v1_StatusReply__Output>
   LaunchRounds: MethodDefinition<_cohort_v1_LaunchRequest, _cohort_v1_RoundEvent, _cohort_v1_LaunchRequest__Output, _cohort_v1_RoundEvent__Output>
   ListNodes: MethodDefinition<_cohort_v1_ListNodesRequest, _cohort_v1_ListNodesReply, _cohort_v1_ListNodesRequest__Output, _cohort_v1_ListNodesReply__Output>
