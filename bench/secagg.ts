@@ -54,16 +54,22 @@ function plainSum(inputs: readonly Float32Array[], d: number): { sum: Float32Arr
   return { sum, ms: performance.now() - t0 };
 }
 
-function measurePoint(p: SecAggBenchPoint, keys: readonly { privateKey: KeyObject; publicKey: KeyObject }[]): BenchFigure[] {
+/** Random updates of magnitude ≤ 1e-3 (random int32s scaled by 2^-41), made once and sliced per grid point. */
+function makeUpdates(n: number, d: number): Float32Array[] {
+  return Array.from({ length: n }, () => {
+    const raw = new Int32Array(d);
+    secureRandom.fillBytes(new Uint8Array(raw.buffer));
+    const x = new Float32Array(d);
+    for (let i = 0; i < d; i++) x[i] = (raw[i] as number) * 2 ** -41;
+    return x;
+  });
+}
+
+function measurePoint(p: SecAggBenchPoint, keys: readonly { privateKey: KeyObject; publicKey: KeyObject }[], updates: readonly Float32Array[]): BenchFigure[] {
   const ids = Array.from({ length: p.n }, (_, i) => `node-${String(i).padStart(3, '0')}`);
   const params = chooseParameters(p.n, 0.1);
   const fixed = fixedPointParams({ clipNorm: 1, noiseBound: 0.1, maxSummands: p.n });
-  // Updates of magnitude ≤ 1e-3: random int32s scaled by 2^-41.
-  const floats = ids.map(() => {
-    const raw = new Int32Array(p.d);
-    secureRandom.fillBytes(new Uint8Array(raw.buffer));
-    return Float32Array.from(raw, (v) => v * 2 ** -41);
-  });
+  const floats = updates.slice(0, p.n).map((u) => u.subarray(0, p.d));
   const encodeStart = performance.now();
   const encoded = new Map(ids.map((id, i) => [id, encode(floats[i] as Float32Array, fixed, secureRandom)]));
   const encodeMs = performance.now() - encodeStart;
@@ -156,12 +162,17 @@ function measurePoint(p: SecAggBenchPoint, keys: readonly { privateKey: KeyObjec
   return figures;
 }
 
-/** Measure the grid (default `DEFAULT_SECAGG_GRID`, about a minute on the 2-core reference machine). */
+/**
+ * Measure the grid (default `DEFAULT_SECAGG_GRID`). Simulating every node in one process
+ * dominates: about 1.5–2 minutes on the idle 2-core reference machine, more under load.
+ */
 export async function benchSecAgg(opts: { grid?: readonly SecAggBenchPoint[] } = {}): Promise<BenchFigure[]> {
+  const grid = opts.grid ?? DEFAULT_SECAGG_GRID;
   const keys = Array.from({ length: KEY_POOL }, () => generateKeyPairSync('rsa', { modulusLength: 2048 }));
+  const updates = makeUpdates(Math.max(...grid.map((p) => p.n)), Math.max(...grid.map((p) => p.d)));
   const figures: BenchFigure[] = [];
-  for (const point of opts.grid ?? DEFAULT_SECAGG_GRID) {
-    figures.push(...measurePoint(point, keys));
+  for (const point of grid) {
+    figures.push(...measurePoint(point, keys, updates));
     await new Promise((resolve) => setImmediate(resolve)); // let the runner's I/O flush between points
   }
   return figures;
