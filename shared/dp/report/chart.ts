@@ -10,6 +10,9 @@ import type { LedgerRow } from './input.js';
 /** Below this share of the budget the y axis is logarithmic. */
 export const LOG_SCALE_BELOW = 0.05;
 
+/** Decades a log axis spans at most. */
+const MAX_LOG_DECADES = 12;
+
 const WIDTH = 760;
 const HEIGHT = 340;
 const MARGIN = { left: 72, right: 24, top: 16, bottom: 52 } as const;
@@ -44,7 +47,7 @@ function linearLabel(v: number, step: number): string {
 }
 
 function logLabel(exp: number): string {
-  return exp >= -3 && exp <= 4 ? String(Number((10 ** exp).toFixed(Math.max(0, -exp)))) : prettyScientific(`1e${exp}`);
+  return exp >= -3 && exp <= 4 ? String(Number(`1e${exp}`)) : prettyScientific(`1e${exp}`);
 }
 
 function yScale(epsilons: readonly number[], budget: number): YScale {
@@ -52,17 +55,18 @@ function yScale(epsilons: readonly number[], budget: number): YScale {
   const minPos = epsilons.reduce((a, b) => (b > 0 ? Math.min(a, b) : a), Infinity);
   const bottom = MARGIN.top + PLOT_H;
   if (maxEps > 0 && maxEps < LOG_SCALE_BELOW * budget) {
-    // At least a factor 2 below the smallest point, so the curve never lies on the x axis.
-    const loExp = Math.floor(Math.log10(minPos / 2));
-    const lo = 10 ** loExp;
     // A factor 2 of headroom above the budget line leaves room for its label.
     const hi = Math.max(budget, maxEps) * 2;
+    // At least a factor 2 below the smallest point, so the curve never lies on the x axis; at
+    // most MAX_LOG_DECADES in all (a denormal ε is drawn on the axis rather than at 10⁻³²⁴).
+    const loExp = Math.max(Math.floor(Math.log10(minPos / 2)), Math.floor(Math.log10(hi)) - MAX_LOG_DECADES);
+    const lo = Number(`1e${loExp}`);
     const span = Math.log10(hi) - loExp;
     const y = (v: number): number => px(bottom - (PLOT_H * (Math.log10(Math.max(v, lo)) - loExp)) / span);
     const decades = Math.floor(Math.log10(hi)) - loExp;
     const every = Math.max(1, Math.ceil(decades / 7));
     const ticks: { value: number; label: string }[] = [];
-    for (let e = loExp; e <= Math.floor(Math.log10(hi)); e += every) ticks.push({ value: 10 ** e, label: logLabel(e) });
+    for (let e = loExp; e <= Math.floor(Math.log10(hi)); e += every) ticks.push({ value: Number(`1e${e}`), label: logLabel(e) });
     return { log: true, y, ticks };
   }
   const step = niceStep((Math.max(budget, maxEps) * 1.1) / 6);

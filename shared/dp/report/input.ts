@@ -81,6 +81,9 @@ export const RECOMPUTE_TOLERANCE = 1e-4;
 /** Share of the budget past which every format warns that further rounds may be refused. */
 export const LOW_BUDGET_FRACTION = 0.9;
 
+/** Largest ε accepted: past this no ε means anything, and the chart's arithmetic stays finite. */
+export const MAX_EPSILON = 1e12;
+
 /** Largest |ms| a JavaScript Date accepts (±100 000 000 days). */
 const MAX_TIME_MS = 8.64e15;
 
@@ -132,7 +135,7 @@ function checkRow(raw: LedgerRow, i: number, previous: LedgerRow | undefined): L
   if (!(row.sampleRate > 0 && row.sampleRate <= 1)) bad(`${at}.sampleRate must be in (0, 1], got ${row.sampleRate}`);
   if (row.noiseMultiplier < 0) bad(`${at}.noiseMultiplier must be >= 0, got ${row.noiseMultiplier}`);
   if (row.clipNorm <= 0) bad(`${at}.clipNorm must be > 0, got ${row.clipNorm}`);
-  if (row.epsilonAfter < 0) bad(`${at}.epsilonAfter must be >= 0, got ${row.epsilonAfter}`);
+  if (!(row.epsilonAfter >= 0 && row.epsilonAfter <= MAX_EPSILON)) bad(`${at}.epsilonAfter must be in [0, ${MAX_EPSILON}], got ${row.epsilonAfter}`);
   if (!(row.delta > 0 && row.delta < 1)) bad(`${at}.delta must be in (0, 1), got ${row.delta}`);
   return row;
 }
@@ -144,7 +147,7 @@ export function checkReportInput(input: BudgetReportInput): BudgetReportInput {
   if (typeof budget !== 'object' || budget === null) bad('budget must be an object');
   const epsilon = finite('budget.epsilon', budget.epsilon);
   const delta = finite('budget.delta', budget.delta);
-  if (epsilon <= 0) bad(`budget.epsilon must be > 0, got ${epsilon}`);
+  if (!(epsilon > 0 && epsilon <= MAX_EPSILON)) bad(`budget.epsilon must be in (0, ${MAX_EPSILON}], got ${epsilon}`);
   if (!(delta > 0 && delta < 1)) bad(`budget.delta must be in (0, 1), got ${delta}`);
   if (!Array.isArray(input.rows)) bad('rows must be an array');
   const rows: LedgerRow[] = [];
