@@ -5,6 +5,7 @@ import { register as budget } from './budget.js';
 import { register as ca } from './ca.js';
 import { register as coordinator } from './coordinator.js';
 import { register as demo } from './demo.js';
+import { register as models } from './models.js';
 import { register as node } from './node.js';
 import { register as privacy } from './privacy.js';
 import { register as round } from './round.js';
@@ -13,4 +14,4 @@ import { register as status } from './status.js';
 /** A command module adds its subcommand(s) to the program. */
 export type RegisterCommand = (program: Command, io: CliIo) => void;
 
-export const COMMANDS: readonly RegisterCommand[] = [demo, ca, coordinator, node, round, status, budget, privacy];
+export const COMMANDS: readonly RegisterCommand[] = [demo, ca, coordinator, node, round, status, models, budget, privacy];

@@ -18,7 +18,7 @@ import { chooseParameters } from '../../shared/secagg/graph.js';
 import { publicKeyVerifier } from '../../shared/secagg/signing.js';
 import type { SecureSetup } from '../../shared/wire/secagg.js';
 import { gaussianNoise } from '../../shared/dp/gaussian.js';
-import { type JournalLaunch, type LedgerAudit, MemoryJournal, type RoundJournal } from './journal.js';
+import { type JournalLaunch, type LedgerAudit, MemoryJournal, type ModelRecord, type RoundJournal } from './journal.js';
 import { PrivacyAccountant, type PrivacyBudget } from './privacy.js';
 import { SecureStage } from './secure-stage.js';
 import { EvalStage, type EvaluationReport, TrainStage, type UpdateHeader, type UpdateReceiver } from './stages.js';
@@ -294,6 +294,16 @@ export class Coordinator {
   /** The privacy ledger with its hash chain, for budget reports. */
   ledgerAudit(): LedgerAudit {
     return this.journal.audit();
+  }
+
+  /** Committed models (the registry). */
+  models(): ModelRecord[] {
+    return this.journal.models();
+  }
+
+  /** The verified weights of `round`'s committed model. */
+  loadModel(round: number): Float32Array {
+    return this.journal.loadModel(round);
   }
 
   /** Nodes known to the registry. */

@@ -5,6 +5,7 @@
  * the privacy ledger entry and the new model together and runs before the model is
  * released (PLAN §2.9).
  */
+import { CohortError } from '../../shared/errors.js';
 import { MemoryLedger, type LedgerRecord, type PrivacyLedger } from './privacy.js';
 import type { LaunchSettings } from './coordinator.js';
 import type { RoundEvent, RoundSettings } from './types.js';
@@ -27,12 +28,26 @@ export interface LedgerAudit {
   readonly durable: boolean;
 }
 
+/** A committed model in the registry. */
+export interface ModelRecord {
+  readonly round: number;
+  readonly time: number;
+  readonly sha256: string;
+  readonly numParameters: number;
+  readonly accuracy?: number;
+  readonly epsilon?: number;
+}
+
 /** Durable round bookkeeping. */
 export interface RoundJournal {
   /** The privacy ledger (entries are added only by `committed`). */
   readonly ledger: PrivacyLedger;
   /** The ledger with its hash chain, verified now. */
   audit(): LedgerAudit;
+  /** Committed models, oldest first (empty without a data dir). */
+  models(): ModelRecord[];
+  /** The verified weights of `round`'s model; throws `not_found` or on a corrupt file. */
+  loadModel(round: number): Float32Array;
   launchQueued(firstRound: number, rounds: number, settings: LaunchSettings): number;
   started(round: number, settings: RoundSettings, launchId: number): void;
   /** Atomically: ledger entry (private rounds), round completed, checkpoint of `weights`. */
@@ -60,6 +75,14 @@ export class MemoryJournal implements RoundJournal {
   audit(): LedgerAudit {
     // Memory has no hash chain to verify: the report says the ledger is not durable.
     return { entries: this.memoryLedger.entries().map((e) => ({ ...e, hash: '' })), head: '', verified: false, durable: false };
+  }
+
+  models(): ModelRecord[] {
+    return [];
+  }
+
+  loadModel(round: number): Float32Array {
+    throw new CohortError('not_found', `no model of round ${round}: this coordinator keeps no data dir (start it with --data-dir)`);
   }
 
   started(): void {}

@@ -3,6 +3,15 @@ import type * as grpc from '@grpc/grpc-js';
 import type { Logger } from '../../shared/logger.js';
 import type { AdminServiceHandlers } from '../../shared/wire/generated/cohort/v1/AdminService.js';
 import type { BudgetReportReply } from '../../shared/wire/generated/cohort/v1/BudgetReportReply.js';
+import type { ExportModelRequest__Output } from '../../shared/wire/generated/cohort/v1/ExportModelRequest.js';
+import type { ListModelsReply } from '../../shared/wire/generated/cohort/v1/ListModelsReply.js';
+import type { ListModelsRequest__Output } from '../../shared/wire/generated/cohort/v1/ListModelsRequest.js';
+import type { ModelChunk } from '../../shared/wire/generated/cohort/v1/ModelChunk.js';
+import type { ModelInfo } from '../../shared/wire/generated/cohort/v1/ModelInfo.js';
+import { CohortError } from '../../shared/errors.js';
+import { toChunks } from '../../shared/tensor/chunks.js';
+import { CHUNK_BYTES } from '../../shared/wire/proto.js';
+import type { ModelRecord } from '../core/journal.js';
 import type { BudgetReportRequest__Output } from '../../shared/wire/generated/cohort/v1/BudgetReportRequest.js';
 import type { LaunchRequest__Output } from '../../shared/wire/generated/cohort/v1/LaunchRequest.js';
 import type { ListNodesReply } from '../../shared/wire/generated/cohort/v1/ListNodesReply.js';
@@ -45,6 +54,19 @@ export function toWireEvent(e: RoundEvent): WireRoundEvent {
     of: e.of,
     hasEpsilon: e.epsilon !== undefined,
     epsilon: e.epsilon ?? 0,
+  };
+}
+
+function modelInfo(m: ModelRecord): ModelInfo {
+  return {
+    round: m.round,
+    timeMs: m.time,
+    hasAccuracy: m.accuracy !== undefined,
+    accuracy: m.accuracy ?? 0,
+    hasEpsilon: m.epsilon !== undefined,
+    epsilon: m.epsilon ?? 0,
+    sha256: m.sha256,
+    numParameters: m.numParameters,
   };
 }
 
@@ -154,6 +176,31 @@ export function adminServiceHandlers(coordinator: Coordinator, revocations: Revo
         });
       } catch (err) {
         callback(toServiceError(err, log));
+      }
+    },
+
+    ListModels(call: grpc.ServerUnaryCall<ListModelsRequest__Output, ListModelsReply>, callback: grpc.sendUnaryData<ListModelsReply>): void {
+      try {
+        authorize(call, 'ListModels', ['operator'], revocations, log);
+        callback(null, { models: coordinator.models().map(modelInfo), model: coordinator.model });
+      } catch (err) {
+        callback(toServiceError(err, log));
+      }
+    },
+
+    ExportModel(call: grpc.ServerWritableStream<ExportModelRequest__Output, ModelChunk>): void {
+      try {
+        const id = authorize(call, 'ExportModel', ['operator'], revocations, log);
+        const round = call.request.round;
+        const info = coordinator.models().find((m) => m.round === round);
+        const weights = coordinator.loadModel(round);
+        if (!info) throw new CohortError('not_found', `no checkpoint of round ${round}`);
+        log.info({ operator: id.name, round }, 'model exported');
+        call.write({ info: modelInfo(info) });
+        for (const data of toChunks(weights, CHUNK_BYTES)) call.write({ data });
+        call.end();
+      } catch (err) {
+        call.emit('error', toServiceError(err, log));
       }
     },
 

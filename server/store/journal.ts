@@ -1,6 +1,7 @@
 /** The coordinator core's RoundJournal port, backed by the SQLite store. */
 import type { LaunchSettings } from '../core/coordinator.js';
-import type { JournalLaunch, LedgerAudit, RoundJournal } from '../core/journal.js';
+import { CohortError } from '../../shared/errors.js';
+import type { JournalLaunch, LedgerAudit, ModelRecord, RoundJournal } from '../core/journal.js';
 import type { LedgerRecord, PrivacyLedger } from '../core/privacy.js';
 import type { RoundEvent, RoundSettings } from '../core/types.js';
 import type { LedgerEntry } from './ledger.js';
@@ -38,6 +39,22 @@ export class StoreJournal implements RoundJournal {
       verified: this.store.verifyLedger().ok,
       durable: true,
     };
+  }
+
+  models(): ModelRecord[] {
+    return this.store.checkpoints().map((c) => ({
+      round: c.round,
+      time: c.time,
+      sha256: c.sha256,
+      numParameters: c.numParameters,
+      ...(c.accuracy !== undefined ? { accuracy: c.accuracy } : {}),
+      ...(c.epsilon !== undefined ? { epsilon: c.epsilon } : {}),
+    }));
+  }
+
+  loadModel(round: number): Float32Array {
+    if (!this.store.checkpoints().some((c) => c.round === round)) throw new CohortError('not_found', `no checkpoint of round ${round} (see cohort models)`);
+    return this.store.loadCheckpoint(round).weights;
   }
 
   launchQueued(firstRound: number, rounds: number, settings: LaunchSettings): number {

@@ -154,6 +154,25 @@ describe('coordinator killed mid-round (integration)', function () {
     assert.equal(await runCli(['budget', 'report', '--format', 'html', '--out', html, ...auditor], page.io), 0, page.err());
     assert.match(readFileSync(html, 'utf8'), /<svg[\s\S]*<\/svg>/);
 
+    // The model registry: every committed round, and an export that matches the checkpoint.
+    const operator = ['--coordinator', `127.0.0.1:${port}`, '--certs', pki.dir, '--name', 'op'];
+    const listed = recordingIo();
+    assert.equal(await runCli(['models', '--json', ...operator], listed.io), 0, listed.err());
+    const registry = JSON.parse(listed.out()) as { models: Array<{ round: number; sha256: string; epsilon: number }> };
+    assert.deepEqual(
+      registry.models.map((m) => m.round),
+      [1, 2, 4, 5],
+    );
+    const file = join(dataDir, 'round-2.weights');
+    const exported = recordingIo();
+    assert.equal(await runCli(['models', 'export', '2', '--out', file, ...operator], exported.io), 0, exported.err());
+    const bytes = readFileSync(file);
+    assert.deepEqual(new Float32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4), model?.weights);
+    assert.equal((JSON.parse(readFileSync(`${file}.json`, 'utf8')) as { sha256: string }).sha256, registry.models[1]?.sha256);
+    const missing = recordingIo();
+    assert.equal(await runCli(['models', 'export', '3', '--out', file, ...operator], missing.io), 1);
+    assert.match(missing.err(), /no checkpoint of round 3/);
+
     const stopped = new Promise((r) => second.child.once('exit', r));
     second.child.kill('SIGTERM');
     await stopped;

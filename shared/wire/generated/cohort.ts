@@ -9,13 +9,18 @@ import type { CancelTask as _cohort_v1_CancelTask, CancelTask__Output as _cohort
 import type { CoordinatorMessage as _cohort_v1_CoordinatorMessage, CoordinatorMessage__Output as _cohort_v1_CoordinatorMessage__Output } from './cohort/v1/CoordinatorMessage.js';
 import type { DeclineRequest as _cohort_v1_DeclineRequest, DeclineRequest__Output as _cohort_v1_DeclineRequest__Output } from './cohort/v1/DeclineRequest.js';
 import type { EvaluationResult as _cohort_v1_EvaluationResult, EvaluationResult__Output as _cohort_v1_EvaluationResult__Output } from './cohort/v1/EvaluationResult.js';
+import type { ExportModelRequest as _cohort_v1_ExportModelRequest, ExportModelRequest__Output as _cohort_v1_ExportModelRequest__Output } from './cohort/v1/ExportModelRequest.js';
 import type { FixedPoint as _cohort_v1_FixedPoint, FixedPoint__Output as _cohort_v1_FixedPoint__Output } from './cohort/v1/FixedPoint.js';
 import type { JoinRequest as _cohort_v1_JoinRequest, JoinRequest__Output as _cohort_v1_JoinRequest__Output } from './cohort/v1/JoinRequest.js';
 import type { KeyDirectory as _cohort_v1_KeyDirectory, KeyDirectory__Output as _cohort_v1_KeyDirectory__Output } from './cohort/v1/KeyDirectory.js';
 import type { LaunchRequest as _cohort_v1_LaunchRequest, LaunchRequest__Output as _cohort_v1_LaunchRequest__Output } from './cohort/v1/LaunchRequest.js';
 import type { LedgerEntry as _cohort_v1_LedgerEntry, LedgerEntry__Output as _cohort_v1_LedgerEntry__Output } from './cohort/v1/LedgerEntry.js';
+import type { ListModelsReply as _cohort_v1_ListModelsReply, ListModelsReply__Output as _cohort_v1_ListModelsReply__Output } from './cohort/v1/ListModelsReply.js';
+import type { ListModelsRequest as _cohort_v1_ListModelsRequest, ListModelsRequest__Output as _cohort_v1_ListModelsRequest__Output } from './cohort/v1/ListModelsRequest.js';
 import type { ListNodesReply as _cohort_v1_ListNodesReply, ListNodesReply__Output as _cohort_v1_ListNodesReply__Output } from './cohort/v1/ListNodesReply.js';
 import type { ListNodesRequest as _cohort_v1_ListNodesRequest, ListNodesRequest__Output as _cohort_v1_ListNodesRequest__Output } from './cohort/v1/ListNodesRequest.js';
+import type { ModelChunk as _cohort_v1_ModelChunk, ModelChunk__Output as _cohort_v1_ModelChunk__Output } from './cohort/v1/ModelChunk.js';
+import type { ModelInfo as _cohort_v1_ModelInfo, ModelInfo__Output as _cohort_v1_ModelInfo__Output } from './cohort/v1/ModelInfo.js';
 import type { ModelSpec as _cohort_v1_ModelSpec, ModelSpec__Output as _cohort_v1_ModelSpec__Output } from './cohort/v1/ModelSpec.js';
 import type { NodeInfo as _cohort_v1_NodeInfo, NodeInfo__Output as _cohort_v1_NodeInfo__Output } from './cohort/v1/NodeInfo.js';
 import type { NodeServiceClient as _cohort_v1_NodeServiceClient, NodeServiceDefinition as _cohort_v1_NodeServiceDefinition } from './cohort/v1/NodeService.js';
@@ -63,13 +68,18 @@ export interface ProtoGrpcType {
       CoordinatorMessage: MessageTypeDefinition<_cohort_v1_CoordinatorMessage, _cohort_v1_CoordinatorMessage__Output>
       DeclineRequest: MessageTypeDefinition<_cohort_v1_DeclineRequest, _cohort_v1_DeclineRequest__Output>
       EvaluationResult: MessageTypeDefinition<_cohort_v1_EvaluationResult, _cohort_v1_EvaluationResult__Output>
+      ExportModelRequest: MessageTypeDefinition<_cohort_v1_ExportModelRequest, _cohort_v1_ExportModelRequest__Output>
       FixedPoint: MessageTypeDefinition<_cohort_v1_FixedPoint, _cohort_v1_FixedPoint__Output>
       JoinRequest: MessageTypeDefinition<_cohort_v1_JoinRequest, _cohort_v1_JoinRequest__Output>
       KeyDirectory: MessageTypeDefinition<_cohort_v1_KeyDirectory, _cohort_v1_KeyDirectory__Output>
       LaunchRequest: MessageTypeDefinition<_cohort_v1_LaunchRequest, _cohort_v1_LaunchRequest__Output>
       LedgerEntry: MessageTypeDefinition<_cohort_v1_LedgerEntry, _cohort_v1_LedgerEntry__Output>
+      ListModelsReply: MessageTypeDefinition<_cohort_v1_ListModelsReply, _cohort_v1_ListModelsReply__Output>
+      ListModelsRequest: MessageTypeDefinition<_cohort_v1_ListModelsRequest, _cohort_v1_ListModelsRequest__Output>
       ListNodesReply: MessageTypeDefinition<_cohort_v1_ListNodesReply, _cohort_v1_ListNodesReply__Output>
       ListNodesRequest: MessageTypeDefinition<_cohort_v1_ListNodesRequest, _cohort_v1_ListNodesRequest__Output>
+      ModelChunk: MessageTypeDefinition<_cohort_v1_ModelChunk, _cohort_v1_ModelChunk__Output>
+      ModelInfo: MessageTypeDefinition<_cohort_v1_ModelInfo, _cohort_v1_ModelInfo__Output>
       ModelSpec: MessageTypeDefinition<_cohort_v1_ModelSpec, _cohort_v1_ModelSpec__Output>
       NodeInfo: MessageTypeDefinition<_cohort_v1_NodeInfo, _cohort_v1_NodeInfo__Output>
       /**
