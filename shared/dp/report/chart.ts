@@ -18,7 +18,7 @@ const HEIGHT = 340;
 const MARGIN = { left: 72, right: 24, top: 16, bottom: 52 } as const;
 const PLOT_W = WIDTH - MARGIN.left - MARGIN.right;
 const PLOT_H = HEIGHT - MARGIN.top - MARGIN.bottom;
-/** With fewer rounds than this the x axis still spans 0..5, so one point is not pinned to the edge. */
+/** The x axis spans at least 0..5, so a single round is not pinned to the right edge. */
 const MIN_X_SPAN = 5;
 
 /** A y scale: value → pixel, its ticks, and whether it is logarithmic. */
@@ -73,7 +73,11 @@ function yScale(epsilons: readonly number[], budget: number): YScale {
   const count = Math.ceil((Math.max(budget, maxEps) * 1.1) / step - 1e-9);
   const yMax = count * step;
   const y = (v: number): number => px(bottom - (PLOT_H * v) / yMax);
-  const ticks = Array.from({ length: count + 1 }, (_, i) => ({ value: i * step, label: linearLabel(i * step, step) }));
+  // toPrecision drops float noise (3 × 0.2 = 0.6000000000000001) from the tick values.
+  const ticks = Array.from({ length: count + 1 }, (_, i) => {
+    const value = Number((i * step).toPrecision(12));
+    return { value, label: linearLabel(value, step) };
+  });
   return { log: false, y, ticks };
 }
 

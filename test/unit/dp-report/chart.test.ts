@@ -75,6 +75,11 @@ describe('dp-report/chart', function () {
     assert.ok(c.budgetY > 16 && c.budgetY < y3);
   });
 
+  it('labels ticks without float noise', function () {
+    const c = readChart(epsilonChartSvg(rowsWithEpsilons([0.3, 0.6]), 1));
+    assert.deepEqual([...c.gridY.keys()], [0, 0.2, 0.4, 0.6, 0.8, 1, 1.2]);
+  });
+
   it('shows a total above the budget inside the chart', function () {
     const c = readChart(epsilonChartSvg(rowsWithEpsilons([1, 3]), 2));
     assert.ok((c.points[1]?.y as number) >= 16 && (c.points[1]?.y as number) < c.budgetY);
