@@ -96,7 +96,7 @@ export function encode(update: Float32Array, params: FixedPointParams, rng: Rand
   const { scale, bound } = params;
   // Uniforms are drawn in bulk (two words → 53 bits each, as `nextFloat`): one call per
   // chunk instead of one per coordinate keeps this loop allocation-free.
-  const random = new Uint32Array(2 * ENCODE_CHUNK);
+  const random = new Uint32Array(2 * Math.min(ENCODE_CHUNK, update.length));
   const randomBytes = new Uint8Array(random.buffer);
   for (let start = 0; start < update.length; start += ENCODE_CHUNK) {
     const end = Math.min(update.length, start + ENCODE_CHUNK);

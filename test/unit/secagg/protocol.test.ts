@@ -34,7 +34,7 @@ describe('secagg protocol (in-process rounds)', () => {
     let completed = 0;
     let aborted = 0;
     fc.assert(
-      fc.property(fc.integer({ min: 2, max: 30 }), fc.integer({ min: 1, max: 300 }), fc.double({ min: 0, max: 0.35, noNaN: true }), fc.integer(), (n, d, dropRate, s) => {
+      fc.property(fc.integer({ min: 2, max: 30 }), fc.integer({ min: 1, max: 300 }), fc.double({ min: 0, max: 0.6, noNaN: true }), fc.integer(), (n, d, dropRate, s) => {
         const rng = new SeededRandom(s);
         const ids = nodeIds(n);
         const { k, t } = pickParameters(rng, n);
@@ -67,9 +67,10 @@ describe('secagg protocol (in-process rounds)', () => {
         assert.ok(outcome.survivors.length >= config.minSurvivors);
         assert.deepEqual(outcome.sum, plainSum(outcome.survivors, inputs, d));
       }),
-      { seed: 42, numRuns: 45 },
+      { seed: 42, numRuns: 36 },
     );
-    assert.ok(completed >= 30, `only ${completed} rounds completed (${aborted} aborted)`);
+    assert.ok(completed >= 24, `only ${completed} rounds completed (${aborted} aborted)`);
+    assert.ok(aborted >= 1, "no round aborted: the abort paths were not exercised");
   });
 
   it('floats through fixed point and SecAgg decode to the same value as the plain fixed-point sum', () => {
