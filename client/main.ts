@@ -8,7 +8,9 @@ import type { LocalWork } from './core/agent.js';
 import { NodeBudget } from './core/budget.js';
 import { openNodeStore } from './store/index.js';
 import { ModelWork, PerturbWork } from './core/work.js';
-import { type DataSpec, loadLocalData } from './data/index.js';
+import { type DataSpec, type LocalData, loadLocalData } from './data/index.js';
+import { concatDatasets, type Dataset } from '../shared/model/dataset.js';
+import { type NodeMonitoring, NodeMonitor } from './metrics/monitor.js';
 import { type Backoff, type DropStage, NodeDaemon } from './grpc/daemon.js';
 
 /** What the node works on: its own data, or (benchmarks) a fixed perturbation. */
@@ -28,30 +30,42 @@ export interface NodeConfig {
   readonly dataDir?: string;
   /** The node's own privacy budget; needs `dataDir`. */
   readonly budget?: { readonly epsilon: number; readonly delta: number };
+  /** Metrics, the drift alert and the monitoring endpoint; undefined turns all of it off. */
+  readonly monitoring?: NodeMonitoring;
 }
 
 /** A node daemon and the state it keeps open. */
 export interface CreatedNode {
   readonly daemon: NodeDaemon;
-  /** Release the data dir (call after `daemon.run` has returned). */
-  close(): void;
+  /** Present when monitoring is on. */
+  readonly monitor?: NodeMonitor;
+  /** Release the data dir and the metrics endpoint (call after `daemon.run` has returned). */
+  close(): Promise<void>;
 }
 
-/** Build the node's local work: loads and splits its data (fails fast on a bad file). */
-export async function localWork(spec: WorkSpec, log: Logger): Promise<LocalWork> {
+/** Build the node's local work: loads and splits its data (fails fast on a bad file); `onData` sees the data loaded. */
+export async function localWork(spec: WorkSpec, log: Logger, onData?: (data: LocalData) => void): Promise<LocalWork> {
   if (spec.kind === 'perturb') {
     log.warn({}, 'framework-only mode: no training, updates are a fixed perturbation (for benchmarks)');
     return new PerturbWork();
   }
   const data = await loadLocalData(spec.data);
   log.info({ data: data.description }, 'local data loaded');
+  onData?.(data);
   return new ModelWork(data);
 }
 
 /** Load certificates, data and state, and build the daemon (call `run` to connect). */
 export async function createNode(config: NodeConfig, deps: { log: Logger; clock: Clock }): Promise<CreatedNode> {
   const tls = loadTlsMaterial(config.certsDir, config.name);
-  const work = await localWork(config.work, deps.log);
+  const monitor = config.monitoring ? new NodeMonitor(config.monitoring, deps.log) : undefined;
+  const spec = config.work.kind === 'data' ? config.work.data : undefined;
+  const all = (d: LocalData): Dataset => concatDatasets([d.train, d.heldOut]);
+  const work = await localWork(config.work, deps.log, (data) => {
+    // Bundled MNIST never changes; a csv file is read again at each check.
+    const joined = all(data);
+    monitor?.watchData(joined, spec?.kind === 'csv' ? async () => all(await loadLocalData(spec)) : () => Promise.resolve(joined));
+  });
   if (config.budget && config.dataDir === undefined) throw new CohortError('usage', 'a node privacy budget needs a data dir to keep its ledger in');
   const store = config.dataDir !== undefined ? openNodeStore(config.dataDir, { clock: deps.clock, log: deps.log }) : undefined;
   let budget: NodeBudget | undefined;
@@ -65,7 +79,7 @@ export async function createNode(config: NodeConfig, deps: { log: Logger; clock:
   const daemon = new NodeDaemon({
     address: config.address,
     tls,
-    work,
+    work: monitor ? monitor.wrap(work) : work,
     identity: { name: config.name, keyPem: tls.key.toString('utf8'), caPem: tls.ca.toString('utf8') },
     log: deps.log,
     clock: deps.clock,
@@ -75,5 +89,19 @@ export async function createNode(config: NodeConfig, deps: { log: Logger; clock:
     ...(config.dropAt ? { dropAt: config.dropAt } : {}),
     ...(budget ? { budget } : {}),
   });
-  return { daemon, close: () => store?.close() };
+  monitor?.bind(daemon, budget);
+  try {
+    await monitor?.listen();
+  } catch (err) {
+    store?.close();
+    throw err;
+  }
+  return {
+    daemon,
+    ...(monitor ? { monitor } : {}),
+    close: async () => {
+      store?.close();
+      await monitor?.close();
+    },
+  };
 }

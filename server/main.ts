@@ -15,6 +15,7 @@ import { StoreJournal } from './store/journal.js';
 import { type CoordinatorStore, openStore } from './store/store.js';
 import type { RoundSettings } from './core/types.js';
 import { type RunningServer, serve } from './grpc/server.js';
+import { type CoordinatorMonitoring, CoordinatorMonitor } from './metrics/monitor.js';
 
 /** Coordinator settings after parsing (see shared/config.ts). */
 export interface CoordinatorConfig {
@@ -32,12 +33,16 @@ export interface CoordinatorConfig {
   readonly privacy?: PrivacyBudget;
   /** Where rounds, the ledger and checkpoints are kept; undefined keeps them in memory only (demo, tests). */
   readonly dataDir?: string;
+  /** Metrics, the accuracy regression alert and the monitoring endpoint; undefined turns all of it off. */
+  readonly monitoring?: CoordinatorMonitoring;
 }
 
 /** A started coordinator. */
 export interface StartedCoordinator {
   readonly port: number;
   readonly coordinator: Coordinator;
+  /** Present when monitoring is on; `port` is set when the endpoint listens. */
+  readonly monitor?: CoordinatorMonitor;
   close(): Promise<void>;
 }
 
@@ -74,6 +79,7 @@ export async function startCoordinator(config: CoordinatorConfig, deps: { log: L
     store?.close();
     throw err;
   }
+  const monitor = config.monitoring ? new CoordinatorMonitor(config.monitoring, deps.log) : undefined;
   const coordinator = new Coordinator({
     model: config.model,
     initialWeights: durable?.weights ?? initParameters(config.model, new SeededRandom(config.seed)),
@@ -86,7 +92,9 @@ export async function startCoordinator(config: CoordinatorConfig, deps: { log: L
     chunkBytes: CHUNK_BYTES,
     uploadSlots: config.uploadSlots,
     ...(config.privacy ? { privacy: { budget: config.privacy } } : {}),
+    ...(monitor ? { observer: monitor.observer } : {}),
   });
+  monitor?.metrics.bind(coordinator);
   const revocations = watchRevocations(
     config.certsDir,
     config.revocationPollMs,
@@ -97,6 +105,7 @@ export async function startCoordinator(config: CoordinatorConfig, deps: { log: L
   );
   let server: RunningServer;
   try {
+    await monitor?.listen();
     server = await serve({
       coordinator,
       host: config.host,
@@ -104,20 +113,26 @@ export async function startCoordinator(config: CoordinatorConfig, deps: { log: L
       tls,
       revocations: { isRevoked: (serial) => revocations.current().isRevoked(serial) },
       log: deps.log,
+      ...(monitor ? { rpcMetrics: monitor.metrics } : {}),
     });
   } catch (err) {
     revocations.stop();
+    await monitor?.close();
     await coordinator.close();
     store?.close();
     throw CohortError.from(err);
   }
+  monitor?.ready();
   return {
     port: server.port,
     coordinator,
+    ...(monitor ? { monitor } : {}),
     close: async () => {
+      monitor?.stopping();
       revocations.stop();
       await server.close();
       store?.close();
+      await monitor?.close();
     },
   };
 }

@@ -10,6 +10,9 @@ import { type CoordinatorConfig, startCoordinator } from '../../server/main.js';
 import type { CliIo } from '../io.js';
 import { createLogger, parseLogLevel } from '../logging.js';
 import { intOption, numberOption, usage } from '../options.js';
+import { DEFAULT_METRICS_HOST } from '../../shared/metrics/endpoint.js';
+import type { CoordinatorMonitoring } from '../../server/metrics/monitor.js';
+import { DEFAULT_REGRESSION_MARGIN } from '../../server/metrics/regression.js';
 
 
 /** Raw options as commander hands them over. */
@@ -36,6 +39,9 @@ interface CoordinatorArgs {
   delta?: number;
   noiseMultiplier?: number;
   clip?: number;
+  metricsPort?: number;
+  metricsHost?: string;
+  regressionMargin?: number;
   logLevel: string;
 }
 
@@ -57,6 +63,9 @@ const CONFIG_KEYS = new Set([
   'delta',
   'noiseMultiplier',
   'clip',
+  'metricsPort',
+  'metricsHost',
+  'regressionMargin',
 ]);
 
 /** δ of the (ε, δ) guarantee unless --delta says otherwise. */
@@ -108,11 +117,26 @@ export function coordinatorConfig(args: CoordinatorArgs): CoordinatorConfig {
     if (budget !== undefined && !(Number(budget) > 0)) throw usage(`--epsilon-budget must be a positive number, got ${String(budget)}`);
     if (!(delta > 0 && delta < 1)) throw usage(`--delta must be in (0, 1), got ${String(pick('delta'))}`);
     const privacy = { epsilon: budget === undefined ? undefined : Number(budget), delta };
-    return { host: args.host, port: args.port, certsDir: args.certs, dataDir: args.dataDir, model, seed, defaults, uploadSlots, revocationPollMs: 1000, privacy };
+    const monitoring = monitoringConfig(pick('metricsPort'), pick('metricsHost'), pick('regressionMargin'));
+    return { host: args.host, port: args.port, certsDir: args.certs, dataDir: args.dataDir, model, seed, defaults, uploadSlots, revocationPollMs: 1000, privacy, monitoring };
   } catch (err) {
     if (err instanceof CohortError && err.code === 'invalid_argument') throw usage(err.message);
     throw err;
   }
+}
+
+/** Metrics are always kept (the regression alert logs from them); the endpoint only with a port. */
+function monitoringConfig(port: unknown, host: unknown, margin: unknown): CoordinatorMonitoring {
+  const m = Number(margin ?? DEFAULT_REGRESSION_MARGIN);
+  if (!(m >= 0 && m <= 1)) throw usage(`--regression-margin must be a number in [0, 1], got ${String(margin)}`);
+  if (port === undefined) {
+    if (host !== undefined) throw usage('--metrics-host needs --metrics-port');
+    return { regressionMargin: m };
+  }
+  const p = Number(port);
+  if (!Number.isInteger(p) || p < 0 || p > 65535) throw usage(`--metrics-port must be an integer between 0 and 65535, got ${String(port)}`);
+  if (host !== undefined && (typeof host !== 'string' || host.trim() === '')) throw usage(`--metrics-host must be a host name or address, got ${String(host)}`);
+  return { regressionMargin: m, endpoint: { host: host === undefined ? DEFAULT_METRICS_HOST : String(host), port: p } };
 }
 
 /** Register `cohort coordinator`. */
@@ -142,12 +166,17 @@ export function register(program: Command, io: CliIo): void {
     .option('--delta <d>', `δ of the (ε, δ) guarantee (default ${DEFAULT_DELTA})`, numberOption('--delta', Number.MIN_VALUE, 0.5))
     .option('--noise-multiplier <s>', 'default noise multiplier σ of rounds (0 = not private)', numberOption('--noise-multiplier', 0, 1e4))
     .option('--clip <c>', 'default L2 clip norm of updates in secure or private rounds (default 10)', numberOption('--clip', Number.MIN_VALUE, 1e6))
+    .option('--metrics-port <port>', 'serve Prometheus /metrics, /healthz and /readyz on this port (0 = any free port; default: off)', intOption('--metrics-port', 0, 65535))
+    .option('--metrics-host <host>', `address of the metrics endpoint (default ${DEFAULT_METRICS_HOST}; it has no TLS or authentication)`)
+    .option('--regression-margin <m>', `warn when federated accuracy falls more than this below the best round (default ${DEFAULT_REGRESSION_MARGIN})`, numberOption('--regression-margin', 0, 1))
     .option('--log-level <level>', 'debug, info, warn, error or silent', 'info')
     .action(async (args: CoordinatorArgs) => {
       const log = createLogger(parseLogLevel(args.logLevel), 'coordinator');
       const config = coordinatorConfig(args);
       const started = await startCoordinator(config, { log, clock: io.clock });
       io.err(`cohort coordinator listening on ${config.host}:${started.port} (TLS 1.3, client certificates from ${config.certsDir}/ca.crt)\n`);
+      const metricsPort = started.monitor?.port;
+      if (metricsPort !== undefined) io.err(`metrics on http://${config.monitoring?.endpoint?.host ?? DEFAULT_METRICS_HOST}:${metricsPort}/metrics (also /healthz, /readyz)\n`);
       await new Promise<void>((resolve) => {
         if (io.shutdown.aborted) resolve();
         io.shutdown.addEventListener('abort', () => resolve(), { once: true });

@@ -5,7 +5,9 @@ import { parseDataSpec } from '../../client/data/index.js';
 import { validateName } from '../../shared/pki/names.js';
 import type { CliIo } from '../io.js';
 import { createLogger, parseLogLevel } from '../logging.js';
-import { numberOption, parseHostPort, usage } from '../options.js';
+import { intOption, numberOption, parseHostPort, usage } from '../options.js';
+import { DEFAULT_METRICS_HOST } from '../../shared/metrics/endpoint.js';
+import { DEFAULT_PSI_BINS, DEFAULT_PSI_THRESHOLD } from '../../shared/metrics/psi.js';
 
 interface NodeArgs {
   coordinator: string;
@@ -18,6 +20,11 @@ interface NodeArgs {
   dataDir?: string;
   epsilonBudget?: number;
   delta?: number;
+  metricsPort?: number;
+  metricsHost?: string;
+  driftThreshold?: number;
+  driftBins?: number;
+  drift: boolean;
   logLevel: string;
 }
 
@@ -36,6 +43,11 @@ export function register(program: Command, io: CliIo): void {
     .option('--data-dir <dir>', 'this node\'s own state: its privacy ledger (default ./cohort-node-NAME)')
     .option('--epsilon-budget <e>', 'this node\'s own privacy budget: it declines rounds that would pass it (each counted with q = 1)', numberOption('--epsilon-budget', Number.MIN_VALUE, 1e6))
     .option('--delta <d>', 'δ for this node\'s own accounting (default 1e-5)', numberOption('--delta', Number.MIN_VALUE, 0.5))
+    .option('--metrics-port <port>', 'serve this node\'s own Prometheus /metrics, /healthz and /readyz on this port (0 = any free port; default: off)', intOption('--metrics-port', 0, 65535))
+    .option('--metrics-host <host>', `address of the metrics endpoint (default ${DEFAULT_METRICS_HOST}; it has no TLS or authentication)`)
+    .option('--drift-threshold <psi>', `warn when a feature's PSI against the data at start exceeds this (default ${DEFAULT_PSI_THRESHOLD})`, numberOption('--drift-threshold', Number.MIN_VALUE, 1e6))
+    .option('--drift-bins <n>', `bins per feature for the drift check (default ${DEFAULT_PSI_BINS})`, intOption('--drift-bins', 1, 1000))
+    .option('--no-drift', 'do not check the local data for drift')
     .option('--log-level <level>', 'debug, info, warn, error or silent', 'info')
     .action(async (args: NodeArgs) => {
       const { host, port } = parseHostPort(args.coordinator);
@@ -46,7 +58,9 @@ export function register(program: Command, io: CliIo): void {
         if (!args.data) throw usage('--data is required: mnist:I/N (e.g. mnist:1/3) or csv:PATH with --label COLUMN');
         work = { kind: 'data', data: parseDataSpec(args.data, args.label) };
       } else throw usage(`--work must be train or perturb, got "${args.work}"`);
+      if (args.metricsHost !== undefined && args.metricsPort === undefined) throw usage('--metrics-host needs --metrics-port');
       const log = createLogger(parseLogLevel(args.logLevel), 'node').child({ node: args.name });
+      const drift = { ...(args.driftThreshold !== undefined ? { threshold: args.driftThreshold } : {}), ...(args.driftBins !== undefined ? { bins: args.driftBins } : {}) };
       const node = await createNode(
         {
           address: `${host.includes(':') ? `[${host}]` : host}:${port}`,
@@ -56,14 +70,20 @@ export function register(program: Command, io: CliIo): void {
           dataDir: args.dataDir ?? `./cohort-node-${args.name}`,
           ...(args.epsilonBudget !== undefined ? { budget: { epsilon: args.epsilonBudget, delta: args.delta ?? 1e-5 } } : {}),
           ...(args.serverName ? { serverName: args.serverName } : {}),
+          monitoring: {
+            drift: args.drift ? drift : false,
+            ...(args.metricsPort !== undefined ? { endpoint: { host: args.metricsHost ?? DEFAULT_METRICS_HOST, port: args.metricsPort } } : {}),
+          },
         },
         { log, clock: io.clock },
       );
       io.err(`cohort node ${args.name}: connecting to ${args.coordinator}\n`);
+      const metricsPort = node.monitor?.port;
+      if (metricsPort !== undefined) io.err(`metrics on http://${args.metricsHost ?? DEFAULT_METRICS_HOST}:${metricsPort}/metrics (also /healthz, /readyz)\n`);
       try {
         await node.daemon.run(io.shutdown);
       } finally {
-        node.close();
+        await node.close();
       }
     });
 }

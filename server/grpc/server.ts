@@ -10,6 +10,7 @@ import { adminServiceHandlers } from './admin-service.js';
 import type { RevocationCheck } from './auth.js';
 import { mutualTlsServerCredentials, type ServerTlsMaterial } from './credentials.js';
 import { nodeServiceDefinition, nodeServiceHandlers } from './node-service.js';
+import { meteredDefinition, type RpcRecorder, rpcInterceptor } from '../metrics/rpc.js';
 
 /** How to serve. */
 export interface ServeOptions {
@@ -20,6 +21,8 @@ export interface ServeOptions {
   readonly tls: ServerTlsMaterial;
   readonly revocations: RevocationCheck;
   readonly log: Logger;
+  /** Records latency and bytes of every call when metrics are on. */
+  readonly rpcMetrics?: RpcRecorder;
 }
 
 /** A running server. */
@@ -68,10 +71,12 @@ function logRefusedHandshakes(server: grpc.Server, log: Logger): void {
 
 /** Bind the coordinator's port and serve NodeService and AdminService over mutual TLS. */
 export async function serve(opts: ServeOptions): Promise<RunningServer> {
-  const server = new grpc.Server({ ...CHANNEL_OPTIONS, 'grpc.max_concurrent_streams': 1000 });
+  const rpc = opts.rpcMetrics;
+  const server = new grpc.Server({ ...CHANNEL_OPTIONS, 'grpc.max_concurrent_streams': 1000, ...(rpc ? { interceptors: [rpcInterceptor(rpc)] } : {}) });
   const contract = loadContract();
-  server.addService(nodeServiceDefinition(), nodeServiceHandlers(opts.coordinator, opts.revocations, opts.log) as unknown as grpc.UntypedServiceImplementation);
-  server.addService(contract.cohort.v1.AdminService.service, adminServiceHandlers(opts.coordinator, opts.revocations, opts.log));
+  const metered = (d: grpc.ServiceDefinition): grpc.ServiceDefinition => (rpc ? meteredDefinition(d, rpc) : d);
+  server.addService(metered(nodeServiceDefinition()), nodeServiceHandlers(opts.coordinator, opts.revocations, opts.log) as unknown as grpc.UntypedServiceImplementation);
+  server.addService(metered(contract.cohort.v1.AdminService.service), adminServiceHandlers(opts.coordinator, opts.revocations, opts.log));
   const port = await new Promise<number>((resolve, reject) => {
     server.bindAsync(`${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${opts.port}`, mutualTlsServerCredentials(opts.tls), (err, bound) => {
       if (err) reject(new CohortError('unavailable', `cannot listen on ${opts.host}:${opts.port}: ${err.message}`, { cause: err }));
