@@ -12,6 +12,8 @@ export interface RoundJson {
   seconds: number;
   /** Total ε spent after the round (private rounds only). */
   epsilon?: number;
+  /** Clip norm used (secure or private rounds). */
+  clipNorm?: number;
   reason?: string;
 }
 
@@ -35,7 +37,7 @@ export function finalStatus(e: RoundEvent | { status?: string | null }): RoundJs
 
 /** A finished round event as JSON. */
 export function roundJson(
-  e: Required<Pick<RoundEvent, 'round' | 'status' | 'hasMetrics' | 'accuracy' | 'loss' | 'participants' | 'selected' | 'seconds' | 'reason'>> & Pick<RoundEvent, 'hasEpsilon' | 'epsilon'>,
+  e: Required<Pick<RoundEvent, 'round' | 'status' | 'hasMetrics' | 'accuracy' | 'loss' | 'participants' | 'selected' | 'seconds' | 'reason'>> & Pick<RoundEvent, 'hasEpsilon' | 'epsilon' | 'clipNorm'>,
 ): RoundJson {
   const status = finalStatus(e) ?? 'failed';
   return {
@@ -47,6 +49,7 @@ export function roundJson(
     selected: Number(e.selected),
     seconds: Math.round(Number(e.seconds) * 1000) / 1000,
     ...(e.hasEpsilon ? { epsilon: Number(e.epsilon) } : {}),
+    ...(e.clipNorm ? { clipNorm: Number(e.clipNorm) } : {}),
     ...(e.reason ? { reason: String(e.reason) } : {}),
   };
 }
@@ -63,6 +66,6 @@ export function roundLine(r: RoundJson, index: number, of: number): string {
   const head = `round ${r.round} (${index}/${of})`;
   if (r.status !== 'completed') return `${head}  ${r.status.toUpperCase()}: ${r.reason ?? 'no reason given'}`;
   const metrics = r.accuracy !== null ? `accuracy ${r.accuracy.toFixed(4)}  loss ${(r.loss ?? 0).toFixed(4)}` : 'no evaluation';
-  const epsilon = r.epsilon !== undefined ? `  ε ${r.epsilon.toPrecision(4)}` : '';
+  const epsilon = `${r.clipNorm !== undefined ? `  C ${r.clipNorm.toPrecision(3)}` : ''}${r.epsilon !== undefined ? `  ε ${r.epsilon.toPrecision(4)}` : ''}`;
   return `${head}  ${metrics}  participants ${r.participants}/${r.selected}${epsilon}  ${r.seconds.toFixed(2)} s`;
 }

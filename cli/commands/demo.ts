@@ -12,6 +12,7 @@ import { initCa, issue } from '../../shared/pki/ca-dir.js';
 import { parseModelSpec } from '../../shared/model/spec.js';
 import { startCoordinator } from '../../server/main.js';
 import { DEFAULT_ROUND_SETTINGS } from '../../server/core/coordinator.js';
+import { DEFAULT_ADAPTIVE_CLIP } from '../../shared/dp/adaptive-clip.js';
 import { launchRounds } from './round.js';
 import { roundLine, roundsJson } from '../format.js';
 import { type CliIo, printJson } from '../io.js';
@@ -31,6 +32,7 @@ interface DemoArgs {
   dropStage: string;
   clip?: number;
   noiseMultiplier?: number;
+  adaptiveClip?: boolean;
   epsilonBudget?: number;
   delta?: number;
 }
@@ -52,6 +54,7 @@ export function register(program: Command, io: CliIo): void {
     .option('--drop-stage <stage>', 'where they vanish: keys, shares, masked or unmask', 'masked')
     .option('--clip <c>', 'L2 clip norm of each update in secure or private rounds (default 10)', numberOption('--clip', Number.MIN_VALUE, 1e6))
     .option('--noise-multiplier <s>', 'differential privacy: noise multiplier σ (0 = off)', numberOption('--noise-multiplier', 0, 1e4))
+    .option('--adaptive-clip', 'adaptive clipping (Andrew et al. 2021), starting at --clip')
     .option('--epsilon-budget <e>', 'privacy budget ε; the demo stops when the next round would exceed it', numberOption('--epsilon-budget', Number.MIN_VALUE, 1e6))
     .option('--delta <d>', 'δ of the (ε, δ) guarantee (default 1e-5)', numberOption('--delta', Number.MIN_VALUE, 0.5))
     .option('--json', 'print one JSON object: {rounds: [...], final: {...}}')
@@ -92,6 +95,7 @@ export function register(program: Command, io: CliIo): void {
               secureAggregation: args.secureAggregation === true,
               ...(args.clip ? { clipNorm: args.clip } : {}),
               noiseMultiplier: args.noiseMultiplier ?? 0,
+              ...(args.adaptiveClip ? { adaptiveClip: DEFAULT_ADAPTIVE_CLIP } : {}),
             },
             privacy: { epsilon: args.epsilonBudget, delta: args.delta ?? 1e-5 },
             uploadSlots: 4,

@@ -28,6 +28,9 @@ interface LaunchArgs extends AdminArgs {
   stageTimeout?: number;
   noiseMultiplier?: number;
   noise?: string;
+  adaptiveClip?: boolean;
+  clipQuantile?: number;
+  clipLearningRate?: number;
 }
 
 /** Launch rounds and collect their results; exported for the demo and tests. */
@@ -48,6 +51,9 @@ export async function launchRounds(args: LaunchArgs, io: CliIo, onRound?: (r: Ro
     secaggStageTimeoutMs: args.stageTimeout ? Math.round(args.stageTimeout * 1000) : 0,
     noiseMultiplier: args.noiseMultiplier ?? 0,
     noise: args.noise ?? '',
+    adaptiveClip: args.adaptiveClip === true,
+    clipQuantile: args.clipQuantile ?? 0,
+    clipLearningRate: args.clipLearningRate ?? 0,
   };
   const client = adminClient(args);
   const rounds: RoundJson[] = [];
@@ -108,6 +114,9 @@ export function register(program: Command, io: CliIo): void {
       .option('--neighbours <k>', 'neighbours per node (secure aggregation; default chosen from the number of nodes)', intOption('--neighbours'))
       .option('--clip <c>', 'L2 clip norm of each update in secure or private rounds (default 10)', numberOption('--clip', Number.MIN_VALUE, 1e6))
       .option('--noise-multiplier <s>', 'differential privacy: Gaussian noise multiplier σ (0 = off)', numberOption('--noise-multiplier', 0, 1e4))
+      .option('--adaptive-clip', 'adaptive clipping (Andrew et al. 2021): --clip is where the clip norm starts')
+      .option('--clip-quantile <q>', 'adaptive clipping: fraction of updates to keep within the clip norm (default 0.5)', numberOption('--clip-quantile', Number.MIN_VALUE, 0.999999))
+      .option('--clip-learning-rate <eta>', 'adaptive clipping: geometric step of the clip norm (default 0.2)', numberOption('--clip-learning-rate', Number.MIN_VALUE, 10))
       .option('--noise <mode>', 'distributed (each node adds its share; needs --secure-aggregation) or central (the coordinator adds it)')
       .option('--stage-timeout <s>', 'seconds per secure-aggregation stage after training (default 30)', numberOption('--stage-timeout', 0.001, 86400))
       .option('--detach', 'return once the rounds are queued')

@@ -40,6 +40,8 @@ export interface PrivacyTask {
   readonly noiseMultiplier: number;
   readonly minSurvivors: number;
   readonly noise: 'distributed' | 'central';
+  /** Adaptive clipping: also report whether the update was within the clip norm, with this noise on the bit. */
+  readonly clipBitNoiseMultiplier?: number;
 }
 
 /** The result of local training. */
@@ -48,6 +50,8 @@ export interface LocalUpdate {
   readonly delta: Float32Array;
   readonly numExamples: number;
   readonly trainLoss: number;
+  /** Adaptive clipping: the update's norm was within the clip norm before clipping. */
+  readonly withinClip?: boolean;
 }
 
 /** The result of evaluating the global model on the held-out split. */
@@ -98,7 +102,7 @@ interface Pending {
 function clippedForCentralNoise(update: LocalUpdate, privacy: PrivacyTask, log: Logger): LocalUpdate {
   const { clipped } = clipL2(update.delta, privacy.clipNorm);
   log.info({ clipped, clipNorm: privacy.clipNorm, noise: privacy.noise }, clipped ? 'update clipped' : 'update within the clip norm');
-  return update;
+  return privacy.clipBitNoiseMultiplier !== undefined ? { ...update, withinClip: !clipped } : update;
 }
 
 /** Handles one session's task stream. Tasks run one at a time, in arrival order. */

@@ -59,20 +59,27 @@ export class SecureParticipant {
       if (verified.name !== name || verified.role !== 'node') throw new CohortError('unauthenticated', `the certificate given for ${name} belongs to ${verified.role} ${verified.name}`);
       keys.set(name, verified.publicKeyPem);
     }
-    if (delta.length !== setup.config.vectorLength) {
-      throw new CohortError('invalid_argument', `update has ${delta.length} values, the round expects ${setup.config.vectorLength}`);
+    const withBit = privacy?.clipBitNoiseMultiplier !== undefined;
+    if (delta.length + (withBit ? 1 : 0) !== setup.config.vectorLength) {
+      throw new CohortError('invalid_argument', `update has ${delta.length} values, the round expects ${setup.config.vectorLength}${withBit ? ' with the clip bit' : ''}`);
     }
     const fp = fixedPointParams(setup.fixedPoint);
     const { clipped } = clipL2(delta, fp.clipNorm);
     deps.log.info({ round, clipped, clipNorm: fp.clipNorm }, clipped ? 'update clipped for secure aggregation' : 'update within the clip norm');
+    // Adaptive clipping's bit goes in as b·C, inside the same fixed-point range as the update.
+    const input = new Float32Array(setup.config.vectorLength);
+    input.set(delta);
+    if (withBit) input[delta.length] = clipped ? 0 : fp.clipNorm;
     if (privacy?.noise === 'distributed') {
       // This node's share: any m honest survivors together carry N(0, σ²C²) (PLAN §2.5).
       if (privacy.clipNorm !== fp.clipNorm) throw new CohortError('invalid_argument', `privacy clip norm ${privacy.clipNorm} differs from the encoding's ${fp.clipNorm}`);
-      const noise = new Float32Array(delta.length);
-      gaussianNoise(noise, (privacy.noiseMultiplier * privacy.clipNorm) / Math.sqrt(privacy.minSurvivors), deps.rng);
-      for (let i = 0; i < delta.length; i++) delta[i] = (delta[i] as number) + (noise[i] as number);
+      const share = Math.sqrt(privacy.minSurvivors);
+      const noise = new Float32Array(input.length);
+      gaussianNoise(noise.subarray(0, delta.length), (privacy.noiseMultiplier * privacy.clipNorm) / share, deps.rng);
+      if (withBit) gaussianNoise(noise.subarray(delta.length), ((privacy.clipBitNoiseMultiplier as number) * privacy.clipNorm) / share, deps.rng);
+      for (let i = 0; i < input.length; i++) input[i] = (input[i] as number) + (noise[i] as number);
     }
-    this.input = encode(delta, fp, deps.rng);
+    this.input = encode(input, fp, deps.rng);
     this.client = new SecAggClient(identity.name, setup.config, {
       signer: keyObjectSigner(identity.keyPem),
       verifier: publicKeyVerifier(keys),

@@ -147,7 +147,14 @@ function parsePrivacy(p: PrivacyConfig__Output): PrivacyTask {
   if (!(p.noiseMultiplier > 0 && Number.isFinite(p.noiseMultiplier))) throw new CohortError('invalid_argument', `privacy: noise multiplier must be positive, got ${p.noiseMultiplier}`);
   if (!(p.minSurvivors >= 1)) throw new CohortError('invalid_argument', `privacy: min survivors must be at least 1, got ${p.minSurvivors}`);
   if (p.noise !== 'distributed' && p.noise !== 'central') throw new CohortError('invalid_argument', `privacy: unknown noise mode "${p.noise}"`);
-  return { clipNorm: p.clipNorm, noiseMultiplier: p.noiseMultiplier, minSurvivors: p.minSurvivors, noise: p.noise };
+  if (!(p.clipBitNoiseMultiplier >= 0 && Number.isFinite(p.clipBitNoiseMultiplier))) throw new CohortError('invalid_argument', `privacy: bad clip-bit noise ${p.clipBitNoiseMultiplier}`);
+  return {
+    clipNorm: p.clipNorm,
+    noiseMultiplier: p.noiseMultiplier,
+    minSurvivors: p.minSurvivors,
+    noise: p.noise,
+    ...(p.clipBitNoiseMultiplier > 0 ? { clipBitNoiseMultiplier: p.clipBitNoiseMultiplier } : {}),
+  };
 }
 
 function grpcError(err: grpc.ServiceError): CohortError {
@@ -169,7 +176,7 @@ class GrpcLink implements CoordinatorLink {
 
   submitUpdate(round: number, update: LocalUpdate): Promise<void> {
     return this.upload(
-      { round, numExamples: update.numExamples, numParameters: update.delta.length, trainLoss: update.trainLoss, masked: false },
+      { round, numExamples: update.numExamples, numParameters: update.delta.length, trainLoss: update.trainLoss, masked: false, withinClip: update.withinClip === true },
       toChunks(update.delta, this.chunkBytes),
     );
   }

@@ -17,6 +17,7 @@ import { decodeSum, type FixedPointParams, fixedPointParams } from '../../shared
 import { chooseParameters } from '../../shared/secagg/graph.js';
 import { publicKeyVerifier } from '../../shared/secagg/signing.js';
 import type { SecureSetup } from '../../shared/wire/secagg.js';
+import { bitNoiseMultiplier, checkAdaptiveClip, nextClipNorm, updateNoiseMultiplier } from '../../shared/dp/adaptive-clip.js';
 import { gaussianNoise } from '../../shared/dp/gaussian.js';
 import { type JournalLaunch, type LedgerAudit, MemoryJournal, type ModelRecord, type RoundJournal } from './journal.js';
 import { PrivacyAccountant, type PrivacyBudget } from './privacy.js';
@@ -104,11 +105,13 @@ interface Job {
   readonly doneBefore: number;
   readonly settings: RoundSettings;
   readonly events: Channel<RoundEvent>;
+  /** The clip norm the next round uses (moves between rounds with adaptive clipping). */
+  readonly clip: { value: number };
 }
 
 /** What the aggregation stage produced. */
 type Aggregated =
-  | { readonly kind: 'ok'; readonly next: Float32Array; readonly participants: readonly string[] }
+  | { readonly kind: 'ok'; readonly next: Float32Array; readonly participants: readonly string[]; readonly noisedWithinClip?: number }
   | { readonly kind: 'failed'; readonly participants: number; readonly reason: string };
 
 /** Dropout rate the SecAgg+ parameters are chosen for (Bell et al.: k and t from n and this rate). */
@@ -150,7 +153,8 @@ export class Coordinator {
     }
     this.global = opts.initialWeights.slice();
     this.registry = new NodeRegistry(opts.clock, opts.log);
-    this.buffers = new Pool(Array.from({ length: Math.max(1, opts.uploadSlots) }, () => new Float32Array(this.numParameters)));
+    // One word more than the model: a secure round with adaptive clipping carries the clip bit.
+    this.buffers = new Pool(Array.from({ length: Math.max(1, opts.uploadSlots) }, () => new Float32Array(this.numParameters + 1)));
     this.startedAtMs = opts.clock.now();
     if (opts.resume) this.resumeLaunches(opts.resume);
   }
@@ -162,7 +166,7 @@ export class Coordinator {
       const remaining = l.rounds - l.done;
       if (remaining <= 0) continue;
       const settings = this.mergeSettings(l.settings);
-      this.queue.push({ launchId: l.id, firstRound: this.nextRound, rounds: remaining, doneBefore: l.done, settings, events: new Channel() });
+      this.queue.push({ launchId: l.id, firstRound: this.nextRound, rounds: remaining, doneBefore: l.done, settings, events: new Channel(), clip: { value: settings.clipNorm } });
       this.opts.log.info({ launch: l.id, firstRound: this.nextRound, rounds: remaining }, 'resuming rounds queued before the restart');
       this.nextRound += remaining;
     }
@@ -274,7 +278,7 @@ export class Coordinator {
     }
     if (settings.noiseMultiplier > 0) this.accountant.check(settings.sampleRate, settings.noiseMultiplier);
     const launchId = this.journal.launchQueued(this.nextRound, request.rounds, request.settings);
-    const job: Job = { launchId, firstRound: this.nextRound, rounds: request.rounds, doneBefore: 0, settings, events: new Channel() };
+    const job: Job = { launchId, firstRound: this.nextRound, rounds: request.rounds, doneBefore: 0, settings, events: new Channel(), clip: { value: settings.clipNorm } };
     this.nextRound += request.rounds;
     this.queue.push(job);
     this.opts.log.info({ firstRound: job.firstRound, rounds: job.rounds, sampleRate: settings.sampleRate, minNodes: settings.minNodes }, 'rounds queued');
@@ -349,7 +353,7 @@ export class Coordinator {
             job.events.push(this.finished(round, job.doneBefore + i + 1, of, 'failed', 'coordinator shut down before the round started'));
             continue;
           }
-          const event = await this.runRound(round, job.doneBefore + i + 1, of, job.settings, job.events, job.launchId);
+          const event = await this.runRound(round, job.doneBefore + i + 1, of, job.settings, job.events, job.launchId, job.clip);
           this.history.push(event);
           if (this.history.length > (this.opts.historySize ?? 50)) this.history.shift();
           job.events.push(event);
@@ -366,7 +370,16 @@ export class Coordinator {
     return { round, state, selected: 0, participants: 0, evaluated: 0, seconds: 0, reason, startedAtMs: this.opts.clock.now(), index, of };
   }
 
-  private async runRound(round: number, index: number, of: number, settings: RoundSettings, events: Channel<RoundEvent>, launchId: number): Promise<RoundEvent> {
+  private async runRound(
+    round: number,
+    index: number,
+    of: number,
+    launchSettings: RoundSettings,
+    events: Channel<RoundEvent>,
+    launchId: number,
+    clip: { value: number },
+  ): Promise<RoundEvent> {
+    const settings: RoundSettings = { ...launchSettings, clipNorm: clip.value };
     const { clock } = this.opts;
     const log = this.opts.log.child({ round });
     const started = clock.now();
@@ -434,12 +447,19 @@ export class Coordinator {
       }
 
       const trainDeadline = clock.now() + settings.trainTimeoutMs;
+      // Public: the sampling rate and how many nodes could have been selected.
+      const expected = Math.max(1, settings.sampleRate * candidates.length);
+      const privacy = privacyTask(settings, expected);
       const aggregated = settings.secureAggregation
-        ? await this.secureAggregate(active, selected, settings, trainDeadline, progress, log)
-        : await this.plainAggregate(active, selected, settings, trainDeadline, progress, log);
+        ? await this.secureAggregate(active, selected, settings, privacy, trainDeadline, progress, log)
+        : await this.plainAggregate(active, selected, settings, privacy, trainDeadline, progress, log);
       if (this.stop.signal.aborted) return end('failed', { reason: 'coordinator shut down during training' });
       if (aggregated.kind === 'failed') return end('failed', { participants: aggregated.participants, reason: aggregated.reason });
       const { next, participants } = aggregated;
+      const nextClip =
+        settings.adaptiveClip && aggregated.noisedWithinClip !== undefined
+          ? nextClipNorm(settings.clipNorm, aggregated.noisedWithinClip, expected, settings.adaptiveClip)
+          : undefined;
 
       const evaluators = this.registry.connected();
       const evalDeadline = clock.now() + settings.evalTimeoutMs;
@@ -468,6 +488,7 @@ export class Coordinator {
           : undefined;
       epsilonAfter = ledger?.epsilonAfter;
       const outcome: Partial<RoundEvent> = {
+        ...(privacy || settings.secureAggregation ? { clipNorm: settings.clipNorm } : {}),
         participants: participants.length,
         evaluated: evaluation.evaluated,
         ...(epsilonAfter !== undefined ? { epsilon: epsilonAfter } : {}),
@@ -482,6 +503,10 @@ export class Coordinator {
         return end('failed', { participants: participants.length, reason: `could not record the round durably, nothing was released: ${CohortError.from(err).message}` });
       }
       this.global = next;
+      if (nextClip !== undefined) {
+        log.info({ stage: 'commit', clipNorm: settings.clipNorm, nextClipNorm: nextClip }, 'adaptive clipping: clip norm for the next round');
+        clip.value = nextClip;
+      }
       for (const name of participants) this.registry.participated(name);
       return end('completed', outcome);
     } catch (err) {
@@ -498,11 +523,11 @@ export class Coordinator {
     active: ActiveRound,
     selected: readonly NodeSession[],
     settings: RoundSettings,
+    privacy: PrivacyTask | undefined,
     deadline: number,
     progress: (stage: RoundStage, fields?: Partial<RoundEvent>) => void,
     log: Logger,
   ): Promise<Aggregated> {
-    const privacy = privacyTask(settings);
     const train = new TrainStage(
       active.round,
       selected.map((s) => s.name),
@@ -529,7 +554,8 @@ export class Coordinator {
     }
     // Central noise: the coordinator, trusted here, adds σ·C before anything is released.
     if (privacy) train.aggregate.addNoise(privacy.noiseMultiplier * privacy.clipNorm, this.opts.samplingRng);
-    return { kind: 'ok', next: train.aggregate.apply(this.global), participants };
+    const noisedWithinClip = privacy?.clipBitNoiseMultiplier !== undefined ? train.withinClip + gaussian(privacy.clipBitNoiseMultiplier, this.opts.samplingRng) : undefined;
+    return { kind: 'ok', next: train.aggregate.apply(this.global), participants, ...(noisedWithinClip !== undefined ? { noisedWithinClip } : {}) };
   }
 
   /**
@@ -542,12 +568,15 @@ export class Coordinator {
     active: ActiveRound,
     selected: readonly NodeSession[],
     settings: RoundSettings,
+    privacy: PrivacyTask | undefined,
     deadline: number,
     progress: (stage: RoundStage, fields?: Partial<RoundEvent>) => void,
     log: Logger,
   ): Promise<Aggregated> {
     const names = selected.map((s) => s.name);
-    const privacy = privacyTask(settings);
+    // Adaptive clipping rides along as one more coordinate: b·C, so it fits the same range.
+    const withBit = privacy?.clipBitNoiseMultiplier !== undefined;
+    const vectorLength = this.numParameters + (withBit ? 1 : 0);
     let setup: SecureSetup;
     let fixedPoint: FixedPointParams;
     try {
@@ -560,7 +589,7 @@ export class Coordinator {
       fixedPoint = fixedPointParams({ clipNorm: settings.clipNorm, noiseBound: distributedNoiseBound(privacy), maxSummands: names.length });
       const roundId = `${active.round}-${Buffer.from(graphSeed.subarray(0, 6)).toString('hex')}`;
       setup = {
-        config: { roundId, participants: names, k: params.k, t: params.t, minSurvivors: settings.minNodes, vectorLength: this.numParameters, graphSeed },
+        config: { roundId, participants: names, k: params.k, t: params.t, minSurvivors: settings.minNodes, vectorLength, graphSeed },
         certificates: new Map(selected.map((s) => [s.name, s.certificatePem])),
         fixedPoint: { clipNorm: fixedPoint.clipNorm, noiseBound: fixedPoint.noiseBound, maxSummands: fixedPoint.maxSummands, scale: fixedPoint.scale },
       };
@@ -586,15 +615,20 @@ export class Coordinator {
     }
     const sum = decodeSum(outcome.sum, fixedPoint);
     if (privacy?.noise === 'central') {
-      const noise = new Float32Array(sum.length);
+      const noise = new Float32Array(this.numParameters);
       gaussianNoise(noise, privacy.noiseMultiplier * privacy.clipNorm, this.opts.samplingRng);
-      for (let i = 0; i < sum.length; i++) sum[i] = (sum[i] as number) + (noise[i] as number);
+      for (let i = 0; i < noise.length; i++) sum[i] = (sum[i] as number) + (noise[i] as number);
+    }
+    let noisedWithinClip: number | undefined;
+    if (privacy?.clipBitNoiseMultiplier !== undefined) {
+      const bits = (sum[this.numParameters] as number) / privacy.clipNorm;
+      noisedWithinClip = privacy.noise === 'central' ? bits + gaussian(privacy.clipBitNoiseMultiplier, this.opts.samplingRng) : bits;
     }
     const next = new Float32Array(this.numParameters);
     const inv = 1 / outcome.survivors.length;
     for (let i = 0; i < next.length; i++) next[i] = (this.global[i] as number) + (sum[i] as number) * inv;
     log.info({ stage: 'secure-aggregation', survivors: outcome.survivors.length, dropouts: outcome.dropouts.length }, 'secure sum released');
-    return { kind: 'ok', next, participants: [...outcome.survivors] };
+    return { kind: 'ok', next, participants: [...outcome.survivors], ...(noisedWithinClip !== undefined ? { noisedWithinClip } : {}) };
   }
 
   private task(round: number, kind: TaskKind, settings: RoundSettings, deadlineMs: number): TaskDescriptor {
@@ -643,16 +677,31 @@ function noiseMode(s: RoundSettings): NoiseMode {
   return s.noise ?? (s.secureAggregation ? 'distributed' : 'central');
 }
 
-/** What nodes must do for a private round, or undefined for a non-private one. */
-function privacyTask(s: RoundSettings): PrivacyTask | undefined {
+/**
+ * What nodes must do for a private round, or undefined for a non-private one. With
+ * adaptive clipping the operator's σ is split between the update and the within-clip bit
+ * so that both queries together are charged exactly σ.
+ */
+function privacyTask(s: RoundSettings, expectedParticipants: number): PrivacyTask | undefined {
   if (s.noiseMultiplier <= 0) return undefined;
-  return { clipNorm: s.clipNorm, noiseMultiplier: s.noiseMultiplier, minSurvivors: s.minNodes, noise: noiseMode(s) };
+  const base = { clipNorm: s.clipNorm, minSurvivors: s.minNodes, noise: noiseMode(s) };
+  if (!s.adaptiveClip) return { ...base, noiseMultiplier: s.noiseMultiplier };
+  const sigmaB = bitNoiseMultiplier(expectedParticipants, s.noiseMultiplier);
+  return { ...base, noiseMultiplier: updateNoiseMultiplier(s.noiseMultiplier, sigmaB), clipBitNoiseMultiplier: sigmaB };
+}
+
+/** One N(0, std²) draw. */
+function gaussian(std: number, rng: RandomSource): number {
+  const x = new Float32Array(1);
+  gaussianNoise(x, std, rng);
+  return x[0] as number;
 }
 
 /** Per-coordinate room for a node's distributed noise share in the fixed-point range. */
 function distributedNoiseBound(p: PrivacyTask | undefined): number {
   if (!p || p.noise !== 'distributed') return 0;
-  return (NOISE_BOUND_STDS * p.noiseMultiplier * p.clipNorm) / Math.sqrt(p.minSurvivors);
+  const sigma = Math.max(p.noiseMultiplier, p.clipBitNoiseMultiplier ?? 0);
+  return (NOISE_BOUND_STDS * sigma * p.clipNorm) / Math.sqrt(p.minSurvivors);
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {
@@ -693,6 +742,14 @@ export function validateSettings(s: RoundSettings): void {
   if (!(s.noiseMultiplier >= 0 && s.noiseMultiplier <= 1e4)) bad(`noise-multiplier must be in [0, 10000], got ${s.noiseMultiplier}`);
   if (s.noiseMultiplier > 0 && !(s.clipNorm > 0 && Number.isFinite(s.clipNorm))) bad(`clip must be a positive number, got ${s.clipNorm}`);
   if (s.noise !== undefined && s.noise !== 'distributed' && s.noise !== 'central') bad(`noise must be distributed or central, got ${String(s.noise)}`);
+  if (s.adaptiveClip) {
+    if (s.noiseMultiplier <= 0) bad('adaptive clipping is part of differential privacy: give --noise-multiplier > 0');
+    try {
+      checkAdaptiveClip(s.adaptiveClip);
+    } catch (err) {
+      bad((err as Error).message);
+    }
+  }
   if (s.noise === 'distributed' && !s.secureAggregation) {
     bad('distributed noise needs --secure-aggregation: without it the coordinator would see each update with only its share of the noise (use --noise central)');
   }

@@ -104,7 +104,13 @@ export class SecureStage {
       this.deps.buffers.release(buffer);
       throw new CohortError('failed_precondition', `masked input from ${name} came too late for round ${this.round}`);
     }
-    const assembler = new ChunkAssembler(d, this.deps.chunkBytes, buffer, false);
+    if (buffer.length < d) {
+      this.deps.buffers.release(buffer);
+      this.receiving.delete(name);
+      throw new CohortError('invalid_argument', `masked input of ${d} words does not fit the coordinator's buffers`);
+    }
+    const view = buffer.subarray(0, d);
+    const assembler = new ChunkAssembler(d, this.deps.chunkBytes, view, false);
     let done = false;
     const release = (): void => {
       if (done) return;
@@ -130,7 +136,7 @@ export class SecureStage {
       finish: () => {
         if (done) throw new CohortError('failed_precondition', `masked input from ${name} is closed`);
         try {
-          const words = new Uint32Array(assembler.finish().buffer, buffer.byteOffset, d);
+          const words = new Uint32Array(assembler.finish().buffer, view.byteOffset, d);
           // The server adds the words into its accumulator during this call and keeps no reference.
           const r = this.server.receive(name, { type: 'masked_input', roundId: this.config.roundId, stage: 3, sender: name, masked: words });
           if (!r.ok) throw r.error;

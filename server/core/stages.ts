@@ -72,6 +72,8 @@ export interface UpdateHeader {
   readonly trainLoss: number;
   /** A secure-aggregation masked input rather than a plain update. */
   readonly masked?: boolean;
+  /** Adaptive clipping: the update's norm was within the clip norm. */
+  readonly withinClip?: boolean;
 }
 
 /** Receives one node's update chunk by chunk; the transport drives it. */
@@ -87,6 +89,8 @@ export interface UpdateReceiver {
 /** Collects training updates from the selected nodes into one streaming FedAvg aggregate. */
 export class TrainStage extends Collector {
   readonly aggregate: FedAvgAccumulator;
+  /** Adaptive clipping: how many accepted updates were within the clip norm. */
+  withinClip = 0;
   /** Uploads in progress, each with the function that ends it and frees its buffer. */
   private readonly receiving = new Map<string, () => void>();
 
@@ -170,7 +174,7 @@ export class TrainStage extends Collector {
   }
 
   private receiver(name: string, header: UpdateHeader, buffer: Float32Array): UpdateReceiver {
-    const assembler = new ChunkAssembler(this.numParameters, this.chunkBytes, buffer);
+    const assembler = new ChunkAssembler(this.numParameters, this.chunkBytes, buffer.subarray(0, this.numParameters));
     let done = false;
     const release = (): void => {
       if (done) return;
@@ -214,6 +218,7 @@ export class TrainStage extends Collector {
         }
         // A private round bounds each node's influence: uniform weights, not example counts.
         this.aggregate.add(update, this.clipNorm !== undefined ? 1 : header.numExamples);
+        if (header.withinClip) this.withinClip += 1;
         release();
         this.leave(name, 'submitted');
       },

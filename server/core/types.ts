@@ -1,6 +1,7 @@
 /** Domain types of the coordinator core (independent of the wire format). */
 import type { ModelSpec } from '../../shared/model/spec.js';
 import type { TrainConfig } from '../../shared/model/train.js';
+import type { AdaptiveClipConfig } from '../../shared/dp/adaptive-clip.js';
 import type { ServerMessage } from '../../shared/secagg/messages.js';
 import type { SecureSetup } from '../../shared/wire/secagg.js';
 
@@ -32,6 +33,8 @@ export interface PrivacyTask {
   /** m: distributed noise is split so that any m honest survivors carry σ·C in total. */
   readonly minSurvivors: number;
   readonly noise: NoiseMode;
+  /** Adaptive clipping: noise multiplier of the within-clip bit; nodes report the bit when set. */
+  readonly clipBitNoiseMultiplier?: number;
 }
 
 /**
@@ -88,6 +91,8 @@ export interface RoundSettings {
   readonly noiseMultiplier: number;
   /** Default: distributed with secure aggregation, central without. */
   readonly noise?: NoiseMode;
+  /** Adaptive clipping (private rounds): `clipNorm` is where the clip norm starts. */
+  readonly adaptiveClip?: AdaptiveClipConfig;
 }
 
 /** What the operator sees of one round. */
@@ -102,6 +107,8 @@ export interface RoundEvent {
   readonly loss?: number;
   /** Total ε spent after this round (private rounds only). */
   readonly epsilon?: number;
+  /** Clip norm used (secure or private rounds). */
+  readonly clipNorm?: number;
   readonly seconds: number;
   readonly reason?: string;
   readonly startedAtMs: number;

@@ -8,6 +8,7 @@ import type { ListModelsReply } from '../../shared/wire/generated/cohort/v1/List
 import type { ListModelsRequest__Output } from '../../shared/wire/generated/cohort/v1/ListModelsRequest.js';
 import type { ModelChunk } from '../../shared/wire/generated/cohort/v1/ModelChunk.js';
 import type { ModelInfo } from '../../shared/wire/generated/cohort/v1/ModelInfo.js';
+import { DEFAULT_ADAPTIVE_CLIP } from '../../shared/dp/adaptive-clip.js';
 import { CohortError } from '../../shared/errors.js';
 import { toChunks } from '../../shared/tensor/chunks.js';
 import { CHUNK_BYTES } from '../../shared/wire/proto.js';
@@ -54,6 +55,7 @@ export function toWireEvent(e: RoundEvent): WireRoundEvent {
     of: e.of,
     hasEpsilon: e.epsilon !== undefined,
     epsilon: e.epsilon ?? 0,
+    clipNorm: e.clipNorm ?? 0,
   };
 }
 
@@ -86,6 +88,9 @@ function launchSettings(req: LaunchRequest__Output): LaunchSettings {
     secaggStageTimeoutMs: pos(req.secaggStageTimeoutMs),
     noiseMultiplier: pos(req.noiseMultiplier),
     noise: req.noise === '' ? undefined : (req.noise as NoiseMode),
+    adaptiveClip: req.adaptiveClip
+      ? { targetQuantile: req.clipQuantile || DEFAULT_ADAPTIVE_CLIP.targetQuantile, learningRate: req.clipLearningRate || DEFAULT_ADAPTIVE_CLIP.learningRate }
+      : undefined,
     train: { epochs: pos(req.train?.epochs ?? 0), batchSize: pos(req.train?.batchSize ?? 0), learningRate: pos(req.train?.learningRate ?? 0) },
   };
 }

@@ -219,7 +219,7 @@ export function nodeServiceHandlers(coordinator: Coordinator, revocations: Revoc
             coordinator
               .openUpdate(
                 name,
-                { round: h.round, numExamples: h.numExamples, numParameters: h.numParameters, chunkCount: h.chunkCount, trainLoss: h.trainLoss, masked: h.masked },
+                { round: h.round, numExamples: h.numExamples, numParameters: h.numParameters, chunkCount: h.chunkCount, trainLoss: h.trainLoss, masked: h.masked, withinClip: h.withinClip },
                 abort.signal,
               )
               .then((r) => {

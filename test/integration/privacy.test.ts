@@ -108,6 +108,33 @@ describe('differential privacy (integration)', function () {
     });
   }
 
+  for (const secure of [false, true]) {
+    it(`adapts the clip norm and charges the bit's noise within σ (adaptive clipping, ${secure ? 'secure, distributed' : 'central'} noise)`, async function () {
+      const coordinator = await federation();
+      try {
+        const z = 2;
+        const { events, deltas } = await runRounds(coordinator, 2, { noiseMultiplier: z, secureAggregation: secure, adaptiveClip: { targetQuantile: 0.5, learningRate: 0.2 } });
+        assert.deepEqual(
+          events.map((e) => e.state),
+          ['completed', 'completed'],
+        );
+        const ledger = coordinator.coordinator.accountant.entries();
+        // The accountant charges the operator's z: the same ε as a fixed-clip round.
+        assert.equal(ledger[0]?.noiseMultiplier, z);
+        assert.equal(ledger[1]?.epsilonAfter, epsilonRdp({ q: 1, sigma: z, steps: 2, delta: 1e-5 }).epsilon);
+        assert.equal(ledger[0]?.clipNorm, 1);
+        assert.notEqual(ledger[1]?.clipNorm, 1, 'the clip norm moved after the first round');
+        assert.equal(events[1]?.clipNorm, ledger[1]?.clipNorm);
+        // σ_b = max(expected/20, z) = z, so the update carries σ_Δ = (z⁻² − (2z)⁻²)^(−1/2) = z·√(4/3).
+        const expected = (z * Math.sqrt(4 / 3) * 1) / 4;
+        const measured = noiseStd(deltas[0] as Float32Array, 0.01);
+        assert.ok(Math.abs(measured / expected - 1) < 0.1, `noise std ${measured}, expected ${expected}`);
+      } finally {
+        await coordinator.close();
+      }
+    });
+  }
+
   it('lets a node with its own budget decline once it is spent, as a normal non-participation', async function () {
     const coordinator = await startTestCoordinator(pki, { log: new MemoryLogger(), model: MODEL, settings: { minNodes: 3, clipNorm: 1 } });
     const dir = mkdtempSync(join(tmpdir(), 'cohort-node-'));

@@ -45,6 +45,12 @@ export interface LaunchRequest {
    * "distributed" or "central" ("" = default).
    */
   'noise'?: (string);
+  /**
+   * Adaptive clipping (Andrew et al. 2021): clip_norm is the starting value.
+   */
+  'adaptiveClip'?: (boolean);
+  'clipQuantile'?: (number | string);
+  'clipLearningRate'?: (number | string);
 }
 
 export interface LaunchRequest__Output {
@@ -90,4 +96,10 @@ export interface LaunchRequest__Output {
    * "distributed" or "central" ("" = default).
    */
   'noise': (string);
+  /**
+   * Adaptive clipping (Andrew et al. 2021): clip_norm is the starting value.
+   */
+  'adaptiveClip': (boolean);
+  'clipQuantile': (number);
+  'clipLearningRate': (number);
 }

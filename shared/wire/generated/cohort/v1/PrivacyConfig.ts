@@ -12,6 +12,12 @@ export interface PrivacyConfig {
   'noiseMultiplier'?: (number | string);
   'minSurvivors'?: (number);
   'noise'?: (string);
+  /**
+   * Adaptive clipping: nodes also report whether their update was within
+   * clip_norm, with this noise multiplier on that bit (0 = fixed clip norm).
+   * noise_multiplier is then the update's share of the round's noise.
+   */
+  'clipBitNoiseMultiplier'?: (number | string);
 }
 
 /**
@@ -25,4 +31,10 @@ export interface PrivacyConfig__Output {
   'noiseMultiplier': (number);
   'minSurvivors': (number);
   'noise': (string);
+  /**
+   * Adaptive clipping: nodes also report whether their update was within
+   * clip_norm, with this noise multiplier on that bit (0 = fixed clip norm).
+   * noise_multiplier is then the update's share of the round's noise.
+   */
+  'clipBitNoiseMultiplier': (number);
 }

@@ -42,6 +42,10 @@ export interface RoundEvent {
    */
   'hasEpsilon'?: (boolean);
   'epsilon'?: (number | string);
+  /**
+   * Clip norm used in this round (0 when not clipped).
+   */
+  'clipNorm'?: (number | string);
 }
 
 export interface RoundEvent__Output {
@@ -83,4 +87,8 @@ export interface RoundEvent__Output {
    */
   'hasEpsilon': (boolean);
   'epsilon': (number);
+  /**
+   * Clip norm used in this round (0 when not clipped).
+   */
+  'clipNorm': (number);
 }

@@ -18,6 +18,10 @@ export interface UpdateHeader {
    * Secure aggregation: the chunks are the masked input, uint32 words mod 2^32.
    */
   'masked'?: (boolean);
+  /**
+   * Adaptive clipping (plain rounds): the update's norm was within the clip norm.
+   */
+  'withinClip'?: (boolean);
 }
 
 export interface UpdateHeader__Output {
@@ -36,4 +40,8 @@ export interface UpdateHeader__Output {
    * Secure aggregation: the chunks are the masked input, uint32 words mod 2^32.
    */
   'masked': (boolean);
+  /**
+   * Adaptive clipping (plain rounds): the update's norm was within the clip norm.
+   */
+  'withinClip': (boolean);
 }
