@@ -149,10 +149,12 @@ export class CoordinatorMetrics implements RpcRecorder {
     if (c?.round === e.round) {
       if (c.stage === e.stage) return;
       this.stageSeconds.observe({ stage: c.stage }, Math.max(0, e.seconds - c.at));
-    } else {
-      this.started.inc();
+      this.current = { round: e.round, stage: e.stage, at: e.seconds };
+      return;
     }
-    this.current = { round: e.round, stage: e.stage, at: e.seconds };
+    // The first stage counts from the round's start (it includes the budget check), so stages add up to the round.
+    this.started.inc();
+    this.current = { round: e.round, stage: e.stage, at: 0 };
   }
 
   private finish(e: RoundEvent): void {

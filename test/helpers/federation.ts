@@ -16,6 +16,7 @@ import { DEFAULT_ROUND_SETTINGS } from '../../server/core/coordinator.js';
 import type { PrivacyBudget } from '../../server/core/privacy.js';
 import type { RoundSettings } from '../../server/core/types.js';
 import { type StartedCoordinator, startCoordinator } from '../../server/main.js';
+import type { CoordinatorMonitoring } from '../../server/metrics/monitor.js';
 
 /** Round settings that suit loopback tests: short timeouts, no waiting for stragglers. */
 export const TEST_SETTINGS: RoundSettings = {
@@ -46,7 +47,7 @@ export class TestPki {
 /** Start a coordinator on an ephemeral loopback port with `pki`'s certificates. */
 export async function startTestCoordinator(
   pki: TestPki,
-  opts: { log?: Logger; settings?: Partial<RoundSettings>; model?: Parameters<typeof parseModelSpec>[0]; revocationPollMs?: number; privacy?: PrivacyBudget } = {},
+  opts: { log?: Logger; settings?: Partial<RoundSettings>; model?: Parameters<typeof parseModelSpec>[0]; revocationPollMs?: number; privacy?: PrivacyBudget; monitoring?: CoordinatorMonitoring } = {},
 ): Promise<StartedCoordinator> {
   return startCoordinator(
     {
@@ -59,6 +60,7 @@ export async function startTestCoordinator(
       uploadSlots: 4,
       revocationPollMs: opts.revocationPollMs ?? 100,
       ...(opts.privacy ? { privacy: opts.privacy } : {}),
+      ...(opts.monitoring ? { monitoring: opts.monitoring } : {}),
     },
     { log: opts.log ?? new MemoryLogger(), clock: systemClock },
   );
