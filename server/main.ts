@@ -14,6 +14,7 @@ import type { PrivacyBudget } from './core/privacy.js';
 import { StoreJournal } from './store/journal.js';
 import { type CoordinatorStore, openStore } from './store/store.js';
 import type { RoundSettings } from './core/types.js';
+import { RateLimiter, type RateLimit } from './grpc/rate-limit.js';
 import { type RunningServer, serve } from './grpc/server.js';
 import { type CoordinatorMonitoring, CoordinatorMonitor } from './metrics/monitor.js';
 
@@ -31,6 +32,8 @@ export interface CoordinatorConfig {
   readonly revocationPollMs: number;
   /** Privacy budget set at start (operators cannot change it from the round CLI); default: none. */
   readonly privacy?: PrivacyBudget;
+  /** Per-caller, per-method call rate (default DEFAULT_RATE_LIMIT). */
+  readonly rateLimit?: RateLimit;
   /** Where rounds, the ledger and checkpoints are kept; undefined keeps them in memory only (demo, tests). */
   readonly dataDir?: string;
   /** Metrics, the accuracy regression alert and the monitoring endpoint; undefined turns all of it off. */
@@ -103,6 +106,7 @@ export async function startCoordinator(config: CoordinatorConfig, deps: { log: L
     },
     deps.log,
   );
+  const limiter = new RateLimiter(deps.clock, config.rateLimit);
   let server: RunningServer;
   try {
     await monitor?.listen();
@@ -111,7 +115,7 @@ export async function startCoordinator(config: CoordinatorConfig, deps: { log: L
       host: config.host,
       port: config.port,
       tls,
-      revocations: { isRevoked: (serial) => revocations.current().isRevoked(serial) },
+      policy: { isRevoked: (serial) => revocations.current().isRevoked(serial), allow: (caller, method) => limiter.take(caller, method) },
       log: deps.log,
       ...(monitor ? { rpcMetrics: monitor.metrics } : {}),
     });

@@ -23,7 +23,7 @@ import type { StatusReply } from '../../shared/wire/generated/cohort/v1/StatusRe
 import type { StatusRequest__Output } from '../../shared/wire/generated/cohort/v1/StatusRequest.js';
 import type { Coordinator, LaunchSettings } from '../core/coordinator.js';
 import type { NoiseMode, RoundEvent, RoundState } from '../core/types.js';
-import { authorize, type RevocationCheck } from './auth.js';
+import { authorize, type CallPolicy } from './auth.js';
 import { toServiceError } from './errors.js';
 import { COORDINATOR_VERSION } from './node-service.js';
 
@@ -96,11 +96,11 @@ function launchSettings(req: LaunchRequest__Output): LaunchSettings {
 }
 
 /** Build the AdminService handlers over `coordinator`. */
-export function adminServiceHandlers(coordinator: Coordinator, revocations: RevocationCheck, log: Logger): AdminServiceHandlers {
+export function adminServiceHandlers(coordinator: Coordinator, policy: CallPolicy, log: Logger): AdminServiceHandlers {
   return {
     LaunchRounds(call: grpc.ServerWritableStream<LaunchRequest__Output, WireRoundEvent>): void {
       try {
-        const id = authorize(call, 'LaunchRounds', ['operator'], revocations, log);
+        const id = authorize(call, 'LaunchRounds', ['operator'], policy, log);
         const req = call.request;
         const handle = coordinator.launch({ rounds: req.rounds, settings: launchSettings(req) });
         log.info({ operator: id.name, firstRound: handle.firstRound, rounds: handle.rounds, detach: req.detach }, 'rounds launched');
@@ -123,7 +123,7 @@ export function adminServiceHandlers(coordinator: Coordinator, revocations: Revo
 
     GetStatus(call: grpc.ServerUnaryCall<StatusRequest__Output, StatusReply>, callback: grpc.sendUnaryData<StatusReply>): void {
       try {
-        authorize(call, 'GetStatus', ['operator'], revocations, log);
+        authorize(call, 'GetStatus', ['operator'], policy, log);
         const s = coordinator.status();
         callback(null, {
           coordinatorVersion: COORDINATOR_VERSION,
@@ -151,7 +151,7 @@ export function adminServiceHandlers(coordinator: Coordinator, revocations: Revo
 
     BudgetReport(call: grpc.ServerUnaryCall<BudgetReportRequest__Output, BudgetReportReply>, callback: grpc.sendUnaryData<BudgetReportReply>): void {
       try {
-        const id = authorize(call, 'BudgetReport', ['operator', 'auditor'], revocations, log);
+        const id = authorize(call, 'BudgetReport', ['operator', 'auditor'], policy, log);
         const audit = coordinator.ledgerAudit();
         const budget = coordinator.accountant.budget;
         log.info({ caller: id.name, role: id.role, entries: audit.entries.length, verified: audit.verified }, 'budget report');
@@ -186,7 +186,7 @@ export function adminServiceHandlers(coordinator: Coordinator, revocations: Revo
 
     ListModels(call: grpc.ServerUnaryCall<ListModelsRequest__Output, ListModelsReply>, callback: grpc.sendUnaryData<ListModelsReply>): void {
       try {
-        authorize(call, 'ListModels', ['operator'], revocations, log);
+        authorize(call, 'ListModels', ['operator'], policy, log);
         callback(null, { models: coordinator.models().map(modelInfo), model: coordinator.model });
       } catch (err) {
         callback(toServiceError(err, log));
@@ -195,7 +195,7 @@ export function adminServiceHandlers(coordinator: Coordinator, revocations: Revo
 
     ExportModel(call: grpc.ServerWritableStream<ExportModelRequest__Output, ModelChunk>): void {
       try {
-        const id = authorize(call, 'ExportModel', ['operator'], revocations, log);
+        const id = authorize(call, 'ExportModel', ['operator'], policy, log);
         const round = call.request.round;
         const info = coordinator.models().find((m) => m.round === round);
         const weights = coordinator.loadModel(round);
@@ -211,7 +211,7 @@ export function adminServiceHandlers(coordinator: Coordinator, revocations: Revo
 
     ListNodes(call: grpc.ServerUnaryCall<ListNodesRequest__Output, ListNodesReply>, callback: grpc.sendUnaryData<ListNodesReply>): void {
       try {
-        authorize(call, 'ListNodes', ['operator'], revocations, log);
+        authorize(call, 'ListNodes', ['operator'], policy, log);
         callback(null, {
           nodes: coordinator.nodes().map((n) => ({ name: n.name, status: n.status, lastSeenMs: n.lastSeenMs, roundsParticipated: n.roundsParticipated })),
         });

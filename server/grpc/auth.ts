@@ -5,9 +5,11 @@ import type { Logger } from '../../shared/logger.js';
 import { identityFromPeer, type PeerIdentity } from '../../shared/pki/identity.js';
 import type { Role } from '../../shared/pki/names.js';
 
-/** Answers whether a certificate serial has been revoked (reloaded as the CA dir changes). */
-export interface RevocationCheck {
+/** The per-call policy: revocation (reloaded as the CA dir changes) and rate limits. */
+export interface CallPolicy {
   isRevoked(serial: string): boolean;
+  /** Take one call of `method` from `caller` out of its rate limit; false when exhausted. */
+  allow(caller: string, method: string): boolean;
 }
 
 /** Something with an auth context: any grpc-js server call. */
@@ -21,7 +23,7 @@ interface CallWithAuth {
  * chain and validity; here we read name/role/serial, refuse revoked serials and wrong
  * roles, and log every refusal with who and why.
  */
-export function authorize(call: CallWithAuth, method: string, roles: readonly Role[], revocations: RevocationCheck, log: Logger): PeerIdentity {
+export function authorize(call: CallWithAuth, method: string, roles: readonly Role[], policy: CallPolicy, log: Logger): PeerIdentity {
   let id: PeerIdentity;
   try {
     id = identityFromPeer(call.getAuthContext()?.sslPeerCertificate);
@@ -29,13 +31,17 @@ export function authorize(call: CallWithAuth, method: string, roles: readonly Ro
     log.warn({ method, peer: call.getPeer(), reason: (err as Error).message }, 'call refused: unauthenticated');
     throw err;
   }
-  if (revocations.isRevoked(id.serial)) {
+  if (policy.isRevoked(id.serial)) {
     log.warn({ method, node: id.name, role: id.role, serial: id.serial }, 'call refused: certificate revoked');
     throw new CohortError('unauthenticated', `the certificate of ${id.name} (serial ${id.serial}) has been revoked`);
   }
   if (!roles.includes(id.role)) {
     log.warn({ method, node: id.name, role: id.role, needs: roles }, 'call refused: wrong role');
     throw new CohortError('permission_denied', `${id.name} has role "${id.role}"; ${method} needs role ${roles.map((r) => `"${r}"`).join(' or ')}`);
+  }
+  if (!policy.allow(id.name, method)) {
+    log.warn({ method, node: id.name }, 'call refused: rate limit');
+    throw new CohortError('resource_exhausted', `${id.name} is calling ${method} too often; slow down`);
   }
   return id;
 }

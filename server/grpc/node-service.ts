@@ -18,7 +18,7 @@ import { loadContract, PROTOCOL } from '../../shared/wire/proto.js';
 import type { Coordinator } from '../core/coordinator.js';
 import type { UpdateReceiver } from '../core/stages.js';
 import type { Broadcast, NodeSession, TaskKind } from '../core/types.js';
-import { authorize, type RevocationCheck } from './auth.js';
+import { authorize, type CallPolicy } from './auth.js';
 import { toServiceError } from './errors.js';
 
 /** Version string sent in the Welcome message. */
@@ -156,13 +156,13 @@ function parseKind(kind: WireTaskKind | string): TaskKind {
 }
 
 /** Build the NodeService handlers over `coordinator`. */
-export function nodeServiceHandlers(coordinator: Coordinator, revocations: RevocationCheck, log: Logger): NodeServiceHandlers {
+export function nodeServiceHandlers(coordinator: Coordinator, policy: CallPolicy, log: Logger): NodeServiceHandlers {
   let sessions = 0;
   const unary =
     <Req>(method: string, handle: (name: string, req: Req) => SubmitAck) =>
     (call: grpc.ServerUnaryCall<Req, SubmitAck>, callback: grpc.sendUnaryData<SubmitAck>): void => {
       try {
-        const id = authorize(call, method, ['node'], revocations, log);
+        const id = authorize(call, method, ['node'], policy, log);
         callback(null, handle(id.name, call.request));
       } catch (err) {
         callback(toServiceError(err, log));
@@ -173,7 +173,7 @@ export function nodeServiceHandlers(coordinator: Coordinator, revocations: Revoc
     Join(call: JoinCall): void {
       let id;
       try {
-        id = authorize(call, 'Join', ['node'], revocations, log);
+        id = authorize(call, 'Join', ['node'], policy, log);
         if (call.request.protocol !== PROTOCOL) {
           throw new CohortError('failed_precondition', `node speaks protocol "${call.request.protocol}", this coordinator speaks "${PROTOCOL}"`);
         }
@@ -193,7 +193,7 @@ export function nodeServiceHandlers(coordinator: Coordinator, revocations: Revoc
     SubmitUpdate(call: grpc.ServerReadableStream<UpdateMessage__Output, SubmitAck>, callback: grpc.sendUnaryData<SubmitAck>): void {
       let name: string;
       try {
-        name = authorize(call, 'SubmitUpdate', ['node'], revocations, log).name;
+        name = authorize(call, 'SubmitUpdate', ['node'], policy, log).name;
       } catch (err) {
         callback(toServiceError(err, log));
         return;

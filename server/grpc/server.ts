@@ -7,7 +7,7 @@ import type { Logger } from '../../shared/logger.js';
 import { CHANNEL_OPTIONS, loadContract } from '../../shared/wire/proto.js';
 import type { Coordinator } from '../core/coordinator.js';
 import { adminServiceHandlers } from './admin-service.js';
-import type { RevocationCheck } from './auth.js';
+import type { CallPolicy } from './auth.js';
 import { mutualTlsServerCredentials, type ServerTlsMaterial } from './credentials.js';
 import { nodeServiceDefinition, nodeServiceHandlers } from './node-service.js';
 import { meteredDefinition, type RpcRecorder, rpcInterceptor } from '../metrics/rpc.js';
@@ -19,7 +19,7 @@ export interface ServeOptions {
   /** 0 picks a free port. */
   readonly port: number;
   readonly tls: ServerTlsMaterial;
-  readonly revocations: RevocationCheck;
+  readonly policy: CallPolicy;
   readonly log: Logger;
   /** Records latency and bytes of every call when metrics are on. */
   readonly rpcMetrics?: RpcRecorder;
@@ -75,8 +75,8 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
   const server = new grpc.Server({ ...CHANNEL_OPTIONS, 'grpc.max_concurrent_streams': 1000, ...(rpc ? { interceptors: [rpcInterceptor(rpc)] } : {}) });
   const contract = loadContract();
   const metered = (d: grpc.ServiceDefinition): grpc.ServiceDefinition => (rpc ? meteredDefinition(d, rpc) : d);
-  server.addService(metered(nodeServiceDefinition()), nodeServiceHandlers(opts.coordinator, opts.revocations, opts.log) as unknown as grpc.UntypedServiceImplementation);
-  server.addService(metered(contract.cohort.v1.AdminService.service), adminServiceHandlers(opts.coordinator, opts.revocations, opts.log));
+  server.addService(metered(nodeServiceDefinition()), nodeServiceHandlers(opts.coordinator, opts.policy, opts.log) as unknown as grpc.UntypedServiceImplementation);
+  server.addService(metered(contract.cohort.v1.AdminService.service), adminServiceHandlers(opts.coordinator, opts.policy, opts.log));
   const port = await new Promise<number>((resolve, reject) => {
     server.bindAsync(`${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${opts.port}`, mutualTlsServerCredentials(opts.tls), (err, bound) => {
       if (err) reject(new CohortError('unavailable', `cannot listen on ${opts.host}:${opts.port}: ${err.message}`, { cause: err }));
