@@ -20,21 +20,23 @@ import { recordingIo } from '../helpers/io.js';
 
 const BIN = fileURLToPath(new URL('../../../bin/cohort.js', import.meta.url));
 
-/** Trains instantly, except that it can be told to hang (to hold a round in its train stage). */
+/** Works instantly, except that it can be told to hang in training or evaluation (to hold a round in that stage). */
 class SwitchableWork implements LocalWork {
   hang: Deferred<number> | undefined;
+  hangIn: 'train' | 'evaluate' = 'train';
   incompatibility(): undefined {
     return undefined;
   }
-  train(task: IncomingTask): LocalUpdate | Promise<LocalUpdate> {
-    if (this.hang) {
-      this.hang.resolve(task.round);
-      return new Promise<LocalUpdate>(() => undefined);
-    }
-    return { delta: new Float32Array(task.numParameters).fill(1e-3), numExamples: 10, trainLoss: 0.1 };
+  private stall<T>(task: IncomingTask, kind: 'train' | 'evaluate', value: T): T | Promise<T> {
+    if (!this.hang || this.hangIn !== kind) return value;
+    this.hang.resolve(task.round);
+    return new Promise<T>(() => undefined);
   }
-  evaluate(): LocalEvaluation {
-    return { numExamples: 10, accuracy: 0.5, loss: 1 };
+  train(task: IncomingTask): LocalUpdate | Promise<LocalUpdate> {
+    return this.stall(task, 'train', { delta: new Float32Array(task.numParameters).fill(1e-3), numExamples: 10, trainLoss: 0.1 });
+  }
+  evaluate(task: IncomingTask): LocalEvaluation | Promise<LocalEvaluation> {
+    return this.stall(task, 'evaluate', { numExamples: 10, accuracy: 0.5, loss: 1 });
   }
 }
 
@@ -85,6 +87,51 @@ describe('coordinator killed mid-round (integration)', function () {
     const rec = recordingIo();
     const code = await runCli(['round', 'launch', '--coordinator', `127.0.0.1:${port}`, '--certs', pki.dir, '--name', 'op', ...args], rec.io);
     return { code, out: rec.out(), err: rec.err() };
+  }
+
+  for (const variant of [
+    { stage: 'evaluate', hangIn: 'evaluate', args: [] },
+    { stage: 'secure-aggregation', hangIn: 'train', args: ['--secure-aggregation'] },
+  ] as const) {
+    it(`releases and spends nothing of a round killed in its ${variant.stage} stage`, async function () {
+      const dir = mkdtempSync(join(tmpdir(), 'cohort-data-'));
+      const local = [new SwitchableWork(), new SwitchableWork()];
+      const proc = startCoordinatorProcess(pki.dir, dir, 0);
+      const port = await proc.ready;
+      const running = ['n1', 'n2'].map((n, i) => startTestNode(pki, port, n, local[i] as SwitchableWork));
+      try {
+        await Promise.all(running.map((n) => n.daemon.when('connected')));
+        const ok = await launch(port, ['--rounds', '1', '--noise-multiplier', '2', '--clip', '1', ...variant.args]);
+        assert.equal(ok.code, 0, ok.err);
+        for (const w of local) {
+          w.hangIn = variant.hangIn;
+          w.hang = deferred<number>();
+        }
+        assert.equal((await launch(port, ['--rounds', '1', '--noise-multiplier', '2', '--clip', '1', '--detach', ...variant.args])).code, 0);
+        await Promise.all(local.map((w) => w.hang?.promise));
+        const killed = new Promise((r) => proc.child.once('exit', r));
+        proc.child.kill('SIGKILL');
+        await killed;
+      } finally {
+        await Promise.all(running.map((n) => n.stop()));
+      }
+      const store = openStore(dir, { clock: systemClock, log: silentLogger });
+      try {
+        assert.deepEqual(
+          store.rounds().map((r) => [r.round, r.state]),
+          [
+            [1, 'completed'],
+            [2, 'aborted'],
+          ],
+        );
+        assert.equal(store.ledger().length, 1, 'the killed round spent nothing');
+        assert.equal(store.latestCheckpoint()?.round, 1, 'the killed round released no model');
+        assert.equal(store.verifyLedger().ok, true);
+      } finally {
+        store.close();
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
   }
 
   it('keeps committed rounds, model and ledger across a SIGKILL and goes on training', async function () {
