@@ -8,6 +8,7 @@ import { type AdminArgs, adminClient, adminError, adminOptions } from '../admin-
 import { finalStatus, type RoundJson, roundJson, roundLine, roundsJson } from '../format.js';
 import { type CliIo, printJson } from '../io.js';
 import { intOption, numberOption } from '../options.js';
+import { ANSI, launchBar } from '../progress.js';
 
 interface LaunchArgs extends AdminArgs {
   rounds: number;
@@ -60,7 +61,14 @@ export async function launchRounds(args: LaunchArgs, io: CliIo, onRound?: (r: Ro
   try {
     await new Promise<void>((resolve, reject) => {
       const call = client.LaunchRounds(request);
+      // Progress: a bar redrawn in place on a terminal, one plain line per stage otherwise (both on stderr).
+      let barShown = false;
+      const clearBar = (): void => {
+        if (barShown) io.err(ANSI.clearLine);
+        barShown = false;
+      };
       const onShutdown = (): void => {
+        clearBar();
         call.cancel();
         reject(new CohortError('cancelled', 'stopped following the rounds; they go on at the coordinator (see cohort status)'));
       };
@@ -71,18 +79,25 @@ export async function launchRounds(args: LaunchArgs, io: CliIo, onRound?: (r: Ro
           return;
         }
         if (!finalStatus(e)) {
-          if (io.isTty && e.stage) io.err(`round ${e.round} (${e.index}/${e.of}): ${e.stage}${e.selected ? ` — ${e.selected} selected` : ''}\n`);
+          if (!e.stage) return;
+          if (io.isTty) {
+            io.err(`${ANSI.clearLine}${launchBar(e, rounds.length)}`);
+            barShown = true;
+          } else io.err(`round ${e.round} (${e.index}/${e.of}): ${e.stage}${e.selected ? ` — ${e.selected} selected` : ''}\n`);
           return;
         }
+        clearBar();
         const r = roundJson(e);
         rounds.push(r);
         onRound?.(r, e.index, e.of);
       });
       call.on('error', (err: grpc.ServiceError) => {
+        clearBar();
         io.shutdown.removeEventListener('abort', onShutdown);
         reject(adminError(err, args.coordinator));
       });
       call.on('end', () => {
+        clearBar();
         io.shutdown.removeEventListener('abort', onShutdown);
         resolve();
       });

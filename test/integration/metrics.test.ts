@@ -2,20 +2,24 @@
  * Metrics over a real federation on loopback TLS: a coordinator and two node daemons
  * (built by the same createNode the CLI uses) with their endpoints on port 0, scraped
  * with plain http.get after private rounds; node-local drift after a node's CSV changes.
+ * Then the operator's live views: `status --watch` and `round launch` progress.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { runCli } from '../../cli/main.js';
+import type { CliIo } from '../../cli/io.js';
+import type { IncomingTask, LocalEvaluation, LocalUpdate, LocalWork } from '../../client/core/agent.js';
 import { type CreatedNode, createNode } from '../../client/main.js';
 import type { DriftReport } from '../../client/metrics/drift.js';
 import { deferred } from '../../shared/async.js';
-import { systemClock } from '../../shared/clock.js';
+import { ManualClock, systemClock } from '../../shared/clock.js';
 import { MemoryLogger } from '../../shared/logger.js';
 import { SeededRandom } from '../../shared/random.js';
 import type { RoundEvent } from '../../server/core/types.js';
 import type { StartedCoordinator } from '../../server/main.js';
-import { startTestCoordinator, TestPki } from '../helpers/federation.js';
+import { type RunningNode, startTestCoordinator, startTestNode, TestPki } from '../helpers/federation.js';
 import { COORDINATOR_FAMILIES, COORDINATOR_LABELS } from '../unit/metrics/allow-list.js';
 import { familyNames, httpGet, scrape, valueOf } from '../unit/metrics/exposition.js';
 
@@ -213,5 +217,131 @@ describe('metrics endpoints of a running federation (integration)', function () 
     await south.done;
     assert.deepEqual(await httpGet(nodePort(1), '/readyz'), { status: 503, body: 'not ready: not connected to the coordinator (stopped)\n', contentType: 'text/plain; charset=utf-8' });
     assert.equal((await httpGet(nodePort(1), '/healthz')).status, 200);
+  });
+});
+
+/** Every node sends the same small update and a fixed evaluation. */
+class FixedWork implements LocalWork {
+  incompatibility(): undefined {
+    return undefined;
+  }
+  train(task: IncomingTask): LocalUpdate {
+    return { delta: new Float32Array(task.numParameters).fill(0.01), numExamples: 20, trainLoss: 0.5 };
+  }
+  evaluate(): LocalEvaluation {
+    return { numExamples: 10, accuracy: 0.6, loss: 0.9 };
+  }
+}
+
+/** A CliIo whose clock the test moves; `next()` resolves at the next write to stdout. */
+function watchedIo(isTty: boolean, clock: ManualClock, signal: AbortSignal): { io: CliIo; out: () => string; err: () => string; next: () => Promise<string> } {
+  let out = '';
+  let err = '';
+  let waiting: ((s: string) => void) | undefined;
+  return {
+    io: {
+      out: (s) => {
+        out += s;
+        const w = waiting;
+        waiting = undefined;
+        w?.(s);
+      },
+      err: (s) => void (err += s),
+      isTty,
+      clock,
+      shutdown: signal,
+    },
+    out: () => out,
+    err: () => err,
+    next: () => new Promise((resolve) => (waiting = resolve)),
+  };
+}
+
+describe('status --watch and round launch progress against a live coordinator (integration)', function () {
+  let pki: TestPki;
+  let coordinator: StartedCoordinator;
+  let nodes: RunningNode[] = [];
+  let admin: string[] = [];
+
+  before(async function () {
+    pki = new TestPki();
+    pki.issue('op', 'operator');
+    for (const n of ['n1', 'n2']) pki.issue(n, 'node');
+    coordinator = await startTestCoordinator(pki, { model: { kind: 'logreg', features: 4, classes: 2 }, settings: { minNodes: 2 } });
+    nodes = ['n1', 'n2'].map((n) => startTestNode(pki, coordinator.port, n, new FixedWork()));
+    await Promise.all(nodes.map((n) => n.daemon.when('connected')));
+    admin = ['--coordinator', `127.0.0.1:${coordinator.port}`, '--certs', pki.dir, '--name', 'op'];
+  });
+
+  after(async function () {
+    await Promise.all(nodes.map((n) => n.stop()));
+    await coordinator?.close();
+    pki?.remove();
+  });
+
+  it('prints one plain snapshot per interval when not on a terminal, and stops on shutdown', async function () {
+    const clock = new ManualClock(Date.now());
+    const stop = new AbortController();
+    const rec = watchedIo(false, clock, stop.signal);
+    let snapshot = rec.next();
+    const run = runCli(['status', '--watch', '--interval', '5', ...admin], rec.io);
+    const first = await snapshot;
+    assert.match(first, /^cohort cohort-coordinator\/\S+ {2}up /);
+    assert.match(first, /\nnodes {4}2 connected \/ 2 known\n/);
+    assert.match(first, /\ncurrent {2}idle\n/);
+    assert.match(first, /\nepsilon {2}0\.000 spent \(no budget\)/);
+    assert.ok(first.endsWith('\n\n'));
+    assert.ok(!first.includes('\x1b'), 'no ANSI control off a terminal');
+    assert.equal(clock.pending, 1, 'waiting for the next interval');
+    snapshot = rec.next();
+    clock.advance(5000);
+    await snapshot;
+    stop.abort();
+    assert.equal(await run, 0, rec.err());
+    assert.equal(rec.out().split('\n\n').filter((s) => s.startsWith('cohort ')).length, 2);
+  });
+
+  it('redraws in place with ANSI cursor control on a terminal and restores the cursor', async function () {
+    const clock = new ManualClock(Date.now());
+    const stop = new AbortController();
+    const rec = watchedIo(true, clock, stop.signal);
+    let snapshot = rec.next();
+    const run = runCli(['status', '--watch', ...admin], rec.io);
+    const first = await snapshot;
+    assert.ok(first.startsWith('\x1b[?25l'), 'hides the cursor');
+    assert.equal(first.split('\x1b[K\n').length - 1, 6, 'six lines, each cleared to its end');
+    snapshot = rec.next();
+    clock.advance(2000);
+    assert.ok((await snapshot).startsWith('\x1b[6F\x1b[J'), 'moves back over the six lines');
+    stop.abort();
+    assert.equal(await run, 0, rec.err());
+    assert.ok(rec.out().endsWith('\x1b[?25h'), 'shows the cursor again');
+  });
+
+  it('refuses --watch with --json, and --interval without --watch (exit 2)', async function () {
+    for (const args of [['status', '--watch', '--json'], ['status', '--interval', '3'], ['status', '--watch', '--interval', '0']]) {
+      const rec = watchedIo(false, new ManualClock(Date.now()), new AbortController().signal);
+      assert.equal(await runCli([...args, ...admin], rec.io), 2, args.join(' '));
+    }
+  });
+
+  it('round launch: a progress bar on a terminal, plain stage lines otherwise, --json unchanged', async function () {
+    const tty = watchedIo(true, new ManualClock(Date.now()), new AbortController().signal);
+    assert.equal(await runCli(['round', 'launch', '--rounds', '2', ...admin], tty.io), 0, tty.err());
+    assert.match(tty.err(), /\r\x1b\[K\[#*-*\] 0\/2 rounds · round \d+ \(1\/2\) {2}wait > select > \[train\]/);
+    assert.match(tty.err(), /\r\x1b\[K\[#*-*\] 1\/2 rounds · round \d+ \(2\/2\)/);
+    assert.ok(tty.err().endsWith('\r\x1b[K'), 'the bar is cleared at the end');
+    assert.equal(tty.out().split('\n').filter((l) => /^round \d+ \([12]\/2\) {2}accuracy 0\.6000/.test(l)).length, 2);
+
+    const plain = watchedIo(false, new ManualClock(Date.now()), new AbortController().signal);
+    assert.equal(await runCli(['round', 'launch', '--rounds', '1', ...admin], plain.io), 0, plain.err());
+    assert.match(plain.err(), /^round \d+ \(1\/1\): train — 2 selected$/m);
+    assert.ok(!plain.err().includes('\x1b'));
+
+    const json = watchedIo(true, new ManualClock(Date.now()), new AbortController().signal);
+    assert.equal(await runCli(['round', 'launch', '--rounds', '1', '--json', ...admin], json.io), 0, json.err());
+    const doc = JSON.parse(json.out()) as { rounds: { status: string; participants: number }[]; final: { accuracy: number } };
+    assert.deepEqual(doc.rounds.map((r) => [r.status, r.participants]), [['completed', 2]]);
+    assert.equal(doc.final.accuracy, 0.6);
   });
 });
