@@ -115,7 +115,7 @@ describe('NodeAgent (fake local work and link)', () => {
     assert.equal(work.calls[0]?.task, t);
     assert.deepEqual(work.calls[0]?.global, initialWeights());
     assert.deepEqual(link.calls, [{ op: 'update', round: 3, update: { delta: deltaFor(3), numExamples: 7, trainLoss: 0.25 } }]);
-    assert.deepEqual(agent.stats, { trained: 1, evaluated: 0, declined: 0, failed: 0, cancelled: 0 });
+    assert.deepEqual(agent.stats, { trained: 1, evaluated: 0, declined: 0, failed: 0, cancelled: 0, declinedForBudget: 0 });
   });
 
   it('evaluates the weights it was sent and submits the evaluation', async () => {
