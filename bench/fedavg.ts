@@ -1,0 +1,88 @@
+/**
+ * FedAvg aggregation cost: `FedAvgAccumulator.add` over 10 updates of d = 1M against a
+ * bare `acc[i] += x[i]` Float32Array loop over the same data, measured in the same run.
+ * The accumulator does more per element than the bare loop (it multiplies by the node's
+ * example count and accumulates in float64 so that 50+ updates lose no precision); a
+ * second baseline with exactly that arithmetic shows what the class itself costs.
+ */
+import { SeededRandom } from '../shared/random.js';
+import { FedAvgAccumulator } from '../server/core/fedavg.js';
+import { median, timeRuns, type BenchFigure } from './report.js';
+
+const PARAMETERS = 1_000_000;
+const UPDATES = 10;
+const REPEATS = 15;
+
+/** The issue's baseline: a plain float32 accumulate. */
+function bareFloat32(acc: Float32Array, updates: readonly Float32Array[]): void {
+  for (const x of updates) {
+    for (let i = 0; i < acc.length; i++) acc[i] = (acc[i] as number) + (x[i] as number);
+  }
+}
+
+/** The same arithmetic as the accumulator (weighted, float64), without the class. */
+function bareWeightedFloat64(acc: Float64Array, updates: readonly Float32Array[], weights: readonly number[]): void {
+  for (let u = 0; u < updates.length; u++) {
+    const x = updates[u] as Float32Array;
+    const w = weights[u] as number;
+    for (let i = 0; i < acc.length; i++) acc[i] = (acc[i] as number) + w * (x[i] as number);
+  }
+}
+
+/** Figure 2: ours/bare time of aggregating 10 updates of d = 1M. */
+export async function benchFedAvg(): Promise<BenchFigure[]> {
+  const rng = new SeededRandom(11);
+  const updates = Array.from({ length: UPDATES }, () => Float32Array.from({ length: PARAMETERS }, () => rng.nextFloat() - 0.5));
+  const weights = updates.map((_, i) => 100 + i);
+
+  // Same result check first: the weighted float64 sums of ours and of the bare loop agree.
+  const ours = new FedAvgAccumulator(PARAMETERS);
+  for (let u = 0; u < UPDATES; u++) ours.add(updates[u] as Float32Array, weights[u] as number);
+  const check = new Float64Array(PARAMETERS);
+  bareWeightedFloat64(check, updates, weights);
+  const zero = new Float32Array(PARAMETERS);
+  const mean = ours.apply(zero);
+  const total = weights.reduce((a, b) => a + b, 0);
+  for (let i = 0; i < PARAMETERS; i += 9973) {
+    const expected = (check[i] as number) / total;
+    if (Math.abs((mean[i] as number) - expected) > 1e-6) throw new Error(`FedAvg disagrees with the reference at ${i}: ${mean[i]} vs ${expected}`);
+  }
+
+  const acc = new FedAvgAccumulator(PARAMETERS);
+  const f32 = new Float32Array(PARAMETERS);
+  const f64 = new Float64Array(PARAMETERS);
+  const oursMs = median(
+    await timeRuns(() => {
+      for (let u = 0; u < UPDATES; u++) acc.add(updates[u] as Float32Array, weights[u] as number);
+    }, REPEATS, 2),
+  );
+  const bareMs = median(await timeRuns(() => bareFloat32(f32, updates), REPEATS, 2));
+  const weightedMs = median(await timeRuns(() => bareWeightedFloat64(f64, updates, weights), REPEATS, 2));
+  const ratio = oursMs / bareMs;
+  const r1 = (x: number): number => Math.round(x * 10) / 10;
+  const r2 = (x: number): number => Math.round(x * 100) / 100;
+  return [
+    {
+      section: 'fedavg',
+      name: `FedAvgAccumulator.add × ${UPDATES} updates, d=1M`,
+      value: r1(oursMs),
+      unit: 'ms',
+      baseline: r1(bareMs),
+      baselineName: 'bare Float32Array loop acc[i] += x[i] over the same updates',
+      ratio: r2(ratio),
+      ratioMeaning: 'our time / bare time',
+      target: '≤ 1.5×',
+      met: ratio <= 1.5,
+    },
+    {
+      section: 'fedavg',
+      name: `FedAvgAccumulator.add × ${UPDATES} updates, d=1M, against the same weighted float64 arithmetic`,
+      value: r1(oursMs),
+      unit: 'ms',
+      baseline: r1(weightedMs),
+      baselineName: 'bare Float64Array loop acc[i] += w·x[i] (what add computes, without the class)',
+      ratio: r2(oursMs / weightedMs),
+      ratioMeaning: 'our time / bare time',
+    },
+  ];
+}

@@ -1,0 +1,82 @@
+/** IPC messages between the bench process and its children (coordinator, node daemons, raw clients). */
+import type { RoundTiming } from './federation.js';
+
+/** The coordinator child is serving on `port`. */
+export interface ListeningMessage {
+  readonly type: 'listening';
+  readonly port: number;
+}
+
+/** The coordinator child finished its warm-up rounds and waits for `{type: 'go'}`. */
+export interface WarmedMessage {
+  readonly type: 'warmed';
+}
+
+/** What the coordinator child measured. */
+export interface CoordinatorProcessResult {
+  readonly type: 'result';
+  readonly rounds: RoundTiming[];
+  /** CPU time (user + system) the coordinator process spent during the measured rounds. */
+  readonly cpuMicros: number;
+  /** RSS with every node connected, before the first round. */
+  readonly idleRssBytes: number;
+  /** Highest RSS sampled (every 5 ms) during the measured rounds. */
+  readonly roundsPeakRssBytes: number;
+  /** The kernel's peak RSS over the whole process life (getrusage ru_maxrss), warm-up included. */
+  readonly maxRssBytes: number;
+  /** `process.memoryUsage().arrayBuffers` at the sampled RSS peak: Buffer and typed-array memory, live or awaiting GC. */
+  readonly arrayBuffersAtPeakBytes: number;
+}
+
+/** A child's CPU time so far, sent in answer to `{type: 'cpu?'}`. */
+export interface CpuMessage {
+  readonly type: 'cpu';
+  readonly micros: number;
+}
+
+function hasType(m: unknown, type: string): boolean {
+  return typeof m === 'object' && m !== null && (m as { type?: unknown }).type === type;
+}
+
+/** Type guard for ListeningMessage. */
+export function isListening(m: unknown): m is ListeningMessage {
+  return hasType(m, 'listening');
+}
+
+/** Type guard for WarmedMessage. */
+export function isWarmed(m: unknown): m is WarmedMessage {
+  return hasType(m, 'warmed');
+}
+
+/** Type guard for CpuMessage. */
+export function isCpu(m: unknown): m is CpuMessage {
+  return hasType(m, 'cpu');
+}
+
+/** In a child: answer `{type: 'cpu?'}` with this process's CPU time. */
+export function answerCpuQueries(): void {
+  process.on('message', (m: unknown) => {
+    if (hasType(m, 'cpu?')) {
+      const u = process.cpuUsage();
+      process.send?.({ type: 'cpu', micros: u.user + u.system } satisfies CpuMessage);
+    }
+  });
+}
+
+/** In a child: resolve when the parent sends `{type: 'go'}`. */
+export function waitForGo(): Promise<void> {
+  return new Promise((resolve) => {
+    const onMessage = (m: unknown): void => {
+      if (hasType(m, 'go')) {
+        process.off('message', onMessage);
+        resolve();
+      }
+    };
+    process.on('message', onMessage);
+  });
+}
+
+/** Type guard for CoordinatorProcessResult. */
+export function isResult(m: unknown): m is CoordinatorProcessResult {
+  return hasType(m, 'result');
+}
