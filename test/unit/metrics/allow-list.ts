@@ -44,3 +44,25 @@ export const COORDINATOR_LABELS: Readonly<Record<string, (value: string) => bool
   method: (v) => ['Join', 'SubmitUpdate', 'SubmitEvaluation', 'Decline', 'SecAggSend', 'LaunchRounds', 'GetStatus', 'BudgetReport', 'ListModels', 'ExportModel', 'ListNodes'].includes(v),
   code: (v) => /^[A-Z_]+$/.test(v),
 };
+
+/** Every metric family a node exports on its own endpoint (with a budget and drift checks on). */
+export const NODE_FAMILIES = [
+  'cohort_node_connected',
+  'cohort_node_drift_alerts_total',
+  'cohort_node_drift_check_failures_total',
+  'cohort_node_drift_checks_total',
+  'cohort_node_drift_features',
+  'cohort_node_drift_psi_max',
+  'cohort_node_drift_threshold',
+  'cohort_node_evaluation_seconds',
+  'cohort_node_evaluations_total',
+  'cohort_node_privacy_epsilon_budget',
+  'cohort_node_privacy_epsilon_spent',
+  'cohort_node_rounds_declined_total',
+  'cohort_node_rounds_trained_total',
+  'cohort_node_sessions',
+  'cohort_node_tasks_failed_total',
+  'cohort_node_training_examples_per_second',
+  'cohort_node_training_examples_total',
+  'cohort_node_training_seconds',
+] as const;
