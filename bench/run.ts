@@ -15,6 +15,7 @@ import { benchMetrics } from './metrics.js';
 import type { BenchFigure } from './report.js';
 import { benchRound } from './round.js';
 import { benchSecAgg } from './secagg.js';
+import { benchSecureRound } from './secure-round.js';
 import { benchTraining } from './training.js';
 import { benchTransport } from './transport.js';
 
@@ -27,6 +28,7 @@ const SECTIONS: Record<string, () => Promise<BenchFigure[]>> = {
   private: benchPrivateTraining,
   load: benchLoad,
   secagg: () => benchSecAgg(),
+  'secure-round': benchSecureRound,
   metrics: benchMetrics,
 };
 

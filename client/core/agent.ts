@@ -13,7 +13,7 @@ import type { RandomSource } from '../../shared/random.js';
 import { ChunkAssembler, chunkCount } from '../../shared/tensor/chunks.js';
 import type { SecureSetup } from '../../shared/wire/secagg.js';
 import type { NodeBudget } from './budget.js';
-import { type SecureIdentity, type SecureLink, SecureParticipant } from './secure.js';
+import { type SecureIdentity, type SecureLink, SecureParticipant, type VerifiedPeers } from './secure.js';
 
 /** What a task asks this node to do. */
 export type TaskKind = 'train' | 'evaluate';
@@ -124,7 +124,7 @@ export class NodeAgent {
     private readonly link: CoordinatorLink,
     private readonly chunkBytes: number,
     private readonly log: Logger,
-    private readonly secureDeps?: { readonly identity: SecureIdentity; readonly rng: RandomSource; readonly now: () => Date },
+    private readonly secureDeps?: { readonly identity: SecureIdentity; readonly rng: RandomSource; readonly now: () => Date; readonly peers: VerifiedPeers },
     private readonly budget?: NodeBudget,
   ) {}
 
@@ -286,6 +286,7 @@ export class NodeAgent {
       participant = new SecureParticipant(task.round, setup, update.delta, task.privacy, this.secureDeps.identity, this.link, {
         rng: this.secureDeps.rng,
         now: this.secureDeps.now(),
+        peers: this.secureDeps.peers,
         log: this.log.child({ round: task.round, stage: 'secure-aggregation' }),
       });
     } catch (err) {

@@ -4,6 +4,7 @@
  * the coordinator's messages. Peers' keys are trusted only through certificates this
  * node checks against its own copy of the federation CA.
  */
+import { createPublicKey, type KeyObject, X509Certificate } from 'node:crypto';
 import { CohortError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
 import { clipL2 } from '../../shared/dp/clip.js';
@@ -13,7 +14,7 @@ import type { RandomSource } from '../../shared/random.js';
 import { SecAggClient } from '../../shared/secagg/client.js';
 import { encode, fixedPointParams } from '../../shared/secagg/fixed-point.js';
 import type { ClientMessage } from '../../shared/secagg/messages.js';
-import { keyObjectSigner, publicKeyVerifier } from '../../shared/secagg/signing.js';
+import { keyObjectSigner, publicKeyVerifier, type SecAggSigner } from '../../shared/secagg/signing.js';
 import type { SecureSetup } from '../../shared/wire/secagg.js';
 import type { PrivacyTask } from './agent.js';
 
@@ -25,6 +26,44 @@ export interface SecureIdentity {
   /** The federation CA, to check peers' certificates. */
   readonly caPem: string;
 }
+
+/**
+ * Peer certificates already checked against the CA, so a node does not re-verify every
+ * participant's certificate every round (that was most of a secure round's node CPU),
+ * and this node's own signing key, parsed once. Entries are keyed by the exact PEM and
+ * re-checked for expiry on every use.
+ */
+export class VerifiedPeers {
+  private readonly verified = new Map<string, { name: string; role: string; key: KeyObject; notAfter: number; notBefore: number }>();
+
+  private ownSigner: { pem: string; signer: SecAggSigner } | undefined;
+
+  constructor(private readonly caPem: string) {}
+
+  /** This node's signer, parsed once from its key. */
+  signer(keyPem: string): SecAggSigner {
+    if (this.ownSigner?.pem !== keyPem) this.ownSigner = { pem: keyPem, signer: keyObjectSigner(keyPem) };
+    return this.ownSigner.signer;
+  }
+
+  /** The public key of `name`'s certificate `pem`, or an `unauthenticated` error. */
+  key(name: string, pem: string, now: Date): KeyObject {
+    let entry = this.verified.get(pem);
+    if (!entry) {
+      const v = verifyCertificate(pem, this.caPem, now);
+      const cert = new X509Certificate(pem);
+      entry = { name: v.name, role: v.role, key: createPublicKey(v.publicKeyPem), notBefore: Date.parse(cert.validFrom), notAfter: Date.parse(cert.validTo) };
+      if (this.verified.size >= MAX_CACHED_PEERS) this.verified.clear();
+      this.verified.set(pem, entry);
+    }
+    if (now.getTime() < entry.notBefore || now.getTime() > entry.notAfter) throw new CohortError('unauthenticated', `the certificate of ${name} is not valid now`);
+    // A certificate for another name or role must not vouch for this participant's keys.
+    if (entry.name !== name || entry.role !== 'node') throw new CohortError('unauthenticated', `the certificate given for ${name} belongs to ${entry.role} ${entry.name}`);
+    return entry.key;
+  }
+}
+
+const MAX_CACHED_PEERS = 10_000;
 
 /** Outbound secure-aggregation calls. */
 export interface SecureLink {
@@ -48,16 +87,13 @@ export class SecureParticipant {
     privacy: PrivacyTask | undefined,
     private readonly identity: SecureIdentity,
     private readonly link: SecureLink,
-    deps: { readonly rng: RandomSource; readonly now: Date; readonly log: Logger },
+    deps: { readonly rng: RandomSource; readonly now: Date; readonly log: Logger; readonly peers: VerifiedPeers },
   ) {
-    const keys = new Map<string, string>();
+    const keys = new Map<string, KeyObject>();
     for (const name of setup.config.participants) {
       const pem = setup.certificates.get(name);
       if (!pem) throw new CohortError('unauthenticated', `no certificate for participant ${name}`);
-      const verified = verifyCertificate(pem, identity.caPem, deps.now);
-      // A certificate for another name or role must not vouch for this participant's keys.
-      if (verified.name !== name || verified.role !== 'node') throw new CohortError('unauthenticated', `the certificate given for ${name} belongs to ${verified.role} ${verified.name}`);
-      keys.set(name, verified.publicKeyPem);
+      keys.set(name, deps.peers.key(name, pem, deps.now));
     }
     const withBit = privacy?.clipBitNoiseMultiplier !== undefined;
     if (delta.length + (withBit ? 1 : 0) !== setup.config.vectorLength) {
@@ -81,7 +117,7 @@ export class SecureParticipant {
     }
     this.input = encode(input, fp, deps.rng);
     this.client = new SecAggClient(identity.name, setup.config, {
-      signer: keyObjectSigner(identity.keyPem),
+      signer: deps.peers.signer(identity.keyPem),
       verifier: publicKeyVerifier(keys),
       rng: deps.rng,
       logger: deps.log,

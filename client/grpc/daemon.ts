@@ -21,7 +21,7 @@ import type { Task__Output } from '../../shared/wire/generated/cohort/v1/Task.js
 import type { UpdateHeader } from '../../shared/wire/generated/cohort/v1/UpdateHeader.js';
 import { fromNodeToWire, setupFromWire, toNodeFromWire } from '../../shared/wire/secagg.js';
 import type { NodeBudget } from '../core/budget.js';
-import type { SecureIdentity } from '../core/secure.js';
+import { type SecureIdentity, VerifiedPeers } from '../core/secure.js';
 import type { TaskKind as WireTaskKind } from '../../shared/wire/generated/cohort/v1/TaskKind.js';
 import { CHANNEL_OPTIONS, CHUNK_BYTES, loadContract, PROTOCOL } from '../../shared/wire/proto.js';
 import { type CoordinatorLink, type IncomingTask, type LocalUpdate, type LocalWork, NodeAgent, type PrivacyTask, type TaskKind } from '../core/agent.js';
@@ -60,6 +60,8 @@ export interface DaemonOptions {
   readonly identity?: SecureIdentity;
   /** Fault injection (demo, tests): go offline for good instead of sending this secure-aggregation step. */
   readonly dropAt?: DropStage;
+  /** With `dropAt`: drop out of every round there but reconnect for the next (benchmarks). */
+  readonly rejoinAfterDrop?: boolean;
   /** This node's own privacy budget, charged before each round it trains for. */
   readonly budget?: NodeBudget;
 }
@@ -231,9 +233,12 @@ export class NodeDaemon {
   /** Sessions opened so far (1 after the first connect, 2 after a reconnect, ...). */
   sessions = 0;
   private readonly vanished = new AbortController();
+  /** Verified peer certificates, kept across sessions and rounds. */
+  private readonly peers: VerifiedPeers | undefined;
 
   constructor(private readonly opts: DaemonOptions) {
     this.chunkBytes = opts.chunkBytes ?? CHUNK_BYTES;
+    this.peers = opts.identity ? new VerifiedPeers(opts.identity.caPem) : undefined;
     const NodeService = loadContract().cohort.v1.NodeService;
     this.client = new NodeService(opts.address, mutualTlsChannelCredentials(opts.tls), clientChannelOptions(opts.serverName));
   }
@@ -299,7 +304,7 @@ export class NodeDaemon {
   /** Fault injection: cut the session and never reconnect, as a killed node would. */
   private vanish(call: grpc.ClientReadableStream<CoordinatorMessage__Output>): void {
     this.opts.log.warn({ dropAt: this.opts.dropAt }, 'fault injection: dropping out of the round');
-    this.vanished.abort();
+    if (!this.opts.rejoinAfterDrop) this.vanished.abort();
     call.cancel();
   }
 
@@ -315,7 +320,7 @@ export class NodeDaemon {
         this.opts.dropAt ? droppingLink(link, this.opts.dropAt, () => this.vanish(call)) : link,
         this.chunkBytes,
         log,
-        identity ? { identity, rng: secureRandom, now: () => new Date(this.opts.clock.now()) } : undefined,
+        identity && this.peers ? { identity, rng: secureRandom, now: () => new Date(this.opts.clock.now()), peers: this.peers } : undefined,
         this.opts.budget,
       );
       this.agentValue = agent;
