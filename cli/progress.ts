@@ -43,11 +43,16 @@ export function runningLine(e: Pick<RoundEvent, 'round' | 'index' | 'of' | 'stag
   return `round ${e.round} (${e.index}/${e.of})  ${stageChain(String(e.stage ?? ''))}  ${Number(e.seconds ?? 0).toFixed(1)} s${selected}`;
 }
 
-/** The progress bar line of `round launch`: rounds finished of the launch, plus the running round's stage. */
+/**
+ * The progress bar line of `round launch`: rounds finished of the launch, plus the running
+ * round's stage. Kept short (under 80 columns) so it never wraps, which would break `\r` redraws.
+ */
 export function launchBar(e: Pick<RoundEvent, 'round' | 'index' | 'of' | 'stage' | 'selected' | 'seconds'>, finished: number): string {
   const of = Math.max(1, Number(e.of));
   const fraction = (finished + (e.stage ? stageFraction(String(e.stage)) : 0)) / of;
-  return `${bar(fraction)} ${finished}/${of} rounds · ${runningLine(e)}`;
+  const selected = e.selected ? ` · ${e.selected} selected` : '';
+  const line = `${bar(fraction, 20)} ${finished}/${of} · round ${e.round}: ${String(e.stage ?? '')}${selected} · ${Number(e.seconds ?? 0).toFixed(1)} s`;
+  return line.length < 80 ? line : `${line.slice(0, 78)}…`;
 }
 
 /** `[####----] 1.23 / 4 (31%)` for ε spent against a budget, or the spent ε alone without one. */

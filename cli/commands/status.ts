@@ -60,6 +60,8 @@ function fetchStatus(args: AdminArgs, io: CliIo): Promise<StatusReply__Output> {
 async function watch(args: ViewArgs, io: CliIo): Promise<void> {
   const intervalMs = (args.interval ?? DEFAULT_WATCH_INTERVAL) * 1000;
   let drawn = 0;
+  // The clock's timers are unref'd (a deadline never keeps a process alive), so hold the process open while the view waits.
+  const keepAlive = setInterval(() => undefined, 2 ** 30);
   try {
     for (let first = true; !io.shutdown.aborted; first = false) {
       let lines: string[];
@@ -82,6 +84,7 @@ async function watch(args: ViewArgs, io: CliIo): Promise<void> {
       await sleep(io.clock, intervalMs, io.shutdown).catch(() => undefined);
     }
   } finally {
+    clearInterval(keepAlive);
     if (io.isTty && drawn > 0) io.out(ANSI.showCursor);
   }
 }

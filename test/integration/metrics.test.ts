@@ -328,8 +328,8 @@ describe('status --watch and round launch progress against a live coordinator (i
   it('round launch: a progress bar on a terminal, plain stage lines otherwise, --json unchanged', async function () {
     const tty = watchedIo(true, new ManualClock(Date.now()), new AbortController().signal);
     assert.equal(await runCli(['round', 'launch', '--rounds', '2', ...admin], tty.io), 0, tty.err());
-    assert.match(tty.err(), /\r\x1b\[K\[#*-*\] 0\/2 rounds · round \d+ \(1\/2\) {2}wait > select > \[train\]/);
-    assert.match(tty.err(), /\r\x1b\[K\[#*-*\] 1\/2 rounds · round \d+ \(2\/2\)/);
+    assert.match(tty.err(), /\r\x1b\[K\[#*-*\] 0\/2 · round \d+: train · 2 selected · \d+\.\d s/);
+    assert.match(tty.err(), /\r\x1b\[K\[#*-*\] 1\/2 · round \d+: commit/);
     assert.ok(tty.err().endsWith('\r\x1b[K'), 'the bar is cleared at the end');
     assert.equal(tty.out().split('\n').filter((l) => /^round \d+ \([12]\/2\) {2}accuracy 0\.6000/.test(l)).length, 2);
 

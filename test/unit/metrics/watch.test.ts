@@ -48,7 +48,7 @@ function status(fields: Partial<StatusReply__Output> = {}): StatusReply__Output 
 }
 
 describe('status --watch view and round progress (cli)', function () {
-  it('draws bars, stage chains and the launch bar', function () {
+  it('draws bars, stage chains and the launch bar (short enough never to wrap)', function () {
     assert.equal(bar(0.5, 10), '[#####-----]');
     assert.equal(bar(2, 4), '[####]');
     assert.equal(bar(NaN, 4), '[----]');
@@ -58,8 +58,9 @@ describe('status --watch view and round progress (cli)', function () {
     assert.equal(stageFraction('commit'), 0.9);
     assert.equal(
       launchBar(event({ round: 7, stage: 'evaluate', selected: 2, seconds: 3.21, index: 2, of: 4 }), 1),
-      '[##########--------------] 1/4 rounds · round 7 (2/4)  wait > select > train > [evaluate] > commit  3.2 s, 2 selected',
+      '[#########-----------] 1/4 · round 7: evaluate · 2 selected · 3.2 s',
     );
+    assert.ok(launchBar(event({ round: 123456, stage: 'secure-aggregation', selected: 1000, seconds: 86400, index: 99999, of: 100000 }), 99998).length < 80);
     assert.equal(epsilonLine(1, 4, 1e-5), '[######------------------] 1.000 / 4 (25%), δ = 0.00001');
     assert.equal(epsilonLine(0.5, undefined, 1e-6), '0.5000 spent (no budget), δ = 0.000001');
   });
