@@ -6,7 +6,7 @@
  * weights streamed to 10 nodes and 10 updates streamed back, assembled, checked and
  * averaged. Raw: a bytes-only grpc-js service in the same process, same certificates,
  * channel options and 1 MiB messages, streams the same bytes down to 10 clients and
- * collects the same bytes back. A round also broadcasts the new weights for federated
+ * collects the same bytes back. Both stacks are up together and their rounds alternate. A round also broadcasts the new weights for federated
  * evaluation; the whole round is compared with a raw round that adds that second phase.
  */
 import { CHUNK_BYTES } from '../shared/wire/proto.js';
@@ -18,7 +18,7 @@ import { median, type BenchFigure } from './report.js';
 const NODES = 10;
 const SIZES = [100_000, 1_000_000];
 const WARMUP_ROUNDS = 2;
-const ROUNDS = 7;
+const ROUNDS = 9;
 
 /** Per-round seconds of our stack and of the raw baseline. */
 interface Measured {
@@ -27,42 +27,35 @@ interface Measured {
   readonly rawRound: number[];
 }
 
-async function measureOurs(pki: BenchPki, parameters: number, names: readonly string[]): Promise<RoundTiming[]> {
+/** Both stacks side by side in this process; rounds alternate, ours then raw, so both see the same load. */
+async function measure(pki: BenchPki, parameters: number, names: readonly string[]): Promise<Measured> {
   const started = await startBenchCoordinator(pki.dir, modelWithParameters(parameters), names.length);
-  let nodes: { stop(): Promise<void> } | undefined;
-  try {
-    nodes = await startInProcessNodes(pki, started.port, names);
-    await timeRounds(started.coordinator, WARMUP_ROUNDS, names.length);
-    return await timeRounds(started.coordinator, ROUNDS, names.length);
-  } finally {
-    await nodes?.stop();
-    await started.close();
-  }
-}
-
-async function measureRaw(pki: BenchPki, parameters: number, names: readonly string[]): Promise<{ train: number[]; round: number[] }> {
   const server = await startRawServer(pki.tls('coordinator'), CHUNK_BYTES);
   const clients = names.map((name) => new RawClient(`127.0.0.1:${server.port}`, pki.tls(name), name, CHUNK_BYTES));
-  const runs = clients.map((c) => c.run().catch(() => undefined));
+  const rawRuns = clients.map((c) => c.run().catch(() => undefined));
+  let nodes: { stop(): Promise<void> } | undefined;
   const bytes = parameters * 4;
-  const train: number[] = [];
-  const round: number[] = [];
+  const m: Measured = { ours: [], rawTrain: [], rawRound: [] };
   try {
+    nodes = await startInProcessNodes(pki, started.port, names);
     await server.waitForClients(names.length, 30_000);
     for (let i = 0; i < WARMUP_ROUNDS + ROUNDS; i++) {
+      const ours = await timeRounds(started.coordinator, 1, names.length);
       const up = await server.phase(bytes, bytes);
       // Evaluation reports are a few bytes: the raw client answers with an empty message.
       const evalMs = await server.phase(bytes, 0);
-      if (i >= WARMUP_ROUNDS) {
-        train.push(up / 1000);
-        round.push((up + evalMs) / 1000);
-      }
+      if (i < WARMUP_ROUNDS) continue;
+      m.ours.push(...ours);
+      m.rawTrain.push(up / 1000);
+      m.rawRound.push((up + evalMs) / 1000);
     }
-    return { train, round };
+    return m;
   } finally {
     for (const c of clients) c.close();
     await server.close();
-    await Promise.all(runs);
+    await Promise.all(rawRuns);
+    await nodes?.stop();
+    await started.close();
   }
 }
 
@@ -73,11 +66,7 @@ export async function benchTransport(): Promise<BenchFigure[]> {
   const figures: BenchFigure[] = [];
   try {
     pki.nodes(names);
-    for (const d of SIZES) {
-      const ours = await measureOurs(pki, d, names);
-      const raw = await measureRaw(pki, d, names);
-      figures.push(...transportFigures(d, { ours, rawTrain: raw.train, rawRound: raw.round }));
-    }
+    for (const d of SIZES) figures.push(...transportFigures(d, await measure(pki, d, names)));
   } finally {
     pki.remove();
   }

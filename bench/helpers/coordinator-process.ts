@@ -1,15 +1,43 @@
 /**
- * Child entry of the framework-only round benchmark: a coordinator in its own process, so
- * its resident memory is measured alone. Usage:
+ * Child entry of the round benchmarks: a coordinator in its own process, so that its
+ * memory and CPU are measured alone. Usage:
  *   node coordinator-process.js CERTS_DIR PARAMETERS NODES WARMUP_ROUNDS ROUNDS
- * Sends {type: 'listening', port}, waits for NODES nodes, runs the warm-up rounds, sends
- * {type: 'warmed'} and waits for {type: 'go'} (the parent reads the nodes' CPU clocks
- * meanwhile), runs the measured rounds while sampling RSS, sends {type: 'result', ...}
- * and serves until SIGTERM or until the parent goes away.
+ * Sends {type: 'listening', port}, waits for NODES nodes, runs the warm-up rounds and sends
+ * {type: 'warmed'}. Then, while sampling its RSS, it obeys the parent:
+ * - {type: 'go'}: run ROUNDS measured rounds, then send {type: 'result', ...};
+ * - {type: 'round'}: run one measured round, answer {type: 'round-done', ...} (so the
+ *   parent can interleave these rounds with a baseline's), and on {type: 'finish'} send
+ *   {type: 'result', ...} for all of them.
+ * It serves until SIGTERM or until the parent goes away.
  */
-import { modelWithParameters, startBenchCoordinator, timeRounds } from './federation.js';
-import { type CoordinatorProcessResult, waitForGo } from './messages.js';
+import { modelWithParameters, type RoundTiming, startBenchCoordinator, timeRounds } from './federation.js';
+import { type CoordinatorProcessResult, type RoundDoneMessage, onCommand } from './messages.js';
 import { quietIpWarnings } from './warnings.js';
+
+/** Peak RSS while measured rounds run, sampled every 10 ms (only then, so it costs the other rounds nothing). */
+class RssSampler {
+  peakBytes = 0;
+  arrayBuffersAtPeakBytes = 0;
+  heapTotalAtPeakBytes = 0;
+  private timer: NodeJS.Timeout | undefined;
+
+  start(): void {
+    // rss() alone is cheap; the full memoryUsage() walks the heap, so it runs only at a new peak.
+    this.timer ??= setInterval(() => {
+      if (process.memoryUsage.rss() > this.peakBytes) {
+        const m = process.memoryUsage();
+        this.peakBytes = m.rss;
+        this.arrayBuffersAtPeakBytes = m.arrayBuffers;
+        this.heapTotalAtPeakBytes = m.heapTotal;
+      }
+    }, 10);
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+}
 
 async function main(argv: string[]): Promise<void> {
   const [certsDir, parameters, nodes, warmup, rounds] = argv;
@@ -27,33 +55,48 @@ async function main(argv: string[]): Promise<void> {
   if (!(await started.coordinator.registry.waitForConnected(n, 180_000))) throw new Error(`only ${started.coordinator.registry.connected().length} of ${n} nodes connected`);
   const idleRssBytes = process.memoryUsage.rss();
   await timeRounds(started.coordinator, Number(warmup), n);
-  const go = waitForGo();
-  process.send?.({ type: 'warmed' });
-  await go;
-  let roundsPeakRssBytes = 0;
-  let arrayBuffersAtPeakBytes = 0;
-  // rss() alone is cheap; the full memoryUsage() walks the heap, so it runs only at a new peak.
-  const sampler = setInterval(() => {
-    if (process.memoryUsage.rss() > roundsPeakRssBytes) {
-      const m = process.memoryUsage();
-      roundsPeakRssBytes = m.rss;
-      arrayBuffersAtPeakBytes = m.arrayBuffers;
-    }
-  }, 5);
-  const cpu0 = process.cpuUsage();
-  const timings = await timeRounds(started.coordinator, Number(rounds), n);
-  const cpu = process.cpuUsage(cpu0);
-  clearInterval(sampler);
-  const result: CoordinatorProcessResult = {
-    type: 'result',
-    rounds: timings,
-    cpuMicros: cpu.user + cpu.system,
-    idleRssBytes,
-    roundsPeakRssBytes,
-    maxRssBytes: process.resourceUsage().maxRSS * 1024,
-    arrayBuffersAtPeakBytes,
+
+  const sampler = new RssSampler();
+  const measured: RoundTiming[] = [];
+  let cpuMicros = 0;
+  const measure = async (count: number): Promise<{ timings: RoundTiming[]; micros: number }> => {
+    sampler.start();
+    const cpu0 = process.cpuUsage();
+    const timings = await timeRounds(started.coordinator, count, n);
+    const cpu = process.cpuUsage(cpu0);
+    sampler.stop();
+    measured.push(...timings);
+    cpuMicros += cpu.user + cpu.system;
+    return { timings, micros: cpu.user + cpu.system };
   };
-  process.send?.(result);
+  const sendResult = (): void => {
+    const result: CoordinatorProcessResult = {
+      type: 'result',
+      rounds: measured,
+      cpuMicros,
+      idleRssBytes,
+      roundsPeakRssBytes: sampler.peakBytes,
+      maxRssBytes: process.resourceUsage().maxRSS * 1024,
+      arrayBuffersAtPeakBytes: sampler.arrayBuffersAtPeakBytes,
+      heapTotalAtPeakBytes: sampler.heapTotalAtPeakBytes,
+    };
+    process.send?.(result);
+  };
+  onCommand(async (command) => {
+    if (command === 'go') {
+      await measure(Number(rounds));
+      sendResult();
+    } else if (command === 'round') {
+      const { timings, micros } = await measure(1);
+      process.send?.({ type: 'round-done', timing: timings[0] as RoundTiming, cpuMicros: micros } satisfies RoundDoneMessage);
+    } else if (command === 'finish') {
+      sendResult();
+    }
+  }, (err) => {
+    process.stderr.write(`coordinator-process: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(1);
+  });
+  process.send?.({ type: 'warmed' });
 }
 
 quietIpWarnings();

@@ -20,12 +20,14 @@ export interface CoordinatorProcessResult {
   readonly cpuMicros: number;
   /** RSS with every node connected, before the first round. */
   readonly idleRssBytes: number;
-  /** Highest RSS sampled (every 5 ms) during the measured rounds. */
+  /** Highest RSS sampled (every 10 ms) during the measured rounds. */
   readonly roundsPeakRssBytes: number;
   /** The kernel's peak RSS over the whole process life (getrusage ru_maxrss), warm-up included. */
   readonly maxRssBytes: number;
   /** `process.memoryUsage().arrayBuffers` at the sampled RSS peak: Buffer and typed-array memory, live or awaiting GC. */
   readonly arrayBuffersAtPeakBytes: number;
+  /** V8 heap size (`heapTotal`) at the sampled RSS peak. */
+  readonly heapTotalAtPeakBytes: number;
 }
 
 /** A child's CPU time so far, sent in answer to `{type: 'cpu?'}`. */
@@ -63,17 +65,30 @@ export function answerCpuQueries(): void {
   });
 }
 
-/** In a child: resolve when the parent sends `{type: 'go'}`. */
-export function waitForGo(): Promise<void> {
-  return new Promise((resolve) => {
-    const onMessage = (m: unknown): void => {
-      if (hasType(m, 'go')) {
-        process.off('message', onMessage);
-        resolve();
-      }
-    };
-    process.on('message', onMessage);
+/** Commands the parent sends the coordinator child after 'warmed'. */
+export type Command = 'go' | 'round' | 'finish';
+
+/** In a child: run `handle` for each command from the parent, one at a time, in order. */
+export function onCommand(handle: (command: Command) => Promise<void>, fail: (err: unknown) => void): void {
+  let queue = Promise.resolve();
+  process.on('message', (m: unknown) => {
+    for (const command of ['go', 'round', 'finish'] as const) {
+      if (hasType(m, command)) queue = queue.then(() => handle(command)).catch(fail);
+    }
   });
+}
+
+/** One measured round of the coordinator child, answered to `{type: 'round'}`. */
+export interface RoundDoneMessage {
+  readonly type: 'round-done';
+  readonly timing: RoundTiming;
+  /** CPU time (user + system) the coordinator process spent in this round. */
+  readonly cpuMicros: number;
+}
+
+/** Type guard for RoundDoneMessage. */
+export function isRoundDone(m: unknown): m is RoundDoneMessage {
+  return hasType(m, 'round-done');
 }
 
 /** Type guard for CoordinatorProcessResult. */
