@@ -10,6 +10,7 @@
  *   {type: 'result', ...} for all of them.
  * It serves until SIGTERM or until the parent goes away.
  */
+import { readFileSync } from 'node:fs';
 import { modelWithParameters, type RoundTiming, startBenchCoordinator, timeRounds } from './federation.js';
 import { type CoordinatorProcessResult, type RoundDoneMessage, onCommand } from './messages.js';
 import { quietIpWarnings } from './warnings.js';
@@ -36,6 +37,20 @@ class RssSampler {
   stop(): void {
     clearInterval(this.timer);
     this.timer = undefined;
+  }
+}
+
+/**
+ * The kernel's peak RSS of this process image (Linux VmHWM), or undefined elsewhere.
+ * Not getrusage's ru_maxrss: that survives exec, so a child forked from a large bench
+ * process would report the parent's size.
+ */
+function kernelPeakRssBytes(): number | undefined {
+  try {
+    const match = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync('/proc/self/status', 'utf8'));
+    return match ? Number(match[1]) * 1024 : undefined;
+  } catch {
+    return undefined;
   }
 }
 
@@ -76,7 +91,7 @@ async function main(argv: string[]): Promise<void> {
       cpuMicros,
       idleRssBytes,
       roundsPeakRssBytes: sampler.peakBytes,
-      maxRssBytes: process.resourceUsage().maxRSS * 1024,
+      maxRssBytes: kernelPeakRssBytes() ?? sampler.peakBytes,
       arrayBuffersAtPeakBytes: sampler.arrayBuffersAtPeakBytes,
       heapTotalAtPeakBytes: sampler.heapTotalAtPeakBytes,
     };

@@ -22,7 +22,7 @@ export interface CoordinatorProcessResult {
   readonly idleRssBytes: number;
   /** Highest RSS sampled (every 10 ms) during the measured rounds. */
   readonly roundsPeakRssBytes: number;
-  /** The kernel's peak RSS over the whole process life (getrusage ru_maxrss), warm-up included. */
+  /** The kernel's peak RSS of the process (Linux VmHWM: start-up and warm-up included), else the sampled peak. */
   readonly maxRssBytes: number;
   /** `process.memoryUsage().arrayBuffers` at the sampled RSS peak: Buffer and typed-array memory, live or awaiting GC. */
   readonly arrayBuffersAtPeakBytes: number;
