@@ -6,6 +6,7 @@ import { CohortError } from '../shared/errors.js';
 import { loadTlsMaterial } from '../shared/pki/ca-dir.js';
 import { validateName } from '../shared/pki/names.js';
 import type { AdminServiceClient } from '../shared/wire/generated/cohort/v1/AdminService.js';
+import { errorFromStatus } from '../shared/wire/mapping.js';
 import { loadContract } from '../shared/wire/proto.js';
 import { parseHostPort } from './options.js';
 
@@ -37,8 +38,7 @@ export function adminClient(args: AdminArgs): AdminServiceClient {
 
 /** Turn a gRPC failure into a CohortError whose message tells the operator what happened. */
 export function adminError(err: grpc.ServiceError, coordinator: string): CohortError {
-  const trailer = err.metadata?.get('cohort-error')[0];
-  const e = CohortError.fromGrpc(err.code, err.details, typeof trailer === 'string' ? trailer : undefined);
+  const e = errorFromStatus(err);
   if (err.code === grpc.status.UNAVAILABLE) {
     return new CohortError('unavailable', `cannot reach the coordinator at ${coordinator}: ${err.details} (is it running? do ca.crt and your certificate come from its CA?)`);
   }

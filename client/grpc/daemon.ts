@@ -22,7 +22,7 @@ import type { UpdateHeader } from '../../shared/wire/generated/cohort/v1/UpdateH
 import { fromNodeToWire, setupFromWire, toNodeFromWire } from '../../shared/wire/secagg.js';
 import type { NodeBudget } from '../core/budget.js';
 import { type SecureIdentity, VerifiedPeers } from '../core/secure.js';
-import type { TaskKind as WireTaskKind } from '../../shared/wire/generated/cohort/v1/TaskKind.js';
+import { errorFromStatus, taskKindFromWire, WIRE_TASK_KIND } from '../../shared/wire/mapping.js';
 import { CHANNEL_OPTIONS, CHUNK_BYTES, loadContract, PROTOCOL } from '../../shared/wire/proto.js';
 import { type CoordinatorLink, type IncomingTask, type LocalUpdate, type LocalWork, NodeAgent, type PrivacyTask, type TaskKind } from '../core/agent.js';
 
@@ -119,15 +119,10 @@ export function backoffDelay(attempt: number, policy: Backoff, rng: RandomSource
   return Math.round(cap / 2 + (rng.nextFloat() * cap) / 2);
 }
 
-function toKind(kind: WireTaskKind | string): TaskKind | undefined {
-  return kind === 'TASK_KIND_TRAIN' ? 'train' : kind === 'TASK_KIND_EVALUATE' ? 'evaluate' : undefined;
-}
-
-const WIRE_KIND: Record<TaskKind, WireTaskKind> = { train: 'TASK_KIND_TRAIN', evaluate: 'TASK_KIND_EVALUATE' };
 
 /** Parse a Task message; errors are reported back as a decline. */
 function parseTask(t: Task__Output): IncomingTask {
-  const kind = toKind(t.kind);
+  const kind = taskKindFromWire(t.kind);
   if (!kind) throw new CohortError('invalid_argument', `unknown task kind ${t.kind}`);
   return {
     round: t.round,
@@ -159,10 +154,6 @@ function parsePrivacy(p: PrivacyConfig__Output): PrivacyTask {
   };
 }
 
-function grpcError(err: grpc.ServiceError): CohortError {
-  const trailer = err.metadata?.get('cohort-error')[0];
-  return CohortError.fromGrpc(err.code, err.details, typeof trailer === 'string' ? trailer : undefined);
-}
 
 /** Outbound calls over the daemon's channel, each with a deadline. */
 class GrpcLink implements CoordinatorLink {
@@ -191,7 +182,7 @@ class GrpcLink implements CoordinatorLink {
   /** Stream a header and its chunks, one write at a time (back-pressure), with a deadline. */
   private upload(header: Omit<UpdateHeader, 'chunkCount'>, chunks: Buffer[]): Promise<void> {
     return new Promise((resolve, reject) => {
-      const call = this.client.SubmitUpdate({ deadline: this.deadline(300_000) }, (err) => (err ? reject(grpcError(err)) : resolve()));
+      const call = this.client.SubmitUpdate({ deadline: this.deadline(300_000) }, (err) => (err ? reject(errorFromStatus(err)) : resolve()));
       const write = (msg: object): Promise<void> => new Promise((res) => void call.write(msg, () => res()));
       void (async () => {
         await write({ header: { ...header, chunkCount: chunks.length } });
@@ -203,19 +194,19 @@ class GrpcLink implements CoordinatorLink {
 
   secaggSend(round: number, message: Exclude<ClientMessage, { type: 'masked_input' }>): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.client.SecAggSend(fromNodeToWire(round, message), { deadline: this.deadline() }, (err) => (err ? reject(grpcError(err)) : resolve()));
+      this.client.SecAggSend(fromNodeToWire(round, message), { deadline: this.deadline() }, (err) => (err ? reject(errorFromStatus(err)) : resolve()));
     });
   }
 
   submitEvaluation(round: number, e: { numExamples: number; accuracy: number; loss: number }): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.client.SubmitEvaluation({ round, ...e }, { deadline: this.deadline() }, (err) => (err ? reject(grpcError(err)) : resolve()));
+      this.client.SubmitEvaluation({ round, ...e }, { deadline: this.deadline() }, (err) => (err ? reject(errorFromStatus(err)) : resolve()));
     });
   }
 
   decline(round: number, kind: TaskKind, reason: string): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.client.Decline({ round, kind: WIRE_KIND[kind], reason }, { deadline: this.deadline() }, (err) => (err ? reject(grpcError(err)) : resolve()));
+      this.client.Decline({ round, kind: WIRE_TASK_KIND[kind], reason }, { deadline: this.deadline() }, (err) => (err ? reject(errorFromStatus(err)) : resolve()));
     });
   }
 }
@@ -286,7 +277,7 @@ export class NodeDaemon {
         if (signal.aborted || this.vanished.signal.aborted) break;
         if (outcome.welcomed) attempt = 0;
         if (outcome.error && FATAL.has(outcome.error.code)) {
-          const e = grpcError(outcome.error);
+          const e = errorFromStatus(outcome.error);
           this.opts.log.error({ code: e.code, reason: e.message }, 'coordinator refused this node; not retrying');
           throw e;
         }
@@ -349,7 +340,7 @@ export class NodeDaemon {
             try {
               task = parseTask(t);
             } catch (err) {
-              const kind = toKind(t.kind) ?? 'train';
+              const kind = taskKindFromWire(t.kind) ?? 'train';
               log.warn({ round: t.round, reason: (err as Error).message }, 'malformed task');
               agent.onMalformedTask(t.round, kind, (err as Error).message);
               break;
@@ -359,7 +350,7 @@ export class NodeDaemon {
           }
           case 'chunk': {
             const c = msg.chunk;
-            const kind = c ? toKind(c.kind) : undefined;
+            const kind = c ? taskKindFromWire(c.kind) : undefined;
             if (c && kind) agent.onChunk(c.round, kind, c.index, c.data);
             break;
           }

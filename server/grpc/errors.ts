@@ -2,9 +2,8 @@
 import * as grpc from '@grpc/grpc-js';
 import { CohortError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
+import { ERROR_CODE_TRAILER } from '../../shared/wire/mapping.js';
 
-/** Trailer carrying the closed error code, so the CLI can tell e.g. a budget refusal apart. */
-export const ERROR_CODE_TRAILER = 'cohort-error';
 
 /**
  * Convert anything thrown into a status for the peer. Cohort errors keep their

@@ -12,8 +12,8 @@ import type { EvaluationResult__Output } from '../../shared/wire/generated/cohor
 import type { JoinRequest__Output } from '../../shared/wire/generated/cohort/v1/JoinRequest.js';
 import type { NodeServiceHandlers } from '../../shared/wire/generated/cohort/v1/NodeService.js';
 import type { SubmitAck } from '../../shared/wire/generated/cohort/v1/SubmitAck.js';
-import type { TaskKind as WireTaskKind } from '../../shared/wire/generated/cohort/v1/TaskKind.js';
 import type { UpdateMessage__Output } from '../../shared/wire/generated/cohort/v1/UpdateMessage.js';
+import { taskKindFromWire, WIRE_TASK_KIND } from '../../shared/wire/mapping.js';
 import { loadContract, PROTOCOL } from '../../shared/wire/proto.js';
 import type { Coordinator } from '../core/coordinator.js';
 import type { UpdateReceiver } from '../core/stages.js';
@@ -23,8 +23,6 @@ import { toServiceError } from './errors.js';
 
 /** Version string sent in the Welcome message. */
 export const COORDINATOR_VERSION = 'cohort-coordinator/0.1.0';
-
-const WIRE_KIND: Record<TaskKind, WireTaskKind> = { train: 'TASK_KIND_TRAIN', evaluate: 'TASK_KIND_EVALUATE' };
 
 type Serialize = (value: CoordinatorMessage) => Buffer;
 
@@ -54,7 +52,7 @@ function framesOf(b: Broadcast): Buffer[] {
   let frames = encoded.get(b);
   if (!frames) {
     const serialize = joinSerializer();
-    const kind = WIRE_KIND[b.task.kind];
+    const kind = WIRE_TASK_KIND[b.task.kind];
     const t = b.task;
     frames = [
       serialize({
@@ -149,10 +147,10 @@ function peerCertificatePem(call: JoinCall): string {
   return raw ? new X509Certificate(raw).toString() : '';
 }
 
-function parseKind(kind: WireTaskKind | string): TaskKind {
-  if (kind === 'TASK_KIND_TRAIN') return 'train';
-  if (kind === 'TASK_KIND_EVALUATE') return 'evaluate';
-  throw new CohortError('invalid_argument', `unknown task kind ${String(kind)}`);
+function parseKind(kind: string): TaskKind {
+  const k = taskKindFromWire(kind);
+  if (!k) throw new CohortError('invalid_argument', `unknown task kind ${kind}`);
+  return k;
 }
 
 /** Build the NodeService handlers over `coordinator`. */

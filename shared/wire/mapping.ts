@@ -1,0 +1,24 @@
+/** Small conversions between wire enums/statuses and core values, shared by both gRPC adapters. */
+import type * as grpc from '@grpc/grpc-js';
+import { CohortError } from '../errors.js';
+import type { TaskKind as WireTaskKind } from './generated/cohort/v1/TaskKind.js';
+
+/** What a task asks a node to do. */
+export type TaskKind = 'train' | 'evaluate';
+
+/** Core task kind → wire enum. */
+export const WIRE_TASK_KIND: Readonly<Record<TaskKind, WireTaskKind>> = { train: 'TASK_KIND_TRAIN', evaluate: 'TASK_KIND_EVALUATE' };
+
+/** Wire enum → core task kind, or undefined for anything else. */
+export function taskKindFromWire(kind: WireTaskKind | string): TaskKind | undefined {
+  return kind === 'TASK_KIND_TRAIN' ? 'train' : kind === 'TASK_KIND_EVALUATE' ? 'evaluate' : undefined;
+}
+
+/** Trailer carrying the closed error code, so a client can tell e.g. a budget refusal apart. */
+export const ERROR_CODE_TRAILER = 'cohort-error';
+
+/** A failed call's status (and `cohort-error` trailer) as a CohortError. */
+export function errorFromStatus(err: grpc.ServiceError): CohortError {
+  const trailer = err.metadata?.get(ERROR_CODE_TRAILER)[0];
+  return CohortError.fromGrpc(err.code, err.details, typeof trailer === 'string' ? trailer : undefined);
+}
