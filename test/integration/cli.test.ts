@@ -135,6 +135,17 @@ describe('cohort CLI, real deployment path (integration)', function () {
     }
   });
 
+  it('refuses to start a coordinator without its CA or with a data dir it cannot write, naming the file', async function () {
+    const noCa = await cli(['coordinator', '--port', '0', '--certs', join(dir, 'nowhere'), '--data-dir', join(dir, 'data-a')]);
+    assert.equal(noCa.code, 1);
+    assert.match(noCa.err, /nowhere\/ca\.crt not found: it is created by "cohort ca init"/);
+    // A path under a regular file can never be a directory, even for root.
+    const blocked = join(dir, 'certs', 'ca.crt', 'data');
+    const badDir = await cli(['coordinator', '--port', '0', '--certs', join(dir, 'certs'), '--data-dir', blocked]);
+    assert.equal(badDir.code, 1);
+    assert.match(badDir.err, new RegExp(blocked.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
+  });
+
   it('stops the coordinator cleanly on SIGTERM', async function () {
     const coordinator = children[0] as ChildProcess;
     coordinator.kill('SIGTERM');
