@@ -10,7 +10,8 @@ import * as grpc from '@grpc/grpc-js';
 import { clientChannelOptions, mutualTlsChannelCredentials } from '../../client/grpc/daemon.js';
 import type { TlsMaterial } from '../../shared/pki/ca-dir.js';
 import { CHANNEL_OPTIONS } from '../../shared/wire/proto.js';
-import { mutualTlsServerCredentials } from '../../server/grpc/credentials.js';
+import { MAX_CONCURRENT_STREAMS, mutualTlsServerCredentials } from '../../server/grpc/credentials.js';
+import { widenConnectionWindows } from '../../server/grpc/listeners.js';
 
 const identity = (b: Buffer): Buffer => b;
 const DOWN = '/cohort.bench.Raw/Down';
@@ -61,7 +62,7 @@ export interface RawServer {
 
 /** Start the raw server on 127.0.0.1:0 with the coordinator's certificate. */
 export async function startRawServer(tls: TlsMaterial, chunkBytes: number): Promise<RawServer> {
-  const server = new grpc.Server({ ...CHANNEL_OPTIONS, 'grpc.max_concurrent_streams': 1000 });
+  const server = new grpc.Server({ ...CHANNEL_OPTIONS, 'grpc.max_concurrent_streams': MAX_CONCURRENT_STREAMS });
   const downs = new Map<string, grpc.ServerWritableStream<Buffer, Buffer>>();
   const joinWaiters: (() => void)[] = [];
   let current: { id: number; replyBytes: number; pending: Set<string>; done: () => void; fail: (e: Error) => void } | undefined;
@@ -99,6 +100,8 @@ export async function startRawServer(tls: TlsMaterial, chunkBytes: number): Prom
   const port = await new Promise<number>((resolve, reject) => {
     server.bindAsync('127.0.0.1:0', mutualTlsServerCredentials(tls), (err, bound) => (err ? reject(err) : resolve(bound)));
   });
+  // The same transport tuning as the coordinator, so the baseline is raw grpc-js, not a handicapped one.
+  if (!widenConnectionWindows(server)) throw new Error('cannot reach the HTTP/2 listeners of this grpc-js version');
 
   return {
     port,

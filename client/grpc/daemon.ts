@@ -23,7 +23,7 @@ import { fromNodeToWire, setupFromWire, toNodeFromWire } from '../../shared/wire
 import type { NodeBudget } from '../core/budget.js';
 import { type SecureIdentity, VerifiedPeers } from '../core/secure.js';
 import { errorFromStatus, taskKindFromWire, WIRE_TASK_KIND } from '../../shared/wire/mapping.js';
-import { CHANNEL_OPTIONS, CHUNK_BYTES, loadContract, PROTOCOL } from '../../shared/wire/proto.js';
+import { CHANNEL_OPTIONS, CHUNK_BYTES, FLOW_CONTROL_WINDOW_BYTES, loadContract, PROTOCOL } from '../../shared/wire/proto.js';
 import { type CoordinatorLink, type IncomingTask, type LocalUpdate, type LocalWork, NodeAgent, type PrivacyTask, type TaskKind } from '../core/agent.js';
 
 /** Software version announced on Join. */
@@ -109,6 +109,7 @@ export function clientChannelOptions(serverName?: string): grpc.ChannelOptions {
     ...CHANNEL_OPTIONS,
     // Each daemon gets its own connection even when many share a process (tests, load runs).
     'grpc.use_local_subchannel_pool': 1,
+    'grpc-node.flow_control_window': FLOW_CONTROL_WINDOW_BYTES,
     ...(serverName ? { 'grpc.ssl_target_name_override': serverName, 'grpc.default_authority': serverName } : {}),
   };
 }

@@ -1,5 +1,4 @@
 /** The coordinator's gRPC server: binds, serves both services, logs refused handshakes. */
-import type { Http2SecureServer } from 'node:http2';
 import type { TLSSocket } from 'node:tls';
 import * as grpc from '@grpc/grpc-js';
 import { CohortError } from '../../shared/errors.js';
@@ -8,7 +7,8 @@ import { CHANNEL_OPTIONS, loadContract } from '../../shared/wire/proto.js';
 import type { Coordinator } from '../core/coordinator.js';
 import { adminServiceHandlers } from './admin-service.js';
 import type { CallPolicy } from './auth.js';
-import { mutualTlsServerCredentials, type ServerTlsMaterial } from './credentials.js';
+import { MAX_CONCURRENT_STREAMS, mutualTlsServerCredentials, type ServerTlsMaterial } from './credentials.js';
+import { http2Listeners, widenConnectionWindows } from './listeners.js';
 import { nodeServiceDefinition, nodeServiceHandlers } from './node-service.js';
 import { meteredDefinition, type RpcRecorder, rpcInterceptor } from '../metrics/rpc.js';
 
@@ -34,17 +34,15 @@ export interface RunningServer {
 
 /**
  * grpc-js does not surface TLS handshake failures, yet "who was refused and why" is
- * what an operator needs when a hospital cannot connect. The listener objects are a
- * private field of grpc-js's Server, so we reach for them defensively and say so in
- * the log if a grpc-js upgrade moves them.
+ * what an operator needs when a hospital cannot connect.
  */
 function logRefusedHandshakes(server: grpc.Server, log: Logger): void {
-  const servers = (server as unknown as { http2Servers?: unknown }).http2Servers;
-  if (!(servers instanceof Map)) {
+  const listeners = http2Listeners(server);
+  if (!listeners) {
     log.warn({}, 'cannot observe TLS handshakes in this grpc-js version: refused handshakes will not be logged');
     return;
   }
-  for (const http2Server of servers.keys() as IterableIterator<Http2SecureServer>) {
+  for (const http2Server of listeners) {
     http2Server.on('tlsClientError', (err: Error, socket: TLSSocket) => {
       let holder: string | undefined;
       try {
@@ -72,7 +70,7 @@ function logRefusedHandshakes(server: grpc.Server, log: Logger): void {
 /** Bind the coordinator's port and serve NodeService and AdminService over mutual TLS. */
 export async function serve(opts: ServeOptions): Promise<RunningServer> {
   const rpc = opts.rpcMetrics;
-  const server = new grpc.Server({ ...CHANNEL_OPTIONS, 'grpc.max_concurrent_streams': 1000, ...(rpc ? { interceptors: [rpcInterceptor(rpc)] } : {}) });
+  const server = new grpc.Server({ ...CHANNEL_OPTIONS, 'grpc.max_concurrent_streams': MAX_CONCURRENT_STREAMS, ...(rpc ? { interceptors: [rpcInterceptor(rpc)] } : {}) });
   const contract = loadContract();
   const metered = (d: grpc.ServiceDefinition): grpc.ServiceDefinition => (rpc ? meteredDefinition(d, rpc) : d);
   server.addService(metered(nodeServiceDefinition()), nodeServiceHandlers(opts.coordinator, opts.policy, opts.log) as unknown as grpc.UntypedServiceImplementation);
@@ -84,6 +82,7 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
     });
   });
   logRefusedHandshakes(server, opts.log);
+  if (!widenConnectionWindows(server)) opts.log.warn({}, 'cannot reach HTTP/2 sessions in this grpc-js version: uploads use the default 64 KiB connection window');
   opts.log.info({ host: opts.host, port }, 'coordinator listening (TLS 1.3, client certificates required)');
   return {
     port,

@@ -27,6 +27,14 @@ export const CHUNK_BYTES = 1024 * 1024;
 /** Largest message either side accepts or sends: one chunk plus generous framing. */
 export const MAX_MESSAGE_BYTES = CHUNK_BYTES + 64 * 1024;
 
+/**
+ * HTTP/2 flow-control window, per stream and per connection, on both sides. The protocol
+ * default (64 KiB) makes a sender stop for a WINDOW_UPDATE every 64 KiB of a model;
+ * measured on loopback TLS, 8 MB each way costs about a third less CPU with 1 MiB. It
+ * also bounds what a stalled upload can park in the receiver's memory.
+ */
+export const FLOW_CONTROL_WINDOW_BYTES = 1024 * 1024;
+
 /** Channel and server options shared by both sides: explicit message caps and keepalive. */
 export const CHANNEL_OPTIONS: grpc.ChannelOptions = {
   'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,

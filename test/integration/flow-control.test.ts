@@ -1,0 +1,50 @@
+/** Both sides of a connection open HTTP/2 flow-control windows of FLOW_CONTROL_WINDOW_BYTES. */
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import type { ServerHttp2Session } from 'node:http2';
+import * as grpc from '@grpc/grpc-js';
+import { clientChannelOptions, mutualTlsChannelCredentials } from '../../client/grpc/daemon.js';
+import { loadTlsMaterial } from '../../shared/pki/ca-dir.js';
+import { CHANNEL_OPTIONS, FLOW_CONTROL_WINDOW_BYTES } from '../../shared/wire/proto.js';
+import { mutualTlsServerCredentials } from '../../server/grpc/credentials.js';
+import { http2Listeners, widenConnectionWindows } from '../../server/grpc/listeners.js';
+import { TestPki } from '../helpers/federation.js';
+
+describe('HTTP/2 flow control', () => {
+  let pki: TestPki;
+  let server: grpc.Server;
+  let client: grpc.Client | undefined;
+
+  before(() => {
+    pki = new TestPki();
+    pki.issue('hospital-a', 'node');
+  });
+
+  after(() => pki.remove());
+
+  afterEach(() => {
+    client?.close();
+    server.forceShutdown();
+  });
+
+  it('widens the stream window by setting and the connection window of every session', async () => {
+    server = new grpc.Server(CHANNEL_OPTIONS);
+    const port = await new Promise<number>((resolve, reject) => {
+      server.bindAsync('127.0.0.1:0', mutualTlsServerCredentials(loadTlsMaterial(pki.dir, 'coordinator')), (err, p) => (err ? reject(err) : resolve(p)));
+    });
+    assert.equal(widenConnectionWindows(server), true);
+    const listeners = http2Listeners(server);
+    assert.ok(listeners && listeners.length === 1);
+    const session = once(listeners[0] as NonNullable<typeof listeners>[number], 'session');
+
+    client = new grpc.Client(`127.0.0.1:${port}`, mutualTlsChannelCredentials(loadTlsMaterial(pki.dir, 'hospital-a')), clientChannelOptions('localhost'));
+    await new Promise<void>((resolve, reject) => (client as grpc.Client).waitForReady(Date.now() + 10_000, (err) => (err ? reject(err) : resolve())));
+    const [s] = (await session) as [ServerHttp2Session];
+    // Our settings count once the node has acknowledged them.
+    if (s.pendingSettingsAck) await once(s, 'localSettings');
+
+    assert.equal(s.state.localWindowSize, FLOW_CONTROL_WINDOW_BYTES, 'connection window the coordinator grants');
+    assert.equal(s.localSettings.initialWindowSize, FLOW_CONTROL_WINDOW_BYTES, 'stream window the coordinator grants');
+    assert.equal(s.remoteSettings.initialWindowSize, FLOW_CONTROL_WINDOW_BYTES, 'stream window the node grants');
+  });
+});
