@@ -141,6 +141,18 @@ class GrpcNodeSession implements NodeSession {
   }
 }
 
+/**
+ * grpc-js hands a client stream's messages to an object-mode Readable that keeps pulling
+ * until 16 messages are buffered, even while paused. An upload waiting for a buffer slot
+ * would so park up to 16 chunks here, and with many nodes waiting the coordinator's
+ * memory grew with the node count. With a mark of 1 a waiting upload holds one chunk and
+ * its HTTP/2 window; the node's sends then wait on flow control instead.
+ */
+export function holdOneMessage(call: grpc.ServerReadableStream<unknown, unknown>): void {
+  const state = (call as unknown as { _readableState?: { highWaterMark?: number } })._readableState;
+  if (state && typeof state.highWaterMark === 'number') state.highWaterMark = 1;
+}
+
 /** The verified client certificate of a call, as PEM (peers check secure-aggregation keys against it). */
 function peerCertificatePem(call: JoinCall): string {
   const raw = call.getAuthContext()?.sslPeerCertificate?.raw;
@@ -196,6 +208,7 @@ export function nodeServiceHandlers(coordinator: Coordinator, policy: CallPolicy
         callback(toServiceError(err, log));
         return;
       }
+      holdOneMessage(call);
       const abort = new AbortController();
       let receiver: UpdateReceiver | undefined;
       let round = 0;

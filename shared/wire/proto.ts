@@ -21,11 +21,19 @@ const PROTO_LOADER_OPTIONS: protoLoader.Options = {
 /** Wire protocol name a node announces when it joins. */
 export const PROTOCOL = 'cohort.v1';
 
-/** Largest tensor slice in one message. */
-export const CHUNK_BYTES = 1024 * 1024;
+/**
+ * Largest tensor slice in one message. Each message in flight is a buffer on both sides,
+ * so this sets the memory an upload that waits for an aggregation slot holds. Measured
+ * with 50 node processes at d = 1M: 1 MiB chunks peaked at 349 MiB on the coordinator,
+ * 256 KiB at 213 MiB and 64 KiB at 202 MiB; 64 KiB made rounds 30% slower, 256 KiB did not.
+ */
+export const CHUNK_BYTES = 256 * 1024;
 
-/** Largest message either side accepts or sends: one chunk plus generous framing. */
-export const MAX_MESSAGE_BYTES = CHUNK_BYTES + 64 * 1024;
+/**
+ * Largest message either side accepts or sends. Independent of the chunk size: a secure
+ * round's task carries every participant's certificate.
+ */
+export const MAX_MESSAGE_BYTES = 1024 * 1024 + 64 * 1024;
 
 /**
  * HTTP/2 flow-control window, per stream and per connection, on both sides. The protocol
