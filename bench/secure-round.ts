@@ -6,7 +6,8 @@
  * measured in the same run.
  */
 import type { ChildProcess } from 'node:child_process';
-import { helperScript, spawnChild, stopChildren, waitForMessage } from './helpers/children.js';
+import { availableParallelism } from 'node:os';
+import { childrenCpuSeconds, helperScript, spawnChild, stopChildren, waitForMessage } from './helpers/children.js';
 import { modelWithParameters, startBenchCoordinator } from './helpers/federation.js';
 import { BenchPki, nodeNames } from './helpers/pki.js';
 import { median, type BenchFigure } from './report.js';
@@ -23,14 +24,27 @@ function isConnected(m: unknown): m is { type: 'connected' } {
   return typeof m === 'object' && m !== null && (m as { type?: unknown }).type === 'connected';
 }
 
+/** Median seconds per round, and the CPU the coordinator and each node spent per round on average. */
+interface Timed {
+  readonly seconds: number;
+  readonly coordinatorCpu: number;
+  readonly nodeCpu: number;
+}
+
 /**
- * Median seconds of `ROUNDS` rounds after `WARMUP`, each of which must complete with
- * `participants`. Rounds are launched one by one once `connected` nodes are back, so
- * reconnecting droppers are in every round's selection.
+ * `ROUNDS` rounds after `WARMUP`, each of which must complete with `participants`.
+ * Rounds are launched one by one once `connected` nodes are back, so reconnecting
+ * droppers are in every round's selection.
  */
-async function time(coordinator: StartedCoordinator, settings: object, connected: number, participants: number): Promise<number> {
+async function time(coordinator: StartedCoordinator, nodes: readonly ChildProcess[], settings: object, connected: number, participants: number): Promise<Timed> {
   const seconds: number[] = [];
+  let nodes0 = 0;
+  let coordinator0 = process.cpuUsage();
   for (let r = 0; r < WARMUP + ROUNDS; r++) {
+    if (r === WARMUP) {
+      nodes0 = await childrenCpuSeconds(nodes);
+      coordinator0 = process.cpuUsage();
+    }
     if (!(await coordinator.coordinator.registry.waitForConnected(connected, 60_000))) throw new Error(`fewer than ${connected} nodes connected`);
     for await (const e of coordinator.coordinator.launch({ rounds: 1, settings }).events) {
       if (e.state === 'running') continue;
@@ -38,7 +52,9 @@ async function time(coordinator: StartedCoordinator, settings: object, connected
       if (r >= WARMUP) seconds.push(e.seconds);
     }
   }
-  return median(seconds);
+  const c = process.cpuUsage(coordinator0);
+  const nodeCpu = (await childrenCpuSeconds(nodes)) - nodes0;
+  return { seconds: median(seconds), coordinatorCpu: (c.user + c.system) / 1e6 / ROUNDS, nodeCpu: nodeCpu / ROUNDS / nodes.length };
 }
 
 function check(e: RoundEvent, participants: number): void {
@@ -62,12 +78,15 @@ export async function benchSecureRound(): Promise<BenchFigure[]> {
     await Promise.all(children.map((c) => waitForMessage(c, isConnected, 120_000)));
     // Droppers reconnect after each round; the next round waits until all 50 are back.
     const honest = NODES - DROPPERS;
-    const plain = await time(coordinator, { minNodes: NODES }, NODES, NODES);
-    const secureWithDrops = await time(coordinator, { minNodes: honest, secureAggregation: true, clipNorm: 10 }, NODES, honest);
-    // The same federation without dropouts: the droppers are stopped, 48 nodes remain.
+    const plain = await time(coordinator, children, { minNodes: NODES }, NODES, NODES);
+    const secureWithDrops = await time(coordinator, children, { minNodes: honest, secureAggregation: true, clipNorm: 10 }, NODES, honest);
+    // The same federation without dropouts: the droppers are replaced by ordinary nodes with the same certificates.
     await stopChildren(children.splice(NODES - DROPPERS));
-    const plain48 = await time(coordinator, { minNodes: honest }, honest, honest);
-    const secure48 = await time(coordinator, { minNodes: honest, secureAggregation: true, clipNorm: 10 }, honest, honest);
+    const replacements = names.slice(NODES - DROPPERS).map((name) => spawnChild(helperScript('node-process.js'), [address, pki.dir, name]));
+    children.push(...replacements);
+    await Promise.all(replacements.map((c) => waitForMessage(c, isConnected, 120_000)));
+    const plainAll = await time(coordinator, children, { minNodes: NODES }, NODES, NODES);
+    const secureAll = await time(coordinator, children, { minNodes: NODES, secureAggregation: true, clipNorm: 10 }, NODES, NODES);
     const figure = (name: string, value: number, baseline: number, baselineName: string, target?: number): BenchFigure => ({
       section: 'secure-round',
       name,
@@ -79,9 +98,28 @@ export async function benchSecureRound(): Promise<BenchFigure[]> {
       ratioMeaning: 'secure round time / plain round time',
       ...(target !== undefined ? { target: `≤ ${target} s`, met: value <= target } : {}),
     });
+    const cpu = (name: string, unit: string, secure: number, plain: number): BenchFigure => ({
+      section: 'secure-round',
+      name,
+      value: Number(secure.toFixed(4)),
+      unit,
+      baseline: Number(plain.toFixed(4)),
+      baselineName: `plain round, same ${NODES} nodes`,
+      ratio: Number((secure / plain).toFixed(2)),
+      ratioMeaning: 'secure CPU / plain CPU',
+    });
     return [
-      figure(`secure round, ${honest} node processes, d = 100k, no dropouts`, secure48, plain48, `plain round, same ${honest} nodes`, 1),
-      figure(`secure round, ${NODES} node processes, d = 100k, ${DROPPERS} drop out at the masked-input stage`, secureWithDrops, plain, `plain round, same ${NODES} nodes`, 1.5),
+      figure(`secure round, ${NODES} node processes, d = 100k, no dropouts`, secureAll.seconds, plainAll.seconds, `plain round, same ${NODES} nodes`, 1),
+      figure(`secure round, ${NODES} node processes, d = 100k, ${DROPPERS} drop out at the masked-input stage`, secureWithDrops.seconds, plain.seconds, `plain round, same ${NODES} nodes`, 1.5),
+      // With 50 processes on 2 cores a round cannot be shorter than the CPU it needs divided by the cores.
+      cpu(`CPU per node per secure round, ${NODES} node processes, d = 100k, no dropouts`, 'CPU s/node/round', secureAll.nodeCpu, plainAll.nodeCpu),
+      cpu(`coordinator CPU per secure round, ${NODES} node processes, d = 100k, no dropouts`, 'CPU s/round', secureAll.coordinatorCpu, plainAll.coordinatorCpu),
+      {
+        section: 'secure-round',
+        name: `CPU floor of a secure round on this machine: (coordinator + all ${NODES} nodes' CPU per round) / ${availableParallelism()} cores`,
+        value: Number(((secureAll.coordinatorCpu + NODES * secureAll.nodeCpu) / availableParallelism()).toFixed(3)),
+        unit: 's/round',
+      },
     ];
   } finally {
     await stopChildren(children);
