@@ -42,7 +42,11 @@ export class PerturbWork implements LocalWork {
   train(task: IncomingTask, global: Float32Array): LocalUpdate {
     const delta = new Float32Array(global.length);
     const step = 1e-3 * ((task.seed % 7) + 1);
-    for (let i = 0; i < delta.length; i++) delta[i] = (i & 1) === 0 ? step : -step;
+    // +step, −step, … written by doubling copies: memcpy speed, where a per-element loop
+    // was most of this work's time at d = 1M.
+    if (delta.length > 0) delta[0] = step;
+    if (delta.length > 1) delta[1] = -step;
+    for (let len = 2; len < delta.length; len *= 2) delta.copyWithin(len, 0, Math.min(len, delta.length - len));
     return { delta, numExamples: 1, trainLoss: 0 };
   }
 
