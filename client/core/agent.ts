@@ -114,6 +114,11 @@ export class NodeAgent {
   private received = 0;
   private queue: Promise<void> = Promise.resolve();
   private secure: SecureParticipant | undefined;
+  /**
+   * The last task's weights vector, once its work is done: the next task's weights are
+   * assembled into it, so a node does not allocate (and page in) a model per task.
+   */
+  private spare: Float32Array | undefined;
 
   /**
    * @param identity needed to take part in secure aggregation; without it secure rounds are declined
@@ -141,7 +146,9 @@ export class NodeAgent {
       this.enqueue(() => this.decline(task.round, task.kind, problem));
       return;
     }
-    this.pending = { task, seq, assembler: new ChunkAssembler(task.numParameters, this.chunkBytes) };
+    const spare = this.spare?.length === task.numParameters ? this.spare : undefined;
+    if (spare) this.spare = undefined;
+    this.pending = { task, seq, assembler: new ChunkAssembler(task.numParameters, this.chunkBytes, spare) };
   }
 
   /** A task that could not be parsed at all: decline it with the reason. */
@@ -169,7 +176,14 @@ export class NodeAgent {
     if (p.assembler.complete) {
       this.pending = undefined;
       const global = p.assembler.finish();
-      this.enqueue(() => this.run(p.task, p.seq, global));
+      this.enqueue(async () => {
+        try {
+          await this.run(p.task, p.seq, global);
+        } finally {
+          // Local work is done with the weights by now (results are new arrays).
+          this.spare = global;
+        }
+      });
     }
   }
 

@@ -55,6 +55,8 @@ class FakeLink implements CoordinatorLink {
 /** Local work that records what it was given and answers with scripted results. */
 class FakeWork implements LocalWork {
   readonly calls: Array<{ kind: TaskKind; task: IncomingTask; global: Float32Array }> = [];
+  /** The weights arrays themselves, as handed over (not copies). */
+  readonly arrays: Float32Array[] = [];
   incompatible: string | undefined;
   /** When set, the next train/evaluate call waits on a deferred pushed here. */
   gated = false;
@@ -68,6 +70,7 @@ class FakeWork implements LocalWork {
 
   async train(task: IncomingTask, global: Float32Array): Promise<LocalUpdate> {
     this.calls.push({ kind: 'train', task, global: global.slice() });
+    this.arrays.push(global);
     await this.gate();
     if (this.fail) throw this.fail;
     return { delta: deltaFor(task.round), numExamples: this.examples, trainLoss: 0.25 };
@@ -75,6 +78,7 @@ class FakeWork implements LocalWork {
 
   async evaluate(task: IncomingTask, global: Float32Array): Promise<LocalEvaluation> {
     this.calls.push({ kind: 'evaluate', task, global: global.slice() });
+    this.arrays.push(global);
     await this.gate();
     if (this.fail) throw this.fail;
     return { numExamples: this.examples, accuracy: 0.75, loss: 0.5 };
@@ -244,6 +248,19 @@ describe('NodeAgent (fake local work and link)', () => {
     assert.deepEqual(work.calls.map((c) => `${c.task.round}:${c.kind}`), ['1:train', '1:evaluate', '2:train']);
     assert.deepEqual(work.calls.map((c) => c.global), [initialWeights(), deltaFor(1), deltaFor(2)]);
     assert.deepEqual(link.calls.map((c) => `${c.op}:${c.round}`), ['update:1', 'evaluation:1', 'update:2']);
+  });
+
+  it('assembles the next task into the previous weights vector once its work is done, with the new values', async () => {
+    const { agent, work } = setup();
+    deliver(agent, task(1, 'train'), initialWeights());
+    await agent.idle();
+    deliver(agent, task(1, 'evaluate'), deltaFor(1));
+    await agent.idle();
+    deliver(agent, task(2, 'train'), deltaFor(2));
+    await agent.idle();
+    assert.deepEqual(work.calls.map((c) => c.global), [initialWeights(), deltaFor(1), deltaFor(2)]);
+    assert.equal(work.arrays[1], work.arrays[0], 'one vector reused');
+    assert.equal(work.arrays[2], work.arrays[0]);
   });
 
   it('declines an evaluation when it has no held-out examples', async () => {
