@@ -5,7 +5,7 @@
  * whole rounds; the train stage (from the coordinator's own stage events) is the global
  * weights streamed to 10 nodes and 10 updates streamed back, assembled, checked and
  * averaged. Raw: a bytes-only grpc-js service in the same process, same certificates,
- * channel options and 1 MiB messages, streams the same bytes down to 10 clients and
+ * channel options and message size (CHUNK_BYTES), streams the same bytes down to 10 clients and
  * collects the same bytes back. Both stacks are up together and their rounds alternate. A round also broadcasts the new weights for federated
  * evaluation; the whole round is compared with a raw round that adds that second phase.
  */
@@ -91,7 +91,7 @@ function transportFigures(d: number, m: Measured): BenchFigure[] {
       value: mb(trainBytes, ourTrain),
       unit: 'MB/s',
       baseline: mb(trainBytes, rawTrain),
-      baselineName: 'raw grpc-js bytes service, same TLS 1.3 certs, 1 MiB messages: d·4 bytes down to and back from each client',
+      baselineName: `raw grpc-js bytes service, same TLS 1.3 certs, ${CHUNK_BYTES / 1024} KiB messages: d·4 bytes down to and back from each client`,
       ratio: trainRatio,
       ratioMeaning: 'our throughput / raw throughput',
       target: '≥ 0.7 of raw',
