@@ -1,7 +1,7 @@
 /**
  * Transport tuning that relies on grpc-js internals: both sides of a connection open
- * HTTP/2 flow-control windows of FLOW_CONTROL_WINDOW_BYTES, and an upload buffers at most
- * one message ahead of the coordinator. These fail if a grpc-js upgrade moves them.
+ * HTTP/2 flow-control windows of FLOW_CONTROL_WINDOW_BYTES (uploads UPLOAD_STREAM_WINDOW_BYTES
+ * per stream), and an upload buffers at most one message ahead of the coordinator. These fail if a grpc-js upgrade moves them.
  */
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
@@ -9,7 +9,7 @@ import type { ServerHttp2Session } from 'node:http2';
 import * as grpc from '@grpc/grpc-js';
 import { clientChannelOptions, mutualTlsChannelCredentials } from '../../client/grpc/daemon.js';
 import { loadTlsMaterial } from '../../shared/pki/ca-dir.js';
-import { CHANNEL_OPTIONS, CHUNK_BYTES, FLOW_CONTROL_WINDOW_BYTES } from '../../shared/wire/proto.js';
+import { CHANNEL_OPTIONS, CHUNK_BYTES, FLOW_CONTROL_WINDOW_BYTES, UPLOAD_STREAM_WINDOW_BYTES } from '../../shared/wire/proto.js';
 import { mutualTlsServerCredentials } from '../../server/grpc/credentials.js';
 import { http2Listeners, widenConnectionWindows } from '../../server/grpc/listeners.js';
 import { holdOneMessage } from '../../server/grpc/node-service.js';
@@ -32,7 +32,7 @@ describe('transport tuning over grpc-js internals', () => {
     server.forceShutdown();
   });
 
-  it('widens the stream window by setting and the connection window of every session', async () => {
+  it('widens the stream windows by setting and the connection window of every session', async () => {
     server = new grpc.Server(CHANNEL_OPTIONS);
     const port = await new Promise<number>((resolve, reject) => {
       server.bindAsync('127.0.0.1:0', mutualTlsServerCredentials(loadTlsMaterial(pki.dir, 'coordinator')), (err, p) => (err ? reject(err) : resolve(p)));
@@ -49,7 +49,7 @@ describe('transport tuning over grpc-js internals', () => {
     if (s.pendingSettingsAck) await once(s, 'localSettings');
 
     assert.equal(s.state.localWindowSize, FLOW_CONTROL_WINDOW_BYTES, 'connection window the coordinator grants');
-    assert.equal(s.localSettings.initialWindowSize, FLOW_CONTROL_WINDOW_BYTES, 'stream window the coordinator grants');
+    assert.equal(s.localSettings.initialWindowSize, UPLOAD_STREAM_WINDOW_BYTES, 'stream window the coordinator grants');
     assert.equal(s.remoteSettings.initialWindowSize, FLOW_CONTROL_WINDOW_BYTES, 'stream window the node grants');
   });
 
