@@ -240,6 +240,16 @@ function checkClipped(update: Float32Array, clipNorm: number): void {
   }
 }
 
+/** Why a node is out of a stage, as its refused retry tells it. */
+const LEFT_BECAUSE: Record<LeaveReason, string> = {
+  submitted: 'it already submitted',
+  declined: 'it declined',
+  disconnected: 'it disconnected',
+  deadline: 'it missed the deadline',
+  rejected: 'its report was refused',
+  cancelled: 'the stage was cancelled',
+};
+
 /** One node's federated-evaluation report. */
 export interface EvaluationReport {
   readonly round: number;
@@ -270,6 +280,9 @@ export class EvalStage extends Collector {
       throw new CohortError('failed_precondition', `duplicate submission: ${name} already evaluated round ${this.round}`);
     }
     if (!this.pending.has(name)) {
+      const gone = this.left.get(name);
+      // A node whose report was refused, or that left, must hear why its retry is refused too.
+      if (gone) throw new CohortError('failed_precondition', `${name} is no longer in the evaluation of round ${this.round}: ${LEFT_BECAUSE[gone]}`);
       throw new CohortError('failed_precondition', `${name} was not asked to evaluate round ${this.round}`);
     }
     const problem = checkEvaluation(report);

@@ -511,7 +511,7 @@ describe('Coordinator (fake sessions, manual clock)', () => {
       assert.throws(() => h.coordinator.submitEvaluation('a', { ...report, accuracy: 0 }), coded('failed_precondition', /^duplicate submission: a already evaluated round 1$/));
       assert.throws(() => h.coordinator.submitEvaluation('zed', report), coded('failed_precondition', /^zed was not asked to evaluate round 1$/));
       assert.throws(() => h.coordinator.submitEvaluation('b', { ...report, accuracy: 1.5 }), coded('invalid_argument', /^accuracy must be in \[0, 1\], got 1\.5$/));
-      assert.throws(() => h.coordinator.submitEvaluation('b', report), coded('failed_precondition', /b was not asked to evaluate round 1/));
+      assert.throws(() => h.coordinator.submitEvaluation('b', report), coded('failed_precondition', /^b is no longer in the evaluation of round 1: its report was refused$/));
       h.coordinator.submitEvaluation('c', { round: 1, numExamples: 30, accuracy: 1, loss: 0 });
 
       const e = last(await events);
