@@ -3,6 +3,7 @@
  * pending and settles when none are, so a round never waits for a node that is gone.
  */
 import { deferred, type Pool } from '../../shared/async.js';
+import { l2Norm } from '../../shared/dp/clip.js';
 import { CohortError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
 import { ChunkAssembler, chunkCount } from '../../shared/tensor/chunks.js';
@@ -232,9 +233,7 @@ const CLIP_TOLERANCE = 1e-4;
 
 /** Refuse an update whose L2 norm exceeds the round's clip norm: its sensitivity would be unbounded. */
 function checkClipped(update: Float32Array, clipNorm: number): void {
-  let sq = 0;
-  for (let i = 0; i < update.length; i++) sq += (update[i] as number) * (update[i] as number);
-  const norm = Math.sqrt(sq);
+  const norm = l2Norm(update);
   if (norm > clipNorm * (1 + CLIP_TOLERANCE)) {
     throw new CohortError('invalid_argument', `update norm ${norm.toPrecision(6)} exceeds the round's clip norm ${clipNorm}`);
   }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { clipL2 } from '../../../shared/dp/clip.js';
+import { clipL2, l2Norm } from '../../../shared/dp/clip.js';
 import { CohortError } from '../../../shared/errors.js';
 
 function norm64(v: Float32Array): number {
@@ -66,5 +66,16 @@ describe('dp/clipL2', function () {
     for (const c of [0, -1, Number.NaN, Infinity]) {
       assert.throws(() => clipL2(Float32Array.from([1]), c), (e: unknown) => e instanceof CohortError && e.code === 'invalid_argument');
     }
+  });
+});
+
+describe('dp/l2Norm', function () {
+  it('is exact on small integers, across block boundaries, and NaN or Infinity for non-finite entries', function () {
+    assert.equal(l2Norm(Float32Array.from([3, 4, 12])), 13);
+    assert.equal(l2Norm(new Float32Array(0)), 0);
+    const ones = new Float32Array(1024 * 3 + 7).fill(1);
+    assert.equal(l2Norm(ones), Math.sqrt(ones.length));
+    assert.ok(Number.isNaN(l2Norm(Float32Array.from([1, Number.NaN]))));
+    assert.equal(l2Norm(Float32Array.from([1, -Infinity])), Infinity);
   });
 });
