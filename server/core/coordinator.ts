@@ -110,6 +110,18 @@ interface Job {
 }
 
 /** What the aggregation stage produced. */
+/** What either aggregation path needs from the round that runs it. */
+interface AggregationInput {
+  readonly active: ActiveRound;
+  readonly selected: readonly NodeSession[];
+  readonly settings: RoundSettings;
+  readonly privacy: PrivacyTask | undefined;
+  /** End of local training: the train stage, or the secure path's key advertisement. */
+  readonly deadline: number;
+  readonly progress: (stage: RoundStage, fields?: Partial<RoundEvent>) => void;
+  readonly log: Logger;
+}
+
 type Aggregated =
   | { readonly kind: 'ok'; readonly next: Float32Array; readonly participants: readonly string[]; readonly noisedWithinClip?: number }
   | { readonly kind: 'failed'; readonly participants: number; readonly reason: string };
@@ -451,8 +463,8 @@ export class Coordinator {
       const expected = Math.max(1, settings.sampleRate * candidates.length);
       const privacy = privacyTask(settings, expected);
       const aggregated = settings.secureAggregation
-        ? await this.secureAggregate(active, selected, settings, privacy, trainDeadline, progress, log)
-        : await this.plainAggregate(active, selected, settings, privacy, trainDeadline, progress, log);
+        ? await this.secureAggregate({ active, selected, settings, privacy, deadline: trainDeadline, progress, log })
+        : await this.plainAggregate({ active, selected, settings, privacy, deadline: trainDeadline, progress, log });
       if (this.stop.signal.aborted) return end('failed', { reason: 'coordinator shut down during training' });
       if (aggregated.kind === 'failed') return end('failed', { participants: aggregated.participants, reason: aggregated.reason });
       const { next, participants } = aggregated;
@@ -519,15 +531,7 @@ export class Coordinator {
   }
 
   /** Plain FedAvg: updates arrive in the clear and are averaged by example counts. */
-  private async plainAggregate(
-    active: ActiveRound,
-    selected: readonly NodeSession[],
-    settings: RoundSettings,
-    privacy: PrivacyTask | undefined,
-    deadline: number,
-    progress: (stage: RoundStage, fields?: Partial<RoundEvent>) => void,
-    log: Logger,
-  ): Promise<Aggregated> {
+  private async plainAggregate({ active, selected, settings, privacy, deadline, progress, log }: AggregationInput): Promise<Aggregated> {
     const train = new TrainStage(
       active.round,
       selected.map((s) => s.name),
@@ -564,15 +568,7 @@ export class Coordinator {
    * the survivors' sum, which it averages uniformly (each node's weight is 1, so no node
    * needs to reveal its example count).
    */
-  private async secureAggregate(
-    active: ActiveRound,
-    selected: readonly NodeSession[],
-    settings: RoundSettings,
-    privacy: PrivacyTask | undefined,
-    deadline: number,
-    progress: (stage: RoundStage, fields?: Partial<RoundEvent>) => void,
-    log: Logger,
-  ): Promise<Aggregated> {
+  private async secureAggregate({ active, selected, settings, privacy, deadline, progress, log }: AggregationInput): Promise<Aggregated> {
     const names = selected.map((s) => s.name);
     // Adaptive clipping rides along as one more coordinate: b·C, so it fits the same range.
     const withBit = privacy?.clipBitNoiseMultiplier !== undefined;
