@@ -82,4 +82,13 @@ describe('transport tuning over grpc-js internals', () => {
     assert.equal(mark, 1);
     assert.deepEqual(received, [0, 1, 2, 3, 4, 5, 6, 7]);
   });
+
+  it('reports, rather than breaks, when the grpc-js internals it tunes are not there', () => {
+    const opaque = {} as grpc.Server;
+    assert.equal(http2Listeners(opaque), undefined);
+    assert.equal(widenConnectionWindows(opaque), false);
+    const call = {} as grpc.ServerReadableStream<unknown, unknown>;
+    holdOneMessage(call);
+    assert.deepEqual(call, {}, 'a call without Readable state is left alone');
+  });
 });

@@ -263,6 +263,24 @@ describe('NodeAgent (fake local work and link)', () => {
     assert.equal(work.arrays[2], work.arrays[0]);
   });
 
+  it('after a task whose weights were bad, the next task still gets exactly its own weights', async () => {
+    const { agent, work, link } = setup();
+    deliver(agent, task(1, 'train'), initialWeights());
+    await agent.idle();
+    // Round 2's weights break off after a NaN in the first chunk, leaving a half-written vector.
+    const poisoned = deltaFor(9);
+    poisoned[0] = Number.NaN;
+    agent.onTask(task(2, 'train'));
+    agent.onChunk(2, 'train', 0, toChunks(poisoned, CHUNK_BYTES)[0] as Buffer);
+    deliver(agent, task(3, 'train'), deltaFor(3));
+    await agent.idle();
+    assert.deepEqual(
+      link.calls.map((c) => `${c.op}:${c.round}`),
+      ['update:1', 'decline:2', 'update:3'],
+    );
+    assert.deepEqual(work.calls.map((c) => c.global), [initialWeights(), deltaFor(3)]);
+  });
+
   it('declines an evaluation when it has no held-out examples', async () => {
     const { agent, work, link } = setup();
     work.examples = 0;
