@@ -85,5 +85,7 @@ export function register(program: Command, io: CliIo): void {
       } finally {
         await node.close();
       }
+      const why = io.shutdown.reason instanceof Error ? io.shutdown.reason.message : 'stop requested';
+      io.err(`cohort node ${args.name}: stopped (${why})\n`);
     });
 }

@@ -92,10 +92,16 @@ function droppingLink(link: CoordinatorLink, stage: DropStage, vanish: () => voi
 export const DEFAULT_BACKOFF: Backoff = { initialMs: 500, maxMs: 30_000 };
 
 /**
- * Calls a daemon must not retry: a revoked or wrong-role certificate, or a protocol the
- * coordinator does not speak, will not fix themselves by reconnecting.
+ * Refusals a daemon must not retry, as the exit they lead to: a revoked or wrong-role
+ * certificate is policy (exit 3); a protocol the coordinator does not speak is this node's
+ * configuration (exit 2). Anything else, above all an unreachable coordinator, is retried.
  */
-const FATAL = new Set<number>([grpc.status.UNAUTHENTICATED, grpc.status.PERMISSION_DENIED, grpc.status.FAILED_PRECONDITION, grpc.status.UNIMPLEMENTED]);
+const FATAL: ReadonlyMap<number, 'policy' | 'configuration'> = new Map([
+  [grpc.status.UNAUTHENTICATED, 'policy'],
+  [grpc.status.PERMISSION_DENIED, 'policy'],
+  [grpc.status.FAILED_PRECONDITION, 'configuration'],
+  [grpc.status.UNIMPLEMENTED, 'configuration'],
+]);
 
 /** Client credentials pinned to TLS 1.3 and the federation CA. */
 export function mutualTlsChannelCredentials(tls: ClientTlsMaterial): grpc.ChannelCredentials {
@@ -271,16 +277,20 @@ export class NodeDaemon {
   async run(signal: AbortSignal): Promise<void> {
     const backoff = this.opts.backoff ?? DEFAULT_BACKOFF;
     let attempt = 0;
+    // The clock's timers are unref'd, so while the daemon waits out a backoff nothing else may
+    // hold the event loop: without this handle the process would exit between reconnects.
+    const keepAlive = setInterval(() => undefined, 2 ** 30);
     try {
       while (!signal.aborted && !this.vanished.signal.aborted) {
         this.setState('connecting');
         const outcome = await this.session(signal);
         if (signal.aborted || this.vanished.signal.aborted) break;
         if (outcome.welcomed) attempt = 0;
-        if (outcome.error && FATAL.has(outcome.error.code)) {
-          const e = errorFromStatus(outcome.error);
-          this.opts.log.error({ code: e.code, reason: e.message }, 'coordinator refused this node; not retrying');
-          throw e;
+        const fatal = outcome.error && FATAL.get(outcome.error.code);
+        if (outcome.error && fatal) {
+          const refused = errorFromStatus(outcome.error);
+          this.opts.log.error({ code: refused.code, reason: refused.message }, 'coordinator refused this node; not retrying');
+          throw fatal === 'policy' ? refused : new CohortError('usage', `the coordinator refused this node's configuration: ${refused.message}`, { cause: refused });
         }
         const delay = backoffDelay(attempt++, backoff, this.opts.rng);
         this.setState('backoff');
@@ -288,6 +298,7 @@ export class NodeDaemon {
         await sleep(this.opts.clock, delay, signal).catch(() => undefined);
       }
     } finally {
+      clearInterval(keepAlive);
       this.setState('stopped');
       this.client.close();
     }
