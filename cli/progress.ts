@@ -20,7 +20,7 @@ export function bar(fraction: number, width = 24): string {
 
 /** The stages of a round in order; secure rounds run secure-aggregation where plain rounds train. */
 function stagesOf(current: string): string[] {
-  return ['wait', 'select', current === 'secure-aggregation' ? 'secure-aggregation' : 'train', 'evaluate', 'commit'];
+  return ['wait', 'select', current === 'secure-aggregation' ? 'secure-aggregation' : 'train', 'commit', 'evaluate'];
 }
 
 /** How far a round is through its stages, in [0, 1): the current stage counts as half done. */
@@ -30,7 +30,7 @@ export function stageFraction(stage: string): number {
   return i < 0 ? 0 : (i + 0.5) / stages.length;
 }
 
-/** `wait > select > [train] > evaluate > commit` with the current stage in brackets. */
+/** `wait > select > [train] > commit > evaluate` with the current stage in brackets. */
 export function stageChain(stage: string): string {
   return stagesOf(stage)
     .map((s) => (s === stage ? `[${s}]` : s))

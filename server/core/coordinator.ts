@@ -473,18 +473,9 @@ export class Coordinator {
           ? nextClipNorm(settings.clipNorm, aggregated.noisedWithinClip, expected, settings.adaptiveClip)
           : undefined;
 
-      const evaluators = this.registry.connected();
-      const evalDeadline = clock.now() + settings.evalTimeoutMs;
-      const evaluation = new EvalStage(round, evaluators.map((s) => s.name), log.child({ stage: 'evaluate' }));
-      active.evaluate = evaluation;
-      progress('evaluate', { participants: participants.length });
-      this.broadcast(evaluators, this.task(round, 'evaluate', settings, evalDeadline), next, (name, detail) => evaluation.leave(name, 'disconnected', detail), log);
-      await this.until(evaluation, evalDeadline);
-      active.evaluate = undefined;
-      if (this.stop.signal.aborted) return end('failed', { participants: participants.length, reason: 'coordinator shut down during evaluation' });
-
-      progress('commit');
-      const metrics = evaluation.metrics;
+      // Commit before release: the ledger entry and the model are durable together before
+      // anything derived from the aggregate reaches a node, an operator, a log or a metric.
+      progress('commit', { participants: participants.length });
       const ledger =
         settings.noiseMultiplier > 0
           ? this.accountant.prepare({
@@ -499,18 +490,14 @@ export class Coordinator {
             })
           : undefined;
       epsilonAfter = ledger?.epsilonAfter;
-      const outcome: Partial<RoundEvent> = {
+      const committed: Partial<RoundEvent> = {
         ...(privacy || settings.secureAggregation ? { clipNorm: settings.clipNorm } : {}),
         participants: participants.length,
-        evaluated: evaluation.evaluated,
         ...(epsilonAfter !== undefined ? { epsilon: epsilonAfter } : {}),
-        ...(metrics ? { accuracy: metrics.accuracy, loss: metrics.loss } : { reason: 'no node evaluated the new model before the deadline' }),
       };
       const { stage: _stage, ...sofar } = active.event;
-      const committedEvent: RoundEvent = { ...sofar, ...outcome, state: 'completed', seconds: (clock.now() - started) / 1000 };
-      // Durable before release: the ledger entry and the model commit together, or not at all.
       try {
-        this.journal.committed({ event: committedEvent, weights: next, ...(ledger ? { ledger } : {}), launchId });
+        this.journal.committed({ event: { ...sofar, ...committed, state: 'completed', seconds: (clock.now() - started) / 1000 }, weights: next, ...(ledger ? { ledger } : {}), launchId });
       } catch (err) {
         return end('failed', { participants: participants.length, reason: `could not record the round durably, nothing was released: ${CohortError.from(err).message}` });
       }
@@ -520,6 +507,31 @@ export class Coordinator {
         clip.value = nextClip;
       }
       for (const name of participants) this.registry.participated(name);
+
+      // Federated evaluation of the committed model; its results are attached to the round afterwards.
+      const evaluators = this.registry.connected();
+      const evalDeadline = clock.now() + settings.evalTimeoutMs;
+      const evaluation = new EvalStage(round, evaluators.map((s) => s.name), log.child({ stage: 'evaluate' }));
+      active.evaluate = evaluation;
+      progress('evaluate', committed);
+      this.broadcast(evaluators, this.task(round, 'evaluate', settings, evalDeadline), next, (name, detail) => evaluation.leave(name, 'disconnected', detail), log);
+      await this.until(evaluation, evalDeadline);
+      active.evaluate = undefined;
+      const metrics = this.stop.signal.aborted ? undefined : evaluation.metrics;
+      const outcome: Partial<RoundEvent> = {
+        ...committed,
+        evaluated: metrics ? evaluation.evaluated : 0,
+        ...(metrics
+          ? { accuracy: metrics.accuracy, loss: metrics.loss }
+          : { reason: this.stop.signal.aborted ? 'the model is committed; the coordinator shut down before it was evaluated' : 'no node evaluated the new model before the deadline' }),
+      };
+      if (metrics) {
+        try {
+          this.journal.evaluated(round, { evaluated: evaluation.evaluated, accuracy: metrics.accuracy, loss: metrics.loss });
+        } catch (err) {
+          log.error({ err: CohortError.from(err).message }, 'could not record the federated evaluation of a committed round');
+        }
+      }
       return end('completed', outcome);
     } catch (err) {
       const e = CohortError.from(err);

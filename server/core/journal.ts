@@ -54,6 +54,15 @@ export interface RoundJournal {
   committed(args: { readonly event: RoundEvent; readonly weights: Float32Array; readonly ledger?: LedgerRecord; readonly launchId: number }): void;
   /** A round that released nothing (skipped, failed or refused). */
   finished(event: RoundEvent, launchId: number): void;
+  /** The federated evaluation of committed `round`'s model, attached after the commit. */
+  evaluated(round: number, evaluation: RoundEvaluation): void;
+}
+
+/** The example-weighted federated evaluation of one committed model. */
+export interface RoundEvaluation {
+  readonly evaluated: number;
+  readonly accuracy: number;
+  readonly loss: number;
 }
 
 /** A journal that forgets everything when the process ends. */
@@ -94,5 +103,11 @@ export class MemoryJournal implements RoundJournal {
 
   finished(event: RoundEvent): void {
     this.events.push(event);
+  }
+
+  evaluated(round: number, evaluation: RoundEvaluation): void {
+    const i = this.events.findIndex((e) => e.round === round && e.state === 'completed');
+    const event = this.events[i];
+    if (event) this.events[i] = { ...event, ...evaluation };
   }
 }

@@ -83,7 +83,7 @@ export class CoordinatorMetrics implements RpcRecorder {
     this.roundSeconds = new Histogram({ name: 'cohort_round_duration_seconds', help: 'Wall time of finished rounds, by final state.', labelNames: ['state'], buckets: ROUND_BUCKETS, registers });
     this.stageSeconds = new Histogram({
       name: 'cohort_round_stage_duration_seconds',
-      help: 'Time spent in each round stage (wait, select, train, secure-aggregation, evaluate, commit).',
+      help: 'Time spent in each round stage (wait, select, train, secure-aggregation, commit, evaluate).',
       labelNames: ['stage'],
       buckets: STAGE_BUCKETS,
       registers,

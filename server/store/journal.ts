@@ -1,7 +1,7 @@
 /** The coordinator core's RoundJournal port, backed by the SQLite store. */
 import type { LaunchSettings } from '../core/coordinator.js';
 import { CohortError } from '../../shared/errors.js';
-import type { JournalLaunch, LedgerAudit, ModelRecord, RoundJournal } from '../core/journal.js';
+import type { JournalLaunch, LedgerAudit, ModelRecord, RoundEvaluation, RoundJournal } from '../core/journal.js';
 import type { LedgerRecord, PrivacyLedger } from '../core/privacy.js';
 import type { RoundEvent, RoundSettings } from '../core/types.js';
 import type { LedgerEntry } from './ledger.js';
@@ -71,6 +71,10 @@ export class StoreJournal implements RoundJournal {
 
   finished(event: RoundEvent, launchId: number): void {
     this.store.finishRound({ round: event.round, event, launchId });
+  }
+
+  evaluated(round: number, evaluation: RoundEvaluation): void {
+    this.store.recordEvaluation({ round, ...evaluation });
   }
 
   /** Launches with rounds still to run, for the coordinator to resume. */

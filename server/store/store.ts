@@ -222,6 +222,8 @@ export class CoordinatorStore {
     listLedger: Database.Statement;
     insertLedger: Database.Statement;
     insertCheckpoint: Database.Statement;
+    setRoundEvaluation: Database.Statement;
+    setCheckpointAccuracy: Database.Statement;
     getCheckpoint: Database.Statement;
     latestCheckpoint: Database.Statement;
     listCheckpoints: Database.Statement;
@@ -275,6 +277,8 @@ export class CoordinatorStore {
         `INSERT INTO checkpoints (round, time, file, sha256, num_parameters, accuracy, epsilon, ledger_head)
          VALUES (@round, @time, @file, @sha256, @numParameters, @accuracy, @epsilon, @ledgerHead)`,
       ),
+      setRoundEvaluation: db.prepare("UPDATE rounds SET evaluated = @evaluated, accuracy = @accuracy, loss = @loss WHERE round = @round AND state = 'completed'"),
+      setCheckpointAccuracy: db.prepare('UPDATE checkpoints SET accuracy = @accuracy WHERE round = @round'),
       getCheckpoint: db.prepare('SELECT * FROM checkpoints WHERE round = ?'),
       latestCheckpoint: db.prepare('SELECT * FROM checkpoints ORDER BY round DESC LIMIT 1'),
       listCheckpoints: db.prepare('SELECT * FROM checkpoints ORDER BY round'),
@@ -402,6 +406,24 @@ export class CoordinatorStore {
     }
     this.prune();
     return info;
+  }
+
+  /**
+   * Attach the federated evaluation of a committed round's model to the round and its
+   * checkpoint. Evaluation runs on the committed model, so it always comes after the commit.
+   */
+  recordEvaluation(args: { readonly round: number; readonly evaluated: number; readonly accuracy: number; readonly loss: number }): void {
+    this.assertOpen();
+    checkRound(args.round);
+    if (!Number.isInteger(args.evaluated) || args.evaluated < 0) throw new CohortError('invalid_argument', `evaluated must be a non-negative integer, got ${args.evaluated}`);
+    const accuracy = finiteOrUndefined(args.accuracy) ?? null;
+    const loss = finiteOrUndefined(args.loss) ?? null;
+    const tx = this.db.transaction(() => {
+      const updated = this.sql.setRoundEvaluation.run({ round: args.round, evaluated: args.evaluated, accuracy, loss });
+      if (updated.changes !== 1) throw new CohortError('failed_precondition', `round ${args.round} is not a committed round`);
+      this.sql.setCheckpointAccuracy.run({ round: args.round, accuracy });
+    });
+    this.write(`record the evaluation of round ${args.round}`, () => tx.immediate());
   }
 
   /** One round, if recorded. */

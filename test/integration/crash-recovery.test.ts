@@ -89,10 +89,39 @@ describe('coordinator killed mid-round (integration)', function () {
     return { code, out: rec.out(), err: rec.err() };
   }
 
-  for (const variant of [
-    { stage: 'evaluate', hangIn: 'evaluate', args: [] },
-    { stage: 'secure-aggregation', hangIn: 'train', args: ['--secure-aggregation'] },
-  ] as const) {
+  it('keeps a round killed in its evaluate stage committed: its model and ledger entry were written before evaluation began', async function () {
+    const dir = mkdtempSync(join(tmpdir(), 'cohort-data-'));
+    const local = [new SwitchableWork(), new SwitchableWork()];
+    const proc = startCoordinatorProcess(pki.dir, dir, 0);
+    const port = await proc.ready;
+    const running = ['n1', 'n2'].map((n, i) => startTestNode(pki, port, n, local[i] as SwitchableWork));
+    try {
+      await Promise.all(running.map((n) => n.daemon.when('connected')));
+      for (const w of local) {
+        w.hangIn = 'evaluate';
+        w.hang = deferred<number>();
+      }
+      assert.equal((await launch(port, ['--rounds', '1', '--noise-multiplier', '2', '--clip', '1', '--detach'])).code, 0);
+      await Promise.all(local.map((w) => w.hang?.promise));
+      const killed = new Promise((r) => proc.child.once('exit', r));
+      proc.child.kill('SIGKILL');
+      await killed;
+    } finally {
+      await Promise.all(running.map((n) => n.stop()));
+    }
+    const store = openStore(dir, { clock: systemClock, log: silentLogger });
+    try {
+      assert.deepEqual(store.rounds().map((r) => [r.round, r.state, r.accuracy]), [[1, 'completed', undefined]]);
+      assert.deepEqual(store.ledger().map((e) => e.round), [1]);
+      assert.equal(store.latestCheckpoint()?.round, 1);
+      assert.equal(store.verifyLedger().ok, true);
+    } finally {
+      store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  for (const variant of [{ stage: 'secure-aggregation', hangIn: 'train', args: ['--secure-aggregation'] }] as const) {
     it(`releases and spends nothing of a round killed in its ${variant.stage} stage`, async function () {
       const dir = mkdtempSync(join(tmpdir(), 'cohort-data-'));
       const local = [new SwitchableWork(), new SwitchableWork()];

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { CohortError, type ErrorCode } from '../../../shared/errors.js';
 import { toChunks } from '../../../shared/tensor/chunks.js';
 import type { LaunchSettings } from '../../../server/core/coordinator.js';
-import type { RoundEvent } from '../../../server/core/types.js';
+import { MemoryJournal } from '../../../server/core/journal.js';
+import type { Broadcast, RoundEvent } from '../../../server/core/types.js';
 import {
   autoAnswer,
   CHUNK_BYTES,
@@ -119,7 +120,12 @@ describe('Coordinator (fake sessions, manual clock)', () => {
         assert.equal(e.task.deadlineMs, DEFAULTS.evalTimeoutMs);
         assert.deepEqual(weightsOf(e), expected, 'nodes evaluate the new model');
       }
-      assert.deepEqual(h.coordinator.weights, initialWeights(), 'not released before the commit');
+      // Committed before it was sent for evaluation: the journal already holds the round.
+      assert.deepEqual(h.coordinator.weights, expected);
+      assert.deepEqual(
+        (h.journal as MemoryJournal).events.map((e) => [e.round, e.state, e.accuracy]),
+        [[1, 'completed', undefined]],
+      );
       assert.equal(h.coordinator.status().current?.stage, 'evaluate');
       h.coordinator.submitEvaluation('a', { round: 1, numExamples: 100, accuracy: 0.5, loss: 1 });
       h.coordinator.submitEvaluation('b', { round: 1, numExamples: 300, accuracy: 0.75, loss: 2 });
@@ -128,7 +134,7 @@ describe('Coordinator (fake sessions, manual clock)', () => {
       const events = await eventsP;
       assert.deepEqual(
         events.filter((e) => e.state === 'running').map((e) => e.stage),
-        ['wait', 'select', 'train', 'evaluate', 'commit'],
+        ['wait', 'select', 'train', 'commit', 'evaluate'],
       );
       const done = last(events);
       assert.deepEqual(done, {
@@ -751,17 +757,41 @@ describe('Coordinator (fake sessions, manual clock)', () => {
       assert.equal(h.clock.pending, 0);
     });
 
-    it('close() during evaluation releases nothing', async () => {
+    it('close() during evaluation leaves the round committed (it was, before any node saw the model), without metrics', async () => {
       const h = harness();
       const { sessions, events } = await startRound(h, ['a']);
       await upload(h, 'a', 1, deltaFor(0), 1);
-      assert.equal((await sessions[0]?.next())?.task.kind, 'evaluate');
+      const evaluate = await sessions[0]?.next();
+      assert.equal(evaluate?.task.kind, 'evaluate');
+      const expected = fedAvg(initialWeights(), [{ delta: deltaFor(0), examples: 1 }]);
+      assert.deepEqual(weightsOf(evaluate as Broadcast), expected);
       await h.coordinator.close();
       const e = last(await events);
+      assert.equal(e.state, 'completed');
+      assert.equal(e.reason, 'the model is committed; the coordinator shut down before it was evaluated');
+      assert.equal(e.accuracy, undefined);
+      assert.deepEqual(h.coordinator.weights, expected);
+      assert.deepEqual(
+        (h.journal as MemoryJournal).events.map((j) => [j.round, j.state]),
+        [[1, 'completed']],
+      );
+      assert.equal(h.coordinator.status().completedRounds, 1);
+    });
+
+    it('a commit that fails releases nothing: no node is sent the new model and the global model is unchanged', async () => {
+      const journal = new MemoryJournal();
+      journal.committed = () => {
+        throw new CohortError('unavailable', 'disk full');
+      };
+      const h = harness({ journal });
+      const { sessions, events } = await startRound(h, ['a', 'b']);
+      await upload(h, 'a', 1, deltaFor(0), 1);
+      await upload(h, 'b', 1, deltaFor(1), 1);
+      const e = last(await events);
       assert.equal(e.state, 'failed');
-      assert.equal(e.reason, 'coordinator shut down during evaluation');
+      assert.match(e.reason ?? '', /could not record the round durably, nothing was released: disk full/);
+      for (const s of sessions) assert.deepEqual(s.sent.map((b) => b.task.kind), ['train'], `${s.name} received only the training task`);
       assert.deepEqual(h.coordinator.weights, initialWeights());
-      assert.equal(h.coordinator.status().completedRounds, 0);
     });
 
     it('close() while waiting for nodes ends the round', async () => {

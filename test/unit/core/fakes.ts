@@ -10,6 +10,7 @@ import { ChunkAssembler, chunkCount, toChunks } from '../../../shared/tensor/chu
 import { Coordinator, DEFAULT_ROUND_SETTINGS } from '../../../server/core/coordinator.js';
 import type { EvaluationReport, UpdateHeader } from '../../../server/core/stages.js';
 import type { Broadcast, NodeSession, RoundEvent, RoundSettings } from '../../../server/core/types.js';
+import { MemoryJournal, type RoundJournal } from '../../../server/core/journal.js';
 
 /** logreg 4 → 3: 15 parameters. */
 export const SPEC: ModelSpec = { kind: 'logreg', features: 4, classes: 3, hidden: 0 };
@@ -107,6 +108,7 @@ export interface Harness {
   readonly coordinator: Coordinator;
   readonly clock: ManualClock;
   readonly log: MemoryLogger;
+  readonly journal: RoundJournal;
   /** Errors thrown while auto-answering; a test asserts this stays empty. */
   readonly errors: unknown[];
   /** Attach a new session named `name`. */
@@ -119,13 +121,16 @@ export interface HarnessOptions {
   readonly samplingRng?: RandomSource;
   readonly uploadSlots?: number;
   readonly initialWeights?: Float32Array;
+  readonly journal?: RoundJournal;
 }
 
 /** Build a coordinator over SPEC with `initialWeights()`. */
 export function harness(opts: HarnessOptions = {}): Harness {
   const clock = new ManualClock(0);
   const log = new MemoryLogger();
+  const journal = opts.journal ?? new MemoryJournal();
   const coordinator = new Coordinator({
+    journal,
     model: SPEC,
     initialWeights: opts.initialWeights ?? initialWeights(),
     defaults: { ...DEFAULTS, ...opts.defaults },
@@ -140,6 +145,7 @@ export function harness(opts: HarnessOptions = {}): Harness {
     coordinator,
     clock,
     log,
+    journal,
     errors: [],
     connect(name) {
       const s = new FakeSession(name);

@@ -52,13 +52,14 @@ describe('status --watch view and round progress (cli)', function () {
     assert.equal(bar(0.5, 10), '[#####-----]');
     assert.equal(bar(2, 4), '[####]');
     assert.equal(bar(NaN, 4), '[----]');
-    assert.equal(stageChain('train'), 'wait > select > [train] > evaluate > commit');
-    assert.equal(stageChain('secure-aggregation'), 'wait > select > [secure-aggregation] > evaluate > commit');
+    assert.equal(stageChain('train'), 'wait > select > [train] > commit > evaluate');
+    assert.equal(stageChain('secure-aggregation'), 'wait > select > [secure-aggregation] > commit > evaluate');
     assert.equal(stageFraction('wait'), 0.1);
-    assert.equal(stageFraction('commit'), 0.9);
+    assert.equal(stageFraction('commit'), 0.7);
+    assert.equal(stageFraction('evaluate'), 0.9);
     assert.equal(
       launchBar(event({ round: 7, stage: 'evaluate', selected: 2, seconds: 3.21, index: 2, of: 4 }), 1),
-      '[#########-----------] 1/4 · round 7: evaluate · 2 selected · 3.2 s',
+      '[##########----------] 1/4 · round 7: evaluate · 2 selected · 3.2 s',
     );
     assert.ok(launchBar(event({ round: 123456, stage: 'secure-aggregation', selected: 1000, seconds: 86400, index: 99999, of: 100000 }), 99998).length < 80);
     assert.equal(epsilonLine(1, 4, 1e-5), '[######------------------] 1.000 / 4 (25%), δ = 0.00001');
@@ -70,7 +71,7 @@ describe('status --watch view and round progress (cli)', function () {
       'cohort cohort-coordinator/0.1.0  up 1h 02m  at 11:02:03 UTC',
       'nodes    3 connected / 4 known',
       'rounds   12 completed, 3 queued',
-      'current  round 13 (2/5)  wait > select > [train] > evaluate > commit  12.3 s, 3 selected',
+      'current  round 13 (2/5)  wait > select > [train] > commit > evaluate  12.3 s, 3 selected',
       'epsilon  [#######-----------------] 1.235 / 4 (31%), δ = 0.00001',
       'last     round 12  accuracy 0.9123  loss 0.2811  participants 3/3  ε 1.235  4.10 s',
     ]);

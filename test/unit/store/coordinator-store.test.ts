@@ -164,6 +164,20 @@ describe('coordinator store', () => {
       assert.deepEqual(readdirSync(join(dir, 'checkpoints')), []);
     });
 
+    it('attaches the evaluation of a committed round to the round and its checkpoint, after the commit', () => {
+      const dir = dirs.make();
+      const s = store(dir);
+      s.recordRoundStart({ round: 1, settings: {} });
+      s.commitRound({ round: 1, event: eventFor(1, 'completed', { evaluated: 0, accuracy: undefined, loss: undefined }), weights: weightsFor(1, D) });
+      assert.equal(s.checkpoints()[0]?.accuracy, undefined);
+      s.recordEvaluation({ round: 1, evaluated: 3, accuracy: 0.875, loss: Infinity });
+      assert.deepEqual([s.round(1)?.evaluated, s.round(1)?.accuracy, s.round(1)?.loss], [3, 0.875, undefined]);
+      assert.equal(s.checkpoints()[0]?.accuracy, 0.875);
+      s.finishRound({ round: 2, event: eventFor(2, 'failed') });
+      assert.throws(() => s.recordEvaluation({ round: 2, evaluated: 1, accuracy: 0.5, loss: 1 }), coded('failed_precondition', /round 2 is not a committed round/));
+      assert.throws(() => s.recordEvaluation({ round: 3, evaluated: 1, accuracy: 0.5, loss: 1 }), coded('failed_precondition', /round 3 is not a committed round/));
+    });
+
     it('refuses to finish or commit a round twice, or to start one that exists', () => {
       const s = store(dirs.make());
       commitRounds(s, 1);
