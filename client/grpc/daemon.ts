@@ -21,7 +21,9 @@ import type { Task__Output } from '../../shared/wire/generated/cohort/v1/Task.js
 import type { UpdateHeader } from '../../shared/wire/generated/cohort/v1/UpdateHeader.js';
 import { fromNodeToWire, setupFromWire, toNodeFromWire } from '../../shared/wire/secagg.js';
 import type { NodeBudget } from '../core/budget.js';
-import { type SecureIdentity, VerifiedPeers } from '../core/secure.js';
+import { type RevocationMemory, type SecureIdentity, VerifiedPeers } from '../core/secure.js';
+import type { SignedRevocations } from '../../shared/pki/revocations.js';
+import type { SignedRevocationList__Output } from '../../shared/wire/generated/cohort/v1/SignedRevocationList.js';
 import { errorFromStatus, taskKindFromWire, WIRE_TASK_KIND } from '../../shared/wire/mapping.js';
 import { CHANNEL_OPTIONS, CHUNK_BYTES, FLOW_CONTROL_WINDOW_BYTES, loadContract, PROTOCOL } from '../../shared/wire/proto.js';
 import { type CoordinatorLink, type IncomingTask, type LocalUpdate, type LocalWork, NodeAgent, type PrivacyTask, type TaskKind } from '../core/agent.js';
@@ -64,6 +66,8 @@ export interface DaemonOptions {
   readonly rejoinAfterDrop?: boolean;
   /** This node's own privacy budget, charged before each round it trains for. */
   readonly budget?: NodeBudget;
+  /** Where the newest revocation list seen is kept across restarts (the data dir); memory only without. */
+  readonly revocationMemory?: RevocationMemory;
 }
 
 /** Secure-aggregation steps at which a node can be made to drop out. */
@@ -120,6 +124,11 @@ export function backoffDelay(attempt: number, policy: Backoff, rng: RandomSource
   return Math.round(cap / 2 + (rng.nextFloat() * cap) / 2);
 }
 
+
+/** The wire list as signed bytes, or undefined when absent. */
+function revocationsFromWire(w: SignedRevocationList__Output | null | undefined): SignedRevocations | undefined {
+  return w ? { list: w.list, signature: w.signature } : undefined;
+}
 
 /** Parse a Task message; errors are reported back as a decline. */
 function parseTask(t: Task__Output): IncomingTask {
@@ -230,7 +239,7 @@ export class NodeDaemon {
 
   constructor(private readonly opts: DaemonOptions) {
     this.chunkBytes = opts.chunkBytes ?? CHUNK_BYTES;
-    this.peers = opts.identity ? new VerifiedPeers(opts.identity.caPem) : undefined;
+    this.peers = opts.identity ? new VerifiedPeers(opts.identity.caPem, opts.revocationMemory) : undefined;
     const NodeService = loadContract().cohort.v1.NodeService;
     this.client = new NodeService(opts.address, mutualTlsChannelCredentials(opts.tls), clientChannelOptions(opts.serverName));
   }
@@ -300,6 +309,24 @@ export class NodeDaemon {
     call.cancel();
   }
 
+  /** Keep the coordinator's revocation list if it is newer; a bad one is logged (secure rounds then say why they are refused). */
+  private takeRevocations(wire: SignedRevocationList__Output | null | undefined): void {
+    if (!this.peers) return;
+    const signed = revocationsFromWire(wire);
+    if (!signed) {
+      this.opts.log.warn({}, 'the coordinator sent no revocation list: secure rounds will be refused');
+      return;
+    }
+    try {
+      if (this.peers.offerRevocations(signed) === 'newer') {
+        const list = this.peers.revocations;
+        this.opts.log.info({ number: list?.number, nextUpdate: list?.nextUpdate.toISOString(), revoked: list?.revoked.length }, 'revocation list updated');
+      }
+    } catch (err) {
+      this.opts.log.warn({ reason: (err as Error).message, newest: this.peers.revocations?.number }, 'revocation list from the coordinator refused; secure rounds need one no older than the newest seen');
+    }
+  }
+
   /** One Join session; resolves when it ends, with the error that ended it if any. */
   private session(signal: AbortSignal): Promise<{ welcomed: boolean; error?: grpc.ServiceError }> {
     return new Promise((resolve) => {
@@ -332,11 +359,24 @@ export class NodeDaemon {
             welcomed = true;
             this.sessions += 1;
             log.info({ as: msg.welcome?.nodeName, coordinator: msg.welcome?.coordinatorVersion }, 'connected to coordinator');
+            this.takeRevocations(msg.welcome?.revocations);
             this.setState('connected');
             break;
           case 'task': {
             const t = msg.task;
             if (!t) break;
+            if (t.secagg && this.peers) {
+              // Checked on arrival, before any work: a round whose list is missing, forged,
+              // rolled back or expired is declined at once, with the reason.
+              try {
+                this.peers.admitRound(revocationsFromWire(t.revocations), new Date(this.opts.clock.now()));
+              } catch (err) {
+                const reason = `secure aggregation refused: ${(err as Error).message}`;
+                log.warn({ round: t.round, reason }, 'declining secure round');
+                agent.onMalformedTask(t.round, taskKindFromWire(t.kind) ?? 'train', reason);
+                break;
+              }
+            }
             let task: IncomingTask;
             try {
               task = parseTask(t);

@@ -39,6 +39,9 @@ export class NodeRegistry {
     const e = this.entry(session.name);
     const old = e.session;
     e.session = session;
+    // The session's certificate passed the revocation check: a name whose revoked
+    // certificate was replaced by a new one takes part again.
+    e.revoked = false;
     e.lastSeenMs = this.clock.now();
     if (old && old.id !== session.id) old.close('replaced by a newer connection from the same node');
     this.log.info({ node: session.name, session: session.id, reconnect: old !== undefined }, 'node connected');

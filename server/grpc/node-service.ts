@@ -3,6 +3,7 @@ import { X509Certificate } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import { CohortError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
+import type { SignedRevocations } from '../../shared/pki/revocations.js';
 import type { ServerMessage } from '../../shared/secagg/messages.js';
 import type { SecAggFromNode__Output } from '../../shared/wire/generated/cohort/v1/SecAggFromNode.js';
 import { fromNodeFromWire, setupToWire, toNodeToWire } from '../../shared/wire/secagg.js';
@@ -48,7 +49,7 @@ export function nodeServiceDefinition(): grpc.ServiceDefinition {
 /** Encoded frames of each broadcast, shared by every session it is sent to. */
 const encoded = new WeakMap<Broadcast, Buffer[]>();
 
-function framesOf(b: Broadcast): Buffer[] {
+function framesOf(b: Broadcast, revocations: SignedRevocations): Buffer[] {
   let frames = encoded.get(b);
   if (!frames) {
     const serialize = joinSerializer();
@@ -67,6 +68,7 @@ function framesOf(b: Broadcast): Buffer[] {
           seed: t.seed,
           secagg: t.secure ? setupToWire(t.secure) : null,
           privacy: t.privacy ? { ...t.privacy } : null,
+          revocations: t.secure ? revocationsToWire(revocations) : null,
         },
       }),
       ...b.chunks.map((data, index) => serialize({ chunk: { round: t.round, kind, index, data } })),
@@ -74,6 +76,11 @@ function framesOf(b: Broadcast): Buffer[] {
     encoded.set(b, frames);
   }
   return frames;
+}
+
+/** The signed list as the wire carries it (bytes exactly as the CA signed them). */
+function revocationsToWire(r: SignedRevocations): { list: Buffer; signature: Buffer } {
+  return { list: Buffer.from(r.list), signature: Buffer.from(r.signature) };
 }
 
 type JoinCall = grpc.ServerWritableStream<JoinRequest__Output, CoordinatorMessage>;
@@ -89,6 +96,7 @@ class GrpcNodeSession implements NodeSession {
     readonly certificatePem: string,
     private readonly call: JoinCall,
     private readonly log: Logger,
+    private readonly revocations: () => SignedRevocations,
   ) {}
 
   get isOpen(): boolean {
@@ -107,7 +115,7 @@ class GrpcNodeSession implements NodeSession {
   }
 
   send(b: Broadcast): Promise<void> {
-    const frames = framesOf(b);
+    const frames = framesOf(b, this.revocations());
     // Sends on one stream are chained so a task's chunks are never interleaved with another's.
     const run = this.tail.then(async () => {
       for (const f of frames) await this.write(f);
@@ -191,12 +199,12 @@ export function nodeServiceHandlers(coordinator: Coordinator, policy: CallPolicy
         call.emit('error', toServiceError(err, log));
         return;
       }
-      const session = new GrpcNodeSession(id.name, ++sessions, peerCertificatePem(call), call, log);
+      const session = new GrpcNodeSession(id.name, ++sessions, peerCertificatePem(call), call, log, () => policy.revocations());
       const gone = (reason: string) => (): void => coordinator.detach(session, reason);
       call.on('cancelled', gone('connection closed by the node'));
       call.on('error', gone('stream error'));
       call.on('close', gone('stream closed'));
-      call.write({ welcome: { nodeName: id.name, coordinatorVersion: COORDINATOR_VERSION } });
+      call.write({ welcome: { nodeName: id.name, coordinatorVersion: COORDINATOR_VERSION, revocations: revocationsToWire(policy.revocations()) } });
       coordinator.attach(session);
     },
 
