@@ -11,6 +11,7 @@ import type { Role } from '../../shared/pki/names.js';
 import { SeededRandom } from '../../shared/random.js';
 import type { LocalWork } from '../../client/core/agent.js';
 import type { NodeBudget } from '../../client/core/budget.js';
+import type { RevocationMemory } from '../../client/core/secure.js';
 import { type DropStage, NodeDaemon } from '../../client/grpc/daemon.js';
 import { loadTlsMaterial } from '../../shared/pki/ca-dir.js';
 import { DEFAULT_ROUND_SETTINGS } from '../../server/core/coordinator.js';
@@ -119,11 +120,13 @@ export interface TestNodeOptions {
   readonly log?: Logger;
   readonly dropAt?: DropStage;
   readonly budget?: NodeBudget;
+  /** Where the node keeps the newest revocation list it has seen (default: memory only). */
+  readonly revocationMemory?: RevocationMemory;
 }
 
 /** Start a node daemon named `name` (its certificate must exist in `pki`). */
 export function startTestNode(pki: TestPki, port: number, name: string, work: LocalWork, opts: TestNodeOptions = {}): RunningNode {
-  const { log = new MemoryLogger(), dropAt, budget } = opts;
+  const { log = new MemoryLogger(), dropAt, budget, revocationMemory } = opts;
   const tls = loadTlsMaterial(pki.dir, name);
   const daemon = new NodeDaemon({
     address: `127.0.0.1:${port}`,
@@ -131,6 +134,7 @@ export function startTestNode(pki: TestPki, port: number, name: string, work: Lo
     identity: { name, keyPem: tls.key.toString('utf8'), caPem: tls.ca.toString('utf8') },
     ...(dropAt ? { dropAt } : {}),
     ...(budget ? { budget } : {}),
+    ...(revocationMemory ? { revocationMemory } : {}),
     work,
     log: log.child({ node: name }),
     clock: systemClock,
