@@ -26,6 +26,7 @@ import type { SignedRevocations } from '../../shared/pki/revocations.js';
 import type { SignedRevocationList__Output } from '../../shared/wire/generated/cohort/v1/SignedRevocationList.js';
 import { errorFromStatus, taskKindFromWire, WIRE_TASK_KIND } from '../../shared/wire/mapping.js';
 import { CHANNEL_OPTIONS, CHUNK_BYTES, FLOW_CONTROL_WINDOW_BYTES, loadContract, PROTOCOL } from '../../shared/wire/proto.js';
+import { checkCoordinatorName, connectionFailure, isNameMismatch } from './tls-names.js';
 import { type CoordinatorLink, type IncomingTask, type LocalUpdate, type LocalWork, NodeAgent, type PrivacyTask, type TaskKind } from '../core/agent.js';
 
 /** Software version announced on Join. */
@@ -101,10 +102,13 @@ export const DEFAULT_BACKOFF: Backoff = { initialMs: 500, maxMs: 30_000 };
  */
 const FATAL = new Set<number>([grpc.status.UNAUTHENTICATED, grpc.status.PERMISSION_DENIED, grpc.status.FAILED_PRECONDITION, grpc.status.UNIMPLEMENTED]);
 
-/** Client credentials pinned to TLS 1.3 and the federation CA. */
+/**
+ * Client credentials pinned to TLS 1.3 and the federation CA. A coordinator certificate
+ * that does not name the host checked fails with an explanation of both fixes.
+ */
 export function mutualTlsChannelCredentials(tls: ClientTlsMaterial): grpc.ChannelCredentials {
   const context = createSecureContext({ ca: tls.ca, cert: tls.cert, key: tls.key, minVersion: 'TLSv1.3' });
-  return grpc.credentials.createFromSecureContext(context);
+  return grpc.credentials.createFromSecureContext(context, { checkServerIdentity: checkCoordinatorName });
 }
 
 /** Channel options for one client: our caps plus, optionally, a TLS name override. */
@@ -293,7 +297,10 @@ export class NodeDaemon {
         }
         const delay = backoffDelay(attempt++, backoff, this.opts.rng);
         this.setState('backoff');
-        this.opts.log.warn({ reason: outcome.error?.details ?? 'session ended', retryInMs: delay, attempt }, 'disconnected from coordinator; reconnecting');
+        const reason = outcome.error ? connectionFailure(outcome.error.details) : 'session ended';
+        // Retried all the same: the fix may be a new certificate on the coordinator's side.
+        if (isNameMismatch(reason)) this.opts.log.error({ reason, retryInMs: delay, attempt }, 'cannot connect: the coordinator\'s certificate does not name the host this node dials');
+        else this.opts.log.warn({ reason, retryInMs: delay, attempt }, 'disconnected from coordinator; reconnecting');
         await sleep(this.opts.clock, delay, signal).catch(() => undefined);
       }
     } finally {
