@@ -43,7 +43,13 @@ export class NodeRegistry {
     // certificate was replaced by a new one takes part again.
     e.revoked = false;
     e.lastSeenMs = this.clock.now();
-    if (old && old.id !== session.id) old.close('replaced by a newer connection from the same node');
+    if (old && old.id !== session.id) {
+      // A daemon only opens a session after its last one ended, so an old session still
+      // open here is either dead (it reconnected) or another daemon's: the newest wins
+      // and the other is told to stop rather than reconnect.
+      old.close('replaced by a newer connection from the same node', 'replaced');
+      this.log.warn({ node: session.name, session: session.id, replaced: old.id }, 'node session replaced by a newer connection with the same certificate');
+    }
     this.log.info({ node: session.name, session: session.id, reconnect: old !== undefined }, 'node connected');
     this.changed();
   }
@@ -77,7 +83,7 @@ export class NodeRegistry {
     e.revoked = true;
     const s = e.session;
     e.session = undefined;
-    if (s) s.close('certificate revoked');
+    if (s) s.close('certificate revoked', 'revoked');
     this.log.warn({ node: name }, 'node revoked: session closed');
     this.changed();
   }

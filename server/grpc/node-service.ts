@@ -18,7 +18,7 @@ import { taskKindFromWire, WIRE_TASK_KIND } from '../../shared/wire/mapping.js';
 import { loadContract, PROTOCOL } from '../../shared/wire/proto.js';
 import type { Coordinator } from '../core/coordinator.js';
 import type { UpdateReceiver } from '../core/stages.js';
-import type { Broadcast, NodeSession, TaskKind } from '../core/types.js';
+import type { Broadcast, NodeSession, SessionEnd, TaskKind } from '../core/types.js';
 import { authorize, type CallPolicy } from './auth.js';
 import { toServiceError } from './errors.js';
 
@@ -140,13 +140,24 @@ class GrpcNodeSession implements NodeSession {
     });
   }
 
-  close(reason: string): void {
+  close(reason: string, end?: SessionEnd): void {
     if (!this.open) return;
     this.open = false;
     this.log.info({ node: this.name, session: this.id, reason }, 'closing node session');
-    const code = reason === 'certificate revoked' ? grpc.status.UNAUTHENTICATED : grpc.status.UNAVAILABLE;
-    this.call.emit('error', { code, details: reason });
+    // UNAUTHENTICATED and PERMISSION_DENIED stop a daemon (exit 3) instead of reconnecting.
+    if (end === 'revoked') this.call.emit('error', { code: grpc.status.UNAUTHENTICATED, details: reason });
+    else if (end === 'replaced') this.call.emit('error', { code: grpc.status.PERMISSION_DENIED, details: replacedDetails(this.name) });
+    else this.call.emit('error', { code: grpc.status.UNAVAILABLE, details: reason });
   }
+}
+
+/** What the daemon whose session was replaced is told (and prints before it exits). */
+function replacedDetails(name: string): string {
+  return (
+    `another daemon connected to the coordinator with the certificate of "${name}" and replaced this one's connection. ` +
+    `Two daemons cannot share a certificate, so this one stops: run one daemon per certificate ` +
+    `(a second site needs its own: cohort ca issue NAME --role node on the CA workstation)`
+  );
 }
 
 /**
