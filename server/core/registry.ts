@@ -8,6 +8,8 @@ interface Entry {
   session: NodeSession | undefined;
   lastSeenMs: number;
   revoked: boolean;
+  /** The certificate whose session was cut off by the revocation, if one was connected. */
+  revokedCertificate: string | undefined;
   roundsParticipated: number;
 }
 
@@ -24,7 +26,7 @@ export class NodeRegistry {
   private entry(name: string): Entry {
     let e = this.entries.get(name);
     if (!e) {
-      e = { name, session: undefined, lastSeenMs: 0, revoked: false, roundsParticipated: 0 };
+      e = { name, session: undefined, lastSeenMs: 0, revoked: false, revokedCertificate: undefined, roundsParticipated: 0 };
       this.entries.set(name, e);
     }
     return e;
@@ -39,9 +41,9 @@ export class NodeRegistry {
     const e = this.entry(session.name);
     const old = e.session;
     e.session = session;
-    // The session's certificate passed the revocation check: a name whose revoked
-    // certificate was replaced by a new one takes part again.
-    e.revoked = false;
+    // A revocation applies to a certificate: a name whose revoked certificate was replaced
+    // by a new one (which passed the transport's revocation check) takes part again.
+    if (e.revoked && e.revokedCertificate !== undefined && session.certificatePem !== e.revokedCertificate) e.revoked = false;
     e.lastSeenMs = this.clock.now();
     if (old && old.id !== session.id) {
       // A daemon only opens a session after its last one ended, so an old session still
@@ -82,6 +84,7 @@ export class NodeRegistry {
     if (e.revoked) return;
     e.revoked = true;
     const s = e.session;
+    e.revokedCertificate = s?.certificatePem;
     e.session = undefined;
     if (s) s.close('certificate revoked', 'revoked');
     this.log.warn({ node: name }, 'node revoked: session closed');

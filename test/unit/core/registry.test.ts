@@ -74,18 +74,27 @@ describe('NodeRegistry', () => {
     assert.deepEqual(registry.list(), [{ name: 'a', status: 'disconnected', lastSeenMs: 1_015, roundsParticipated: 0 }]);
   });
 
-  it('revoke closes the session and lists the node as revoked until it connects with a certificate that passed the check', () => {
+  it('revoke closes the session, survives a reconnect and is never listed as connected', () => {
     const { registry, log } = setup();
     const s = new FakeSession('a');
     registry.connect(s);
     registry.revoke('a');
     assert.equal(s.closedWith, 'certificate revoked');
+    registry.connect(new FakeSession('a'));
     assert.deepEqual(registry.connected(), []);
     assert.equal(registry.list()[0]?.status, 'revoked');
     registry.revoke('a');
     assert.equal(log.lines.filter((l) => l.msg === 'node revoked: session closed').length, 1, 'revoking twice logs once');
-    // Only a certificate the revocation list does not name gets a session (auth.ts): the site's new one.
+  });
+
+  it('a revocation applies to the certificate: the name takes part again with a new certificate', () => {
+    const { registry } = setup();
+    registry.connect(new FakeSession('a'));
+    registry.revoke('a');
+    registry.connect(new FakeSession('a'));
+    assert.deepEqual(registry.connected(), [], 'the revoked certificate stays out');
     const renewed = new FakeSession('a');
+    Object.defineProperty(renewed, 'certificatePem', { value: 'the new certificate' });
     registry.connect(renewed);
     assert.deepEqual(registry.connected(), [renewed]);
     assert.equal(registry.list()[0]?.status, 'connected');
