@@ -7,16 +7,14 @@
  * Also: the hooks' own CPU per round (replayed, free of machine noise), a worst case with a
  * scrape in every round, and the cost of one scrape.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
 import { get } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { PerturbWork } from '../client/core/work.js';
 import { NodeDaemon } from '../client/grpc/daemon.js';
 import { type Clock, systemClock } from '../shared/clock.js';
 import { silentLogger } from '../shared/logger.js';
 import { parseModelSpec } from '../shared/model/spec.js';
-import { initCa, issue, loadTlsMaterial } from '../shared/pki/ca-dir.js';
+import { loadTlsMaterial } from '../shared/pki/ca-dir.js';
+import { BenchPki } from './helpers/pki.js';
 import { secureRandom } from '../shared/random.js';
 import { DEFAULT_ROUND_SETTINGS } from '../server/core/coordinator.js';
 import { type StartedCoordinator, startCoordinator } from '../server/main.js';
@@ -156,11 +154,11 @@ async function hooksPerRound(): Promise<number> {
 
 /** Round time with metrics on against the same federation with metrics off, measured in the same run, with an off/off control. */
 export async function benchMetrics(): Promise<BenchFigure[]> {
-  const certs = mkdtempSync(join(tmpdir(), 'cohort-bench-metrics-'));
+  const pki = new BenchPki();
+  const certs = pki.dir;
   const feds: Federation[] = [];
   try {
-    initCa(certs, { sans: ['127.0.0.1', 'localhost'], now: new Date() });
-    for (const prefix of ['off', 'on', 'ctl']) for (let i = 0; i < NODES; i++) issue(certs, `${prefix}-${i}`, 'node', { now: new Date() });
+    for (const prefix of ['off', 'on', 'ctl']) pki.nodes(Array.from({ length: NODES }, (_, i) => `${prefix}-${i}`));
     const off = await federation(certs, 'off', false);
     feds.push(off);
     const on = await federation(certs, 'on', true);
@@ -248,6 +246,6 @@ export async function benchMetrics(): Promise<BenchFigure[]> {
     ];
   } finally {
     for (const f of feds) await f.stop();
-    rmSync(certs, { recursive: true, force: true });
+    pki.remove();
   }
 }

@@ -4,16 +4,14 @@
  * trained without differential privacy, all measured in the same run.
  */
 import { setMaxListeners } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { ModelWork } from '../client/core/work.js';
 import { loadLocalData } from '../client/data/index.js';
 import { NodeDaemon } from '../client/grpc/daemon.js';
 import { systemClock } from '../shared/clock.js';
 import { silentLogger } from '../shared/logger.js';
 import { parseModelSpec } from '../shared/model/spec.js';
-import { initCa, issue, loadTlsMaterial } from '../shared/pki/ca-dir.js';
+import { loadTlsMaterial } from '../shared/pki/ca-dir.js';
+import { BenchPki } from './helpers/pki.js';
 import { SeededRandom } from '../shared/random.js';
 import { DEFAULT_ROUND_SETTINGS } from '../server/core/coordinator.js';
 import type { RoundEvent } from '../server/core/types.js';
@@ -82,11 +80,10 @@ function at(events: RoundEvent[], round: number): RoundEvent | undefined {
 
 /** The private-training table. */
 export async function benchPrivateTraining(): Promise<BenchFigure[]> {
-  const certs = mkdtempSync(join(tmpdir(), 'cohort-bench-private-'));
+  const pki = new BenchPki();
+  const certs = pki.dir;
   try {
-    const now = new Date();
-    initCa(certs, { sans: ['127.0.0.1'], now });
-    for (let i = 1; i <= NODES; i++) issue(certs, `n${i}`, 'node', { now });
+    pki.nodes(Array.from({ length: NODES }, (_, i) => `n${i + 1}`));
     const plain = await runFederation(certs, 0);
     const figures: BenchFigure[] = [];
     for (const sigma of [0.5, 1.0]) {
@@ -107,6 +104,6 @@ export async function benchPrivateTraining(): Promise<BenchFigure[]> {
     }
     return figures;
   } finally {
-    rmSync(certs, { recursive: true, force: true });
+    pki.remove();
   }
 }

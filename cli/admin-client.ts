@@ -2,6 +2,7 @@
 import * as grpc from '@grpc/grpc-js';
 import type { Command } from 'commander';
 import { clientChannelOptions, mutualTlsChannelCredentials } from '../client/grpc/daemon.js';
+import { connectionFailure, isNameMismatch } from '../client/grpc/tls-names.js';
 import { CohortError } from '../shared/errors.js';
 import { loadTlsMaterial } from '../shared/pki/ca-dir.js';
 import { validateName } from '../shared/pki/names.js';
@@ -40,7 +41,13 @@ export function adminClient(args: AdminArgs): AdminServiceClient {
 export function adminError(err: grpc.ServiceError, coordinator: string): CohortError {
   const e = errorFromStatus(err);
   if (err.code === grpc.status.UNAVAILABLE) {
-    return new CohortError('unavailable', `cannot reach the coordinator at ${coordinator}: ${err.details} (is it running? do ca.crt and your certificate come from its CA?)`);
+    const reason = connectionFailure(err.details);
+    const hint = isNameMismatch(reason)
+      ? ''
+      : /certificate|self.signed|unable to verify/i.test(reason)
+        ? ' (do ca.crt and your certificate come from the coordinator\'s CA?)'
+        : ' (is it running and listening on that address?)';
+    return new CohortError('unavailable', `cannot reach the coordinator at ${coordinator}: ${reason}${hint}`);
   }
   if (err.code === grpc.status.DEADLINE_EXCEEDED) return new CohortError('deadline_exceeded', `the coordinator at ${coordinator} did not answer in time`);
   return e;

@@ -7,6 +7,7 @@ import { secureRandom } from '../shared/random.js';
 import type { LocalWork } from './core/agent.js';
 import { NodeBudget } from './core/budget.js';
 import { openNodeStore } from './store/index.js';
+import { revocationFile } from './store/revocation-file.js';
 import { ModelWork, PerturbWork } from './core/work.js';
 import { type DataSpec, type LocalData, loadLocalData } from './data/index.js';
 import { concatDatasets, type Dataset } from '../shared/model/dataset.js';
@@ -76,19 +77,27 @@ export async function createNode(config: NodeConfig, deps: { log: Logger; clock:
     throw err;
   }
   if (store) deps.log.info({ dataDir: config.dataDir, spent: store.spent(), budget: config.budget?.epsilon ?? null }, 'node state loaded');
-  const daemon = new NodeDaemon({
-    address: config.address,
-    tls,
-    work: monitor ? monitor.wrap(work) : work,
-    identity: { name: config.name, keyPem: tls.key.toString('utf8'), caPem: tls.ca.toString('utf8') },
-    log: deps.log,
-    clock: deps.clock,
-    rng: secureRandom,
-    ...(config.backoff ? { backoff: config.backoff } : {}),
-    ...(config.serverName ? { serverName: config.serverName } : {}),
-    ...(config.dropAt ? { dropAt: config.dropAt } : {}),
-    ...(budget ? { budget } : {}),
-  });
+  let daemon: NodeDaemon;
+  try {
+    daemon = new NodeDaemon({
+      address: config.address,
+      tls,
+      work: monitor ? monitor.wrap(work) : work,
+      identity: { name: config.name, keyPem: tls.key.toString('utf8'), caPem: tls.ca.toString('utf8') },
+      log: deps.log,
+      clock: deps.clock,
+      rng: secureRandom,
+      ...(config.backoff ? { backoff: config.backoff } : {}),
+      ...(config.serverName ? { serverName: config.serverName } : {}),
+      ...(config.dropAt ? { dropAt: config.dropAt } : {}),
+      ...(budget ? { budget } : {}),
+      // The data dir exists once the store is open.
+      ...(store && config.dataDir !== undefined ? { revocationMemory: revocationFile(config.dataDir) } : {}),
+    });
+  } catch (err) {
+    store?.close();
+    throw err;
+  }
   monitor?.bind(daemon, budget);
   try {
     await monitor?.listen();

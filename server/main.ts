@@ -1,11 +1,14 @@
 /** Composition root of the coordinator: certificates, revocation watch, core, gRPC server. */
+import { X509Certificate } from 'node:crypto';
 import { unwatchFile, watchFile } from 'node:fs';
 import { join } from 'node:path';
 import type { Clock } from '../shared/clock.js';
 import { CohortError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import { initParameters, type ModelSpec, parameterCount } from '../shared/model/spec.js';
-import { loadRevocations, loadTlsMaterial, type RevocationList } from '../shared/pki/ca-dir.js';
+import { findCaPrivateKey, loadRevocations, loadTlsMaterial } from '../shared/pki/ca-dir.js';
+import { compareRevocations, REVOCATIONS_FILE, type RevocationList } from '../shared/pki/revocations.js';
+import { normaliseSerial } from '../shared/pki/serial.js';
 import { SeededRandom, secureRandom } from '../shared/random.js';
 import { CHUNK_BYTES } from '../shared/wire/proto.js';
 import { Coordinator } from './core/coordinator.js';
@@ -28,8 +31,13 @@ export interface CoordinatorConfig {
   readonly seed: number;
   readonly defaults: RoundSettings;
   readonly uploadSlots: number;
-  /** How often to re-read revoked.json. */
+  /** How often to look for a new revocations.json. */
   readonly revocationPollMs: number;
+  /**
+   * Start even though the CA private key is in the certs dir. Only `cohort demo`, whose
+   * CA is thrown away when it ends, sets this; a real coordinator refuses (SECURITY.md).
+   */
+  readonly allowCaKeyInCertsDir?: boolean;
   /** Privacy budget set at start (operators cannot change it from the round CLI); default: none. */
   readonly privacy?: PrivacyBudget;
   /** Per-caller, per-method call rate (default DEFAULT_RATE_LIMIT). */
@@ -50,30 +58,106 @@ export interface StartedCoordinator {
 }
 
 /**
- * Revocations are re-read when revoked.json changes, so `cohort ca revoke` on the CA host
- * takes effect without a restart: revoked serials are refused on their next call and a
- * connected node whose certificate was revoked is cut off.
+ * The coordinator's copy of the CA-signed revocation list. The admin copies a new
+ * revocations.json from the CA workstation and it is picked up without a restart: revoked
+ * serials are refused on their next call and connected nodes holding one are cut off. A
+ * file that is not a list signed by this CA, or is older than the list in force (or
+ * differs from it under the same number), is refused and the list in force kept: a
+ * half-copied or stale file must not un-revoke anyone.
  */
-function watchRevocations(certsDir: string, pollMs: number, onChange: (list: RevocationList) => void, log: Logger): { current(): RevocationList; stop(): void } {
-  let list = loadRevocations(certsDir);
-  const path = join(certsDir, 'revoked.json');
+function watchRevocations(
+  certsDir: string,
+  initial: RevocationList,
+  pollMs: number,
+  onChange: (list: RevocationList) => void,
+  deps: { log: Logger; clock: Clock },
+): { current(): RevocationList; stop(): void } {
+  const log = deps.log;
+  let list = initial;
+  const path = join(certsDir, REVOCATIONS_FILE);
   const listener = (): void => {
+    let offered: RevocationList;
     try {
-      list = loadRevocations(certsDir);
-      log.info({ revoked: list.names() }, 'revocation list reloaded');
-      onChange(list);
+      offered = loadRevocations(certsDir);
+      if (compareRevocations(list, offered) === 'same') return;
     } catch (err) {
-      // Keep the previous list: a half-written file must not un-revoke anyone.
-      log.error({ err: (err as Error).message }, 'could not reload the revocation list; keeping the previous one');
+      log.error({ path, inForce: list.number, reason: (err as Error).message }, 'revocation list refused; keeping the one in force');
+      return;
     }
+    list = offered;
+    log.info({ number: list.number, nextUpdate: list.nextUpdate.toISOString(), revoked: list.revoked.length }, 'revocation list updated');
+    reportFreshness(list, deps);
+    onChange(list);
   };
   watchFile(path, { interval: pollMs, persistent: false }, listener);
   return { current: () => list, stop: () => unwatchFile(path, listener) };
 }
 
+// Nodes refuse secure rounds once the newest list they have seen has expired.
+const EXPIRY_WARNING_MS = 7 * 86_400_000;
+
+function reportFreshness(list: RevocationList, deps: { log: Logger; clock: Clock }): void {
+  const now = deps.clock.now();
+  const fields = { number: list.number, nextUpdate: list.nextUpdate.toISOString() };
+  if (list.expired(new Date(now))) {
+    deps.log.error(fields, 'the revocation list has expired: nodes refuse secure rounds until a fresh one is copied here (run "cohort ca crl" on the CA workstation)');
+  } else if (list.nextUpdate.getTime() - now < EXPIRY_WARNING_MS) {
+    deps.log.warn(fields, 'the revocation list expires within a week: run "cohort ca crl" on the CA workstation and copy revocations.json here');
+  }
+}
+
+/**
+ * The coordinator host must not hold the CA key: with it, whoever runs the host could
+ * issue a second certificate for an existing node (key substitution) or new "nodes"
+ * (sybils) that every peer accepts. The key is never read here; its presence is refused.
+ */
+function refuseCaKey(certsDir: string, log: Logger): void {
+  const found = findCaPrivateKey(certsDir);
+  if (!found) return;
+  if (!found.readable) {
+    log.warn({ path: found.path }, 'a CA private key file is in the certs dir (this user cannot read it): move it off the coordinator host');
+    return;
+  }
+  throw new CohortError(
+    'permission_denied',
+    `${found.path} is the federation CA's private key, and the coordinator can read it: whoever runs this host could then issue certificates that every node accepts. ` +
+      `Keep the CA on an admin workstation: move the key there (e.g. "scp ${found.path} admin-host:ca/ && rm ${found.path}", and run "cohort ca" commands there), ` +
+      `and keep only ca.crt, coordinator.crt, coordinator.key and ${REVOCATIONS_FILE} in ${certsDir}. ("cohort demo" is exempt: its CA is thrown away when it ends.)`,
+  );
+}
+
+/** Refuse to serve with a certificate the CA has revoked or replaced. */
+function refuseOwnRevokedCertificate(certsDir: string, cert: Buffer, list: RevocationList): void {
+  const serial = normaliseSerial(new X509Certificate(cert).serialNumber) ?? '';
+  const entry = list.entry(serial);
+  if (!entry) return;
+  const why = entry.reason === 'replaced' ? 'replaced by a newer certificate' : 'revoked';
+  throw new CohortError(
+    'failed_precondition',
+    `${join(certsDir, 'coordinator.crt')} (serial ${serial}) was ${why} (revocation list #${list.number}): copy the current coordinator.crt and coordinator.key from the CA workstation`,
+  );
+}
+
+/** Cut off connected nodes whose certificate `list` revokes. */
+function cutOffRevoked(coordinator: Coordinator, list: RevocationList): void {
+  for (const session of coordinator.registry.connected()) {
+    let serial: string | undefined;
+    try {
+      serial = normaliseSerial(new X509Certificate(session.certificatePem).serialNumber);
+    } catch {
+      serial = undefined; // every call checks the serial again
+    }
+    if (serial !== undefined && list.isRevoked(serial)) coordinator.revoke(session.name);
+  }
+}
+
 /** Load certificates, build the core and serve it. */
 export async function startCoordinator(config: CoordinatorConfig, deps: { log: Logger; clock: Clock }): Promise<StartedCoordinator> {
+  if (!config.allowCaKeyInCertsDir) refuseCaKey(config.certsDir, deps.log);
   const tls = loadTlsMaterial(config.certsDir, 'coordinator');
+  const revocationList = loadRevocations(config.certsDir);
+  refuseOwnRevokedCertificate(config.certsDir, tls.cert, revocationList);
+  reportFreshness(revocationList, deps);
   const store = config.dataDir !== undefined ? openStore(config.dataDir, { clock: deps.clock, log: deps.log }) : undefined;
   let durable: { journal: StoreJournal; weights: Float32Array | undefined; resume: { nextRound: number; launches: JournalLaunch[] } } | undefined;
   try {
@@ -98,14 +182,7 @@ export async function startCoordinator(config: CoordinatorConfig, deps: { log: L
     ...(monitor ? { observer: monitor.observer } : {}),
   });
   monitor?.metrics.bind(coordinator);
-  const revocations = watchRevocations(
-    config.certsDir,
-    config.revocationPollMs,
-    (list) => {
-      for (const name of list.names()) if (coordinator.registry.session(name)) coordinator.revoke(name);
-    },
-    deps.log,
-  );
+  const revocations = watchRevocations(config.certsDir, revocationList, config.revocationPollMs, (list) => cutOffRevoked(coordinator, list), deps);
   const limiter = new RateLimiter(deps.clock, config.rateLimit);
   let server: RunningServer;
   try {
@@ -115,7 +192,11 @@ export async function startCoordinator(config: CoordinatorConfig, deps: { log: L
       host: config.host,
       port: config.port,
       tls,
-      policy: { isRevoked: (serial) => revocations.current().isRevoked(serial), allow: (caller, method) => limiter.take(caller, method) },
+      policy: {
+        isRevoked: (serial) => revocations.current().isRevoked(serial),
+        revocations: () => revocations.current().signed,
+        allow: (caller, method) => limiter.take(caller, method),
+      },
       log: deps.log,
       ...(monitor ? { rpcMetrics: monitor.metrics } : {}),
     });

@@ -1,24 +1,34 @@
 /** A throw-away federation CA for benchmarks: a temp directory removed when the run ends. */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { initCa, issue, loadTlsMaterial, type TlsMaterial } from '../../shared/pki/ca-dir.js';
+import { copyHolderFiles, initCa, issue, loadTlsMaterial, type TlsMaterial } from '../../shared/pki/ca-dir.js';
 
-/** A CA directory with the coordinator's certificate and any node certificates issued so far. */
+/**
+ * A CA directory (`caDir`, with ca.key) and the certs dir the coordinator and the nodes
+ * use (`dir`: ca.crt, revocations.json and every certificate and key, never ca.key).
+ */
 export class BenchPki {
+  private readonly root: string;
+  readonly caDir: string;
   readonly dir: string;
   private readonly issued = new Set<string>();
 
   constructor() {
-    this.dir = mkdtempSync(join(tmpdir(), 'cohort-bench-certs-'));
-    initCa(this.dir, { sans: ['localhost', '127.0.0.1'], now: new Date() });
+    this.root = mkdtempSync(join(tmpdir(), 'cohort-bench-certs-'));
+    this.caDir = join(this.root, 'ca');
+    this.dir = join(this.root, 'certs');
+    initCa(this.caDir, { sans: ['localhost', '127.0.0.1'], now: new Date() });
+    mkdirSync(this.dir, { mode: 0o700 });
+    copyHolderFiles(this.caDir, 'coordinator', this.dir);
   }
 
   /** Issue node certificates for every name not issued yet. */
   nodes(names: readonly string[]): void {
     for (const name of names) {
       if (this.issued.has(name)) continue;
-      issue(this.dir, name, 'node', { now: new Date() });
+      issue(this.caDir, name, 'node', { now: new Date() });
+      copyHolderFiles(this.caDir, name, this.dir);
       this.issued.add(name);
     }
   }
@@ -29,7 +39,7 @@ export class BenchPki {
   }
 
   remove(): void {
-    rmSync(this.dir, { recursive: true, force: true });
+    rmSync(this.root, { recursive: true, force: true });
   }
 }
 

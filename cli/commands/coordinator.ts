@@ -146,7 +146,7 @@ export function register(program: Command, io: CliIo): void {
     .description('run the coordinator: mutual-TLS gRPC server, round scheduler, FedAvg')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <port>', 'port to listen on (0 = any free port)', intOption('--port', 0, 65535), 7443)
-    .option('--certs <dir>', 'CA directory with ca.crt, coordinator.crt/.key, revoked.json', 'certs')
+    .option('--certs <dir>', 'certs dir with ca.crt, coordinator.crt/.key and revocations.json (never the CA key: the coordinator refuses to start beside it)', 'certs')
     .option('--data-dir <dir>', 'rounds, privacy ledger and model checkpoints (SQLite + files; survives restarts)', './cohort-data')
     .option('--config <file>', 'JSON file with any of the options below (flags win)')
     .option('--model <kind>', 'logreg or mlp (default logreg)')

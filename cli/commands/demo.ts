@@ -100,6 +100,8 @@ export function register(program: Command, io: CliIo): void {
             privacy: { epsilon: args.epsilonBudget, delta: args.delta ?? 1e-5 },
             uploadSlots: 4,
             revocationPollMs: 1000,
+            // The demo's CA lives in the same throw-away dir and is deleted at the end.
+            allowCaKeyInCertsDir: true,
           },
           { log: createLogger(level, 'coordinator'), clock: io.clock },
         );

@@ -9,6 +9,7 @@ import { CohortError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
 import { clipL2 } from '../../shared/dp/clip.js';
 import { gaussianNoise } from '../../shared/dp/gaussian.js';
+import { compareRevocations, type RevocationList, type SignedRevocations, verifyRevocations } from '../../shared/pki/revocations.js';
 import { verifyCertificate } from '../../shared/pki/verify.js';
 import type { RandomSource } from '../../shared/random.js';
 import { SecAggClient } from '../../shared/secagg/client.js';
@@ -27,23 +28,84 @@ export interface SecureIdentity {
   readonly caPem: string;
 }
 
+/** Where a node keeps the newest revocation list it has seen (its data dir), so a restart does not forget it. */
+export interface RevocationMemory {
+  load(): SignedRevocations | undefined;
+  save(signed: SignedRevocations): void;
+}
+
 /**
  * Peer certificates already checked against the CA, so a node does not re-verify every
  * participant's certificate every round (that was most of a secure round's node CPU),
- * and this node's own signing key, parsed once. Entries are keyed by the exact PEM and
- * re-checked for expiry on every use.
+ * this node's own signing key, parsed once, and the newest CA-signed revocation list
+ * this node has seen. Entries are keyed by the exact PEM and re-checked for expiry and
+ * revocation on every use.
+ *
+ * Revocation is checked here, by the node, rather than trusted to the coordinator: the
+ * list is signed by the CA, only a higher number replaces it, and it is kept on disk, so
+ * a coordinator cannot forge one, roll one back, or slip a revoked peer into a round.
+ * What it can do is hold a newer list back until the one the node has expires.
  */
 export class VerifiedPeers {
-  private readonly verified = new Map<string, { name: string; role: string; key: KeyObject; notAfter: number; notBefore: number }>();
+  private readonly verified = new Map<string, { name: string; role: string; serial: string; key: KeyObject; notAfter: number; notBefore: number }>();
 
   private ownSigner: { pem: string; signer: SecAggSigner } | undefined;
+  private newest: RevocationList | undefined;
 
-  constructor(private readonly caPem: string) {}
+  /** Throws `failed_precondition` if the stored list is not signed by this CA. */
+  constructor(
+    private readonly caPem: string,
+    private readonly memory?: RevocationMemory,
+  ) {
+    const stored = memory?.load();
+    if (stored) {
+      try {
+        this.newest = verifyRevocations(stored, caPem);
+      } catch (err) {
+        throw new CohortError(
+          'failed_precondition',
+          `the revocation list this node kept is not valid for its ca.crt (${(err as Error).message}); if the federation's CA was replaced, delete the node's stored revocations.json`,
+          { cause: err },
+        );
+      }
+    }
+  }
+
+  /** The newest revocation list this node has seen, if any. */
+  get revocations(): RevocationList | undefined {
+    return this.newest;
+  }
 
   /** This node's signer, parsed once from its key. */
   signer(keyPem: string): SecAggSigner {
     if (this.ownSigner?.pem !== keyPem) this.ownSigner = { pem: keyPem, signer: keyObjectSigner(keyPem) };
     return this.ownSigner.signer;
+  }
+
+  /**
+   * A revocation list the coordinator passed on: checked against the CA and kept (and
+   * stored) when newer than the newest seen. Throws `unauthenticated` for a list the CA
+   * did not sign and `permission_denied` for an older one or another list under the same number.
+   */
+  offerRevocations(signed: SignedRevocations): 'newer' | 'same' {
+    const offered = verifyRevocations(signed, this.caPem);
+    const outcome = compareRevocations(this.newest, offered);
+    if (outcome === 'newer') {
+      this.newest = offered;
+      this.memory?.save(offered.signed);
+    }
+    return outcome;
+  }
+
+  /**
+   * Check the revocation list that came with a secure round before taking part: it must
+   * be there, signed by the CA, no older than the newest seen, and the newest list must
+   * not have expired. Throws with the reason otherwise.
+   */
+  admitRound(signed: SignedRevocations | undefined, now: Date): void {
+    if (!signed) throw new CohortError('unauthenticated', 'the coordinator sent no revocation list with this secure round');
+    this.offerRevocations(signed);
+    this.current(now);
   }
 
   /** The public key of `name`'s certificate `pem`, or an `unauthenticated` error. */
@@ -52,14 +114,33 @@ export class VerifiedPeers {
     if (!entry) {
       const v = verifyCertificate(pem, this.caPem, now);
       const cert = new X509Certificate(pem);
-      entry = { name: v.name, role: v.role, key: createPublicKey(v.publicKeyPem), notBefore: Date.parse(cert.validFrom), notAfter: Date.parse(cert.validTo) };
+      entry = { name: v.name, role: v.role, serial: v.serial, key: createPublicKey(v.publicKeyPem), notBefore: Date.parse(cert.validFrom), notAfter: Date.parse(cert.validTo) };
       if (this.verified.size >= MAX_CACHED_PEERS) this.verified.clear();
       this.verified.set(pem, entry);
     }
     if (now.getTime() < entry.notBefore || now.getTime() > entry.notAfter) throw new CohortError('unauthenticated', `the certificate of ${name} is not valid now`);
     // A certificate for another name or role must not vouch for this participant's keys.
     if (entry.name !== name || entry.role !== 'node') throw new CohortError('unauthenticated', `the certificate given for ${name} belongs to ${entry.role} ${entry.name}`);
+    const list = this.current(now);
+    const revoked = list.entry(entry.serial);
+    if (revoked) {
+      const why = revoked.reason === 'replaced' ? 'was replaced by a newer certificate, which revokes it' : 'is revoked';
+      throw new CohortError('unauthenticated', `the certificate of ${name} (serial ${entry.serial}) ${why} (revocation list #${list.number})`);
+    }
     return entry.key;
+  }
+
+  /** The newest list, if it has not expired. */
+  private current(now: Date): RevocationList {
+    const list = this.newest;
+    if (!list) throw new CohortError('unauthenticated', 'this node has no revocation list yet, so it cannot tell whether peers are revoked');
+    if (list.expired(now)) {
+      throw new CohortError(
+        'unauthenticated',
+        `the newest revocation list this node has seen (#${list.number}) expired at ${list.nextUpdate.toISOString()}; the CA must sign a fresh one ("cohort ca crl") for the coordinator to pass on`,
+      );
+    }
+    return list;
   }
 }
 

@@ -21,9 +21,12 @@ import type { Task__Output } from '../../shared/wire/generated/cohort/v1/Task.js
 import type { UpdateHeader } from '../../shared/wire/generated/cohort/v1/UpdateHeader.js';
 import { fromNodeToWire, setupFromWire, toNodeFromWire } from '../../shared/wire/secagg.js';
 import type { NodeBudget } from '../core/budget.js';
-import { type SecureIdentity, VerifiedPeers } from '../core/secure.js';
+import { type RevocationMemory, type SecureIdentity, VerifiedPeers } from '../core/secure.js';
+import type { SignedRevocations } from '../../shared/pki/revocations.js';
+import type { SignedRevocationList__Output } from '../../shared/wire/generated/cohort/v1/SignedRevocationList.js';
 import { errorFromStatus, taskKindFromWire, WIRE_TASK_KIND } from '../../shared/wire/mapping.js';
 import { CHANNEL_OPTIONS, CHUNK_BYTES, FLOW_CONTROL_WINDOW_BYTES, loadContract, PROTOCOL } from '../../shared/wire/proto.js';
+import { checkCoordinatorName, connectionFailure, isNameMismatch } from './tls-names.js';
 import { type CoordinatorLink, type IncomingTask, type LocalUpdate, type LocalWork, NodeAgent, type PrivacyTask, type TaskKind } from '../core/agent.js';
 
 /** Software version announced on Join. */
@@ -64,6 +67,8 @@ export interface DaemonOptions {
   readonly rejoinAfterDrop?: boolean;
   /** This node's own privacy budget, charged before each round it trains for. */
   readonly budget?: NodeBudget;
+  /** Where the newest revocation list seen is kept across restarts (the data dir); memory only without. */
+  readonly revocationMemory?: RevocationMemory;
 }
 
 /** Secure-aggregation steps at which a node can be made to drop out. */
@@ -103,10 +108,13 @@ const FATAL: ReadonlyMap<number, 'policy' | 'configuration'> = new Map([
   [grpc.status.UNIMPLEMENTED, 'configuration'],
 ]);
 
-/** Client credentials pinned to TLS 1.3 and the federation CA. */
+/**
+ * Client credentials pinned to TLS 1.3 and the federation CA. A coordinator certificate
+ * that does not name the host checked fails with an explanation of both fixes.
+ */
 export function mutualTlsChannelCredentials(tls: ClientTlsMaterial): grpc.ChannelCredentials {
   const context = createSecureContext({ ca: tls.ca, cert: tls.cert, key: tls.key, minVersion: 'TLSv1.3' });
-  return grpc.credentials.createFromSecureContext(context);
+  return grpc.credentials.createFromSecureContext(context, { checkServerIdentity: checkCoordinatorName });
 }
 
 /** Channel options for one client: our caps plus, optionally, a TLS name override. */
@@ -126,6 +134,11 @@ export function backoffDelay(attempt: number, policy: Backoff, rng: RandomSource
   return Math.round(cap / 2 + (rng.nextFloat() * cap) / 2);
 }
 
+
+/** The wire list as signed bytes, or undefined when absent. */
+function revocationsFromWire(w: SignedRevocationList__Output | null | undefined): SignedRevocations | undefined {
+  return w ? { list: w.list, signature: w.signature } : undefined;
+}
 
 /** Parse a Task message; errors are reported back as a decline. */
 function parseTask(t: Task__Output): IncomingTask {
@@ -236,7 +249,7 @@ export class NodeDaemon {
 
   constructor(private readonly opts: DaemonOptions) {
     this.chunkBytes = opts.chunkBytes ?? CHUNK_BYTES;
-    this.peers = opts.identity ? new VerifiedPeers(opts.identity.caPem) : undefined;
+    this.peers = opts.identity ? new VerifiedPeers(opts.identity.caPem, opts.revocationMemory) : undefined;
     const NodeService = loadContract().cohort.v1.NodeService;
     this.client = new NodeService(opts.address, mutualTlsChannelCredentials(opts.tls), clientChannelOptions(opts.serverName));
   }
@@ -294,7 +307,10 @@ export class NodeDaemon {
         }
         const delay = backoffDelay(attempt++, backoff, this.opts.rng);
         this.setState('backoff');
-        this.opts.log.warn({ reason: outcome.error?.details ?? 'session ended', retryInMs: delay, attempt }, 'disconnected from coordinator; reconnecting');
+        const reason = outcome.error ? connectionFailure(outcome.error.details) : 'session ended';
+        // Retried all the same: the fix may be a new certificate on the coordinator's side.
+        if (isNameMismatch(reason)) this.opts.log.error({ reason, retryInMs: delay, attempt }, 'cannot connect: the coordinator\'s certificate does not name the host this node dials');
+        else this.opts.log.warn({ reason, retryInMs: delay, attempt }, 'disconnected from coordinator; reconnecting');
         await sleep(this.opts.clock, delay, signal).catch(() => undefined);
       }
     } finally {
@@ -309,6 +325,24 @@ export class NodeDaemon {
     this.opts.log.warn({ dropAt: this.opts.dropAt }, 'fault injection: dropping out of the round');
     if (!this.opts.rejoinAfterDrop) this.vanished.abort();
     call.cancel();
+  }
+
+  /** Keep the coordinator's revocation list if it is newer; a bad one is logged (secure rounds then say why they are refused). */
+  private takeRevocations(wire: SignedRevocationList__Output | null | undefined): void {
+    if (!this.peers) return;
+    const signed = revocationsFromWire(wire);
+    if (!signed) {
+      this.opts.log.warn({}, 'the coordinator sent no revocation list: secure rounds will be refused');
+      return;
+    }
+    try {
+      if (this.peers.offerRevocations(signed) === 'newer') {
+        const list = this.peers.revocations;
+        this.opts.log.info({ number: list?.number, nextUpdate: list?.nextUpdate.toISOString(), revoked: list?.revoked.length }, 'revocation list updated');
+      }
+    } catch (err) {
+      this.opts.log.warn({ reason: (err as Error).message, newest: this.peers.revocations?.number }, 'revocation list from the coordinator refused; secure rounds need one no older than the newest seen');
+    }
   }
 
   /** One Join session; resolves when it ends, with the error that ended it if any. */
@@ -343,11 +377,24 @@ export class NodeDaemon {
             welcomed = true;
             this.sessions += 1;
             log.info({ as: msg.welcome?.nodeName, coordinator: msg.welcome?.coordinatorVersion }, 'connected to coordinator');
+            this.takeRevocations(msg.welcome?.revocations);
             this.setState('connected');
             break;
           case 'task': {
             const t = msg.task;
             if (!t) break;
+            if (t.secagg && this.peers) {
+              // Checked on arrival, before any work: a round whose list is missing, forged,
+              // rolled back or expired is declined at once, with the reason.
+              try {
+                this.peers.admitRound(revocationsFromWire(t.revocations), new Date(this.opts.clock.now()));
+              } catch (err) {
+                const reason = `secure aggregation refused: ${(err as Error).message}`;
+                log.warn({ round: t.round, reason }, 'declining secure round');
+                agent.onMalformedTask(t.round, taskKindFromWire(t.kind) ?? 'train', reason);
+                break;
+              }
+            }
             let task: IncomingTask;
             try {
               task = parseTask(t);

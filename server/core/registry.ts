@@ -8,6 +8,8 @@ interface Entry {
   session: NodeSession | undefined;
   lastSeenMs: number;
   revoked: boolean;
+  /** The certificate whose session was cut off by the revocation, if one was connected. */
+  revokedCertificate: string | undefined;
   roundsParticipated: number;
 }
 
@@ -24,7 +26,7 @@ export class NodeRegistry {
   private entry(name: string): Entry {
     let e = this.entries.get(name);
     if (!e) {
-      e = { name, session: undefined, lastSeenMs: 0, revoked: false, roundsParticipated: 0 };
+      e = { name, session: undefined, lastSeenMs: 0, revoked: false, revokedCertificate: undefined, roundsParticipated: 0 };
       this.entries.set(name, e);
     }
     return e;
@@ -39,8 +41,17 @@ export class NodeRegistry {
     const e = this.entry(session.name);
     const old = e.session;
     e.session = session;
+    // A revocation applies to a certificate: a name whose revoked certificate was replaced
+    // by a new one (which passed the transport's revocation check) takes part again.
+    if (e.revoked && e.revokedCertificate !== undefined && session.certificatePem !== e.revokedCertificate) e.revoked = false;
     e.lastSeenMs = this.clock.now();
-    if (old && old.id !== session.id) old.close('replaced by a newer connection from the same node');
+    if (old && old.id !== session.id) {
+      // A daemon only opens a session after its last one ended, so an old session still
+      // open here is either dead (it reconnected) or another daemon's: the newest wins
+      // and the other is told to stop rather than reconnect.
+      old.close('replaced by a newer connection from the same node', 'replaced');
+      this.log.warn({ node: session.name, session: session.id, replaced: old.id }, 'node session replaced by a newer connection with the same certificate');
+    }
     this.log.info({ node: session.name, session: session.id, reconnect: old !== undefined }, 'node connected');
     this.changed();
   }
@@ -73,8 +84,9 @@ export class NodeRegistry {
     if (e.revoked) return;
     e.revoked = true;
     const s = e.session;
+    e.revokedCertificate = s?.certificatePem;
     e.session = undefined;
-    if (s) s.close('certificate revoked');
+    if (s) s.close('certificate revoked', 'revoked');
     this.log.warn({ node: name }, 'node revoked: session closed');
     this.changed();
   }

@@ -59,9 +59,16 @@ export interface NodeSession {
   send(broadcast: Broadcast): Promise<void>;
   /** Tell the node its result for `round` is no longer needed. */
   cancel(round: number, reason: string): void;
-  /** End the session (revocation, shutdown, replaced by a newer session). */
-  close(reason: string): void;
+  /** End the session (revocation, shutdown, replaced by a newer session); `end` says which ending the node must act on. */
+  close(reason: string, end?: SessionEnd): void;
 }
+
+/**
+ * Session endings a node must not retry after: its certificate was revoked, or another
+ * connection with the same certificate replaced this one (two daemons sharing a
+ * certificate would otherwise replace each other forever).
+ */
+export type SessionEnd = 'revoked' | 'replaced';
 
 /** Round lifecycle states. */
 export type RoundState = 'queued' | 'running' | 'completed' | 'skipped' | 'failed' | 'refused';

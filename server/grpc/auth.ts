@@ -4,10 +4,13 @@ import { CohortError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
 import { identityFromPeer, type PeerIdentity } from '../../shared/pki/identity.js';
 import type { Role } from '../../shared/pki/names.js';
+import type { SignedRevocations } from '../../shared/pki/revocations.js';
 
-/** The per-call policy: revocation (reloaded as the CA dir changes) and rate limits. */
+/** The per-call policy: revocation (reloaded as the certs dir changes) and rate limits. */
 export interface CallPolicy {
   isRevoked(serial: string): boolean;
+  /** The CA-signed revocation list in force, passed on to nodes so they can check peers themselves. */
+  revocations(): SignedRevocations;
   /** Take one call of `method` from `caller` out of its rate limit; false when exhausted. */
   allow(caller: string, method: string): boolean;
 }

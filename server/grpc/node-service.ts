@@ -3,6 +3,7 @@ import { X509Certificate } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import { CohortError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
+import type { SignedRevocations } from '../../shared/pki/revocations.js';
 import type { ServerMessage } from '../../shared/secagg/messages.js';
 import type { SecAggFromNode__Output } from '../../shared/wire/generated/cohort/v1/SecAggFromNode.js';
 import { fromNodeFromWire, setupToWire, toNodeToWire } from '../../shared/wire/secagg.js';
@@ -17,7 +18,7 @@ import { taskKindFromWire, WIRE_TASK_KIND } from '../../shared/wire/mapping.js';
 import { loadContract, PROTOCOL } from '../../shared/wire/proto.js';
 import type { Coordinator } from '../core/coordinator.js';
 import type { UpdateReceiver } from '../core/stages.js';
-import type { Broadcast, NodeSession, TaskKind } from '../core/types.js';
+import type { Broadcast, NodeSession, SessionEnd, TaskKind } from '../core/types.js';
 import { authorize, type CallPolicy } from './auth.js';
 import { toServiceError } from './errors.js';
 
@@ -48,7 +49,7 @@ export function nodeServiceDefinition(): grpc.ServiceDefinition {
 /** Encoded frames of each broadcast, shared by every session it is sent to. */
 const encoded = new WeakMap<Broadcast, Buffer[]>();
 
-function framesOf(b: Broadcast): Buffer[] {
+function framesOf(b: Broadcast, revocations: SignedRevocations): Buffer[] {
   let frames = encoded.get(b);
   if (!frames) {
     const serialize = joinSerializer();
@@ -67,6 +68,7 @@ function framesOf(b: Broadcast): Buffer[] {
           seed: t.seed,
           secagg: t.secure ? setupToWire(t.secure) : null,
           privacy: t.privacy ? { ...t.privacy } : null,
+          revocations: t.secure ? revocationsToWire(revocations) : null,
         },
       }),
       ...b.chunks.map((data, index) => serialize({ chunk: { round: t.round, kind, index, data } })),
@@ -74,6 +76,11 @@ function framesOf(b: Broadcast): Buffer[] {
     encoded.set(b, frames);
   }
   return frames;
+}
+
+/** The signed list as the wire carries it (bytes exactly as the CA signed them). */
+function revocationsToWire(r: SignedRevocations): { list: Buffer; signature: Buffer } {
+  return { list: Buffer.from(r.list), signature: Buffer.from(r.signature) };
 }
 
 type JoinCall = grpc.ServerWritableStream<JoinRequest__Output, CoordinatorMessage>;
@@ -89,6 +96,7 @@ class GrpcNodeSession implements NodeSession {
     readonly certificatePem: string,
     private readonly call: JoinCall,
     private readonly log: Logger,
+    private readonly revocations: () => SignedRevocations,
   ) {}
 
   get isOpen(): boolean {
@@ -107,7 +115,7 @@ class GrpcNodeSession implements NodeSession {
   }
 
   send(b: Broadcast): Promise<void> {
-    const frames = framesOf(b);
+    const frames = framesOf(b, this.revocations());
     // Sends on one stream are chained so a task's chunks are never interleaved with another's.
     const run = this.tail.then(async () => {
       for (const f of frames) await this.write(f);
@@ -132,13 +140,24 @@ class GrpcNodeSession implements NodeSession {
     });
   }
 
-  close(reason: string): void {
+  close(reason: string, end?: SessionEnd): void {
     if (!this.open) return;
     this.open = false;
     this.log.info({ node: this.name, session: this.id, reason }, 'closing node session');
-    const code = reason === 'certificate revoked' ? grpc.status.UNAUTHENTICATED : grpc.status.UNAVAILABLE;
-    this.call.emit('error', { code, details: reason });
+    // UNAUTHENTICATED and PERMISSION_DENIED stop a daemon (exit 3) instead of reconnecting.
+    if (end === 'revoked') this.call.emit('error', { code: grpc.status.UNAUTHENTICATED, details: reason });
+    else if (end === 'replaced') this.call.emit('error', { code: grpc.status.PERMISSION_DENIED, details: replacedDetails(this.name) });
+    else this.call.emit('error', { code: grpc.status.UNAVAILABLE, details: reason });
   }
+}
+
+/** What the daemon whose session was replaced is told (and prints before it exits). */
+function replacedDetails(name: string): string {
+  return (
+    `another daemon connected to the coordinator with the certificate of "${name}" and replaced this one's connection. ` +
+    `Two daemons cannot share a certificate, so this one stops: run one daemon per certificate ` +
+    `(a second site needs its own: cohort ca issue NAME --role node on the CA workstation)`
+  );
 }
 
 /**
@@ -191,12 +210,12 @@ export function nodeServiceHandlers(coordinator: Coordinator, policy: CallPolicy
         call.emit('error', toServiceError(err, log));
         return;
       }
-      const session = new GrpcNodeSession(id.name, ++sessions, peerCertificatePem(call), call, log);
+      const session = new GrpcNodeSession(id.name, ++sessions, peerCertificatePem(call), call, log, () => policy.revocations());
       const gone = (reason: string) => (): void => coordinator.detach(session, reason);
       call.on('cancelled', gone('connection closed by the node'));
       call.on('error', gone('stream error'));
       call.on('close', gone('stream closed'));
-      call.write({ welcome: { nodeName: id.name, coordinatorVersion: COORDINATOR_VERSION } });
+      call.write({ welcome: { nodeName: id.name, coordinatorVersion: COORDINATOR_VERSION, revocations: revocationsToWire(policy.revocations()) } });
       coordinator.attach(session);
     },
 

@@ -1,4 +1,5 @@
 /** The coordinator's gRPC server: binds, serves both services, logs refused handshakes. */
+import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import * as grpc from '@grpc/grpc-js';
 import { CohortError } from '../../shared/errors.js';
@@ -42,8 +43,12 @@ function logRefusedHandshakes(server: grpc.Server, log: Logger): void {
     log.warn({}, 'cannot observe TLS handshakes in this grpc-js version: refused handshakes will not be logged');
     return;
   }
+  // A socket that failed its handshake is already closed and no longer knows its peer,
+  // so the address is noted when the TCP connection arrives.
+  const remotes = new WeakMap<Socket, string>();
   for (const http2Server of listeners) {
-    http2Server.on('tlsClientError', (err: Error, socket: TLSSocket) => {
+    http2Server.on('connection', (raw: Socket) => remotes.set(raw, `${raw.remoteAddress ?? '?'}:${raw.remotePort ?? '?'}`));
+    http2Server.on('tlsClientError', (err: NodeJS.ErrnoException, socket: TLSSocket) => {
       let holder: string | undefined;
       try {
         const cert = socket.getPeerCertificate();
@@ -52,17 +57,24 @@ function logRefusedHandshakes(server: grpc.Server, log: Logger): void {
       } catch {
         holder = undefined;
       }
+      // Node's TLS server keeps the TCP socket it wrapped in `_parent`.
+      const raw = (socket as TLSSocket & { _parent?: Socket })._parent;
+      const remote = (raw && remotes.get(raw)) ?? `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
       // Node destroys the socket when the client certificate fails verification, so the
       // error itself only says "socket hang up"; the verification result says why.
       const verifyError = (socket as TLSSocket & { authorizationError?: Error | string }).authorizationError;
-      log.warn(
-        {
-          remote: `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`,
-          certificate: holder ?? 'none presented or unreadable',
-          reason: verifyError ? `client certificate rejected: ${String(verifyError)}` : err.message,
-        },
-        'TLS handshake refused',
-      );
+      if (verifyError) {
+        log.warn({ remote, certificate: holder ?? 'unreadable', reason: `client certificate rejected: ${String(verifyError)}` }, 'TLS handshake refused');
+      } else if (err.code === 'ECONNRESET') {
+        // In TLS 1.3 a client checks the server's certificate before it sends its own; a
+        // client that dislikes ours closes the connection and only its own log says why.
+        log.warn(
+          { remote, reason: "the client hung up during the TLS handshake: it most likely refused this coordinator's certificate (a name it does not cover, or another CA); the client's log says which" },
+          'TLS handshake refused',
+        );
+      } else {
+        log.warn({ remote, certificate: holder ?? 'none presented', reason: err.message }, 'TLS handshake refused');
+      }
     });
   }
 }

@@ -5,9 +5,12 @@ export {
   initCa,
   issue,
   revoke,
+  refreshRevocations,
   listCertificates,
   loadRevocations,
   loadTlsMaterial,
+  findCaPrivateKey,
+  copyHolderFiles,
   DEFAULT_CA_NAME,
   DEFAULT_CA_VALIDITY_DAYS,
   DEFAULT_VALIDITY_DAYS,
@@ -17,11 +20,22 @@ export type {
   InitCaResult,
   IssueResult,
   ListedCertificate,
+  PublishedRevocations,
   RevocationEntry,
-  RevocationList,
   RevokeResult,
   TlsMaterial,
 } from './ca-dir.js';
+export {
+  compareRevocations,
+  decodeRevocationFile,
+  encodeRevocationFile,
+  signRevocations,
+  verifyRevocations,
+  DEFAULT_REVOCATION_LIST_DAYS,
+  MAX_REVOCATION_LIST_BYTES,
+  REVOCATIONS_FILE,
+} from './revocations.js';
+export type { RevocationContent, RevocationList, RevocationReason, RevokedCertificate, SignedRevocations } from './revocations.js';
 export { identityFromPeer } from './identity.js';
 export type { PeerCertificateLike, PeerIdentity } from './identity.js';
 export { CLIENT_ROLES, COORDINATOR_NAME, FEDERATION_ORG, ROLES, isRole, validateName } from './names.js';

@@ -1,15 +1,17 @@
 /** Test fixtures: a throw-away CA, a coordinator on 127.0.0.1:0, node daemons, an operator client. */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { systemClock } from '../../shared/clock.js';
 import { type Logger, MemoryLogger } from '../../shared/logger.js';
 import { parseModelSpec } from '../../shared/model/spec.js';
-import { initCa, issue } from '../../shared/pki/ca-dir.js';
+import { copyHolderFiles, initCa, issue, revoke } from '../../shared/pki/ca-dir.js';
+import { decodeRevocationFile, REVOCATIONS_FILE, type SignedRevocations } from '../../shared/pki/revocations.js';
 import type { Role } from '../../shared/pki/names.js';
 import { SeededRandom } from '../../shared/random.js';
 import type { LocalWork } from '../../client/core/agent.js';
 import type { NodeBudget } from '../../client/core/budget.js';
+import type { RevocationMemory } from '../../client/core/secure.js';
 import { type DropStage, NodeDaemon } from '../../client/grpc/daemon.js';
 import { loadTlsMaterial } from '../../shared/pki/ca-dir.js';
 import { DEFAULT_ROUND_SETTINGS } from '../../server/core/coordinator.js';
@@ -26,21 +28,59 @@ export const TEST_SETTINGS: RoundSettings = {
   waitForNodesMs: 10_000,
 };
 
-/** A CA directory in a temp folder, with certificates issued on demand. */
+/**
+ * A federation's certificates in a temp folder, laid out as in a deployment: the CA in
+ * `caDir` (with ca.key, as on the CA workstation) and the coordinator's certs dir `dir`
+ * (ca.crt, coordinator.crt/.key and the signed revocations.json, never ca.key). Every
+ * holder's certificate and key is copied into `dir` as well, so tests load any
+ * participant's TLS material from one place.
+ */
 export class TestPki {
+  readonly root: string;
+  /** The CA directory: ca.key, index.json, revoked.json and every certificate issued. */
+  readonly caDir: string;
+  /** The certs dir a coordinator (and, in tests, every holder) uses. */
   readonly dir: string;
 
-  constructor() {
-    this.dir = mkdtempSync(join(tmpdir(), 'cohort-test-certs-'));
-    initCa(this.dir, { sans: ['localhost', '127.0.0.1'], now: new Date() });
+  /** `sans`: the coordinator's names (default localhost, 127.0.0.1). */
+  constructor(opts: { sans?: readonly string[] } = {}) {
+    this.root = mkdtempSync(join(tmpdir(), 'cohort-test-certs-'));
+    this.caDir = join(this.root, 'ca');
+    this.dir = join(this.root, 'certs');
+    initCa(this.caDir, { sans: opts.sans ?? ['localhost', '127.0.0.1'], now: new Date() });
+    mkdirSync(this.dir, { mode: 0o700 });
+    copyHolderFiles(this.caDir, 'coordinator', this.dir);
   }
 
+  /** Issue (or re-issue, which revokes the old certificate) and publish the new list to `dir`. */
   issue(name: string, role: Role, now = new Date(), validityDays?: number): void {
-    issue(this.dir, name, role, { now, ...(validityDays ? { validityDays } : {}) });
+    const r = issue(this.caDir, name, role, { now, ...(validityDays ? { validityDays } : {}) });
+    copyHolderFiles(this.caDir, name, this.dir);
+    if (r.revocations) this.publish();
+  }
+
+  /** Revoke on the CA and copy the signed list to the coordinator's certs dir. */
+  revoke(name: string, now = new Date()): void {
+    revoke(this.caDir, name, { now });
+    this.publish();
+  }
+
+  /** Copy the CA's current revocations.json to the coordinator's certs dir (what the admin does). */
+  publish(): void {
+    // Copied under another name and renamed into place, so the coordinator never reads half a file.
+    const temp = join(this.dir, `${REVOCATIONS_FILE}.copy`);
+    copyFileSync(join(this.caDir, REVOCATIONS_FILE), temp);
+    renameSync(temp, join(this.dir, REVOCATIONS_FILE));
+  }
+
+  /** The CA's newest signed list (what tests hand to a VerifiedPeers directly). */
+  revocations(): SignedRevocations {
+    const path = join(this.caDir, REVOCATIONS_FILE);
+    return decodeRevocationFile(readFileSync(path, 'utf8'), path);
   }
 
   remove(): void {
-    rmSync(this.dir, { recursive: true, force: true });
+    rmSync(this.root, { recursive: true, force: true });
   }
 }
 
@@ -80,11 +120,13 @@ export interface TestNodeOptions {
   readonly log?: Logger;
   readonly dropAt?: DropStage;
   readonly budget?: NodeBudget;
+  /** Where the node keeps the newest revocation list it has seen (default: memory only). */
+  readonly revocationMemory?: RevocationMemory;
 }
 
 /** Start a node daemon named `name` (its certificate must exist in `pki`). */
 export function startTestNode(pki: TestPki, port: number, name: string, work: LocalWork, opts: TestNodeOptions = {}): RunningNode {
-  const { log = new MemoryLogger(), dropAt, budget } = opts;
+  const { log = new MemoryLogger(), dropAt, budget, revocationMemory } = opts;
   const tls = loadTlsMaterial(pki.dir, name);
   const daemon = new NodeDaemon({
     address: `127.0.0.1:${port}`,
@@ -92,6 +134,7 @@ export function startTestNode(pki: TestPki, port: number, name: string, work: Lo
     identity: { name, keyPem: tls.key.toString('utf8'), caPem: tls.ca.toString('utf8') },
     ...(dropAt ? { dropAt } : {}),
     ...(budget ? { budget } : {}),
+    ...(revocationMemory ? { revocationMemory } : {}),
     work,
     log: log.child({ node: name }),
     clock: systemClock,

@@ -5,12 +5,13 @@
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runCli } from '../../cli/main.js';
 import { deferred } from '../../shared/async.js';
+import { copyHolderFiles } from '../../shared/pki/ca-dir.js';
 import { recordingIo } from '../helpers/io.js';
 
 const BIN = fileURLToPath(new URL('../../../bin/cohort.js', import.meta.url));
@@ -49,11 +50,16 @@ describe('cohort CLI, real deployment path (integration)', function () {
 
   before(async function () {
     dir = mkdtempSync(join(tmpdir(), 'cohort-cli-'));
+    // The CA stays in its own directory (the admin workstation); every participant gets its files copied.
+    const ca = join(dir, 'ca');
     const certs = join(dir, 'certs');
-    assert.equal((await cli(['ca', 'init', '--dir', certs])).code, 0);
-    for (const n of ['hospital-a', 'hospital-b', 'hospital-c']) assert.equal((await cli(['ca', 'issue', n, '--role', 'node', '--dir', certs])).code, 0);
-    assert.equal((await cli(['ca', 'issue', 'alice', '--role', 'operator', '--dir', certs])).code, 0);
-    assert.equal((await cli(['ca', 'issue', 'eve', '--role', 'auditor', '--dir', certs])).code, 0);
+    assert.equal((await cli(['ca', 'init', '--dir', ca])).code, 0);
+    const holders = ['hospital-a', 'hospital-b', 'hospital-c', 'alice', 'eve'];
+    for (const n of ['hospital-a', 'hospital-b', 'hospital-c']) assert.equal((await cli(['ca', 'issue', n, '--role', 'node', '--dir', ca])).code, 0);
+    assert.equal((await cli(['ca', 'issue', 'alice', '--role', 'operator', '--dir', ca])).code, 0);
+    assert.equal((await cli(['ca', 'issue', 'eve', '--role', 'auditor', '--dir', ca])).code, 0);
+    mkdirSync(certs, { mode: 0o700 });
+    for (const n of ['coordinator', ...holders]) copyHolderFiles(ca, n, certs);
 
     const coordinator = cohort(['coordinator', '--port', '0', '--certs', certs, '--min-nodes', '3', '--log-level', 'warn'], /listening on (127\.0\.0\.1:\d+)/, dir);
     children.push(coordinator.child);

@@ -7,7 +7,6 @@ import * as grpc from '@grpc/grpc-js';
 import { PerturbWork } from '../../client/core/work.js';
 import { CohortError } from '../../shared/errors.js';
 import { MemoryLogger } from '../../shared/logger.js';
-import { revoke } from '../../shared/pki/ca-dir.js';
 import type { StartedCoordinator } from '../../server/main.js';
 import { startTestCoordinator, startTestNode, TestPki } from '../helpers/federation.js';
 import { joinOutcome, rawAdminClient, rawNodeClient, type RawTls, statusCodeOfGetStatus } from '../helpers/grpc.js';
@@ -129,7 +128,7 @@ describe('mutual TLS and roles (integration)', function () {
   it('cuts off a connected node when its certificate is revoked, and refuses it afterwards', async function () {
     const node = startTestNode(pki, coordinator.port, 'to-revoke', new PerturbWork());
     await node.daemon.when('connected');
-    revoke(pki.dir, 'to-revoke', { now: new Date() });
+    pki.revoke('to-revoke');
     await assert.rejects(node.done, (err: unknown) => err instanceof CohortError && err.code === 'unauthenticated');
     const again = await joinOutcome(rawNodeClient(coordinator.port, material(pki, 'to-revoke')));
     assert.equal(again.code, grpc.status.UNAUTHENTICATED);

@@ -35,6 +35,7 @@ import type { SecAggSetup as _cohort_v1_SecAggSetup, SecAggSetup__Output as _coh
 import type { SecAggToNode as _cohort_v1_SecAggToNode, SecAggToNode__Output as _cohort_v1_SecAggToNode__Output } from './cohort/v1/SecAggToNode.js';
 import type { ShareDelivery as _cohort_v1_ShareDelivery, ShareDelivery__Output as _cohort_v1_ShareDelivery__Output } from './cohort/v1/ShareDelivery.js';
 import type { ShareKeys as _cohort_v1_ShareKeys, ShareKeys__Output as _cohort_v1_ShareKeys__Output } from './cohort/v1/ShareKeys.js';
+import type { SignedRevocationList as _cohort_v1_SignedRevocationList, SignedRevocationList__Output as _cohort_v1_SignedRevocationList__Output } from './cohort/v1/SignedRevocationList.js';
 import type { SignedSurvivors as _cohort_v1_SignedSurvivors, SignedSurvivors__Output as _cohort_v1_SignedSurvivors__Output } from './cohort/v1/SignedSurvivors.js';
 import type { StatusReply as _cohort_v1_StatusReply, StatusReply__Output as _cohort_v1_StatusReply__Output } from './cohort/v1/StatusReply.js';
 import type { StatusRequest as _cohort_v1_StatusRequest, StatusRequest__Output as _cohort_v1_StatusRequest__Output } from './cohort/v1/StatusRequest.js';
@@ -98,6 +99,7 @@ export interface ProtoGrpcType {
       SecAggToNode: MessageTypeDefinition<_cohort_v1_SecAggToNode, _cohort_v1_SecAggToNode__Output>
       ShareDelivery: MessageTypeDefinition<_cohort_v1_ShareDelivery, _cohort_v1_ShareDelivery__Output>
       ShareKeys: MessageTypeDefinition<_cohort_v1_ShareKeys, _cohort_v1_ShareKeys__Output>
+      SignedRevocationList: MessageTypeDefinition<_cohort_v1_SignedRevocationList, _cohort_v1_SignedRevocationList__Output>
       SignedSurvivors: MessageTypeDefinition<_cohort_v1_SignedSurvivors, _cohort_v1_SignedSurvivors__Output>
       StatusReply: MessageTypeDefinition<_cohort_v1_StatusReply, _cohort_v1_StatusReply__Output>
       StatusRequest: MessageTypeDefinition<_cohort_v1_StatusRequest, _cohort_v1_StatusRequest__Output>

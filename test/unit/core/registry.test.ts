@@ -87,6 +87,19 @@ describe('NodeRegistry', () => {
     assert.equal(log.lines.filter((l) => l.msg === 'node revoked: session closed').length, 1, 'revoking twice logs once');
   });
 
+  it('a revocation applies to the certificate: the name takes part again with a new certificate', () => {
+    const { registry } = setup();
+    registry.connect(new FakeSession('a'));
+    registry.revoke('a');
+    registry.connect(new FakeSession('a'));
+    assert.deepEqual(registry.connected(), [], 'the revoked certificate stays out');
+    const renewed = new FakeSession('a');
+    Object.defineProperty(renewed, 'certificatePem', { value: 'the new certificate' });
+    registry.connect(renewed);
+    assert.deepEqual(registry.connected(), [renewed]);
+    assert.equal(registry.list()[0]?.status, 'connected');
+  });
+
   it('lists nodes by name with last-seen times and participation counts', () => {
     const { clock, registry } = setup();
     for (const n of ['c', 'a', 'b']) registry.connect(new FakeSession(n));

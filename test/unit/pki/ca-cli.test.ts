@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { X509Certificate } from 'node:crypto';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -59,6 +60,51 @@ describe('cli: cohort ca', function () {
     assert.equal(statSync(join(dir, 'ca.key')).mode & 0o777, 0o600);
   });
 
+  it('init says which files go to the coordinator host, and keeps ca.key here', async function () {
+    const r = await run(['ca', 'init', '--dir', join(root, 'fresh'), '--san', 'coordinator.hospital-net.example,10.0.0.5']);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /keep ca\.key on this workstation, never on the coordinator host/);
+    assert.match(r.out, /signed revocation list #1: .*fresh\/revocations\.json, valid until 2030-07-01/);
+    assert.match(r.out, /copy ca\.crt, coordinator\.crt, coordinator\.key and revocations\.json from .*fresh to the coordinator's certs dir/);
+  });
+
+  it('init always covers localhost and 127.0.0.1 besides the names given, unless --no-localhost', async function () {
+    const sans = (d: string): string => new X509Certificate(readFileSync(join(root, d, 'coordinator.crt'))).subjectAltName ?? '';
+    assert.equal(sans('fresh'), 'DNS:coordinator.hospital-net.example, IP Address:10.0.0.5, DNS:localhost, IP Address:127.0.0.1');
+    const none = await run(['ca', 'init', '--dir', join(root, 'default-names')]);
+    assert.equal(none.code, 0, none.err);
+    assert.equal(sans('default-names'), 'DNS:localhost, IP Address:127.0.0.1');
+    const only = await run(['ca', 'init', '--dir', join(root, 'no-loopback'), '--san', 'coord.example', '--no-localhost']);
+    assert.equal(only.code, 0, only.err);
+    assert.equal(sans('no-loopback'), 'DNS:coord.example');
+    const nothing = await run(['ca', 'init', '--dir', join(root, 'no-names'), '--no-localhost']);
+    assert.equal(nothing.code, 2);
+    assert.match(nothing.err, /--no-localhost needs --san/);
+  });
+
+  it('issue coordinator --role coordinator --san renews the coordinator certificate for more names and revokes the old one', async function () {
+    const d = join(root, 'fresh');
+    const oldSerial = new X509Certificate(readFileSync(join(d, 'coordinator.crt'))).serialNumber.toLowerCase();
+    const r = await run(['ca', 'issue', 'coordinator', '--role', 'coordinator', '--dir', d, '--san', 'coordinator.hospital-net.example,10.0.0.5,coord-2.example']);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /issued coordinator certificate for "coordinator" for coordinator\.hospital-net\.example, 10\.0\.0\.5, coord-2\.example, localhost, 127\.0\.0\.1: /);
+    assert.match(r.out, new RegExp(`the certificate it replaces \\(serial ${oldSerial.replace(/^0+/, '')}\\) is revoked in revocation list #2 .*install the new certificate on the coordinator first, then copy revocations\\.json`));
+    const missing = await run(['ca', 'issue', 'coordinator', '--role', 'coordinator', '--dir', d]);
+    assert.equal(missing.code, 2);
+    assert.match(missing.err, /renewing the coordinator certificate needs --san/);
+  });
+
+  it('crl signs the next list, for as many days as asked', async function () {
+    const d = join(root, 'fresh');
+    const r = await run(['ca', 'crl', '--dir', d, '--days', '7', '--json']);
+    assert.equal(r.code, 0, r.err);
+    assert.deepEqual(JSON.parse(r.out), { path: join(d, 'revocations.json'), number: 3, nextUpdate: '2030-06-08T00:00:00.000Z', entries: 1 });
+    const text = await run(['ca', 'crl', '--dir', d]);
+    assert.match(text.out, /signed revocation list #4 \(1 certificate\): .*revocations\.json, valid until 2030-06-08T00:00:00\.000Z\ncopy it to the coordinator's certs dir before then/);
+    const bad = await run(['ca', 'crl', '--dir', d, '--days', '0']);
+    assert.equal(bad.code, 2);
+  });
+
   it('init refuses to replace the CA (exit 1, names the file)', async function () {
     const before = readFileSync(join(dir, 'ca.key'));
     const r = await run(['ca', 'init', '--dir', dir]);
@@ -117,7 +163,7 @@ describe('cli: cohort ca', function () {
   it('revoke marks the name revoked; unknown names are not found', async function () {
     const r = await run(['ca', 'revoke', 'hospital-a', '--dir', dir]);
     assert.equal(r.code, 0, r.err);
-    assert.match(r.out, /^revoked "hospital-a": 1 certificate \(serial [0-9a-f]{32}\)/);
+    assert.match(r.out, /^revoked "hospital-a": 1 certificate \(serial [0-9a-f]{32}\) in revocation list #2: .*revocations\.json\ncopy it to the coordinator's certs dir/);
     const again = await run(['ca', 'revoke', 'hospital-a', '--dir', dir]);
     assert.equal(again.code, 0);
     assert.match(again.out, /already revoked/);

@@ -5,11 +5,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CohortError } from '../../../shared/errors.js';
 import {
+  copyHolderFiles,
+  decodeRevocationFile,
+  encodeRevocationFile,
+  findCaPrivateKey,
   initCa,
   issue,
   listCertificates,
   loadRevocations,
   loadTlsMaterial,
+  refreshRevocations,
   revoke,
   verifyCertificate,
   type InitCaResult,
@@ -17,6 +22,7 @@ import {
 
 const NOW = new Date('2030-03-01T12:00:00.000Z');
 const LATER = new Date('2030-03-02T12:00:00.000Z');
+const DAY = 86_400_000;
 
 function mode(path: string): number {
   return statSync(path).mode & 0o777;
@@ -51,19 +57,23 @@ describe('pki: certs directory', function () {
   });
 
   describe('initCa', function () {
-    it('writes the CA, the coordinator certificate, the index and an empty revocation list', function () {
+    it('writes the CA, the coordinator certificate, the index, an empty record and signed list #1', function () {
       assert.deepEqual(readdirSync(dir).sort(), [
         'ca.crt',
         'ca.key',
         'coordinator.crt',
         'coordinator.key',
         'index.json',
+        'revocations.json',
         'revoked.json',
       ]);
       assert.equal(init.caCertPath, join(dir, 'ca.crt'));
       assert.equal(init.coordinator.certPath, join(dir, 'coordinator.crt'));
       assert.deepEqual(init.warnings, []);
       assert.deepEqual(readJson(join(dir, 'revoked.json')), { version: 1, revoked: [] });
+      const list = loadRevocations(dir);
+      assert.deepEqual([list.number, list.issuedAt, list.nextUpdate, list.revoked], [1, NOW, new Date(NOW.getTime() + 30 * DAY), []]);
+      assert.deepEqual(init.revocations, { path: join(dir, 'revocations.json'), number: 1, nextUpdate: list.nextUpdate, entries: 0 });
       const index = readJson(join(dir, 'index.json')) as { certificates: Array<Record<string, string>> };
       assert.equal(index.certificates.length, 1);
       assert.deepEqual(index.certificates[0], {
@@ -134,6 +144,8 @@ describe('pki: certs directory', function () {
 
     it('rotates: re-issuing replaces the files and adds a new serial to the index', function () {
       const first = issue(dir, 'rotating', 'operator', { now: NOW });
+      assert.deepEqual(first.replacedSerials, []);
+      assert.equal(first.revocations, undefined, 'a new name changes no list');
       const firstKey = readFileSync(first.keyPath, 'utf8');
       const second = issue(dir, 'rotating', 'operator', { now: LATER, validityDays: 7 });
       assert.notEqual(second.serial, first.serial);
@@ -150,6 +162,19 @@ describe('pki: certs directory', function () {
       );
       const tls = loadTlsMaterial(dir, 'rotating');
       assert.equal(new X509Certificate(tls.cert).serialNumber.toLowerCase(), second.serial);
+    });
+
+    it('re-issuing revokes the certificate it replaces in a newly signed list', function () {
+      const before = loadRevocations(dir);
+      const first = issue(dir, 'hospital-rot', 'node', { now: NOW });
+      const second = issue(dir, 'hospital-rot', 'node', { now: LATER });
+      assert.deepEqual(second.replacedSerials, [first.serial]);
+      const list = loadRevocations(dir);
+      assert.equal(second.revocations?.number, list.number);
+      assert.equal(list.number, before.number + 1);
+      assert.deepEqual(list.entry(first.serial), { serial: first.serial, name: 'hospital-rot', reason: 'replaced', revokedAt: LATER.toISOString() });
+      assert.equal(list.isRevoked(second.serial), false);
+      assert.equal(listCertificates(dir).find((c) => c.serial === first.serial)?.current, false);
     });
 
     it('refuses unsafe names before touching the disk', function () {
@@ -200,8 +225,11 @@ describe('pki: certs directory', function () {
     it('revokes every serial ever issued to a name, but not a certificate issued afterwards', function () {
       const a = issue(dir, 'hospital-r', 'node', { now: NOW });
       const b = issue(dir, 'hospital-r', 'node', { now: NOW });
+      const numberBefore = loadRevocations(dir).number;
       const r = revoke(dir, 'hospital-r', { now: LATER });
-      assert.deepEqual(r, { name: 'hospital-r', revokedSerials: [a.serial, b.serial], alreadyRevoked: 0 });
+      assert.deepEqual(r.revokedSerials, [a.serial, b.serial]);
+      assert.equal(r.alreadyRevoked, 0);
+      assert.equal(r.revocations?.number, numberBefore + 1, 'revoking signs the next list');
       const doc = readJson(join(dir, 'revoked.json')) as { revoked: unknown[] };
       assert.deepEqual(doc.revoked, [
         { name: 'hospital-r', serial: a.serial, revokedAt: LATER.toISOString() },
@@ -211,17 +239,18 @@ describe('pki: certs directory', function () {
       assert.equal(list.isRevoked(a.serial), true);
       assert.equal(list.isRevoked(b.serial.toUpperCase()), true, 'Node prints serials in upper case');
       assert.equal(list.isRevoked(`00${b.serial}`), true);
-      assert.ok(list.names().includes('hospital-r'));
+      assert.equal(list.entry(a.serial)?.reason, 'revoked', 'an explicit revocation outranks the replacement');
 
       const c = issue(dir, 'hospital-r', 'node', { now: LATER });
       list = loadRevocations(dir);
-      assert.equal(list.isRevoked(c.serial), false);
+      assert.equal(list.isRevoked(c.serial), false, 'the name is usable again with its new certificate');
       assert.equal(list.isRevoked(a.serial), true);
-      assert.ok(!list.names().includes('hospital-r'), 'the name is usable again with its new certificate');
 
-      assert.deepEqual(revoke(dir, 'hospital-r', { now: LATER }), { name: 'hospital-r', revokedSerials: [c.serial], alreadyRevoked: 2 });
+      const again = revoke(dir, 'hospital-r', { now: LATER });
+      assert.deepEqual([again.revokedSerials, again.alreadyRevoked], [[c.serial], 2]);
       assert.equal(loadRevocations(dir).isRevoked(c.serial), true);
-      assert.deepEqual(revoke(dir, 'hospital-r', { now: LATER }).revokedSerials, []);
+      const nothing = revoke(dir, 'hospital-r', { now: LATER });
+      assert.deepEqual([nothing.revokedSerials, nothing.revocations], [[], undefined]);
     });
 
     it('leaves other holders alone and treats unreadable serials as revoked', function () {
@@ -230,7 +259,10 @@ describe('pki: certs directory', function () {
       const list = loadRevocations(dir);
       assert.equal(list.isRevoked(other.serial), false);
       assert.equal(list.isRevoked('not-hex'), true);
-      assert.deepEqual(list.names(), ['hospital-r', 'rotating']);
+      assert.deepEqual(
+        list.revoked.filter((r) => r.name === 'rotating').map((r) => r.reason),
+        ['revoked', 'revoked'],
+      );
       assert.deepEqual(
         listCertificates(dir)
           .filter((c) => c.name === 'rotating')
@@ -243,6 +275,81 @@ describe('pki: certs directory', function () {
       rejects(() => revoke(dir, 'nobody', { now: LATER }), 'not_found', /no certificate has been issued to "nobody"/);
       rejects(() => revoke(dir, '../x', { now: LATER }), 'usage', /invalid name/);
       rejects(() => revoke(dir, 'coordinator', { now: LATER }), 'usage', /reserved/);
+    });
+  });
+
+  describe('the signed revocation list', function () {
+    it('crl signs the next number with the same entries, for as long as the last list unless told', function () {
+      const before = loadRevocations(dir);
+      const r = refreshRevocations(dir, { now: LATER });
+      const after = loadRevocations(dir);
+      assert.deepEqual([r.number, after.number], [before.number + 1, before.number + 1]);
+      assert.deepEqual(after.revoked, before.revoked);
+      assert.equal(after.nextUpdate.getTime() - after.issuedAt.getTime(), before.nextUpdate.getTime() - before.issuedAt.getTime());
+      const short = refreshRevocations(dir, { now: LATER, days: 2 });
+      assert.deepEqual(short.nextUpdate, new Date(LATER.getTime() + 2 * DAY));
+      rejects(() => refreshRevocations(dir, { now: LATER, days: 0 }), 'invalid_argument', /whole number of days/);
+    });
+
+    it('leaves out certificates that have expired', function () {
+      const short = issue(dir, 'short-lived', 'node', { now: NOW, validityDays: 1 });
+      revoke(dir, 'short-lived', { now: NOW });
+      assert.equal(loadRevocations(dir).isRevoked(short.serial), true);
+      refreshRevocations(dir, { now: new Date(NOW.getTime() + 3 * DAY) });
+      assert.equal(loadRevocations(dir).entry(short.serial), undefined);
+      assert.equal(listCertificates(dir).find((c) => c.serial === short.serial)?.revoked, true, 'the CA keeps its record');
+    });
+
+    it('refuses a list that was edited, or signed by another CA', function () {
+      const other = join(root, 'other-ca');
+      initCa(other, { sans: ['localhost'], now: NOW });
+      const forged = join(root, 'forged');
+      mkdirSync(forged);
+      copyFileSync(join(dir, 'ca.crt'), join(forged, 'ca.crt'));
+      copyFileSync(join(other, 'revocations.json'), join(forged, 'revocations.json'));
+      rejects(() => loadRevocations(forged), 'failed_precondition', /forged\/revocations\.json: the revocation list is not signed by the federation CA/);
+      const signed = decodeRevocationFile(readFileSync(join(dir, 'revocations.json'), 'utf8'), 'x');
+      const text = JSON.stringify({ ...(JSON.parse(Buffer.from(signed.list).toString('utf8')) as object), revoked: [] });
+      writeFileSync(join(forged, 'revocations.json'), encodeRevocationFile({ list: Buffer.from(text), signature: signed.signature }));
+      rejects(() => loadRevocations(forged), 'failed_precondition', /not signed by the federation CA/);
+      rmSync(join(forged, 'revocations.json'));
+      rejects(() => loadRevocations(forged), 'failed_precondition', /revocations\.json not found: copy revocations\.json from the CA directory/);
+    });
+
+    it('signs a first list for a CA directory made before lists were signed, with the replaced certificates on it', function () {
+      const old = join(root, 'old-ca');
+      initCa(old, { sans: ['localhost'], now: NOW });
+      const a = issue(old, 'site', 'node', { now: NOW });
+      const b = issue(old, 'site', 'node', { now: NOW });
+      rmSync(join(old, 'revocations.json'));
+      const r = refreshRevocations(old, { now: LATER });
+      assert.equal(r.number, 1);
+      const list = loadRevocations(old);
+      assert.equal(list.entry(a.serial)?.reason, 'replaced');
+      assert.equal(list.isRevoked(b.serial), false);
+    });
+  });
+
+  describe('coordinator certs dir', function () {
+    it('copyHolderFiles gives the coordinator ca.crt, its pair and the list, never the CA key', function () {
+      const to = join(root, 'coordinator-host');
+      mkdirSync(to);
+      copyHolderFiles(dir, 'coordinator', to);
+      assert.deepEqual(readdirSync(to).sort(), ['ca.crt', 'coordinator.crt', 'coordinator.key', 'revocations.json']);
+      assert.equal(mode(join(to, 'coordinator.key')), 0o600);
+      assert.equal(findCaPrivateKey(to), undefined);
+      assert.equal(loadRevocations(to).number, loadRevocations(dir).number);
+    });
+
+    it('finds the CA key in a certs dir, also under another name', function () {
+      assert.deepEqual(findCaPrivateKey(dir), { path: join(dir, 'ca.key'), readable: true });
+      const renamed = join(root, 'renamed');
+      mkdirSync(renamed);
+      copyHolderFiles(dir, 'coordinator', renamed);
+      copyFileSync(join(dir, 'hospital-a.key'), join(renamed, 'hospital-a.key'));
+      assert.equal(findCaPrivateKey(renamed), undefined, 'another holder\'s key is not the CA key');
+      copyFileSync(join(dir, 'ca.key'), join(renamed, 'backup.pem'));
+      assert.deepEqual(findCaPrivateKey(renamed), { path: join(renamed, 'backup.pem'), readable: true });
     });
   });
 
@@ -280,6 +387,7 @@ describe('pki: certs directory', function () {
       copyFileSync(join(dir, 'ca.crt'), join(d, 'ca.crt'));
       copyFileSync(join(dir, 'ca.key'), join(d, 'ca.key'));
       copyFileSync(join(dir, 'revoked.json'), join(d, 'revoked.json'));
+      copyFileSync(join(dir, 'revocations.json'), join(d, 'revocations.json'));
       writeFileSync(join(d, 'index.json'), index);
       return d;
     }
@@ -288,7 +396,7 @@ describe('pki: certs directory', function () {
       rejects(() => issue(withIndex('d1', '{'), 'x', 'node', { now: NOW }), 'failed_precondition', /index\.json is not valid JSON/);
       rejects(() => issue(withIndex('d2', '[]'), 'x', 'node', { now: NOW }), 'failed_precondition', /index\.json is damaged/);
       const badEntry = JSON.stringify({ version: 1, certificates: [{ name: 'x', role: 'root', serial: 'ab', notBefore: 'x', notAfter: 'x', issuedAt: 'x' }] });
-      rejects(() => loadRevocations(withIndex('d3', badEntry)), 'failed_precondition', /certificates\[0\]\.role is not a valid role/);
+      rejects(() => listCertificates(withIndex('d3', badEntry)), 'failed_precondition', /certificates\[0\]\.role is not a valid role/);
       rejects(() => issue(withIndex('d4', '{"version": 2, "certificates": []}'), 'x', 'node', { now: NOW }), 'failed_precondition', /unsupported version/);
     });
 

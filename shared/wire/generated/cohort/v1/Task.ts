@@ -5,6 +5,7 @@ import type { ModelSpec as _cohort_v1_ModelSpec, ModelSpec__Output as _cohort_v1
 import type { TrainConfig as _cohort_v1_TrainConfig, TrainConfig__Output as _cohort_v1_TrainConfig__Output } from '../../cohort/v1/TrainConfig.js';
 import type { SecAggSetup as _cohort_v1_SecAggSetup, SecAggSetup__Output as _cohort_v1_SecAggSetup__Output } from '../../cohort/v1/SecAggSetup.js';
 import type { PrivacyConfig as _cohort_v1_PrivacyConfig, PrivacyConfig__Output as _cohort_v1_PrivacyConfig__Output } from '../../cohort/v1/PrivacyConfig.js';
+import type { SignedRevocationList as _cohort_v1_SignedRevocationList, SignedRevocationList__Output as _cohort_v1_SignedRevocationList__Output } from '../../cohort/v1/SignedRevocationList.js';
 import type { Long } from '@grpc/proto-loader';
 
 /**
@@ -33,6 +34,11 @@ export interface Task {
    * Present when the round is differentially private (train tasks only).
    */
   'privacy'?: (_cohort_v1_PrivacyConfig | null);
+  /**
+   * Present with secagg: the coordinator's current revocation list. A node
+   * refuses the round without it (see SignedRevocationList for every check).
+   */
+  'revocations'?: (_cohort_v1_SignedRevocationList | null);
 }
 
 /**
@@ -61,4 +67,9 @@ export interface Task__Output {
    * Present when the round is differentially private (train tasks only).
    */
   'privacy': (_cohort_v1_PrivacyConfig__Output | null);
+  /**
+   * Present with secagg: the coordinator's current revocation list. A node
+   * refuses the round without it (see SignedRevocationList for every check).
+   */
+  'revocations': (_cohort_v1_SignedRevocationList__Output | null);
 }

@@ -1,5 +1,6 @@
 // Original file: proto/cohort/v1/cohort.proto
 
+import type { SignedRevocationList as _cohort_v1_SignedRevocationList, SignedRevocationList__Output as _cohort_v1_SignedRevocationList__Output } from '../../cohort/v1/SignedRevocationList.js';
 
 /**
  * First message of a session.
@@ -10,6 +11,11 @@ export interface Welcome {
    */
   'nodeName'?: (string);
   'coordinatorVersion'?: (string);
+  /**
+   * The revocation list the coordinator holds. The node verifies it and keeps it
+   * if it is newer than the newest it has seen (see SignedRevocationList).
+   */
+  'revocations'?: (_cohort_v1_SignedRevocationList | null);
 }
 
 /**
@@ -21,4 +27,9 @@ export interface Welcome__Output {
    */
   'nodeName': (string);
   'coordinatorVersion': (string);
+  /**
+   * The revocation list the coordinator holds. The node verifies it and keeps it
+   * if it is newer than the newest it has seen (see SignedRevocationList).
+   */
+  'revocations': (_cohort_v1_SignedRevocationList__Output | null);
 }
