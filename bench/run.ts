@@ -18,9 +18,11 @@ import { benchSecAgg } from './secagg.js';
 import { benchSecureRound } from './secure-round.js';
 import { benchTraining } from './training.js';
 import { benchTransport } from './transport.js';
+import { benchTransportChoice } from './transport-choice.js';
 
 const SECTIONS: Record<string, () => Promise<BenchFigure[]>> = {
   transport: benchTransport,
+  'transport-choice': benchTransportChoice,
   fedavg: benchFedAvg,
   round: benchRound,
   training: benchTraining,
