@@ -30,6 +30,18 @@ import { FrameWriter } from '../../shared/bulk/writer.js';
 import type { TensorEncoding } from '../../shared/tensor/codec.js';
 import { authorize, type CallPolicy } from '../grpc/auth.js';
 
+/**
+ * Longest a node may take to deliver 64 KiB of an upload being read, or to take anything of
+ * a model being sent to it: a node slower than 6.4 KiB/s leaves the round, and no stalled
+ * node holds an upload slot or queued bytes longer.
+ */
+export const DEFAULT_PROGRESS_TIMEOUT_MS = 10_000;
+
+/** Bytes queued for one node before it is dropped: one model (each node has at most one in flight) and 1 MiB. */
+export function defaultMaxQueuedBytes(numParameters: number): number {
+  return numParameters * 4 + 1024 * 1024;
+}
+
 /** Progress an upload must make per progress timeout (or the rest of its payload). */
 export const PROGRESS_BYTES = 64 * 1024;
 /** A node must send HELLO this soon after its handshake. */
@@ -119,7 +131,8 @@ export interface RunningBulkServer {
 }
 
 interface Upload {
-  readonly receiver: UploadReceiver;
+  /** Undefined while the payload of an UPDATE that was not wanted is read and dropped. */
+  readonly receiver: UploadReceiver | undefined;
   readonly round: number;
   readonly startedAt: number;
   readonly endsAt: number;
@@ -248,18 +261,32 @@ class BulkConnection implements BulkLink {
           receiver.abort('connection closed while waiting for an upload slot', 'disconnected');
           return;
         }
-        const now = this.opts.clock.now();
-        const budget = this.opts.progressTimeoutMs * (1 + Math.ceil(payload / (1024 * 1024)));
-        this.upload = { receiver, round: f.round, startedAt: now, endsAt: now + budget, lastProgressAt: now, sinceProgress: 0, timer: undefined };
         this.stats.uploads += 1;
-        this.armUpload();
-        this.resumeReading();
+        this.readPayload(receiver, f.round, payload);
       },
       (err: unknown) => {
         if (this.state !== 'ready') return;
-        this.refuse(CohortError.from(err), f.round);
+        const e = CohortError.from(err);
+        if (e.code !== 'failed_precondition') {
+          this.refuse(e, f.round);
+          return;
+        }
+        // Not wanted (round not open, not selected, already submitted): say so, drop the
+        // payload as it comes, keep the connection. The node's standing in rounds is unchanged.
+        this.opts.log.info({ node: this.name, round: f.round, reason: e.message }, 'update not wanted; dropping its payload');
+        void this.send({ type: 'error', code: e.code, message: e.message });
+        this.readPayload(undefined, f.round, payload);
       },
     );
+  }
+
+  /** Read an UPDATE's payload into `receiver` (or drop it), under the progress watchdog. */
+  private readPayload(receiver: UploadReceiver | undefined, round: number, payload: number): void {
+    const now = this.opts.clock.now();
+    const budget = this.opts.progressTimeoutMs * (1 + Math.ceil(payload / (1024 * 1024)));
+    this.upload = { receiver, round, startedAt: now, endsAt: now + budget, lastProgressAt: now, sinceProgress: 0, timer: undefined };
+    this.armUpload();
+    this.resumeReading();
   }
 
   /** One timer per upload, re-armed lazily: progress only moves a timestamp. */
@@ -277,9 +304,9 @@ class BulkConnection implements BulkLink {
   }
 
   private stall(u: Upload, what: string): void {
-    const message = `${what}; you are out of round ${u.round}`;
+    const message = u.receiver ? `${what}; you are out of round ${u.round}` : what;
     this.endUpload();
-    u.receiver.abort(message, 'stalled');
+    u.receiver?.abort(message, 'stalled');
     this.refuse(new CohortError('deadline_exceeded', message), u.round);
   }
 
@@ -292,6 +319,7 @@ class BulkConnection implements BulkLink {
       u.sinceProgress = 0;
       u.lastProgressAt = this.opts.clock.now();
     }
+    if (!u.receiver) return;
     try {
       u.receiver.write(bytes);
     } catch (err) {
@@ -305,6 +333,10 @@ class BulkConnection implements BulkLink {
     const u = this.upload;
     if (f.type !== 'update' || !u || this.state !== 'ready') return;
     this.endUpload();
+    if (!u.receiver) {
+      this.resumeReading();
+      return;
+    }
     try {
       u.receiver.finish();
     } catch (err) {
@@ -319,7 +351,7 @@ class BulkConnection implements BulkLink {
     if (!u) return;
     u.timer?.cancel();
     this.upload = undefined;
-    this.stats.uploads -= 1;
+    if (u.receiver) this.stats.uploads -= 1;
   }
 
   /** Refuse the current request: stop reading, send ERROR, then close (the contract: a refused upload ends the connection). */
@@ -337,7 +369,7 @@ class BulkConnection implements BulkLink {
     const u = this.upload;
     if (u) {
       this.endUpload();
-      u.receiver.abort(e.message, where === 'send' ? 'stalled' : 'rejected');
+      u.receiver?.abort(e.message, where === 'send' ? 'stalled' : 'rejected');
     }
     // Nothing more can be sent to a peer that does not read.
     if (where === 'send') this.close(e.message);
@@ -388,7 +420,7 @@ class BulkConnection implements BulkLink {
     const u = this.upload;
     if (u) {
       this.endUpload();
-      u.receiver.abort(reason, 'disconnected');
+      u.receiver?.abort(reason, 'disconnected');
     }
     this.writer.close(new CohortError('unavailable', `bulk connection closed: ${reason}`));
     this.syncQueued();

@@ -298,6 +298,27 @@ describe('bulk server: framing, identity, slots, timeouts (real TLS, fake coordi
     }
   });
 
+  it('an update that is not wanted (failed_precondition) gets ERROR, its payload is dropped without a slot, and the connection stays usable', async () => {
+    const host = new FakeHost(1);
+    const { server } = await start(host);
+    try {
+      const c = await ready(server, 'node-a');
+      host.refuseHeader = new CohortError('failed_precondition', 'round 7 is not open (round 8 is running)');
+      await c.write(update(7, new Uint8Array(N * 4)));
+      const e = await c.read();
+      assert.equal((e?.header['error'] as { code: string }).code, 'failed_precondition');
+      host.refuseHeader = undefined;
+      const delta = Float32Array.from({ length: N }, (_, i) => -i);
+      await c.write(update(8, new Uint8Array(delta.buffer)));
+      assert.equal((await c.read())?.header.body, 'ack');
+      assert.deepEqual(host.finished[0], delta);
+      assert.deepEqual(host.events.filter((ev) => ev.startsWith('reading')), ['reading node-a'], 'the dropped payload never held a slot');
+      assert.equal(host.free, 1);
+    } finally {
+      await server.close();
+    }
+  });
+
   it('at most the slots are read; a stalled upload is dropped after the progress timeout and the waiting one proceeds', async () => {
     const host = new FakeHost(1);
     const { server } = await start(host, 400);
