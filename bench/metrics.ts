@@ -41,6 +41,7 @@ async function federation(certs: string, prefix: string, metrics: boolean): Prom
     {
       host: '127.0.0.1',
       port: 0,
+      bulkPort: 0,
       certsDir: certs,
       model: MODEL,
       seed: 1,

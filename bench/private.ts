@@ -31,6 +31,7 @@ async function runFederation(certs: string, noiseMultiplier: number): Promise<Ro
     {
       host: '127.0.0.1',
       port: 0,
+      bulkPort: 0,
       certsDir: certs,
       model: parseModelSpec({ kind: 'logreg' }),
       seed: 1,

@@ -6,6 +6,8 @@ import { loadTlsMaterial } from '../shared/pki/ca-dir.js';
 import { secureRandom } from '../shared/random.js';
 import type { LocalWork } from './core/agent.js';
 import { NodeBudget } from './core/budget.js';
+import { ModelCache } from './core/models.js';
+import { modelFile } from './store/model-file.js';
 import { openNodeStore } from './store/index.js';
 import { revocationFile } from './store/revocation-file.js';
 import { ModelWork, PerturbWork } from './core/work.js';
@@ -93,6 +95,8 @@ export async function createNode(config: NodeConfig, deps: { log: Logger; clock:
       ...(budget ? { budget } : {}),
       // The data dir exists once the store is open.
       ...(store && config.dataDir !== undefined ? { revocationMemory: revocationFile(config.dataDir) } : {}),
+      // The last verified model survives restarts, so a restarted node fetches nothing the coordinator has not changed.
+      ...(store && config.dataDir !== undefined ? { models: new ModelCache(modelFile(config.dataDir, deps.log), deps.log) } : {}),
     });
   } catch (err) {
     store?.close();

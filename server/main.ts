@@ -10,7 +10,6 @@ import { findCaPrivateKey, loadRevocations, loadTlsMaterial } from '../shared/pk
 import { compareRevocations, REVOCATIONS_FILE, type RevocationList } from '../shared/pki/revocations.js';
 import { normaliseSerial } from '../shared/pki/serial.js';
 import { SeededRandom, secureRandom } from '../shared/random.js';
-import { CHUNK_BYTES } from '../shared/wire/proto.js';
 import { Coordinator } from './core/coordinator.js';
 import type { JournalLaunch } from './core/journal.js';
 import type { PrivacyBudget } from './core/privacy.js';
@@ -19,12 +18,17 @@ import { type CoordinatorStore, openStore } from './store/store.js';
 import type { RoundSettings } from './core/types.js';
 import { RateLimiter, type RateLimit } from './grpc/rate-limit.js';
 import { type RunningServer, serve } from './grpc/server.js';
+import { type BulkStats, DEFAULT_PROGRESS_TIMEOUT_MS, defaultMaxQueuedBytes } from './bulk/server.js';
 import { type CoordinatorMonitoring, CoordinatorMonitor } from './metrics/monitor.js';
 
 /** Coordinator settings after parsing (see shared/config.ts). */
 export interface CoordinatorConfig {
   readonly host: string;
   readonly port: number;
+  /** The bulk channel's TCP port (0 picks a free one). */
+  readonly bulkPort: number;
+  /** Longest a node may stall an upload or a model transfer (default DEFAULT_PROGRESS_TIMEOUT_MS). */
+  readonly progressTimeoutMs?: number;
   readonly certsDir: string;
   readonly model: ModelSpec;
   /** Seed of the initial global weights. */
@@ -51,6 +55,9 @@ export interface CoordinatorConfig {
 /** A started coordinator. */
 export interface StartedCoordinator {
   readonly port: number;
+  readonly bulkPort: number;
+  /** What the bulk channel holds and has moved. */
+  readonly bulk: BulkStats;
   readonly coordinator: Coordinator;
   /** Present when monitoring is on; `port` is set when the endpoint listens. */
   readonly monitor?: CoordinatorMonitor;
@@ -159,7 +166,7 @@ export async function startCoordinator(config: CoordinatorConfig, deps: { log: L
   refuseOwnRevokedCertificate(config.certsDir, tls.cert, revocationList);
   reportFreshness(revocationList, deps);
   const store = config.dataDir !== undefined ? openStore(config.dataDir, { clock: deps.clock, log: deps.log }) : undefined;
-  let durable: { journal: StoreJournal; weights: Float32Array | undefined; resume: { nextRound: number; launches: JournalLaunch[] } } | undefined;
+  let durable: { journal: StoreJournal; weights: Float32Array | undefined; round: number; resume: { nextRound: number; launches: JournalLaunch[] } } | undefined;
   try {
     durable = store ? recover(store, config, deps.log) : undefined;
   } catch (err) {
@@ -170,13 +177,13 @@ export async function startCoordinator(config: CoordinatorConfig, deps: { log: L
   const coordinator = new Coordinator({
     model: config.model,
     initialWeights: durable?.weights ?? initParameters(config.model, new SeededRandom(config.seed)),
+    ...(durable?.weights ? { initialRound: durable.round } : {}),
     ...(durable ? { journal: durable.journal, resume: durable.resume } : {}),
     defaults: config.defaults,
     clock: deps.clock,
     samplingRng: secureRandom,
     seedRng: new SeededRandom(config.seed ^ 0x2545f491),
     log: deps.log,
-    chunkBytes: CHUNK_BYTES,
     uploadSlots: config.uploadSlots,
     ...(config.privacy ? { privacy: { budget: config.privacy } } : {}),
     ...(monitor ? { observer: monitor.observer } : {}),
@@ -199,6 +206,11 @@ export async function startCoordinator(config: CoordinatorConfig, deps: { log: L
       },
       log: deps.log,
       ...(monitor ? { rpcMetrics: monitor.metrics } : {}),
+      bulkPort: config.bulkPort,
+      clock: deps.clock,
+      rng: secureRandom,
+      progressTimeoutMs: config.progressTimeoutMs ?? DEFAULT_PROGRESS_TIMEOUT_MS,
+      maxQueuedBytes: defaultMaxQueuedBytes(parameterCount(config.model)),
     });
   } catch (err) {
     revocations.stop();
@@ -210,6 +222,8 @@ export async function startCoordinator(config: CoordinatorConfig, deps: { log: L
   monitor?.ready();
   return {
     port: server.port,
+    bulkPort: server.bulkPort,
+    bulk: server.bulk,
     coordinator,
     ...(monitor ? { monitor } : {}),
     close: async () => {
@@ -228,7 +242,7 @@ export async function startCoordinator(config: CoordinatorConfig, deps: { log: L
  * marked aborted by the store: nothing of theirs was released or spent), and launches
  * with rounds left are queued again.
  */
-function recover(store: CoordinatorStore, config: CoordinatorConfig, log: Logger): { journal: StoreJournal; weights: Float32Array | undefined; resume: { nextRound: number; launches: JournalLaunch[] } } {
+function recover(store: CoordinatorStore, config: CoordinatorConfig, log: Logger): { journal: StoreJournal; weights: Float32Array | undefined; round: number; resume: { nextRound: number; launches: JournalLaunch[] } } {
   for (const r of store.recovery.abortedRounds) log.warn({ round: r.round, reason: r.reason }, 'round was cut off by a coordinator stop and is marked aborted');
   const checkpoint = store.latestCheckpoint();
   const expected = parameterCount(config.model);
@@ -241,5 +255,5 @@ function recover(store: CoordinatorStore, config: CoordinatorConfig, log: Logger
   const journal = new StoreJournal(store);
   const resume = { nextRound: store.lastRound() + 1, launches: journal.pendingLaunches() };
   log.info({ dataDir: config.dataDir, lastRound: store.lastRound(), checkpoint: checkpoint?.round, ledgerEntries: store.ledger().length, pendingLaunches: resume.launches.length }, 'state loaded from the data dir');
-  return { journal, weights: checkpoint?.weights, resume };
+  return { journal, weights: checkpoint?.weights, round: checkpoint?.round ?? 0, resume };
 }

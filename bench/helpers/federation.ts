@@ -39,7 +39,7 @@ export function startBenchCoordinator(certsDir: string, model: ModelSpec, nodes:
     waitForNodesMs: 120_000,
   };
   return startCoordinator(
-    { host: '127.0.0.1', port: 0, certsDir, model, seed: 1, defaults, uploadSlots: UPLOAD_SLOTS, revocationPollMs: 60_000 },
+    { host: '127.0.0.1', port: 0, bulkPort: 0, certsDir, model, seed: 1, defaults, uploadSlots: UPLOAD_SLOTS, revocationPollMs: 60_000 },
     { log: silentLogger, clock: preciseClock },
   );
 }

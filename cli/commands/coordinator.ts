@@ -19,6 +19,8 @@ import { DEFAULT_REGRESSION_MARGIN } from '../../server/metrics/regression.js';
 interface CoordinatorArgs {
   host: string;
   port: number;
+  bulkPort: number;
+  progressTimeout?: number;
   certs: string;
   dataDir: string;
   config?: string;
@@ -59,6 +61,7 @@ const CONFIG_KEYS = new Set([
   'trainTimeout',
   'evalTimeout',
   'uploadSlots',
+  'progressTimeout',
   'epsilonBudget',
   'delta',
   'noiseMultiplier',
@@ -118,7 +121,16 @@ export function coordinatorConfig(args: CoordinatorArgs): CoordinatorConfig {
     if (!(delta > 0 && delta < 1)) throw usage(`--delta must be in (0, 1), got ${String(pick('delta'))}`);
     const privacy = { epsilon: budget === undefined ? undefined : Number(budget), delta };
     const monitoring = monitoringConfig(pick('metricsPort'), pick('metricsHost'), pick('regressionMargin'));
-    return { host: args.host, port: args.port, certsDir: args.certs, dataDir: args.dataDir, model, seed, defaults, uploadSlots, revocationPollMs: 1000, privacy, monitoring };
+    if (args.bulkPort !== 0 && args.bulkPort === args.port) throw usage(`--bulk-port must differ from --port (both are ${args.port})`);
+    const progress = pick('progressTimeout');
+    const progressTimeoutMs = progress === undefined ? undefined : Number(progress) * 1000;
+    if (progressTimeoutMs !== undefined && !(progressTimeoutMs >= 100 && progressTimeoutMs <= 3_600_000)) throw usage(`--progress-timeout must be between 0.1 and 3600 seconds, got ${String(progress)}`);
+    return {
+      host: args.host,
+      port: args.port,
+      bulkPort: args.bulkPort,
+      ...(progressTimeoutMs !== undefined ? { progressTimeoutMs } : {}),
+      certsDir: args.certs, dataDir: args.dataDir, model, seed, defaults, uploadSlots, revocationPollMs: 1000, privacy, monitoring };
   } catch (err) {
     if (err instanceof CohortError && err.code === 'invalid_argument') throw usage(err.message);
     throw err;
@@ -145,7 +157,8 @@ export function register(program: Command, io: CliIo): void {
     .command('coordinator')
     .description('run the coordinator: mutual-TLS gRPC server, round scheduler, FedAvg')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
-    .option('--port <port>', 'port to listen on (0 = any free port)', intOption('--port', 0, 65535), 7443)
+    .option('--port <port>', 'gRPC port to listen on (0 = any free port)', intOption('--port', 0, 65535), 7443)
+    .option('--bulk-port <port>', 'bulk-channel port for models and updates (nodes dial it too; 0 = any free port)', intOption('--bulk-port', 0, 65535), 7444)
     .option('--certs <dir>', 'certs dir with ca.crt, coordinator.crt/.key and revocations.json (never the CA key: the coordinator refuses to start beside it)', 'certs')
     .option('--data-dir <dir>', 'rounds, privacy ledger and model checkpoints (SQLite + files; survives restarts)', './cohort-data')
     .option('--config <file>', 'JSON file with any of the options below (flags win)')
@@ -161,7 +174,8 @@ export function register(program: Command, io: CliIo): void {
     .option('--learning-rate <lr>', 'default local learning rate (default 0.1)', numberOption('--learning-rate', 0, 100))
     .option('--train-timeout <s>', 'seconds nodes have to return an update (default 120)', numberOption('--train-timeout', 0.001, 86400))
     .option('--eval-timeout <s>', 'seconds nodes have to return an evaluation (default 60)', numberOption('--eval-timeout', 0.001, 86400))
-    .option('--upload-slots <n>', 'updates buffered at once (bounds memory; default 4)', intOption('--upload-slots', 1, 64))
+    .option('--upload-slots <n>', 'updates read at once (bounds memory; default 4)', intOption('--upload-slots', 1, 64))
+    .option('--progress-timeout <s>', 'seconds a node may stall an upload or a model transfer before it leaves the round (default 10)', numberOption('--progress-timeout', 0.1, 3600))
     .option('--epsilon-budget <e>', 'privacy budget ε: rounds that would exceed it are refused (every round must then be private)', numberOption('--epsilon-budget', Number.MIN_VALUE, 1e6))
     .option('--delta <d>', `δ of the (ε, δ) guarantee (default ${DEFAULT_DELTA})`, numberOption('--delta', Number.MIN_VALUE, 0.5))
     .option('--noise-multiplier <s>', 'default noise multiplier σ of rounds (0 = not private)', numberOption('--noise-multiplier', 0, 1e4))
@@ -174,7 +188,7 @@ export function register(program: Command, io: CliIo): void {
       const log = createLogger(parseLogLevel(args.logLevel), 'coordinator');
       const config = coordinatorConfig(args);
       const started = await startCoordinator(config, { log, clock: io.clock });
-      io.err(`cohort coordinator listening on ${config.host}:${started.port} (TLS 1.3, client certificates from ${config.certsDir}/ca.crt)\n`);
+      io.err(`cohort coordinator listening on ${config.host}:${started.port} (gRPC) and ${config.host}:${started.bulkPort} (bulk channel); TLS 1.3, client certificates from ${config.certsDir}/ca.crt\n`);
       const metricsPort = started.monitor?.port;
       if (metricsPort !== undefined) io.err(`metrics on http://${config.monitoring?.endpoint?.host ?? DEFAULT_METRICS_HOST}:${metricsPort}/metrics (also /healthz, /readyz)\n`);
       await new Promise<void>((resolve) => {

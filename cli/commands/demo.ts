@@ -86,6 +86,7 @@ export function register(program: Command, io: CliIo): void {
           {
             host: '127.0.0.1',
             port: 0,
+            bulkPort: 0,
             certsDir: dir,
             model,
             seed: args.seed,

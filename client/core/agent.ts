@@ -10,9 +10,11 @@ import { parameterCount } from '../../shared/model/spec.js';
 import type { TrainConfig } from '../../shared/model/train.js';
 import { clipL2 } from '../../shared/dp/clip.js';
 import type { RandomSource } from '../../shared/random.js';
-import { ChunkAssembler, chunkCount } from '../../shared/tensor/chunks.js';
 import type { SecureSetup } from '../../shared/wire/secagg.js';
+import { describeVersion, type ModelVersion } from '../../shared/model/version.js';
+import type { TensorEncoding } from '../../shared/tensor/codec.js';
 import type { NodeBudget } from './budget.js';
+import type { ModelCache } from './models.js';
 import { type SecureIdentity, type SecureLink, SecureParticipant, type VerifiedPeers } from './secure.js';
 
 /** What a task asks this node to do. */
@@ -25,9 +27,12 @@ export interface IncomingTask {
   readonly model: ModelSpec;
   readonly train: TrainConfig;
   readonly numParameters: number;
-  readonly chunkCount: number;
   readonly deadlineMs: number;
   readonly seed: number;
+  /** The global model the task applies to (fetched unless held). */
+  readonly modelVersion: ModelVersion;
+  /** Train tasks: how the update must be encoded. */
+  readonly updateEncoding: TensorEncoding;
   /** Present when the round uses secure aggregation. */
   readonly secure?: SecureSetup;
   /** Present when the round is differentially private. */
@@ -70,9 +75,22 @@ export interface LocalWork {
   evaluate(task: IncomingTask, global: Float32Array): LocalEvaluation | Promise<LocalEvaluation>;
 }
 
+/** A model as received, before its hash is checked. */
+export interface ReceivedModel {
+  readonly weights: Float32Array;
+  /** Whole (f32) or a quantised delta against the held model. */
+  readonly encoding: TensorEncoding;
+  readonly payloadBytes: number;
+}
+
 /** Outbound calls to the coordinator. */
 export interface CoordinatorLink extends SecureLink {
-  submitUpdate(round: number, update: LocalUpdate): Promise<void>;
+  /**
+   * Fetch model `want` into `into`; with `have` and `base` (its weights) the coordinator may
+   * answer with a delta against them. Rejects `not_found` when `want` is no longer current.
+   */
+  fetchModel(want: ModelVersion, have: ModelVersion | undefined, base: Float32Array | undefined, into: Float32Array): Promise<ReceivedModel>;
+  submitUpdate(round: number, update: LocalUpdate, encoding: TensorEncoding): Promise<void>;
   submitEvaluation(round: number, evaluation: LocalEvaluation): Promise<void>;
   decline(round: number, kind: TaskKind, reason: string): Promise<void>;
 }
@@ -88,13 +106,6 @@ export interface AgentStats {
   declinedForBudget: number;
 }
 
-interface Pending {
-  readonly task: IncomingTask;
-  /** Arrival number, so a cancel can cover only the tasks received before it. */
-  readonly seq: number;
-  readonly assembler: ChunkAssembler;
-}
-
 /**
  * Without secure aggregation a private round uses central noise: the node clips its update
  * (so its influence is bounded) and the coordinator adds the noise to the sum.
@@ -108,89 +119,45 @@ function clippedForCentralNoise(update: LocalUpdate, privacy: PrivacyTask, log: 
 /** Handles one session's task stream. Tasks run one at a time, in arrival order. */
 export class NodeAgent {
   readonly stats: AgentStats = { trained: 0, evaluated: 0, declined: 0, failed: 0, cancelled: 0, declinedForBudget: 0 };
-  private pending: Pending | undefined;
   /** Per cancelled round, how many tasks had arrived when the cancel did. */
   private readonly cancelled = new Map<number, number>();
   private received = 0;
   private queue: Promise<void> = Promise.resolve();
   private secure: SecureParticipant | undefined;
-  /**
-   * The last task's weights vector, once its work is done: the next task's weights are
-   * assembled into it, so a node does not allocate (and page in) a model per task.
-   */
-  private spare: Float32Array | undefined;
 
   /**
-   * @param identity needed to take part in secure aggregation; without it secure rounds are declined
-   * @param rng secure source for SecAgg keys, masks and stochastic rounding
+   * @param models the node's held model, kept across sessions: each version is fetched once
+   * @param secureDeps needed to take part in secure aggregation; without it secure rounds are declined
    */
   constructor(
     private readonly work: LocalWork,
     private readonly link: CoordinatorLink,
-    private readonly chunkBytes: number,
+    private readonly models: ModelCache,
     private readonly log: Logger,
     private readonly secureDeps?: { readonly identity: SecureIdentity; readonly rng: RandomSource; readonly now: () => Date; readonly peers: VerifiedPeers },
     private readonly budget?: NodeBudget,
   ) {}
 
-  /** A task header arrived; its weights follow as chunks. */
+  /** A task arrived: it runs after the tasks before it, on its model (held, or fetched first). */
   onTask(task: IncomingTask): void {
     const seq = ++this.received;
-    if (this.pending) {
-      this.log.warn({ round: this.pending.task.round, stage: this.pending.task.kind }, 'task superseded before its weights arrived');
-    }
     const problem = this.checkTask(task);
     if (problem) {
-      this.pending = undefined;
       this.log.warn({ round: task.round, stage: task.kind, reason: problem }, 'declining malformed task');
       this.enqueue(() => this.decline(task.round, task.kind, problem));
       return;
     }
-    const spare = this.spare?.length === task.numParameters ? this.spare : undefined;
-    if (spare) this.spare = undefined;
-    this.pending = { task, seq, assembler: new ChunkAssembler(task.numParameters, this.chunkBytes, spare) };
+    this.enqueue(() => this.run(task, seq));
   }
 
   /** A task that could not be parsed at all: decline it with the reason. */
   onMalformedTask(round: number, kind: TaskKind, reason: string): void {
-    this.pending = undefined;
     this.enqueue(() => this.decline(round, kind, reason));
-  }
-
-  /** A slice of the pending task's weights arrived. */
-  onChunk(round: number, kind: TaskKind, index: number, data: Uint8Array): void {
-    const p = this.pending;
-    if (!p || p.task.round !== round || p.task.kind !== kind) {
-      this.log.warn({ round, stage: kind, index }, 'ignoring weights chunk with no matching task');
-      return;
-    }
-    try {
-      p.assembler.accept(index, data);
-    } catch (err) {
-      this.pending = undefined;
-      const reason = `bad global weights: ${(err as Error).message}`;
-      this.log.error({ round, stage: kind, reason }, 'declining task');
-      this.enqueue(() => this.decline(round, kind, reason));
-      return;
-    }
-    if (p.assembler.complete) {
-      this.pending = undefined;
-      const global = p.assembler.finish();
-      this.enqueue(async () => {
-        try {
-          await this.run(p.task, p.seq, global);
-        } finally {
-          // Local work is done with the weights by now (results are new arrays).
-          this.spare = global;
-        }
-      });
-    }
   }
 
   /** The coordinator no longer needs this round's result. */
   onCancel(round: number, reason: string): void {
     this.cancelled.set(round, this.received);
-    if (this.pending?.task.round === round) this.pending = undefined;
     this.log.info({ round, reason }, 'task cancelled by coordinator');
   }
 
@@ -228,7 +195,7 @@ export class NodeAgent {
   private checkTask(task: IncomingTask): string | undefined {
     const expected = parameterCount(task.model);
     if (task.numParameters !== expected) return `task announces ${task.numParameters} parameters but the model has ${expected}`;
-    if (task.chunkCount !== chunkCount(task.numParameters, this.chunkBytes)) return `task announces ${task.chunkCount} chunks, expected ${chunkCount(task.numParameters, this.chunkBytes)}`;
+    if (task.secure && task.updateEncoding !== 'f32') return `a secure round's masked input is sent as float32 words, not ${task.updateEncoding}`;
     return this.work.incompatibility(task.model);
   }
 
@@ -237,7 +204,50 @@ export class NodeAgent {
     await this.link.decline(round, kind, reason);
   }
 
-  private async run(task: IncomingTask, seq: number, global: Float32Array): Promise<void> {
+  /**
+   * The weights `task` names: the held model if it is that version, else fetched (as a delta
+   * when the coordinator has one against the held model) and hash-checked before use; a
+   * mismatch is fetched once more whole. Undefined when the task is stale (a newer model
+   * is committed: nothing to do).
+   */
+  private async globalFor(task: IncomingTask, log: Logger): Promise<Float32Array | undefined> {
+    const models = this.models;
+    const held = models.weightsOf(task.modelVersion);
+    if (held && held.length === task.numParameters) {
+      models.stats.hits += 1;
+      return held;
+    }
+    const have = models.held;
+    const base = models.weightsOf(have);
+    const deltaBase = base && base.length === task.numParameters ? base : undefined;
+    for (const whole of deltaBase ? [false, true] : [true]) {
+      let got: ReceivedModel;
+      try {
+        got = await this.link.fetchModel(task.modelVersion, whole ? undefined : have, whole ? undefined : deltaBase, models.buffer(task.numParameters));
+      } catch (err) {
+        if (err instanceof CohortError && err.code === 'not_found') {
+          log.info({ model: describeVersion(task.modelVersion), reason: err.message }, 'task is stale: its model is no longer current');
+          return undefined;
+        }
+        throw err;
+      }
+      models.stats.bytes += got.payloadBytes;
+      if (got.encoding === 'f32') models.stats.full += 1;
+      else models.stats.deltas += 1;
+      try {
+        models.install(task.modelVersion, got.weights);
+        log.debug({ model: describeVersion(task.modelVersion), encoding: got.encoding, bytes: got.payloadBytes }, 'model received and verified');
+        return got.weights;
+      } catch (err) {
+        // Never train or evaluate on weights whose hash does not match the version named.
+        log.warn({ model: describeVersion(task.modelVersion), encoding: got.encoding, reason: (err as Error).message }, whole ? 'received model does not match its hash' : 'model rebuilt from a delta does not match its hash; fetching it whole');
+        if (whole) throw new CohortError('invalid_argument', `the model sent for ${describeVersion(task.modelVersion)} does not match its hash`);
+      }
+    }
+    return undefined;
+  }
+
+  private async run(task: IncomingTask, seq: number): Promise<void> {
     const log = this.log.child({ round: task.round, stage: task.kind });
     // A cancel covers earlier tasks only: after cancelling a straggler's training at the
     // deadline, the coordinator still sends it that round's evaluation task.
@@ -247,6 +257,17 @@ export class NodeAgent {
       log.info({}, 'skipping cancelled task');
       return;
     }
+    let global: Float32Array | undefined;
+    try {
+      global = await this.globalFor(task, log);
+    } catch (err) {
+      const e = CohortError.from(err);
+      this.stats.failed += 1;
+      log.warn({ code: e.code, err: e.message }, 'could not get the task\'s model');
+      if (e.code === 'invalid_argument' && !cancelled()) await this.decline(task.round, task.kind, e.message).catch(() => undefined);
+      return;
+    }
+    if (!global || cancelled()) return;
     const t0 = performance.now();
     try {
       if (task.kind === 'train') {
@@ -267,7 +288,7 @@ export class NodeAgent {
         log.info({ examples: update.numExamples, trainLoss: update.trainLoss, ms: Math.round(performance.now() - t0) }, 'local training done');
         if (cancelled()) return;
         if (task.secure) await this.startSecure(task, update);
-        else await this.link.submitUpdate(task.round, task.privacy ? clippedForCentralNoise(update, task.privacy, log) : update);
+        else await this.link.submitUpdate(task.round, task.privacy ? clippedForCentralNoise(update, task.privacy, log) : update, task.updateEncoding);
         this.stats.trained += 1;
       } else {
         const evaluation = await this.local(task, cancelled, () => this.work.evaluate(task, global));

@@ -1,7 +1,8 @@
 /**
- * The node daemon's transport: one outbound mutual-TLS channel to the coordinator, a Join
- * stream that carries tasks in, unary and client-streaming calls that carry results out,
- * and reconnection with capped, jittered exponential backoff.
+ * The node daemon's transport: one outbound mutual-TLS gRPC channel to the coordinator (a
+ * Join stream that carries tasks in, unary calls that carry reports out) and, per session,
+ * one outbound bulk connection for models and updates (client/bulk/client.ts), with
+ * reconnection of both with capped, jittered exponential backoff.
  */
 import { createSecureContext } from 'node:tls';
 import * as grpc from '@grpc/grpc-js';
@@ -13,21 +14,24 @@ import { parseModelSpec } from '../../shared/model/spec.js';
 import { parseTrainConfig } from '../../shared/model/train.js';
 import { type RandomSource, secureRandom } from '../../shared/random.js';
 import type { ClientMessage } from '../../shared/secagg/messages.js';
-import { toChunks } from '../../shared/tensor/chunks.js';
+import { encodeTensor, type TensorEncoding } from '../../shared/tensor/codec.js';
+import { type ModelVersion, describeVersion } from '../../shared/model/version.js';
+import { SESSION_TOKEN_BYTES } from '../../shared/bulk/frames.js';
+import { BulkClient } from '../bulk/client.js';
+import { ModelCache } from '../core/models.js';
 import type { CoordinatorMessage__Output } from '../../shared/wire/generated/cohort/v1/CoordinatorMessage.js';
 import type { NodeServiceClient } from '../../shared/wire/generated/cohort/v1/NodeService.js';
 import type { PrivacyConfig__Output } from '../../shared/wire/generated/cohort/v1/PrivacyConfig.js';
 import type { Task__Output } from '../../shared/wire/generated/cohort/v1/Task.js';
-import type { UpdateHeader } from '../../shared/wire/generated/cohort/v1/UpdateHeader.js';
 import { fromNodeToWire, setupFromWire, toNodeFromWire } from '../../shared/wire/secagg.js';
 import type { NodeBudget } from '../core/budget.js';
 import { type RevocationMemory, type SecureIdentity, VerifiedPeers } from '../core/secure.js';
 import type { SignedRevocations } from '../../shared/pki/revocations.js';
 import type { SignedRevocationList__Output } from '../../shared/wire/generated/cohort/v1/SignedRevocationList.js';
-import { errorFromStatus, taskKindFromWire, WIRE_TASK_KIND } from '../../shared/wire/mapping.js';
-import { CHANNEL_OPTIONS, CHUNK_BYTES, FLOW_CONTROL_WINDOW_BYTES, loadContract, PROTOCOL } from '../../shared/wire/proto.js';
+import { errorFromStatus, taskKindFromWire, tensorEncodingFromWire, WIRE_TASK_KIND } from '../../shared/wire/mapping.js';
+import { CHANNEL_OPTIONS, FLOW_CONTROL_WINDOW_BYTES, loadContract, PROTOCOL } from '../../shared/wire/proto.js';
 import { checkCoordinatorName, connectionFailure, isNameMismatch } from './tls-names.js';
-import { type CoordinatorLink, type IncomingTask, type LocalUpdate, type LocalWork, NodeAgent, type PrivacyTask, type TaskKind } from '../core/agent.js';
+import { type CoordinatorLink, type IncomingTask, type LocalUpdate, type LocalWork, NodeAgent, type PrivacyTask, type ReceivedModel, type TaskKind } from '../core/agent.js';
 
 /** Software version announced on Join. */
 export const NODE_VERSION = 'cohort-node/0.1.0';
@@ -58,7 +62,8 @@ export interface DaemonOptions {
   readonly backoff?: Backoff;
   /** Override of the TLS server name to check (defaults to the host in `address`). */
   readonly serverName?: string;
-  readonly chunkBytes?: number;
+  /** The node's held model, kept across sessions (and, with a data dir, restarts); default: memory only. */
+  readonly models?: ModelCache;
   /** Credentials for secure aggregation; without them the node declines secure rounds. */
   readonly identity?: SecureIdentity;
   /** Fault injection (demo, tests): go offline for good instead of sending this secure-aggregation step. */
@@ -85,7 +90,8 @@ function droppingLink(link: CoordinatorLink, stage: DropStage, vanish: () => voi
   };
   const gone = (): Promise<void> => Promise.reject(new CohortError('cancelled', `fault injection: dropped out at ${stage}`));
   return {
-    submitUpdate: (r, u) => link.submitUpdate(r, u),
+    fetchModel: (w, h, b, i) => link.fetchModel(w, h, b, i),
+    submitUpdate: (r, u, e) => link.submitUpdate(r, u, e),
     submitEvaluation: (r, e) => link.submitEvaluation(r, e),
     decline: (r, k, why) => link.decline(r, k, why),
     secaggSend: (r, m) => (dropped(m.type) ? gone() : link.secaggSend(r, m)),
@@ -144,15 +150,20 @@ function revocationsFromWire(w: SignedRevocationList__Output | null | undefined)
 function parseTask(t: Task__Output): IncomingTask {
   const kind = taskKindFromWire(t.kind);
   if (!kind) throw new CohortError('invalid_argument', `unknown task kind ${t.kind}`);
+  const v = t.modelVersion;
+  if (!v || v.sha256.length !== 32) throw new CohortError('invalid_argument', 'the task names no model version (32-byte sha256)');
+  const updateEncoding = tensorEncodingFromWire(t.updateEncoding);
+  if (!updateEncoding) throw new CohortError('invalid_argument', `unknown update encoding ${t.updateEncoding}`);
   return {
     round: t.round,
     kind,
     model: parseModelSpec({ kind: t.model?.kind, features: t.model?.features, classes: t.model?.classes, hidden: t.model?.hidden || undefined }),
     train: parseTrainConfig({ epochs: t.train?.epochs, batchSize: t.train?.batchSize, learningRate: t.train?.learningRate }),
     numParameters: t.numParameters,
-    chunkCount: t.chunkCount,
     deadlineMs: t.deadlineMs,
     seed: t.seed,
+    modelVersion: { round: v.round, sha256: Buffer.from(v.sha256) },
+    updateEncoding,
     ...(t.secagg ? { secure: setupFromWire(t.secagg) } : {}),
     ...(t.privacy ? { privacy: parsePrivacy(t.privacy) } : {}),
   };
@@ -175,41 +186,39 @@ function parsePrivacy(p: PrivacyConfig__Output): PrivacyTask {
 }
 
 
-/** Outbound calls over the daemon's channel, each with a deadline. */
-class GrpcLink implements CoordinatorLink {
+/** Longest a model fetch or an upload may take (an upload may wait for a coordinator slot). */
+const BULK_REQUEST_MS = 300_000;
+
+/** Outbound calls of one session: reports over gRPC, models and updates over its bulk connection. */
+class SessionLink implements CoordinatorLink {
   constructor(
     private readonly client: NodeServiceClient,
-    private readonly chunkBytes: number,
+    /** Settles once the session's bulk connection is READY. */
+    private readonly bulk: Promise<BulkClient>,
     private readonly clock: Clock,
+    private readonly rng: RandomSource,
   ) {}
 
   private deadline(ms = 60_000): Date {
     return new Date(this.clock.now() + ms);
   }
 
-  submitUpdate(round: number, update: LocalUpdate): Promise<void> {
-    return this.upload(
-      { round, numExamples: update.numExamples, numParameters: update.delta.length, trainLoss: update.trainLoss, masked: false, withinClip: update.withinClip === true },
-      toChunks(update.delta, this.chunkBytes),
-    );
+  async fetchModel(want: ModelVersion, have: ModelVersion | undefined, base: Float32Array | undefined, into: Float32Array): Promise<ReceivedModel> {
+    const bulk = await this.bulk;
+    return bulk.fetch(want, have, base, into, this.clock.now() + BULK_REQUEST_MS);
   }
 
-  submitMasked(round: number, masked: Uint32Array): Promise<void> {
-    const asFloats = new Float32Array(masked.buffer, masked.byteOffset, masked.length);
-    return this.upload({ round, numExamples: 1, numParameters: masked.length, trainLoss: 0, masked: true }, toChunks(asFloats, this.chunkBytes));
+  async submitUpdate(round: number, update: LocalUpdate, encoding: TensorEncoding): Promise<void> {
+    const bulk = await this.bulk;
+    const payload = encodeTensor(update.delta, encoding, () => this.rng.nextInt(2 ** 32));
+    const header = { round, numExamples: update.numExamples, numParameters: update.delta.length, trainLoss: update.trainLoss, masked: false, withinClip: update.withinClip === true, encoding };
+    await bulk.upload(header, payload, this.clock.now() + BULK_REQUEST_MS);
   }
 
-  /** Stream a header and its chunks, one write at a time (back-pressure), with a deadline. */
-  private upload(header: Omit<UpdateHeader, 'chunkCount'>, chunks: Buffer[]): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const call = this.client.SubmitUpdate({ deadline: this.deadline(300_000) }, (err) => (err ? reject(errorFromStatus(err)) : resolve()));
-      const write = (msg: object): Promise<void> => new Promise((res) => void call.write(msg, () => res()));
-      void (async () => {
-        await write({ header: { ...header, chunkCount: chunks.length } });
-        for (let index = 0; index < chunks.length; index++) await write({ chunk: { index, data: chunks[index] } });
-        call.end();
-      })();
-    });
+  async submitMasked(round: number, masked: Uint32Array): Promise<void> {
+    const bulk = await this.bulk;
+    const header = { round, numExamples: 1, numParameters: masked.length, trainLoss: 0, masked: true, withinClip: false, encoding: 'f32' as const };
+    await bulk.upload(header, new Uint8Array(masked.buffer, masked.byteOffset, masked.byteLength), this.clock.now() + BULK_REQUEST_MS);
   }
 
   secaggSend(round: number, message: Exclude<ClientMessage, { type: 'masked_input' }>): Promise<void> {
@@ -231,13 +240,27 @@ class GrpcLink implements CoordinatorLink {
   }
 }
 
+/** Host part of HOST:PORT (IPv6 in brackets). */
+function hostOf(address: string): string {
+  const m = /^\[([^\]]+)\]:\d+$/.exec(address) ?? /^([^:]+):\d+$/.exec(address);
+  if (!m) throw new CohortError('usage', `coordinator address must be HOST:PORT, got ${address}`);
+  return m[1] as string;
+}
+
+/** Bulk refusals a daemon must not retry (as gRPC's FATAL). */
+const BULK_FATAL: ReadonlyMap<string, 'policy' | 'configuration'> = new Map([
+  ['unauthenticated', 'policy'],
+  ['permission_denied', 'policy'],
+]);
+
 /** Connection state, for logs and for tests that wait on it. */
 export type DaemonState = 'connecting' | 'connected' | 'backoff' | 'stopped';
 
 /** A node daemon: stays connected to the coordinator and works on the tasks it sends. */
 export class NodeDaemon {
   private readonly client: NodeServiceClient;
-  private readonly chunkBytes: number;
+  /** The held model, kept across sessions. */
+  readonly models: ModelCache;
   private readonly listeners = new Set<(s: DaemonState) => void>();
   private stateValue: DaemonState = 'stopped';
   private agentValue: NodeAgent | undefined;
@@ -248,7 +271,7 @@ export class NodeDaemon {
   private readonly peers: VerifiedPeers | undefined;
 
   constructor(private readonly opts: DaemonOptions) {
-    this.chunkBytes = opts.chunkBytes ?? CHUNK_BYTES;
+    this.models = opts.models ?? new ModelCache(undefined, opts.log);
     this.peers = opts.identity ? new VerifiedPeers(opts.identity.caPem, opts.revocationMemory) : undefined;
     const NodeService = loadContract().cohort.v1.NodeService;
     this.client = new NodeService(opts.address, mutualTlsChannelCredentials(opts.tls), clientChannelOptions(opts.serverName));
@@ -299,6 +322,11 @@ export class NodeDaemon {
         const outcome = await this.session(signal);
         if (signal.aborted || this.vanished.signal.aborted) break;
         if (outcome.welcomed) attempt = 0;
+        const bulkFatal = outcome.bulkError && BULK_FATAL.get(outcome.bulkError.code);
+        if (outcome.bulkError && bulkFatal) {
+          this.opts.log.error({ code: outcome.bulkError.code, reason: outcome.bulkError.message }, 'coordinator refused this node\'s bulk connection; not retrying');
+          throw outcome.bulkError;
+        }
         const fatal = outcome.error && FATAL.get(outcome.error.code);
         if (outcome.error && fatal) {
           const refused = errorFromStatus(outcome.error);
@@ -307,7 +335,7 @@ export class NodeDaemon {
         }
         const delay = backoffDelay(attempt++, backoff, this.opts.rng);
         this.setState('backoff');
-        const reason = outcome.error ? connectionFailure(outcome.error.details) : 'session ended';
+        const reason = outcome.bulkError ? `bulk channel: ${connectionFailure(outcome.bulkError.message)}` : outcome.error ? connectionFailure(outcome.error.details) : 'session ended';
         // Retried all the same: the fix may be a new certificate on the coordinator's side.
         if (isNameMismatch(reason)) this.opts.log.error({ reason, retryInMs: delay, attempt }, 'cannot connect: the coordinator\'s certificate does not name the host this node dials');
         else this.opts.log.warn({ reason, retryInMs: delay, attempt }, 'disconnected from coordinator; reconnecting');
@@ -345,23 +373,32 @@ export class NodeDaemon {
     }
   }
 
-  /** One Join session; resolves when it ends, with the error that ended it if any. */
-  private session(signal: AbortSignal): Promise<{ welcomed: boolean; error?: grpc.ServiceError }> {
+  /**
+   * One session: a Join stream and, once welcomed, a bulk connection; it ends when either
+   * ends, and resolves with what ended it.
+   */
+  private session(signal: AbortSignal): Promise<{ welcomed: boolean; error?: grpc.ServiceError; bulkError?: CohortError }> {
     return new Promise((resolve) => {
       let welcomed = false;
       const log = this.opts.log;
       const identity = this.opts.identity;
-      const link: CoordinatorLink = new GrpcLink(this.client, this.chunkBytes, this.opts.clock);
+      const bulkReady = deferred<BulkClient>();
+      // A fetch or upload waiting for a bulk connection that never comes fails with the session.
+      bulkReady.promise.catch(() => undefined);
+      let bulk: BulkClient | undefined;
+      let bulkError: CohortError | undefined;
+      const link: CoordinatorLink = new SessionLink(this.client, bulkReady.promise, this.opts.clock, this.opts.rng);
       const agent = new NodeAgent(
         this.opts.work,
         this.opts.dropAt ? droppingLink(link, this.opts.dropAt, () => this.vanish(call)) : link,
-        this.chunkBytes,
+        this.models,
         log,
         identity && this.peers ? { identity, rng: secureRandom, now: () => new Date(this.opts.clock.now()), peers: this.peers } : undefined,
         this.opts.budget,
       );
       this.agentValue = agent;
-      const call = this.client.Join({ protocol: PROTOCOL, software: NODE_VERSION });
+      const held = this.models.held;
+      const call = this.client.Join({ protocol: PROTOCOL, software: NODE_VERSION, heldModel: held ? { round: held.round, sha256: held.sha256 } : null });
       const onAbort = (): void => call.cancel();
       signal.addEventListener('abort', onAbort, { once: true });
       let settled = false;
@@ -369,7 +406,44 @@ export class NodeDaemon {
         if (settled) return;
         settled = true;
         signal.removeEventListener('abort', onAbort);
-        resolve(error ? { welcomed, error } : { welcomed });
+        const ended = bulkError ?? new CohortError('unavailable', 'the session ended');
+        bulkReady.reject(ended);
+        bulk?.close(ended);
+        resolve({ welcomed, ...(error ? { error } : {}), ...(bulkError ? { bulkError } : {}) });
+      };
+      /** The bulk connection could not open, or closed: the whole session ends. */
+      const bulkFailed = (err: CohortError): void => {
+        if (settled) return;
+        bulkError ??= err;
+        call.cancel();
+      };
+      const openBulk = (port: number, token: Buffer): void => {
+        const host = hostOf(this.opts.address);
+        BulkClient.open(
+          { host, port, tls: this.opts.tls, serverName: this.opts.serverName ?? host, checkServerIdentity: checkCoordinatorName, clock: this.opts.clock, log },
+          token,
+          this.models.held,
+        ).then(
+          (client) => {
+            if (settled) {
+              client.close();
+              return;
+            }
+            bulk = client;
+            client.onClose((err) => {
+              log.warn({ reason: err.message }, 'bulk connection closed; ending the session');
+              bulkFailed(err);
+            });
+            bulkReady.resolve(client);
+            log.info({ bulkPort: port, held: describeVersion(this.models.held) }, 'bulk channel ready');
+            this.setState('connected');
+          },
+          (err: unknown) => {
+            const e = CohortError.from(err);
+            log.error({ bulkPort: port, code: e.code, reason: e.message }, 'cannot open the bulk channel (the coordinator\'s bulk port must be reachable too)');
+            bulkFailed(e);
+          },
+        );
       };
       call.on('data', (msg: CoordinatorMessage__Output) => {
         switch (msg.body) {
@@ -378,7 +452,15 @@ export class NodeDaemon {
             this.sessions += 1;
             log.info({ as: msg.welcome?.nodeName, coordinator: msg.welcome?.coordinatorVersion }, 'connected to coordinator');
             this.takeRevocations(msg.welcome?.revocations);
-            this.setState('connected');
+            {
+              const port = msg.welcome?.bulkPort ?? 0;
+              const token = msg.welcome?.bulkToken;
+              if (!(port > 0 && port < 65536) || token?.length !== SESSION_TOKEN_BYTES) {
+                bulkFailed(new CohortError('failed_precondition', 'the coordinator announced no bulk channel (an older coordinator?)'));
+                break;
+              }
+              openBulk(port, Buffer.from(token));
+            }
             break;
           case 'task': {
             const t = msg.task;
@@ -405,12 +487,6 @@ export class NodeDaemon {
               break;
             }
             agent.onTask(task);
-            break;
-          }
-          case 'chunk': {
-            const c = msg.chunk;
-            const kind = c ? taskKindFromWire(c.kind) : undefined;
-            if (c && kind) agent.onChunk(c.round, kind, c.index, c.data);
             break;
           }
           case 'cancel':

@@ -10,7 +10,8 @@ import type { ModelSpec } from '../../shared/model/spec.js';
 import { parameterCount } from '../../shared/model/spec.js';
 import { DEFAULT_TRAIN_CONFIG, type TrainConfig } from '../../shared/model/train.js';
 import type { RandomSource } from '../../shared/random.js';
-import { toChunks } from '../../shared/tensor/chunks.js';
+import { describeVersion, type ModelVersion, sameVersion, versionOf } from '../../shared/model/version.js';
+import { decodeTensor, encodeTensor, type TensorEncoding } from '../../shared/tensor/codec.js';
 import { NodeRegistry } from './registry.js';
 import { poissonSample } from './sampling.js';
 import { decodeSum, type FixedPointParams, fixedPointParams } from '../../shared/secagg/fixed-point.js';
@@ -23,7 +24,7 @@ import { type JournalLaunch, type LedgerAudit, MemoryJournal, type ModelRecord, 
 import { PrivacyAccountant, type PrivacyBudget } from './privacy.js';
 import { SecureStage } from './secure-stage.js';
 import { EvalStage, type EvaluationReport, TrainStage, type UpdateHeader, type UpdateReceiver } from './stages.js';
-import type { Broadcast, NodeRecord, NodeSession, NoiseMode, PrivacyTask, RoundEvent, RoundSettings, RoundStage, TaskDescriptor, TaskKind } from './types.js';
+import type { Compression, NodeRecord, NodeSession, NoiseMode, PrivacyTask, RoundEvent, RoundSettings, RoundStage, TaskDescriptor, TaskKind } from './types.js';
 
 /** Round defaults unless the coordinator's operator or a launch says otherwise. */
 export const DEFAULT_ROUND_SETTINGS: RoundSettings = {
@@ -37,6 +38,7 @@ export const DEFAULT_ROUND_SETTINGS: RoundSettings = {
   clipNorm: 10,
   secaggStageTimeoutMs: 30_000,
   noiseMultiplier: 0,
+  compress: 'none',
 };
 
 /** Distributed noise is clamped at this many standard deviations per coordinate (fixed-point range). */
@@ -59,7 +61,8 @@ export interface CoordinatorOptions {
   /** Source of per-task shuffle seeds (reproducibility, not secrecy). */
   readonly seedRng: RandomSource;
   readonly log: Logger;
-  readonly chunkBytes: number;
+  /** The round that committed `initialWeights` (0 for fresh weights; a checkpoint's round after a restart). */
+  readonly initialRound?: number;
   /** Updates buffered at once; bounds memory to (slots + 2)·d floats whatever the node count. */
   readonly uploadSlots: number;
   /** Finished rounds kept for status. */
@@ -123,7 +126,14 @@ interface AggregationInput {
 }
 
 type Aggregated =
-  | { readonly kind: 'ok'; readonly next: Float32Array; readonly participants: readonly string[]; readonly noisedWithinClip?: number }
+  | {
+      readonly kind: 'ok';
+      readonly next: Float32Array;
+      readonly participants: readonly string[];
+      readonly noisedWithinClip?: number;
+      /** Compressed rounds: next − global, quantised exactly as `next` was built from it. */
+      readonly delta?: { readonly encoding: TensorEncoding; readonly payload: Buffer };
+    }
   | { readonly kind: 'failed'; readonly participants: number; readonly reason: string };
 
 /** Dropout rate the SecAgg+ parameters are chosen for (Bell et al.: k and t from n and this rate). */
@@ -137,10 +147,32 @@ interface ActiveRound {
   event: RoundEvent;
 }
 
+/** A committed model as the bulk channel sends it: whole, or as the delta from `base`. */
+export interface ModelTransfer {
+  readonly version: ModelVersion;
+  readonly numParameters: number;
+  readonly encoding: TensorEncoding;
+  /** Present exactly for a delta. */
+  readonly base?: ModelVersion;
+  /** Views of the committed bytes, shared by every node it is sent to: never modify. */
+  readonly payload: Uint8Array;
+}
+
+/** The latest compressed round's global update, for nodes that hold the model before it. */
+interface CommittedDelta {
+  readonly base: ModelVersion;
+  readonly version: ModelVersion;
+  readonly encoding: TensorEncoding;
+  readonly payload: Buffer;
+}
+
 /** The coordinator: owns the global model and runs queued rounds one after another. */
 export class Coordinator {
   readonly registry: NodeRegistry;
+  /** The committed global model. Replaced at each commit, never modified in place: transfers in flight keep views of it. */
   private global: Float32Array;
+  private version: ModelVersion;
+  private delta: CommittedDelta | undefined;
   private readonly numParameters: number;
   private readonly buffers: Pool<Float32Array>;
   private readonly queue: Job[] = [];
@@ -164,6 +196,7 @@ export class Coordinator {
       throw new CohortError('invalid_argument', `initial weights have ${opts.initialWeights.length} values, the model needs ${this.numParameters}`);
     }
     this.global = opts.initialWeights.slice();
+    this.version = versionOf(opts.initialRound ?? 0, this.global);
     this.registry = new NodeRegistry(opts.clock, opts.log);
     // One word more than the model: a secure round with adaptive clipping carries the clip bit.
     this.buffers = new Pool(Array.from({ length: Math.max(1, opts.uploadSlots) }, () => new Float32Array(this.numParameters + 1)));
@@ -188,6 +221,28 @@ export class Coordinator {
   /** The current global weights (a copy). */
   get weights(): Float32Array {
     return this.global.slice();
+  }
+
+  /** The version every task names until the next commit. */
+  get modelVersion(): ModelVersion {
+    return this.version;
+  }
+
+  /**
+   * What to send a node that asks for `want` while holding `have`: the latest compressed
+   * round's delta if `have` is its base, else the whole model. Only the current model is
+   * served: a FETCH for an older one is a stale task (`not_found`).
+   */
+  modelTransfer(want: ModelVersion, have: ModelVersion | undefined): ModelTransfer {
+    if (!sameVersion(want, this.version)) {
+      throw new CohortError('not_found', `model ${describeVersion(want)} is not the current global model (${describeVersion(this.version)}): the task is stale`);
+    }
+    const d = this.delta;
+    if (d && sameVersion(have, d.base) && sameVersion(d.version, this.version)) {
+      return { version: this.version, numParameters: this.numParameters, encoding: d.encoding, base: d.base, payload: d.payload };
+    }
+    const g = this.global;
+    return { version: this.version, numParameters: this.numParameters, encoding: 'f32', payload: new Uint8Array(g.buffer, g.byteOffset, g.byteLength) };
   }
 
   /** The model every node trains. */
@@ -501,7 +556,9 @@ export class Coordinator {
       } catch (err) {
         return end('failed', { participants: participants.length, reason: `could not record the round durably, nothing was released: ${CohortError.from(err).message}` });
       }
+      this.delta = aggregated.delta ? { base: this.version, version: versionOf(round, next), encoding: aggregated.delta.encoding, payload: aggregated.delta.payload } : undefined;
       this.global = next;
+      this.version = this.delta?.version ?? versionOf(round, next);
       if (nextClip !== undefined) {
         log.info({ stage: 'commit', clipNorm: settings.clipNorm, nextClipNorm: nextClip }, 'adaptive clipping: clip norm for the next round');
         clip.value = nextClip;
@@ -514,7 +571,7 @@ export class Coordinator {
       const evaluation = new EvalStage(round, evaluators.map((s) => s.name), log.child({ stage: 'evaluate' }));
       active.evaluate = evaluation;
       progress('evaluate', committed);
-      this.broadcast(evaluators, this.task(round, 'evaluate', settings, evalDeadline), next, (name, detail) => evaluation.leave(name, 'disconnected', detail), log);
+      this.broadcast(evaluators, this.task(round, 'evaluate', settings, evalDeadline), (name, detail) => evaluation.leave(name, 'disconnected', detail), log);
       await this.until(evaluation, evalDeadline);
       active.evaluate = undefined;
       const metrics = this.stop.signal.aborted ? undefined : evaluation.metrics;
@@ -544,19 +601,17 @@ export class Coordinator {
 
   /** Plain FedAvg: updates arrive in the clear and are averaged by example counts. */
   private async plainAggregate({ active, selected, settings, privacy, deadline, progress, log }: AggregationInput): Promise<Aggregated> {
-    const train = new TrainStage(
-      active.round,
-      selected.map((s) => s.name),
-      this.numParameters,
-      this.opts.chunkBytes,
-      this.buffers,
-      log.child({ stage: 'train' }),
-      privacy?.clipNorm,
-    );
+    const train = new TrainStage(active.round, selected.map((s) => s.name), {
+      numParameters: this.numParameters,
+      buffers: this.buffers,
+      log: log.child({ stage: 'train' }),
+      encoding: updateEncoding(settings.compress),
+      ...(privacy ? { clipNorm: privacy.clipNorm } : {}),
+    });
     active.train = train;
     progress('train', { selected: selected.length });
     const task = { ...this.task(active.round, 'train', settings, deadline), ...(privacy ? { privacy } : {}) };
-    this.broadcast(selected, task, this.global, (name, detail) => train.leave(name, 'disconnected', detail), log);
+    this.broadcast(selected, task, (name, detail) => train.leave(name, 'disconnected', detail), log);
     await this.until(train, deadline);
     active.train = undefined;
     const participants = train.participants;
@@ -571,7 +626,19 @@ export class Coordinator {
     // Central noise: the coordinator, trusted here, adds σ·C before anything is released.
     if (privacy) train.aggregate.addNoise(privacy.noiseMultiplier * privacy.clipNorm, this.opts.samplingRng);
     const noisedWithinClip = privacy?.clipBitNoiseMultiplier !== undefined ? train.withinClip + gaussian(privacy.clipBitNoiseMultiplier, this.opts.samplingRng) : undefined;
+    if (settings.compress !== 'none') return { kind: 'ok', participants, ...this.compressedNext(train.aggregate.mean(), settings.compress) };
     return { kind: 'ok', next: train.aggregate.apply(this.global), participants, ...(noisedWithinClip !== undefined ? { noisedWithinClip } : {}) };
+  }
+
+  /**
+   * A compressed round quantises its global update like the nodes' updates, and the new
+   * model is the current one plus exactly that quantised update, so a node that holds the
+   * current model rebuilds the new one bit for bit from about a quarter of the bytes (int8).
+   */
+  private compressedNext(mean: Float32Array, encoding: Exclude<Compression, 'none'>): { next: Float32Array; delta: { encoding: TensorEncoding; payload: Buffer } } {
+    const payload = encodeTensor(mean, encoding, () => this.opts.samplingRng.nextInt(2 ** 32));
+    const next = decodeTensor(payload, this.global.slice(), encoding, 'add');
+    return { next, delta: { encoding, payload } };
   }
 
   /**
@@ -608,14 +675,13 @@ export class Coordinator {
     const secure = new SecureStage(active.round, setup.config, {
       verifier: publicKeyVerifier(setup.certificates),
       buffers: this.buffers,
-      chunkBytes: this.opts.chunkBytes,
       clock: this.opts.clock,
       log: log.child({ stage: 'secure-aggregation' }),
     });
     active.secure = secure;
     progress('secure-aggregation', { selected: selected.length });
     const task = { ...this.task(active.round, 'train', settings, deadline), secure: setup, ...(privacy ? { privacy } : {}) };
-    this.broadcast(selected, task, this.global, (name, detail) => secure.leave(name, detail), log);
+    this.broadcast(selected, task, (name, detail) => secure.leave(name, detail), log);
     const outcome = await secure.run(deadline, settings.secaggStageTimeoutMs, { send: (to, m) => this.registry.session(to)?.sendSecAgg(active.round, m) }, this.stop.signal);
     active.secure = undefined;
     if (outcome.kind === 'aborted') {
@@ -648,14 +714,15 @@ export class Coordinator {
       numParameters: this.numParameters,
       deadlineMs,
       seed: this.opts.seedRng.nextInt(2 ** 32),
+      modelVersion: this.version,
+      updateEncoding: updateEncoding(settings.compress),
     };
   }
 
-  /** Send one prepared broadcast to every session; a node that cannot be reached leaves the stage. */
-  private broadcast(sessions: readonly NodeSession[], task: TaskDescriptor, weights: Float32Array, leave: (name: string, detail: string) => void, log: Logger): void {
-    const message: Broadcast = { task, chunks: toChunks(weights, this.opts.chunkBytes) };
+  /** Send one task to every session; a node that cannot be reached leaves the stage. Weights go only to nodes that fetch them. */
+  private broadcast(sessions: readonly NodeSession[], task: TaskDescriptor, leave: (name: string, detail: string) => void, log: Logger): void {
     for (const s of sessions) {
-      s.send(message).catch((err: unknown) => {
+      s.send(task).catch((err: unknown) => {
         const detail = err instanceof Error ? err.message : String(err);
         log.warn({ node: s.name, stage: task.kind, err: detail }, 'could not send task');
         leave(s.name, `send failed: ${detail}`);
@@ -678,6 +745,11 @@ export class Coordinator {
       this.stop.signal.removeEventListener('abort', onStop);
     }
   }
+}
+
+/** How nodes encode their updates in a round compressed with `c`. */
+function updateEncoding(c: Compression): TensorEncoding {
+  return c === 'none' ? 'f32' : c;
 }
 
 /** The noise mode a round uses: distributed needs secure aggregation, so central is the default without it. */
@@ -760,6 +832,11 @@ export function validateSettings(s: RoundSettings): void {
   }
   if (s.noise === 'distributed' && !s.secureAggregation) {
     bad('distributed noise needs --secure-aggregation: without it the coordinator would see each update with only its share of the noise (use --noise central)');
+  }
+  if (s.compress !== 'none' && s.compress !== 'int8' && s.compress !== 'fp16') bad(`compress must be int8 or fp16, got ${String(s.compress)}`);
+  if (s.compress !== 'none' && s.secureAggregation) bad('--compress is for plain rounds: secure aggregation keeps its fixed-point ring (drop --compress or --secure-aggregation)');
+  if (s.compress !== 'none' && s.noiseMultiplier > 0) {
+    bad('--compress is for plain rounds: stochastic rounding would move clipped updates past the clip norm the privacy accounting relies on (drop --compress or --noise-multiplier)');
   }
   const t = s.train;
   if (!Number.isInteger(t.epochs) || t.epochs < 1 || t.epochs > 1000) bad(`epochs must be an integer in [1, 1000], got ${t.epochs}`);

@@ -46,6 +46,16 @@ export class FedAvgAccumulator {
     for (let i = 0; i < sum.length; i++) sum[i] = (sum[i] as number) + (noise[i] as number);
   }
 
+  /** The weighted mean update `Σ w_i Δ_i / Σ w_i` as float32 (what a compressed round quantises). */
+  mean(): Float32Array {
+    if (this.count === 0) throw new CohortError('failed_precondition', 'no updates to average');
+    const out = new Float32Array(this.length);
+    const inv = 1 / this.totalWeight;
+    const sum = this.sum;
+    for (let i = 0; i < out.length; i++) out[i] = (sum[i] as number) * inv;
+    return out;
+  }
+
   /** New global weights: `global + Σ w_i Δ_i / Σ w_i`, written into a new vector. */
   apply(global: Float32Array): Float32Array {
     if (this.count === 0) throw new CohortError('failed_precondition', 'no updates to average');

@@ -11,7 +11,7 @@ import type { Logger } from '../../shared/logger.js';
 import type { SecAggConfig, ServerMessage } from '../../shared/secagg/messages.js';
 import { SecAggServer, type ServerStep } from '../../shared/secagg/server.js';
 import type { SecAggVerifier } from '../../shared/secagg/signing.js';
-import { ChunkAssembler, chunkCount } from '../../shared/tensor/chunks.js';
+import { TensorDecoder } from '../../shared/tensor/codec.js';
 import type { UpdateHeader, UpdateReceiver } from './stages.js';
 
 /** How the stage reaches nodes. */
@@ -38,7 +38,6 @@ export class SecureStage {
     private readonly deps: {
       readonly verifier: SecAggVerifier;
       readonly buffers: Pool<Float32Array>;
-      readonly chunkBytes: number;
       readonly clock: Clock;
       readonly log: Logger;
     },
@@ -86,7 +85,7 @@ export class SecureStage {
     if (this.receiving.has(name)) throw new CohortError('failed_precondition', `a masked input from ${name} is already being received`);
     const d = this.config.vectorLength;
     if (header.numParameters !== d) throw new CohortError('invalid_argument', `masked input has ${header.numParameters} words, expected ${d}`);
-    if (header.chunkCount !== chunkCount(d, this.deps.chunkBytes)) throw new CohortError('invalid_argument', `masked input announces ${header.chunkCount} chunks, expected ${chunkCount(d, this.deps.chunkBytes)}`);
+    if (header.encoding !== 'f32') throw new CohortError('invalid_argument', `masked input must be sent as F32 words, got ${header.encoding}`);
     let cancelled = false;
     this.receiving.set(name, () => {
       cancelled = true;
@@ -110,7 +109,8 @@ export class SecureStage {
       throw new CohortError('invalid_argument', `masked input of ${d} words does not fit the coordinator's buffers`);
     }
     const view = buffer.subarray(0, d);
-    const assembler = new ChunkAssembler(d, this.deps.chunkBytes, view, false);
+    // Masked words are uniform mod 2^32: every bit pattern is valid, nothing to check.
+    const decoder = new TensorDecoder(view, 'f32', 'set', false);
     let done = false;
     const release = (): void => {
       if (done) return;
@@ -125,10 +125,10 @@ export class SecureStage {
       throw err;
     };
     return {
-      accept: (index, data) => {
+      write: (bytes) => {
         if (done) throw new CohortError('failed_precondition', `masked input from ${name} is closed`);
         try {
-          assembler.accept(index, data);
+          decoder.write(bytes);
         } catch (err) {
           fail(err);
         }
@@ -136,7 +136,7 @@ export class SecureStage {
       finish: () => {
         if (done) throw new CohortError('failed_precondition', `masked input from ${name} is closed`);
         try {
-          const words = new Uint32Array(assembler.finish().buffer, view.byteOffset, d);
+          const words = new Uint32Array(decoder.finish().buffer, view.byteOffset, d);
           // The server adds the words into its accumulator during this call and keeps no reference.
           const r = this.server.receive(name, { type: 'masked_input', roundId: this.config.roundId, stage: 3, sender: name, masked: words });
           if (!r.ok) throw r.error;

@@ -6,14 +6,17 @@ import { deferred, type Pool } from '../../shared/async.js';
 import { l2Norm } from '../../shared/dp/clip.js';
 import { CohortError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
-import { ChunkAssembler, chunkCount } from '../../shared/tensor/chunks.js';
+import { TensorDecoder, type TensorEncoding } from '../../shared/tensor/codec.js';
 import { FedAvgAccumulator } from './fedavg.js';
 
 /** Largest example count a node may claim: bounds any one node's FedAvg weight. */
 export const MAX_EXAMPLES_PER_NODE = 10_000_000;
 
 /** Why an expected node is no longer expected. */
-export type LeaveReason = 'submitted' | 'declined' | 'disconnected' | 'deadline' | 'rejected' | 'cancelled';
+export type LeaveReason = 'submitted' | 'declined' | 'disconnected' | 'deadline' | 'rejected' | 'cancelled' | 'stalled';
+
+/** Why the transport ended an upload before it was complete. */
+export type AbortReason = 'disconnected' | 'rejected' | 'stalled';
 
 /** Common bookkeeping: who is expected, who left and why, and a promise that settles when nobody is pending. */
 abstract class Collector {
@@ -69,22 +72,40 @@ export interface UpdateHeader {
   readonly round: number;
   readonly numExamples: number;
   readonly numParameters: number;
-  readonly chunkCount: number;
   readonly trainLoss: number;
   /** A secure-aggregation masked input rather than a plain update. */
   readonly masked?: boolean;
   /** Adaptive clipping: the update's norm was within the clip norm. */
   readonly withinClip?: boolean;
+  /** How the payload's values are encoded (masked inputs: always f32 words). */
+  readonly encoding: TensorEncoding;
 }
 
-/** Receives one node's update chunk by chunk; the transport drives it. */
+/**
+ * Receives one node's update as a byte stream, decoding it straight into the upload slot
+ * it holds; the transport drives it (server/bulk/server.ts).
+ */
 export interface UpdateReceiver {
-  /** Copy chunk `index` in; throws `invalid_argument` (and drops the node) on bad data. */
-  accept(index: number, data: Uint8Array): void;
-  /** Add the complete update to the aggregate. */
+  /** The next payload bytes; throws `invalid_argument` (and drops the node, freeing the slot) on bad data. */
+  write(bytes: Uint8Array): void;
+  /** Check the complete update and add it to the aggregate; throws (and drops the node) if refused. */
   finish(): void;
-  /** The upload broke off; the node leaves the round. */
-  abort(detail: string): void;
+  /**
+   * The upload ended early; the node leaves the round at once and its slot is freed: it
+   * disconnected, broke the framing (`rejected`) or stopped making progress (`stalled`).
+   */
+  abort(detail: string, why: AbortReason): void;
+}
+
+/** How a train stage checks and combines updates. */
+export interface TrainStageOptions {
+  readonly numParameters: number;
+  readonly buffers: Pool<Float32Array>;
+  readonly log: Logger;
+  /** The encoding every update of this round must use. */
+  readonly encoding: TensorEncoding;
+  /** Private rounds: every update must be clipped to this L2 norm and counts with weight 1. */
+  readonly clipNorm?: number;
 }
 
 /** Collects training updates from the selected nodes into one streaming FedAvg aggregate. */
@@ -94,19 +115,23 @@ export class TrainStage extends Collector {
   withinClip = 0;
   /** Uploads in progress, each with the function that ends it and frees its buffer. */
   private readonly receiving = new Map<string, () => void>();
+  private readonly numParameters: number;
+  private readonly buffers: Pool<Float32Array>;
+  private readonly encoding: TensorEncoding;
+  private readonly clipNorm: number | undefined;
 
-  constructor(
-    round: number,
-    selected: readonly string[],
-    private readonly numParameters: number,
-    private readonly chunkBytes: number,
-    private readonly buffers: Pool<Float32Array>,
-    log: Logger,
-    /** Private rounds: every update must be clipped to this L2 norm and counts with weight 1. */
-    private readonly clipNorm?: number,
-  ) {
-    super(round, selected, log);
-    this.aggregate = new FedAvgAccumulator(numParameters);
+  constructor(round: number, selected: readonly string[], opts: TrainStageOptions) {
+    super(round, selected, opts.log);
+    this.numParameters = opts.numParameters;
+    this.buffers = opts.buffers;
+    this.encoding = opts.encoding;
+    this.clipNorm = opts.clipNorm;
+    this.aggregate = new FedAvgAccumulator(opts.numParameters);
+  }
+
+  /** Uploads holding a buffer right now. */
+  get uploading(): number {
+    return this.receiving.size;
   }
 
   /** Names whose update is in the aggregate. */
@@ -165,8 +190,7 @@ export class TrainStage extends Collector {
     if (h.numParameters !== this.numParameters) {
       return `update has ${h.numParameters} parameters, the model has ${this.numParameters}`;
     }
-    const expectedChunks = chunkCount(this.numParameters, this.chunkBytes);
-    if (h.chunkCount !== expectedChunks) return `update announces ${h.chunkCount} chunks, expected ${expectedChunks}`;
+    if (h.encoding !== this.encoding) return `update is encoded as ${h.encoding}, this round takes ${this.encoding}`;
     if (!Number.isInteger(h.numExamples) || h.numExamples < 1 || h.numExamples > MAX_EXAMPLES_PER_NODE) {
       return `num_examples must be an integer in [1, ${MAX_EXAMPLES_PER_NODE}], got ${h.numExamples}`;
     }
@@ -175,7 +199,7 @@ export class TrainStage extends Collector {
   }
 
   private receiver(name: string, header: UpdateHeader, buffer: Float32Array): UpdateReceiver {
-    const assembler = new ChunkAssembler(this.numParameters, this.chunkBytes, buffer.subarray(0, this.numParameters));
+    const decoder = new TensorDecoder(buffer.subarray(0, this.numParameters), header.encoding);
     let done = false;
     const release = (): void => {
       if (done) return;
@@ -190,14 +214,14 @@ export class TrainStage extends Collector {
       this.leave(name, reason, detail);
     };
     return {
-      accept: (index, data) => {
+      write: (bytes) => {
         if (done) throw new CohortError('failed_precondition', `upload from ${name} is already closed`);
         if (!this.pending.has(name)) {
           fail('deadline', 'stage closed during upload');
           throw new CohortError('failed_precondition', `round ${this.round} stopped accepting updates`);
         }
         try {
-          assembler.accept(index, data);
+          decoder.write(bytes);
         } catch (err) {
           fail('rejected', err instanceof Error ? err.message : String(err));
           throw err;
@@ -211,7 +235,7 @@ export class TrainStage extends Collector {
         }
         let update: Float32Array;
         try {
-          update = assembler.finish();
+          update = decoder.finish();
           if (this.clipNorm !== undefined) checkClipped(update, this.clipNorm);
         } catch (err) {
           fail('rejected', err instanceof Error ? err.message : String(err));
@@ -223,7 +247,7 @@ export class TrainStage extends Collector {
         release();
         this.leave(name, 'submitted');
       },
-      abort: (detail) => fail('disconnected', detail),
+      abort: (detail, why) => fail(why, detail),
     };
   }
 }
@@ -247,6 +271,7 @@ const LEFT_BECAUSE: Record<LeaveReason, string> = {
   deadline: 'it missed the deadline',
   rejected: 'its report was refused',
   cancelled: 'the stage was cancelled',
+  stalled: 'it stopped making progress',
 };
 
 /** One node's federated-evaluation report. */

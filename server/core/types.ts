@@ -4,11 +4,17 @@ import type { TrainConfig } from '../../shared/model/train.js';
 import type { AdaptiveClipConfig } from '../../shared/dp/adaptive-clip.js';
 import type { ServerMessage } from '../../shared/secagg/messages.js';
 import type { SecureSetup } from '../../shared/wire/secagg.js';
+import type { ModelVersion } from '../../shared/model/version.js';
+import type { TensorEncoding } from '../../shared/tensor/codec.js';
 
 /** What a task asks a node to do. */
 export type TaskKind = 'train' | 'evaluate';
 
-/** A task sent to one node, followed by the weights it applies to. */
+/**
+ * A task sent to nodes. It names the global model it applies to; a node that does not
+ * hold that version fetches it on the bulk channel, so weights travel only to nodes that
+ * lack them.
+ */
 export interface TaskDescriptor {
   readonly round: number;
   readonly kind: TaskKind;
@@ -17,6 +23,9 @@ export interface TaskDescriptor {
   readonly numParameters: number;
   readonly deadlineMs: number;
   readonly seed: number;
+  readonly modelVersion: ModelVersion;
+  /** Train tasks: how the node encodes its update (f32 unless the round compresses). */
+  readonly updateEncoding: TensorEncoding;
   /** Present when the round uses secure aggregation (train tasks only). */
   readonly secure?: SecureSetup;
   /** Present when the round is differentially private (train tasks only). */
@@ -37,15 +46,6 @@ export interface PrivacyTask {
   readonly clipBitNoiseMultiplier?: number;
 }
 
-/**
- * One task and its weights, prepared once and sent to many nodes: the chunk buffers are
- * shared so broadcasting to n nodes does not hold n copies of the model.
- */
-export interface Broadcast {
-  readonly task: TaskDescriptor;
-  readonly chunks: readonly Buffer[];
-}
-
 /** The coordinator's handle on one connected node daemon (implemented by the transport). */
 export interface NodeSession {
   readonly name: string;
@@ -55,8 +55,8 @@ export interface NodeSession {
   readonly certificatePem: string;
   /** Send a secure-aggregation message, in order after anything sent before. */
   sendSecAgg(round: number, message: ServerMessage): void;
-  /** Send a task and its weights; resolves once written, rejects if the session closed. */
-  send(broadcast: Broadcast): Promise<void>;
+  /** Send a task (the same object to every node of a broadcast); resolves once written, rejects if the session closed. */
+  send(task: TaskDescriptor): Promise<void>;
   /** Tell the node its result for `round` is no longer needed. */
   cancel(round: number, reason: string): void;
   /** End the session (revocation, shutdown, replaced by a newer session); `end` says which ending the node must act on. */
@@ -100,7 +100,12 @@ export interface RoundSettings {
   readonly noise?: NoiseMode;
   /** Adaptive clipping (private rounds): `clipNorm` is where the clip norm starts. */
   readonly adaptiveClip?: AdaptiveClipConfig;
+  /** Update compression of plain rounds (also quantises the round's global update). */
+  readonly compress: Compression;
 }
+
+/** Update compression of a round. */
+export type Compression = 'none' | 'int8' | 'fp16';
 
 /** What the operator sees of one round. */
 export interface RoundEvent {

@@ -2,7 +2,7 @@
 import * as grpc from '@grpc/grpc-js';
 import type { SecureServerOptions } from 'node:http2';
 import type { SecureContextOptions } from 'node:tls';
-import { UPLOAD_STREAM_WINDOW_BYTES } from '../../shared/wire/proto.js';
+import { STREAM_WINDOW_BYTES } from '../../shared/wire/proto.js';
 
 /** Streams one connection may have open at once (a node uses a handful). */
 export const MAX_CONCURRENT_STREAMS = 1000;
@@ -26,7 +26,7 @@ class MutualTlsServerCredentials extends grpc.ServerCredentials {
       rejectUnauthorized: true,
       minVersion: 'TLSv1.3',
       // Replaces grpc-js's own settings object, so the stream cap is repeated here.
-      settings: { initialWindowSize: UPLOAD_STREAM_WINDOW_BYTES, maxConcurrentStreams: MAX_CONCURRENT_STREAMS },
+      settings: { initialWindowSize: STREAM_WINDOW_BYTES, maxConcurrentStreams: MAX_CONCURRENT_STREAMS },
     };
     const context: SecureContextOptions = { ca: material.ca, cert: material.cert, key: material.key, minVersion: 'TLSv1.3' };
     super(server, context);

@@ -13,12 +13,14 @@ import type { EvaluationResult__Output } from '../../shared/wire/generated/cohor
 import type { JoinRequest__Output } from '../../shared/wire/generated/cohort/v1/JoinRequest.js';
 import type { NodeServiceHandlers } from '../../shared/wire/generated/cohort/v1/NodeService.js';
 import type { SubmitAck } from '../../shared/wire/generated/cohort/v1/SubmitAck.js';
-import type { UpdateMessage__Output } from '../../shared/wire/generated/cohort/v1/UpdateMessage.js';
 import { taskKindFromWire, WIRE_TASK_KIND } from '../../shared/wire/mapping.js';
 import { loadContract, PROTOCOL } from '../../shared/wire/proto.js';
 import type { Coordinator } from '../core/coordinator.js';
-import type { UpdateReceiver } from '../core/stages.js';
-import type { Broadcast, NodeSession, SessionEnd, TaskKind } from '../core/types.js';
+import type { SessionEnd, TaskDescriptor, TaskKind } from '../core/types.js';
+import type { BulkLink } from '../bulk/server.js';
+import type { BulkSession, SessionBridge } from '../bulk/sessions.js';
+import { describeVersion } from '../../shared/model/version.js';
+import { WIRE_TENSOR_ENCODING } from '../../shared/wire/mapping.js';
 import { authorize, type CallPolicy } from './auth.js';
 import { toServiceError } from './errors.js';
 
@@ -29,7 +31,7 @@ type Serialize = (value: CoordinatorMessage) => Buffer;
 
 /**
  * The Join method's serializer, wrapped to pass already-encoded messages through: a
- * broadcast's frames are encoded once and the same buffers written to every node.
+ * broadcast's task is encoded once and the same buffer written to every node.
  */
 function joinSerializer(): Serialize {
   const join = loadContract().cohort.v1.NodeService.service.Join;
@@ -46,36 +48,31 @@ export function nodeServiceDefinition(): grpc.ServiceDefinition {
   } as unknown as grpc.ServiceDefinition;
 }
 
-/** Encoded frames of each broadcast, shared by every session it is sent to. */
-const encoded = new WeakMap<Broadcast, Buffer[]>();
+/** Each broadcast's encoded task, shared by every session it is sent to. */
+const encoded = new WeakMap<TaskDescriptor, Buffer>();
 
-function framesOf(b: Broadcast, revocations: SignedRevocations): Buffer[] {
-  let frames = encoded.get(b);
-  if (!frames) {
-    const serialize = joinSerializer();
-    const kind = WIRE_TASK_KIND[b.task.kind];
-    const t = b.task;
-    frames = [
-      serialize({
-        task: {
-          round: t.round,
-          kind,
-          model: t.model,
-          train: { epochs: t.train.epochs, batchSize: t.train.batchSize, learningRate: t.train.learningRate },
-          numParameters: t.numParameters,
-          chunkCount: b.chunks.length,
-          deadlineMs: t.deadlineMs,
-          seed: t.seed,
-          secagg: t.secure ? setupToWire(t.secure) : null,
-          privacy: t.privacy ? { ...t.privacy } : null,
-          revocations: t.secure ? revocationsToWire(revocations) : null,
-        },
-      }),
-      ...b.chunks.map((data, index) => serialize({ chunk: { round: t.round, kind, index, data } })),
-    ];
-    encoded.set(b, frames);
+function frameOf(t: TaskDescriptor, revocations: SignedRevocations): Buffer {
+  let frame = encoded.get(t);
+  if (!frame) {
+    frame = joinSerializer()({
+      task: {
+        round: t.round,
+        kind: WIRE_TASK_KIND[t.kind],
+        model: t.model,
+        train: { epochs: t.train.epochs, batchSize: t.train.batchSize, learningRate: t.train.learningRate },
+        numParameters: t.numParameters,
+        deadlineMs: t.deadlineMs,
+        seed: t.seed,
+        secagg: t.secure ? setupToWire(t.secure) : null,
+        privacy: t.privacy ? { ...t.privacy } : null,
+        revocations: t.secure ? revocationsToWire(revocations) : null,
+        modelVersion: { round: t.modelVersion.round, sha256: t.modelVersion.sha256 },
+        updateEncoding: WIRE_TENSOR_ENCODING[t.updateEncoding],
+      },
+    });
+    encoded.set(t, frame);
   }
-  return frames;
+  return frame;
 }
 
 /** The signed list as the wire carries it (bytes exactly as the CA signed them). */
@@ -85,10 +82,11 @@ function revocationsToWire(r: SignedRevocations): { list: Buffer; signature: Buf
 
 type JoinCall = grpc.ServerWritableStream<JoinRequest__Output, CoordinatorMessage>;
 
-/** One node's Join stream, seen by the core as a NodeSession. */
-class GrpcNodeSession implements NodeSession {
+/** One node's Join stream and, once READY, its bulk connection: seen by the core as a NodeSession. */
+class GrpcNodeSession implements BulkSession {
   private tail: Promise<void> = Promise.resolve();
   private open = true;
+  private bulk: BulkLink | undefined;
 
   constructor(
     readonly name: string,
@@ -103,7 +101,18 @@ class GrpcNodeSession implements NodeSession {
     return this.open && !this.call.cancelled;
   }
 
-  /** Write one frame and wait for the transport to take it (back-pressure per chunk). */
+  bindBulk(link: BulkLink): void {
+    this.bulk = link;
+    if (!this.open) link.close('the Join stream has ended');
+  }
+
+  /** The Join stream ended from the node's side: its bulk connection goes too. */
+  ended(reason: string): void {
+    this.open = false;
+    this.bulk?.close(`Join stream ended: ${reason}`);
+  }
+
+  /** Write one frame and wait for the transport to take it (back-pressure per message). */
   private write(frame: Buffer | CoordinatorMessage): Promise<void> {
     return new Promise((resolve, reject) => {
       if (!this.isOpen) {
@@ -114,12 +123,10 @@ class GrpcNodeSession implements NodeSession {
     });
   }
 
-  send(b: Broadcast): Promise<void> {
-    const frames = framesOf(b, this.revocations());
-    // Sends on one stream are chained so a task's chunks are never interleaved with another's.
-    const run = this.tail.then(async () => {
-      for (const f of frames) await this.write(f);
-    });
+  send(task: TaskDescriptor): Promise<void> {
+    const frame = frameOf(task, this.revocations());
+    // Sends on one stream are chained so messages keep their order.
+    const run = this.tail.then(() => this.write(frame));
     this.tail = run.catch(() => undefined);
     return run;
   }
@@ -144,6 +151,7 @@ class GrpcNodeSession implements NodeSession {
     if (!this.open) return;
     this.open = false;
     this.log.info({ node: this.name, session: this.id, reason }, 'closing node session');
+    this.bulk?.close(reason);
     // UNAUTHENTICATED and PERMISSION_DENIED stop a daemon (exit 3) instead of reconnecting.
     if (end === 'revoked') this.call.emit('error', { code: grpc.status.UNAUTHENTICATED, details: reason });
     else if (end === 'replaced') this.call.emit('error', { code: grpc.status.PERMISSION_DENIED, details: replacedDetails(this.name) });
@@ -160,18 +168,6 @@ function replacedDetails(name: string): string {
   );
 }
 
-/**
- * grpc-js hands a client stream's messages to an object-mode Readable that keeps pulling
- * until 16 messages are buffered, even while paused. An upload waiting for a buffer slot
- * would so park up to 16 chunks here, and with many nodes waiting the coordinator's
- * memory grew with the node count. With a mark of 1 a waiting upload holds one chunk and
- * its HTTP/2 window; the node's sends then wait on flow control instead.
- */
-export function holdOneMessage(call: grpc.ServerReadableStream<unknown, unknown>): void {
-  const state = (call as unknown as { _readableState?: { highWaterMark?: number } })._readableState;
-  if (state && typeof state.highWaterMark === 'number') state.highWaterMark = 1;
-}
-
 /** The verified client certificate of a call, as PEM (peers check secure-aggregation keys against it). */
 function peerCertificatePem(call: JoinCall): string {
   const raw = call.getAuthContext()?.sslPeerCertificate?.raw;
@@ -184,8 +180,14 @@ function parseKind(kind: string): TaskKind {
   return k;
 }
 
+/** The bulk channel a Join stream is paired with. */
+export interface BulkPairing {
+  readonly port: number;
+  readonly bridge: SessionBridge;
+}
+
 /** Build the NodeService handlers over `coordinator`. */
-export function nodeServiceHandlers(coordinator: Coordinator, policy: CallPolicy, log: Logger): NodeServiceHandlers {
+export function nodeServiceHandlers(coordinator: Coordinator, policy: CallPolicy, log: Logger, bulk: BulkPairing): NodeServiceHandlers {
   let sessions = 0;
   const unary =
     <Req>(method: string, handle: (name: string, req: Req) => SubmitAck) =>
@@ -211,85 +213,19 @@ export function nodeServiceHandlers(coordinator: Coordinator, policy: CallPolicy
         return;
       }
       const session = new GrpcNodeSession(id.name, ++sessions, peerCertificatePem(call), call, log, () => policy.revocations());
-      const gone = (reason: string) => (): void => coordinator.detach(session, reason);
+      const gone = (reason: string) => (): void => {
+        session.ended(reason);
+        bulk.bridge.forget(session);
+        coordinator.detach(session, reason);
+      };
       call.on('cancelled', gone('connection closed by the node'));
       call.on('error', gone('stream error'));
       call.on('close', gone('stream closed'));
-      call.write({ welcome: { nodeName: id.name, coordinatorVersion: COORDINATOR_VERSION, revocations: revocationsToWire(policy.revocations()) } });
-      coordinator.attach(session);
-    },
-
-    SubmitUpdate(call: grpc.ServerReadableStream<UpdateMessage__Output, SubmitAck>, callback: grpc.sendUnaryData<SubmitAck>): void {
-      let name: string;
-      try {
-        name = authorize(call, 'SubmitUpdate', ['node'], policy, log).name;
-      } catch (err) {
-        callback(toServiceError(err, log));
-        return;
-      }
-      holdOneMessage(call);
-      const abort = new AbortController();
-      let receiver: UpdateReceiver | undefined;
-      let round = 0;
-      let finished = false;
-      const fail = (err: unknown): void => {
-        if (finished) return;
-        finished = true;
-        call.removeAllListeners('data');
-        callback(toServiceError(err, log));
-      };
-      call.on('data', (msg: UpdateMessage__Output) => {
-        if (finished) return;
-        try {
-          if (!receiver) {
-            if (msg.body !== 'header' || !msg.header) throw new CohortError('invalid_argument', 'an update must start with its header');
-            const h = msg.header;
-            round = h.round;
-            call.pause();
-            coordinator
-              .openUpdate(
-                name,
-                { round: h.round, numExamples: h.numExamples, numParameters: h.numParameters, chunkCount: h.chunkCount, trainLoss: h.trainLoss, masked: h.masked, withinClip: h.withinClip },
-                abort.signal,
-              )
-              .then((r) => {
-                receiver = r;
-                if (finished) r.abort('upload ended while waiting for a buffer');
-                else call.resume();
-              }, fail);
-            return;
-          }
-          if (msg.body !== 'chunk' || !msg.chunk) throw new CohortError('invalid_argument', 'an update has exactly one header');
-          receiver.accept(msg.chunk.index, msg.chunk.data);
-        } catch (err) {
-          fail(err);
-        }
-      });
-      call.on('end', () => {
-        if (finished) return;
-        try {
-          if (!receiver) throw new CohortError('invalid_argument', 'empty update stream');
-          receiver.finish();
-          finished = true;
-          callback(null, { round });
-        } catch (err) {
-          fail(err);
-        }
-      });
-      const broken = (detail: string) => (): void => {
-        abort.abort(new CohortError('cancelled', detail));
-        if (!finished) {
-          finished = true;
-          receiver?.abort(detail);
-        }
-      };
-      call.on('cancelled', broken('upload cancelled by the node'));
-      // grpc-js ends the call itself on e.g. an oversized message; the node leaves the round.
-      call.on('close', broken('upload ended before it was complete'));
-      call.on('error', (err) => {
-        receiver?.abort(`upload stream failed: ${err.message}`);
-        fail(new CohortError('unavailable', `upload stream failed: ${err.message}`));
-      });
+      const held = call.request.heldModel;
+      log.info({ node: id.name, session: session.id, held: held?.sha256?.length === 32 ? describeVersion({ round: held.round, sha256: held.sha256 }) : 'none' }, 'Join stream open; waiting for its bulk connection');
+      const token = bulk.bridge.expect(session, bulk.port);
+      // The session joins the coordinator's registry once its bulk connection is READY (SessionBridge.attach).
+      call.write({ welcome: { nodeName: id.name, coordinatorVersion: COORDINATOR_VERSION, revocations: revocationsToWire(policy.revocations()), bulkPort: bulk.port, bulkToken: token } });
     },
 
     SubmitEvaluation: unary('SubmitEvaluation', (name, req: EvaluationResult__Output) => {

@@ -12,6 +12,10 @@ import { MAX_CONCURRENT_STREAMS, mutualTlsServerCredentials, type ServerTlsMater
 import { http2Listeners, widenConnectionWindows } from './listeners.js';
 import { nodeServiceDefinition, nodeServiceHandlers } from './node-service.js';
 import { meteredDefinition, type RpcRecorder, rpcInterceptor } from '../metrics/rpc.js';
+import type { Clock } from '../../shared/clock.js';
+import type { RandomSource } from '../../shared/random.js';
+import { type BulkStats, serveBulk } from '../bulk/server.js';
+import { SessionBridge } from '../bulk/sessions.js';
 
 /** How to serve. */
 export interface ServeOptions {
@@ -24,11 +28,24 @@ export interface ServeOptions {
   readonly log: Logger;
   /** Records latency and bytes of every call when metrics are on. */
   readonly rpcMetrics?: RpcRecorder;
+  /** The bulk channel's port (0 picks a free one); it listens on `host` as well. */
+  readonly bulkPort: number;
+  readonly clock: Clock;
+  /** Session tokens. */
+  readonly rng: RandomSource;
+  /** See proto/cohort/v1/bulk.proto, "Back-pressure and timeouts". */
+  readonly progressTimeoutMs: number;
+  readonly maxQueuedBytes: number;
+  /** Longest a Join stream waits for its bulk connection (default BULK_ATTACH_TIMEOUT_MS). */
+  readonly bulkAttachTimeoutMs?: number;
 }
 
 /** A running server. */
 export interface RunningServer {
   readonly port: number;
+  readonly bulkPort: number;
+  /** What the bulk channel holds and has moved. */
+  readonly bulk: BulkStats;
   /** Stop accepting calls, cancel open streams, wait for the listener to close. */
   close(): Promise<void>;
 }
@@ -79,13 +96,41 @@ function logRefusedHandshakes(server: grpc.Server, log: Logger): void {
   }
 }
 
-/** Bind the coordinator's port and serve NodeService and AdminService over mutual TLS. */
+/**
+ * Bind the coordinator's two ports and serve NodeService and AdminService (gRPC) and the
+ * bulk channel, both over mutual TLS 1.3 with the same certificate, CA and policy.
+ */
 export async function serve(opts: ServeOptions): Promise<RunningServer> {
+  const bridge = new SessionBridge(opts.coordinator, {
+    clock: opts.clock,
+    rng: opts.rng,
+    log: opts.log,
+    ...(opts.bulkAttachTimeoutMs !== undefined ? { attachTimeoutMs: opts.bulkAttachTimeoutMs } : {}),
+  });
+  const bulk = await serveBulk(bridge, {
+    host: opts.host,
+    port: opts.bulkPort,
+    tls: opts.tls,
+    policy: opts.policy,
+    clock: opts.clock,
+    log: opts.log,
+    progressTimeoutMs: opts.progressTimeoutMs,
+    maxQueuedBytes: opts.maxQueuedBytes,
+  });
+  try {
+    return await serveGrpc(opts, bulk.port, bridge, bulk);
+  } catch (err) {
+    await bulk.close();
+    throw err;
+  }
+}
+
+async function serveGrpc(opts: ServeOptions, bulkPort: number, bridge: SessionBridge, bulk: Awaited<ReturnType<typeof serveBulk>>): Promise<RunningServer> {
   const rpc = opts.rpcMetrics;
   const server = new grpc.Server({ ...CHANNEL_OPTIONS, 'grpc.max_concurrent_streams': MAX_CONCURRENT_STREAMS, ...(rpc ? { interceptors: [rpcInterceptor(rpc)] } : {}) });
   const contract = loadContract();
   const metered = (d: grpc.ServiceDefinition): grpc.ServiceDefinition => (rpc ? meteredDefinition(d, rpc) : d);
-  server.addService(metered(nodeServiceDefinition()), nodeServiceHandlers(opts.coordinator, opts.policy, opts.log) as unknown as grpc.UntypedServiceImplementation);
+  server.addService(metered(nodeServiceDefinition()), nodeServiceHandlers(opts.coordinator, opts.policy, opts.log, { port: bulkPort, bridge }) as unknown as grpc.UntypedServiceImplementation);
   server.addService(metered(contract.cohort.v1.AdminService.service), adminServiceHandlers(opts.coordinator, opts.policy, opts.log));
   const port = await new Promise<number>((resolve, reject) => {
     server.bindAsync(`${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${opts.port}`, mutualTlsServerCredentials(opts.tls), (err, bound) => {
@@ -98,8 +143,11 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
   opts.log.info({ host: opts.host, port }, 'coordinator listening (TLS 1.3, client certificates required)');
   return {
     port,
+    bulkPort,
+    bulk: bulk.stats,
     close: async () => {
       await opts.coordinator.close();
+      await bulk.close();
       await new Promise<void>((resolve) => {
         const force = setTimeout(() => server.forceShutdown(), 2000);
         force.unref();

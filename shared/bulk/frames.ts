@@ -9,7 +9,10 @@
 import { fileURLToPath } from 'node:url';
 import protobuf from 'protobufjs';
 import { CohortError, type ErrorCode, isErrorCode } from '../errors.js';
+import type { ModelVersion } from '../model/version.js';
 import { encodedBytes, isTensorEncoding, type TensorEncoding } from '../tensor/codec.js';
+
+export { describeVersion, type ModelVersion, sameVersion } from '../model/version.js';
 
 /** The protocol a node names in HELLO. */
 export const BULK_PROTOCOL = 'cohort.bulk.v1';
@@ -24,23 +27,6 @@ export const MAX_PARAMETERS = 2 ** 28;
 const MAX_PROTOCOL_CHARS = 64;
 const EMPTY = Buffer.alloc(0);
 const MAX_MESSAGE_CHARS = 2000;
-
-/** One committed global model: the round that committed it and the sha256 of its float32 bytes. */
-export interface ModelVersion {
-  readonly round: number;
-  /** 32 bytes. */
-  readonly sha256: Buffer;
-}
-
-/** True when both name the same weights (the hash decides; the round is informational). */
-export function sameVersion(a: ModelVersion | undefined, b: ModelVersion | undefined): boolean {
-  return a !== undefined && b !== undefined && a.sha256.equals(b.sha256);
-}
-
-/** `round N (abcdef12…)`, for logs and messages. */
-export function describeVersion(v: ModelVersion | undefined): string {
-  return v ? `round ${v.round} (${v.sha256.toString('hex').slice(0, 12)})` : 'none';
-}
 
 /** A parsed frame header. */
 export type BulkFrame =

@@ -2,6 +2,8 @@
 import type * as grpc from '@grpc/grpc-js';
 import { CohortError } from '../errors.js';
 import type { TaskKind as WireTaskKind } from './generated/cohort/v1/TaskKind.js';
+import type { TensorEncoding as WireTensorEncoding } from './generated/cohort/v1/TensorEncoding.js';
+import type { TensorEncoding } from '../tensor/codec.js';
 
 /** What a task asks a node to do. */
 export type TaskKind = 'train' | 'evaluate';
@@ -12,6 +14,18 @@ export const WIRE_TASK_KIND: Readonly<Record<TaskKind, WireTaskKind>> = { train:
 /** Wire enum → core task kind, or undefined for anything else. */
 export function taskKindFromWire(kind: WireTaskKind | string): TaskKind | undefined {
   return kind === 'TASK_KIND_TRAIN' ? 'train' : kind === 'TASK_KIND_EVALUATE' ? 'evaluate' : undefined;
+}
+
+/** Core tensor encoding → wire enum. */
+export const WIRE_TENSOR_ENCODING: Readonly<Record<TensorEncoding, WireTensorEncoding>> = {
+  f32: 'TENSOR_ENCODING_F32',
+  int8: 'TENSOR_ENCODING_INT8',
+  fp16: 'TENSOR_ENCODING_FP16',
+};
+
+/** Wire enum → core tensor encoding, or undefined for UNSPECIFIED or anything unknown. */
+export function tensorEncodingFromWire(e: WireTensorEncoding | string): TensorEncoding | undefined {
+  return e === 'TENSOR_ENCODING_F32' ? 'f32' : e === 'TENSOR_ENCODING_INT8' ? 'int8' : e === 'TENSOR_ENCODING_FP16' ? 'fp16' : undefined;
 }
 
 /** Trailer carrying the closed error code, so a client can tell e.g. a budget refusal apart. */

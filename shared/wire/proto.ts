@@ -21,12 +21,7 @@ const PROTO_LOADER_OPTIONS: protoLoader.Options = {
 /** Wire protocol name a node announces when it joins. */
 export const PROTOCOL = 'cohort.v1';
 
-/**
- * Largest tensor slice in one message. Each message in flight is a buffer on both sides,
- * so this sets the memory an upload that waits for an aggregation slot holds. Measured
- * with 50 node processes at d = 1M: 1 MiB chunks peaked at 349 MiB on the coordinator,
- * 256 KiB at 213 MiB and 64 KiB at 202 MiB; 64 KiB made rounds 30% slower, 256 KiB did not.
- */
+/** Bytes per ModelChunk of ExportModel (the admin download of a checkpoint). */
 export const CHUNK_BYTES = 256 * 1024;
 
 /**
@@ -37,18 +32,17 @@ export const MAX_MESSAGE_BYTES = 1024 * 1024 + 64 * 1024;
 
 /**
  * HTTP/2 flow-control window per connection on both sides, and per stream on the node.
- * The protocol default (64 KiB) makes a sender stop for a WINDOW_UPDATE every 64 KiB of a
- * model; measured on loopback TLS, 8 MB each way costs about a third less CPU with 1 MiB.
+ * The protocol default (64 KiB) makes a sender stop for a WINDOW_UPDATE every 64 KiB; a
+ * secure round's task and key directory carry every participant's certificate (tens of KiB
+ * at 50 nodes). Tensors travel on the bulk channel, not here.
  */
 export const FLOW_CONTROL_WINDOW_BYTES = 1024 * 1024;
 
 /**
- * Per-stream window the coordinator grants an upload: what an upload waiting for an
- * aggregation slot can park in the coordinator's memory. With 50 node processes at
- * d = 1M, 256 KiB instead of 1 MiB lowered the coordinator's peak from 219 to 196 MiB
- * (growth per node from 1.47 to 0.91 MiB) without slowing rounds.
+ * Per-stream window the coordinator grants each call a node or operator makes (reports,
+ * secure-aggregation messages: each at most MAX_MESSAGE_BYTES).
  */
-export const UPLOAD_STREAM_WINDOW_BYTES = 256 * 1024;
+export const STREAM_WINDOW_BYTES = 256 * 1024;
 
 /** Channel and server options shared by both sides: explicit message caps and keepalive. */
 export const CHANNEL_OPTIONS: grpc.ChannelOptions = {
@@ -62,14 +56,14 @@ export const CHANNEL_OPTIONS: grpc.ChannelOptions = {
   'grpc.http2.min_ping_interval_without_data_ms': 10_000,
 };
 
-const PROTO_PATH = fileURLToPath(new URL('../../../proto/cohort/v1/cohort.proto', import.meta.url));
+const PROTO_DIR = fileURLToPath(new URL('../../../proto/', import.meta.url));
 
 let cached: ProtoGrpcType | undefined;
 
 /** The loaded contract (loaded once per process). */
 export function loadContract(): ProtoGrpcType {
   if (!cached) {
-    const definition = protoLoader.loadSync(PROTO_PATH, PROTO_LOADER_OPTIONS);
+    const definition = protoLoader.loadSync('cohort/v1/cohort.proto', { ...PROTO_LOADER_OPTIONS, includeDirs: [PROTO_DIR] });
     cached = grpc.loadPackageDefinition(definition) as unknown as ProtoGrpcType;
   }
   return cached;

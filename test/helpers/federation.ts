@@ -93,6 +93,7 @@ export async function startTestCoordinator(
     {
       host: '127.0.0.1',
       port: 0,
+      bulkPort: 0,
       certsDir: pki.dir,
       model: parseModelSpec(opts.model ?? {}),
       seed: 1,

@@ -16,11 +16,10 @@ import { loadContract } from '../../shared/wire/proto.js';
 import type { StartedCoordinator } from '../../server/main.js';
 import { type RunningNode, startTestCoordinator, startTestNode, TestPki } from '../helpers/federation.js';
 
-type Kind = 'unary' | 'client-stream' | 'server-stream';
+type Kind = 'unary' | 'server-stream';
 
 const METHODS: ReadonlyArray<{ path: string; kind: Kind; type: string }> = [
   { path: '/cohort.v1.NodeService/Join', kind: 'server-stream', type: 'JoinRequest' },
-  { path: '/cohort.v1.NodeService/SubmitUpdate', kind: 'client-stream', type: 'UpdateMessage' },
   { path: '/cohort.v1.NodeService/SubmitEvaluation', kind: 'unary', type: 'EvaluationResult' },
   { path: '/cohort.v1.NodeService/Decline', kind: 'unary', type: 'DeclineRequest' },
   { path: '/cohort.v1.NodeService/SecAggSend', kind: 'unary', type: 'SecAggFromNode' },
@@ -37,7 +36,6 @@ function seeds(): Record<string, Buffer[]> {
   const enc = (type: string, v: object): Buffer => (root[type] as { serialize(v: object): Buffer }).serialize(v);
   return {
     JoinRequest: [enc('JoinRequest', { protocol: 'cohort.v2', software: 'fuzz' })],
-    UpdateMessage: [enc('UpdateMessage', { header: { round: 1, numExamples: 10, numParameters: 7850, chunkCount: 1, trainLoss: 0.5 } }), enc('UpdateMessage', { chunk: { index: 0, data: Buffer.alloc(64, 7) } })],
     EvaluationResult: [enc('EvaluationResult', { round: 1, numExamples: 5, accuracy: 0.9, loss: 0.3 })],
     DeclineRequest: [enc('DeclineRequest', { round: 1, kind: 'TASK_KIND_TRAIN', reason: 'fuzz' })],
     SecAggFromNode: [enc('SecAggFromNode', { round: 1, roundId: '1-x', consistencySignature: Buffer.alloc(32, 1) })],
@@ -121,10 +119,6 @@ describe('RPC boundary fuzzing (integration)', function () {
         const done = (err: grpc.ServiceError | null): void => resolve(err ? err.code : grpc.status.OK);
         if (m.kind === 'unary') {
           client.makeUnaryRequest(m.path, identity, identity, msgs[0] as Buffer, { deadline }, (err) => done(err));
-        } else if (m.kind === 'client-stream') {
-          const s = client.makeClientStreamRequest(m.path, identity, identity, { deadline }, (err) => done(err));
-          for (const b of msgs) s.write(b);
-          s.end();
         } else {
           const s = client.makeServerStreamRequest(m.path, identity, identity, msgs[0] as Buffer, { deadline });
           // A stream that opens (it must not) is closed by us and counted as a success.

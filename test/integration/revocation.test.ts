@@ -25,6 +25,8 @@ import type { SecAggFromNode__Output } from '../../shared/wire/generated/cohort/
 import type { SecAggSetup } from '../../shared/wire/generated/cohort/v1/SecAggSetup.js';
 import { loadContract } from '../../shared/wire/proto.js';
 import { mutualTlsServerCredentials } from '../../server/grpc/credentials.js';
+import { type RunningBulkServer, serveBulk } from '../../server/bulk/server.js';
+import { versionOf } from '../../shared/model/version.js';
 import { DEFAULT_ROUND_SETTINGS } from '../../server/core/coordinator.js';
 import type { RoundEvent } from '../../server/core/types.js';
 import { type StartedCoordinator, startCoordinator } from '../../server/main.js';
@@ -37,6 +39,9 @@ const DAY = 86_400_000;
 // 20 features × 2 classes + 2 biases.
 const MODEL = { kind: 'logreg', features: 20, classes: 2 };
 const PARAMETERS = 42;
+/** The model every scripted task names: zeros, as the scripted bulk channel serves it. */
+const ZEROS = new Float32Array(PARAMETERS);
+const ZEROS_VERSION = versionOf(0, ZEROS);
 
 function material(dir: string, name: string): RawTls {
   return { ca: readFileSync(join(dir, 'ca.crt')), cert: readFileSync(join(dir, `${name}.crt`)), key: readFileSync(join(dir, `${name}.key`)) };
@@ -89,7 +94,13 @@ class ScriptedCoordinator {
   private constructor(
     private readonly server: grpc.Server,
     readonly port: number,
+    private readonly bulk: RunningBulkServer,
   ) {}
+
+  /** What a Welcome needs for the node to open its bulk channel (any token is accepted). */
+  get bulkWelcome(): { bulkPort: number; bulkToken: Buffer } {
+    return { bulkPort: this.bulk.port, bulkToken: Buffer.alloc(16, 5) };
+  }
 
   static async start(certsDir: string): Promise<ScriptedCoordinator> {
     const server = new grpc.Server();
@@ -105,21 +116,37 @@ class ScriptedCoordinator {
         self?.secagg.add(call.request);
         cb(null, ack(call.request.round));
       },
-      SubmitUpdate: (call: grpc.ServerReadableStream<unknown, unknown>, cb: grpc.sendUnaryData<unknown>) => {
-        call.on('data', () => undefined);
-        call.on('end', () => cb(null, ack(0)));
-      },
       SubmitEvaluation: (_call: unknown, cb: grpc.sendUnaryData<unknown>) => cb(null, ack(0)),
     });
     const port = await new Promise<number>((resolve, reject) =>
       server.bindAsync('127.0.0.1:0', mutualTlsServerCredentials(loadTlsMaterial(certsDir, 'coordinator')), (err, p) => (err ? reject(err) : resolve(p))),
     );
-    self = new ScriptedCoordinator(server, port);
+    // The bulk channel of this coordinator serves the zeros model and refuses every update.
+    const bulk = await serveBulk(
+      {
+        attach: () => undefined,
+        detached: () => undefined,
+        model: (want) => ({ frame: { type: 'model', version: want, numParameters: PARAMETERS, encoding: 'f32' }, payload: new Uint8Array(ZEROS.buffer) }),
+        openUpdate: () => Promise.reject(new CohortError('failed_precondition', 'the scripted coordinator takes no updates')),
+      },
+      {
+        host: '127.0.0.1',
+        port: 0,
+        tls: loadTlsMaterial(certsDir, 'coordinator'),
+        policy: { isRevoked: () => false, allow: () => true, revocations: () => ({ list: new Uint8Array(0), signature: new Uint8Array(0) }) },
+        clock: systemClock,
+        log: new MemoryLogger(),
+        progressTimeoutMs: 10_000,
+        maxQueuedBytes: 1 << 20,
+      },
+    );
+    self = new ScriptedCoordinator(server, port, bulk);
     return self;
   }
 
   close(): void {
     this.server.forceShutdown();
+    void this.bulk.close();
   }
 }
 
@@ -164,7 +191,7 @@ describe('revocation and the CA key (attack tests)', function () {
     });
 
     it('only the throw-away demo may start with the CA key beside it', async function () {
-      const settings = { host: '127.0.0.1', port: 0, certsDir: pki.caDir, model: parseModelSpec(MODEL), seed: 1, defaults: DEFAULT_ROUND_SETTINGS, uploadSlots: 1, revocationPollMs: 1000 };
+      const settings = { host: '127.0.0.1', port: 0, bulkPort: 0, certsDir: pki.caDir, model: parseModelSpec(MODEL), seed: 1, defaults: DEFAULT_ROUND_SETTINGS, uploadSlots: 1, revocationPollMs: 1000 };
       await assert.rejects(startCoordinator(settings, { log: new MemoryLogger(), clock: systemClock }), (err: unknown) => err instanceof CohortError && err.code === 'permission_denied');
       const demo = await startCoordinator({ ...settings, allowCaKeyInCertsDir: true }, { log: new MemoryLogger(), clock: systemClock });
       await demo.close();
@@ -194,7 +221,7 @@ describe('revocation and the CA key (attack tests)', function () {
       evil = await ScriptedCoordinator.start(pki.dir);
       node = startTestNode(pki, evil.port, 'alice', new PerturbWork(), { log });
       call = await evil.joins.when(() => true);
-      call.write({ welcome: { nodeName: 'alice', coordinatorVersion: 'evil', revocations: wire(lists[2] as SignedRevocations) } });
+      call.write({ welcome: { nodeName: 'alice', coordinatorVersion: 'evil', revocations: wire(lists[2] as SignedRevocations), ...evil.bulkWelcome } });
       await node.daemon.when('connected');
     });
 
@@ -227,14 +254,14 @@ describe('revocation and the CA key (attack tests)', function () {
           model: { ...MODEL, hidden: 0 },
           train: { epochs: 1, batchSize: 32, learningRate: 0.1 },
           numParameters: PARAMETERS,
-          chunkCount: 1,
           deadlineMs: Date.now() + 60_000,
           seed: r,
           secagg,
           ...(revocations ? { revocations: wire(revocations) } : {}),
+          modelVersion: ZEROS_VERSION,
+          updateEncoding: 'TENSOR_ENCODING_F32',
         },
       });
-      call.write({ chunk: { round: r, kind: 'TASK_KIND_TRAIN', index: 0, data: Buffer.alloc(PARAMETERS * 4) } });
       return Promise.race([
         evil.declines.when((d) => d.round === r).then((d) => ({ declined: d.reason })),
         evil.secagg.when((m) => m.round === r && m.body === 'advertise').then(() => ({ advertised: true })),

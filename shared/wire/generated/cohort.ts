@@ -5,6 +5,14 @@ import type { AdminServiceClient as _cohort_v1_AdminServiceClient, AdminServiceD
 import type { AdvertiseKeys as _cohort_v1_AdvertiseKeys, AdvertiseKeys__Output as _cohort_v1_AdvertiseKeys__Output } from './cohort/v1/AdvertiseKeys.js';
 import type { BudgetReportReply as _cohort_v1_BudgetReportReply, BudgetReportReply__Output as _cohort_v1_BudgetReportReply__Output } from './cohort/v1/BudgetReportReply.js';
 import type { BudgetReportRequest as _cohort_v1_BudgetReportRequest, BudgetReportRequest__Output as _cohort_v1_BudgetReportRequest__Output } from './cohort/v1/BudgetReportRequest.js';
+import type { BulkAck as _cohort_v1_BulkAck, BulkAck__Output as _cohort_v1_BulkAck__Output } from './cohort/v1/BulkAck.js';
+import type { BulkError as _cohort_v1_BulkError, BulkError__Output as _cohort_v1_BulkError__Output } from './cohort/v1/BulkError.js';
+import type { BulkFetch as _cohort_v1_BulkFetch, BulkFetch__Output as _cohort_v1_BulkFetch__Output } from './cohort/v1/BulkFetch.js';
+import type { BulkHeader as _cohort_v1_BulkHeader, BulkHeader__Output as _cohort_v1_BulkHeader__Output } from './cohort/v1/BulkHeader.js';
+import type { BulkHello as _cohort_v1_BulkHello, BulkHello__Output as _cohort_v1_BulkHello__Output } from './cohort/v1/BulkHello.js';
+import type { BulkModel as _cohort_v1_BulkModel, BulkModel__Output as _cohort_v1_BulkModel__Output } from './cohort/v1/BulkModel.js';
+import type { BulkReady as _cohort_v1_BulkReady, BulkReady__Output as _cohort_v1_BulkReady__Output } from './cohort/v1/BulkReady.js';
+import type { BulkUpdate as _cohort_v1_BulkUpdate, BulkUpdate__Output as _cohort_v1_BulkUpdate__Output } from './cohort/v1/BulkUpdate.js';
 import type { CancelTask as _cohort_v1_CancelTask, CancelTask__Output as _cohort_v1_CancelTask__Output } from './cohort/v1/CancelTask.js';
 import type { CoordinatorMessage as _cohort_v1_CoordinatorMessage, CoordinatorMessage__Output as _cohort_v1_CoordinatorMessage__Output } from './cohort/v1/CoordinatorMessage.js';
 import type { DeclineRequest as _cohort_v1_DeclineRequest, DeclineRequest__Output as _cohort_v1_DeclineRequest__Output } from './cohort/v1/DeclineRequest.js';
@@ -22,6 +30,7 @@ import type { ListNodesRequest as _cohort_v1_ListNodesRequest, ListNodesRequest_
 import type { ModelChunk as _cohort_v1_ModelChunk, ModelChunk__Output as _cohort_v1_ModelChunk__Output } from './cohort/v1/ModelChunk.js';
 import type { ModelInfo as _cohort_v1_ModelInfo, ModelInfo__Output as _cohort_v1_ModelInfo__Output } from './cohort/v1/ModelInfo.js';
 import type { ModelSpec as _cohort_v1_ModelSpec, ModelSpec__Output as _cohort_v1_ModelSpec__Output } from './cohort/v1/ModelSpec.js';
+import type { ModelVersion as _cohort_v1_ModelVersion, ModelVersion__Output as _cohort_v1_ModelVersion__Output } from './cohort/v1/ModelVersion.js';
 import type { NodeInfo as _cohort_v1_NodeInfo, NodeInfo__Output as _cohort_v1_NodeInfo__Output } from './cohort/v1/NodeInfo.js';
 import type { NodeServiceClient as _cohort_v1_NodeServiceClient, NodeServiceDefinition as _cohort_v1_NodeServiceDefinition } from './cohort/v1/NodeService.js';
 import type { PeerCertificate as _cohort_v1_PeerCertificate, PeerCertificate__Output as _cohort_v1_PeerCertificate__Output } from './cohort/v1/PeerCertificate.js';
@@ -45,10 +54,6 @@ import type { Task as _cohort_v1_Task, Task__Output as _cohort_v1_Task__Output }
 import type { TrainConfig as _cohort_v1_TrainConfig, TrainConfig__Output as _cohort_v1_TrainConfig__Output } from './cohort/v1/TrainConfig.js';
 import type { UnmaskRequest as _cohort_v1_UnmaskRequest, UnmaskRequest__Output as _cohort_v1_UnmaskRequest__Output } from './cohort/v1/UnmaskRequest.js';
 import type { UnmaskResponse as _cohort_v1_UnmaskResponse, UnmaskResponse__Output as _cohort_v1_UnmaskResponse__Output } from './cohort/v1/UnmaskResponse.js';
-import type { UpdateChunk as _cohort_v1_UpdateChunk, UpdateChunk__Output as _cohort_v1_UpdateChunk__Output } from './cohort/v1/UpdateChunk.js';
-import type { UpdateHeader as _cohort_v1_UpdateHeader, UpdateHeader__Output as _cohort_v1_UpdateHeader__Output } from './cohort/v1/UpdateHeader.js';
-import type { UpdateMessage as _cohort_v1_UpdateMessage, UpdateMessage__Output as _cohort_v1_UpdateMessage__Output } from './cohort/v1/UpdateMessage.js';
-import type { WeightsChunk as _cohort_v1_WeightsChunk, WeightsChunk__Output as _cohort_v1_WeightsChunk__Output } from './cohort/v1/WeightsChunk.js';
 import type { Welcome as _cohort_v1_Welcome, Welcome__Output as _cohort_v1_Welcome__Output } from './cohort/v1/Welcome.js';
 
 type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
@@ -65,6 +70,14 @@ export interface ProtoGrpcType {
       AdvertiseKeys: MessageTypeDefinition<_cohort_v1_AdvertiseKeys, _cohort_v1_AdvertiseKeys__Output>
       BudgetReportReply: MessageTypeDefinition<_cohort_v1_BudgetReportReply, _cohort_v1_BudgetReportReply__Output>
       BudgetReportRequest: MessageTypeDefinition<_cohort_v1_BudgetReportRequest, _cohort_v1_BudgetReportRequest__Output>
+      BulkAck: MessageTypeDefinition<_cohort_v1_BulkAck, _cohort_v1_BulkAck__Output>
+      BulkError: MessageTypeDefinition<_cohort_v1_BulkError, _cohort_v1_BulkError__Output>
+      BulkFetch: MessageTypeDefinition<_cohort_v1_BulkFetch, _cohort_v1_BulkFetch__Output>
+      BulkHeader: MessageTypeDefinition<_cohort_v1_BulkHeader, _cohort_v1_BulkHeader__Output>
+      BulkHello: MessageTypeDefinition<_cohort_v1_BulkHello, _cohort_v1_BulkHello__Output>
+      BulkModel: MessageTypeDefinition<_cohort_v1_BulkModel, _cohort_v1_BulkModel__Output>
+      BulkReady: MessageTypeDefinition<_cohort_v1_BulkReady, _cohort_v1_BulkReady__Output>
+      BulkUpdate: MessageTypeDefinition<_cohort_v1_BulkUpdate, _cohort_v1_BulkUpdate__Output>
       CancelTask: MessageTypeDefinition<_cohort_v1_CancelTask, _cohort_v1_CancelTask__Output>
       CoordinatorMessage: MessageTypeDefinition<_cohort_v1_CoordinatorMessage, _cohort_v1_CoordinatorMessage__Output>
       DeclineRequest: MessageTypeDefinition<_cohort_v1_DeclineRequest, _cohort_v1_DeclineRequest__Output>
@@ -82,6 +95,7 @@ export interface ProtoGrpcType {
       ModelChunk: MessageTypeDefinition<_cohort_v1_ModelChunk, _cohort_v1_ModelChunk__Output>
       ModelInfo: MessageTypeDefinition<_cohort_v1_ModelInfo, _cohort_v1_ModelInfo__Output>
       ModelSpec: MessageTypeDefinition<_cohort_v1_ModelSpec, _cohort_v1_ModelSpec__Output>
+      ModelVersion: MessageTypeDefinition<_cohort_v1_ModelVersion, _cohort_v1_ModelVersion__Output>
       NodeInfo: MessageTypeDefinition<_cohort_v1_NodeInfo, _cohort_v1_NodeInfo__Output>
       /**
        * Called by node daemons (certificate role "node").
@@ -107,13 +121,10 @@ export interface ProtoGrpcType {
       SurvivorList: MessageTypeDefinition<_cohort_v1_SurvivorList, _cohort_v1_SurvivorList__Output>
       Task: MessageTypeDefinition<_cohort_v1_Task, _cohort_v1_Task__Output>
       TaskKind: EnumTypeDefinition
+      TensorEncoding: EnumTypeDefinition
       TrainConfig: MessageTypeDefinition<_cohort_v1_TrainConfig, _cohort_v1_TrainConfig__Output>
       UnmaskRequest: MessageTypeDefinition<_cohort_v1_UnmaskRequest, _cohort_v1_UnmaskRequest__Output>
       UnmaskResponse: MessageTypeDefinition<_cohort_v1_UnmaskResponse, _cohort_v1_UnmaskResponse__Output>
-      UpdateChunk: MessageTypeDefinition<_cohort_v1_UpdateChunk, _cohort_v1_UpdateChunk__Output>
-      UpdateHeader: MessageTypeDefinition<_cohort_v1_UpdateHeader, _cohort_v1_UpdateHeader__Output>
-      UpdateMessage: MessageTypeDefinition<_cohort_v1_UpdateMessage, _cohort_v1_UpdateMessage__Output>
-      WeightsChunk: MessageTypeDefinition<_cohort_v1_WeightsChunk, _cohort_v1_WeightsChunk__Output>
       Welcome: MessageTypeDefinition<_cohort_v1_Welcome, _cohort_v1_Welcome__Output>
     }
   }

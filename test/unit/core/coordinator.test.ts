@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { CohortError, type ErrorCode } from '../../../shared/errors.js';
-import { toChunks } from '../../../shared/tensor/chunks.js';
+import { weightsHash } from '../../../shared/model/version.js';
 import type { LaunchSettings } from '../../../server/core/coordinator.js';
 import { MemoryJournal } from '../../../server/core/journal.js';
-import type { Broadcast, RoundEvent } from '../../../server/core/types.js';
+import type { RoundEvent } from '../../../server/core/types.js';
 import {
   autoAnswer,
-  CHUNK_BYTES,
+  type Broadcast,
+  pieces,
   collect,
   D,
   DEFAULTS,
@@ -89,7 +90,7 @@ describe('Coordinator (fake sessions, manual clock)', () => {
       const train = await Promise.all([a, b, c].map((s) => s.next()));
       const first = train[0];
       assert.ok(first);
-      for (const t of train) assert.equal(t, first, 'one prepared broadcast shared by every node');
+      for (const t of train) assert.equal(t.task, first.task, 'one prepared task shared by every node');
       assert.deepEqual(first.task, {
         round: 1,
         kind: 'train',
@@ -98,9 +99,10 @@ describe('Coordinator (fake sessions, manual clock)', () => {
         numParameters: D,
         deadlineMs: DEFAULTS.trainTimeoutMs,
         seed: first.task.seed,
+        modelVersion: { round: 0, sha256: weightsHash(initialWeights()) },
+        updateEncoding: 'f32',
       });
-      assert.deepEqual(first.chunks.map((ch) => ch.byteLength), [16, 16, 16, 12]);
-      assert.deepEqual(weightsOf(first), initialWeights());
+      assert.deepEqual(weightsOf(first, h), initialWeights());
 
       const updates = [
         { name: 'a', delta: deltaFor(0), examples: 1 },
@@ -118,7 +120,7 @@ describe('Coordinator (fake sessions, manual clock)', () => {
         assert.equal(e.task.kind, 'evaluate');
         assert.equal(e.task.round, 1);
         assert.equal(e.task.deadlineMs, DEFAULTS.evalTimeoutMs);
-        assert.deepEqual(weightsOf(e), expected, 'nodes evaluate the new model');
+        assert.deepEqual(weightsOf(e, h), expected, 'nodes evaluate the new model');
       }
       // Committed before it was sent for evaluation: the journal already holds the round.
       assert.deepEqual(h.coordinator.weights, expected);
@@ -269,7 +271,7 @@ describe('Coordinator (fake sessions, manual clock)', () => {
       ]);
       // The straggler is still connected, so it is asked to evaluate too; it stays silent.
       const evals = await Promise.all(sessions.map((s) => s.next()));
-      for (const e of evals) assert.deepEqual(weightsOf(e), expected);
+      for (const e of evals) assert.deepEqual(weightsOf(e, h), expected);
       h.coordinator.submitEvaluation('a', { round: 1, numExamples: 10, accuracy: 0.5, loss: 1 });
       h.coordinator.submitEvaluation('b', { round: 1, numExamples: 30, accuracy: 0.25, loss: 3 });
       h.clock.advance(DEFAULTS.evalTimeoutMs);
@@ -409,7 +411,7 @@ describe('Coordinator (fake sessions, manual clock)', () => {
     it('a malformed update header is invalid_argument; that node leaves, the others continue', async () => {
       const bad = [
         ['p', { numParameters: D + 1 }, /^update has 16 parameters, the model has 15$/],
-        ['q', { chunkCount: 3 }, /^update announces 3 chunks, expected 4$/],
+        ['q', { encoding: 'int8' }, /^update is encoded as int8, this round takes f32$/],
         ['r', { numExamples: 0 }, /^num_examples must be an integer in \[1, 10000000\], got 0$/],
         ['s', { numExamples: 2.5 }, /got 2\.5$/],
         ['t', { numExamples: 10_000_001 }, /got 10000001$/],
@@ -439,10 +441,10 @@ describe('Coordinator (fake sessions, manual clock)', () => {
       ]));
     });
 
-    it('a bad chunk (NaN, ±Infinity, out of order, truncated) is invalid_argument, drops the node and frees its buffer', async () => {
+    it('bad bytes (NaN, ±Infinity, too many, truncated) are invalid_argument, drop the node and free its buffer', async () => {
       // One upload slot: each rejected upload must give its buffer back or the next one would never start.
       const h = harness({ uploadSlots: 1 });
-      const names = ['a', 'b', 'nan', 'inf', 'order', 'short'];
+      const names = ['a', 'b', 'nan', 'inf', 'long', 'short'];
       const { sessions, events } = await startRound(h, names);
       const open = async (name: string) => {
         const opening = h.coordinator.openUpdate(name, header(1, deltaFor(9), 1), never);
@@ -450,27 +452,29 @@ describe('Coordinator (fake sessions, manual clock)', () => {
         return opening;
       };
 
-      const nan = toChunks(poisoned(deltaFor(9), 5, Number.NaN), CHUNK_BYTES);
+      // 16-byte pieces: value 5 arrives in the second.
+      const nan = pieces(poisoned(deltaFor(9), 5, Number.NaN), 16);
       const r1 = await open('nan');
-      r1.accept(0, nan[0] as Buffer);
-      assert.throws(() => r1.accept(1, nan[1] as Buffer), coded('invalid_argument', /^value 5 is NaN: updates must be finite$/));
+      r1.write(nan[0] as Uint8Array);
+      assert.throws(() => r1.write(nan[1] as Uint8Array), coded('invalid_argument', /^value 5 is NaN: values must be finite$/));
       assert.throws(() => r1.finish(), coded('failed_precondition', /already closed/));
 
-      const inf = toChunks(poisoned(deltaFor(9), 14, Number.NEGATIVE_INFINITY), CHUNK_BYTES);
+      const inf = pieces(poisoned(deltaFor(9), 14, Number.NEGATIVE_INFINITY), 16);
       const r2 = await open('inf');
-      for (let i = 0; i < 3; i++) r2.accept(i, inf[i] as Buffer);
-      assert.throws(() => r2.accept(3, inf[3] as Buffer), coded('invalid_argument', /^value 14 is -Infinity/));
+      for (let i = 0; i < 3; i++) r2.write(inf[i] as Uint8Array);
+      assert.throws(() => r2.write(inf[3] as Uint8Array), coded('invalid_argument', /^value 14 is -Infinity/));
 
-      const good = toChunks(deltaFor(9), CHUNK_BYTES);
-      const r3 = await open('order');
-      assert.throws(() => r3.accept(1, good[1] as Buffer), coded('invalid_argument', /chunk 1 arrived out of order/));
+      const good = pieces(deltaFor(9), 16);
+      const r3 = await open('long');
+      for (const p of good) r3.write(p);
+      assert.throws(() => r3.write(new Uint8Array(4)), coded('invalid_argument', /^payload longer than the 60 bytes its header announced$/));
 
       const r4 = await open('short');
-      r4.accept(0, good[0] as Buffer);
-      r4.accept(1, good[1] as Buffer);
-      assert.throws(() => r4.finish(), coded('invalid_argument', /^vector truncated: received 8 of 15 values$/));
+      r4.write(good[0] as Uint8Array);
+      r4.write(good[1] as Uint8Array);
+      assert.throws(() => r4.finish(), coded('invalid_argument', /^payload truncated: received 32 of 60 bytes$/));
 
-      for (const name of ['nan', 'inf', 'order', 'short']) {
+      for (const name of ['nan', 'inf', 'long', 'short']) {
         await assert.rejects(h.coordinator.openUpdate(name, header(1, deltaFor(9), 1), never), coded('failed_precondition', /no longer part of round 1 \(rejected\)/));
         assert.ok(warned(h, 'node left the stage', { node: name, reason: 'rejected' }));
       }
@@ -507,7 +511,7 @@ describe('Coordinator (fake sessions, manual clock)', () => {
         h.coordinator.openUpdate('b', header(1, deltaFor(7), 50), never),
         coded('failed_precondition', /^duplicate submission: an upload from b for round 1 is already in progress$/),
       );
-      toChunks(deltaFor(1), CHUNK_BYTES).forEach((ch, i) => rb.accept(i, ch));
+      for (const p of pieces(deltaFor(1))) rb.write(p);
       rb.finish();
       assert.throws(() => rb.finish(), coded('failed_precondition', /already closed/));
 
@@ -567,22 +571,22 @@ describe('Coordinator (fake sessions, manual clock)', () => {
       const ra = await h.coordinator.openUpdate('a', header(1, deltaFor(0), 1), never);
       const openingB = h.coordinator.openUpdate('b', header(1, deltaFor(1), 1), never);
       assert.equal(await state(openingB), 'pending');
-      toChunks(deltaFor(0), CHUNK_BYTES).forEach((ch, i) => ra.accept(i, ch));
+      for (const p of pieces(deltaFor(0))) ra.write(p);
       ra.finish();
       const rb = await openingB;
-      rb.accept(0, toChunks(deltaFor(1), CHUNK_BYTES)[0] as Buffer);
+      rb.write(pieces(deltaFor(1))[0] as Uint8Array);
       // b stalls mid-upload, then declines: its buffer goes to c.
       const openingC = h.coordinator.openUpdate('c', header(1, deltaFor(2), 3), never);
       assert.equal(await state(openingC), 'pending');
       h.coordinator.decline('b', 1, 'train', 'changed my mind');
       const rc = await openingC;
-      assert.throws(() => rb.accept(1, toChunks(deltaFor(1), CHUNK_BYTES)[1] as Buffer), coded('failed_precondition', /already closed/));
-      toChunks(deltaFor(2), CHUNK_BYTES).forEach((ch, i) => rc.accept(i, ch));
+      assert.throws(() => rb.write(pieces(deltaFor(1))[1] as Uint8Array), coded('failed_precondition', /already closed/));
+      for (const p of pieces(deltaFor(2))) rc.write(p);
       rc.finish();
 
       // d's upload stream breaks off: it leaves, and its slot is free again.
       const rd = await h.coordinator.openUpdate('d', header(1, deltaFor(3), 1), never);
-      rd.abort('stream reset');
+      rd.abort('stream reset', 'disconnected');
       assert.ok(warned(h, 'node left the stage', { node: 'd', reason: 'disconnected', detail: 'stream reset' }));
 
       await evaluateAll(h, sessions, 1);
@@ -613,7 +617,7 @@ describe('Coordinator (fake sessions, manual clock)', () => {
       await assert.rejects(openingC, (err) => err === reason);
 
       for (const name of ['b', 'c']) assert.ok(warned(h, 'node left the stage', { node: name, reason: 'cancelled' }));
-      toChunks(deltaFor(0), CHUNK_BYTES).forEach((ch, i) => ra.accept(i, ch));
+      for (const p of pieces(deltaFor(0))) ra.write(p);
       ra.finish();
       await evaluateAll(h, sessions, 1);
       const e = last(await events);
@@ -629,13 +633,13 @@ describe('Coordinator (fake sessions, manual clock)', () => {
       await a.next();
       await b.next();
       const ra = await h.coordinator.openUpdate('a', header(1, deltaFor(0), 1), never);
-      const chunks = toChunks(deltaFor(0), CHUNK_BYTES);
-      ra.accept(0, chunks[0] as Buffer);
+      const chunks = pieces(deltaFor(0));
+      ra.write(chunks[0] as Uint8Array);
       const openingB = h.coordinator.openUpdate('b', header(1, deltaFor(1), 1), never);
       assert.equal(await state(openingB), 'pending');
       h.clock.advance(DEFAULTS.trainTimeoutMs);
       await assert.rejects(openingB, coded('failed_precondition', /^b is no longer part of round 1 \(deadline\)$/));
-      assert.throws(() => ra.accept(1, chunks[1] as Buffer), coded('failed_precondition', /already closed/));
+      assert.throws(() => ra.write(chunks[1] as Uint8Array), coded('failed_precondition', /already closed/));
 
       assert.equal((await a.next()).task.round, 2);
       assert.equal((await b.next()).task.round, 2);
@@ -764,7 +768,7 @@ describe('Coordinator (fake sessions, manual clock)', () => {
       const evaluate = await sessions[0]?.next();
       assert.equal(evaluate?.task.kind, 'evaluate');
       const expected = fedAvg(initialWeights(), [{ delta: deltaFor(0), examples: 1 }]);
-      assert.deepEqual(weightsOf(evaluate as Broadcast), expected);
+      assert.deepEqual(weightsOf(evaluate as Broadcast, h), expected);
       await h.coordinator.close();
       const e = last(await events);
       assert.equal(e.state, 'completed');

@@ -6,18 +6,20 @@ import { MemoryLogger } from '../../../shared/logger.js';
 import type { ModelSpec } from '../../../shared/model/spec.js';
 import { type RandomSource, SeededRandom } from '../../../shared/random.js';
 import type { ServerMessage } from '../../../shared/secagg/messages.js';
-import { ChunkAssembler, chunkCount, toChunks } from '../../../shared/tensor/chunks.js';
+import { decodeTensor } from '../../../shared/tensor/codec.js';
 import { Coordinator, DEFAULT_ROUND_SETTINGS } from '../../../server/core/coordinator.js';
 import type { EvaluationReport, UpdateHeader } from '../../../server/core/stages.js';
-import type { Broadcast, NodeSession, RoundEvent, RoundSettings } from '../../../server/core/types.js';
+import type { NodeSession, RoundEvent, RoundSettings, TaskDescriptor } from '../../../server/core/types.js';
 import { MemoryJournal, type RoundJournal } from '../../../server/core/journal.js';
 
 /** logreg 4 → 3: 15 parameters. */
 export const SPEC: ModelSpec = { kind: 'logreg', features: 4, classes: 3, hidden: 0 };
 /** Number of parameters of SPEC. */
 export const D = 15;
-/** 4 values per chunk, so a vector travels as 4 + 4 + 4 + 3 values. */
-export const CHUNK_BYTES = 16;
+/** What a fake session received: one task (weights are fetched by version, see `weightsOf`). */
+export interface Broadcast {
+  readonly task: TaskDescriptor;
+}
 
 /** Coordinator defaults used by every test unless overridden. */
 export const DEFAULTS: RoundSettings = {
@@ -65,9 +67,10 @@ export class FakeSession implements NodeSession {
 
   constructor(readonly name: string) {}
 
-  send(b: Broadcast): Promise<void> {
+  send(task: TaskDescriptor): Promise<void> {
     if (this.closedWith !== undefined) return Promise.reject(new Error(`session closed: ${this.closedWith}`));
     if (this.failSends) return Promise.reject(this.failSends);
+    const b: Broadcast = { task };
     this.sent.push(b);
     if (this.waiter) {
       const w = this.waiter;
@@ -138,7 +141,6 @@ export function harness(opts: HarnessOptions = {}): Harness {
     samplingRng: opts.samplingRng ?? new SeededRandom(1),
     seedRng: new SeededRandom(2),
     log,
-    chunkBytes: CHUNK_BYTES,
     uploadSlots: opts.uploadSlots ?? 4,
   });
   return {
@@ -169,24 +171,32 @@ export function scriptedRandom(draws: readonly number[]): RandomSource {
   };
 }
 
-/** Reassemble the weights a broadcast carries. */
-export function weightsOf(b: Broadcast): Float32Array {
-  const a = new ChunkAssembler(b.task.numParameters, CHUNK_BYTES);
-  b.chunks.forEach((c, i) => a.accept(i, c));
-  return a.finish();
+/** The weights a broadcast's task names, fetched whole from the coordinator as a node with no model would (must still be current). */
+export function weightsOf(b: Broadcast, h: Harness): Float32Array {
+  const t = h.coordinator.modelTransfer(b.task.modelVersion, undefined);
+  assert.equal(t.encoding, 'f32');
+  return decodeTensor(t.payload, new Float32Array(t.numParameters), 'f32');
 }
 
 /** A well-formed update header for `delta`, with `over` replacing fields. */
 export function header(round: number, delta: Float32Array, examples: number, over: Partial<UpdateHeader> = {}): UpdateHeader {
-  return { round, numExamples: examples, numParameters: delta.length, chunkCount: chunkCount(delta.length, CHUNK_BYTES), trainLoss: 0.5, ...over };
+  return { round, numExamples: examples, numParameters: delta.length, trainLoss: 0.5, encoding: 'f32', ...over };
 }
 
-/** Upload `delta` as `name` the way the transport would: open, every chunk, finish. */
+/** `delta`'s bytes in pieces of `pieceBytes` (how a socket might deliver them). */
+export function pieces(delta: Float32Array, pieceBytes = 12): Uint8Array[] {
+  const bytes = new Uint8Array(delta.buffer, delta.byteOffset, delta.byteLength);
+  const out: Uint8Array[] = [];
+  for (let off = 0; off < bytes.length; off += pieceBytes) out.push(bytes.subarray(off, Math.min(bytes.length, off + pieceBytes)));
+  return out;
+}
+
+/** Upload `delta` as `name` the way the transport would: open, its bytes in pieces, finish. */
 export async function upload(h: Harness, name: string, round: number, delta: Float32Array, examples: number): Promise<void> {
   const opening = h.coordinator.openUpdate(name, header(round, delta, examples), new AbortController().signal);
   if ((await state(opening)) === 'pending') assert.fail(`${name}: the upload could not start (no free buffer?)`);
   const r = await opening;
-  toChunks(delta, CHUNK_BYTES).forEach((c, i) => r.accept(i, c));
+  for (const p of pieces(delta)) r.write(p);
   r.finish();
 }
 
@@ -202,7 +212,7 @@ export function autoAnswer(h: Harness, session: FakeSession, behaviour: Behaviou
     const { round, kind } = b.task;
     queueMicrotask(() => {
       const run = async (): Promise<void> => {
-        const global = weightsOf(b);
+        const global = weightsOf(b, h);
         if (kind === 'train') {
           const answer = behaviour.train?.(b, global);
           if (answer === 'decline') h.coordinator.decline(session.name, round, kind, 'not today');

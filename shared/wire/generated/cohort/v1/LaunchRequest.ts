@@ -51,6 +51,14 @@ export interface LaunchRequest {
   'adaptiveClip'?: (boolean);
   'clipQuantile'?: (number | string);
   'clipLearningRate'?: (number | string);
+  /**
+   * Update compression for plain rounds: "int8", "fp16" or "" (none). Refused
+   * with secure aggregation or differential privacy. Nodes send their updates
+   * quantised (bulk.proto TensorEncoding), and the round's global update is
+   * quantised the same way before it is committed, so nodes holding the
+   * previous model receive the new one as that quantised delta.
+   */
+  'compress'?: (string);
 }
 
 export interface LaunchRequest__Output {
@@ -102,4 +110,12 @@ export interface LaunchRequest__Output {
   'adaptiveClip': (boolean);
   'clipQuantile': (number);
   'clipLearningRate': (number);
+  /**
+   * Update compression for plain rounds: "int8", "fp16" or "" (none). Refused
+   * with secure aggregation or differential privacy. Nodes send their updates
+   * quantised (bulk.proto TensorEncoding), and the round's global update is
+   * quantised the same way before it is committed, so nodes holding the
+   * previous model receive the new one as that quantised delta.
+   */
+  'compress': (string);
 }

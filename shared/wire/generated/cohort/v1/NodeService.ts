@@ -8,7 +8,6 @@ import type { EvaluationResult as _cohort_v1_EvaluationResult, EvaluationResult_
 import type { JoinRequest as _cohort_v1_JoinRequest, JoinRequest__Output as _cohort_v1_JoinRequest__Output } from '../../cohort/v1/JoinRequest.js';
 import type { SecAggFromNode as _cohort_v1_SecAggFromNode, SecAggFromNode__Output as _cohort_v1_SecAggFromNode__Output } from '../../cohort/v1/SecAggFromNode.js';
 import type { SubmitAck as _cohort_v1_SubmitAck, SubmitAck__Output as _cohort_v1_SubmitAck__Output } from '../../cohort/v1/SubmitAck.js';
-import type { UpdateMessage as _cohort_v1_UpdateMessage, UpdateMessage__Output as _cohort_v1_UpdateMessage__Output } from '../../cohort/v1/UpdateMessage.js';
 
 /**
  * Called by node daemons (certificate role "node").
@@ -30,22 +29,22 @@ export interface NodeServiceClient extends grpc.Client {
   decline(argument: _cohort_v1_DeclineRequest, callback: grpc.requestCallback<_cohort_v1_SubmitAck__Output>): grpc.ClientUnaryCall;
   
   /**
-   * Opens the node's session. The coordinator pushes tasks down this stream,
-   * each a Task followed by its global weights as WeightsChunk messages.
+   * Opens the node's session. The coordinator pushes tasks down this stream;
+   * the session is complete once the node's bulk connection is READY (bulk.proto).
    */
   Join(argument: _cohort_v1_JoinRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_cohort_v1_CoordinatorMessage__Output>;
   Join(argument: _cohort_v1_JoinRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_cohort_v1_CoordinatorMessage__Output>;
   /**
-   * Opens the node's session. The coordinator pushes tasks down this stream,
-   * each a Task followed by its global weights as WeightsChunk messages.
+   * Opens the node's session. The coordinator pushes tasks down this stream;
+   * the session is complete once the node's bulk connection is READY (bulk.proto).
    */
   join(argument: _cohort_v1_JoinRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_cohort_v1_CoordinatorMessage__Output>;
   join(argument: _cohort_v1_JoinRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_cohort_v1_CoordinatorMessage__Output>;
   
   /**
    * Secure aggregation: key advertisement, encrypted shares, consistency
-   * signature and unmasking shares. (The masked input itself goes through
-   * SubmitUpdate with masked = true.)
+   * signature and unmasking shares. (The masked input itself is an UPDATE with
+   * masked = true on the bulk channel.)
    */
   SecAggSend(argument: _cohort_v1_SecAggFromNode, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_SubmitAck__Output>): grpc.ClientUnaryCall;
   SecAggSend(argument: _cohort_v1_SecAggFromNode, metadata: grpc.Metadata, callback: grpc.requestCallback<_cohort_v1_SubmitAck__Output>): grpc.ClientUnaryCall;
@@ -53,8 +52,8 @@ export interface NodeServiceClient extends grpc.Client {
   SecAggSend(argument: _cohort_v1_SecAggFromNode, callback: grpc.requestCallback<_cohort_v1_SubmitAck__Output>): grpc.ClientUnaryCall;
   /**
    * Secure aggregation: key advertisement, encrypted shares, consistency
-   * signature and unmasking shares. (The masked input itself goes through
-   * SubmitUpdate with masked = true.)
+   * signature and unmasking shares. (The masked input itself is an UPDATE with
+   * masked = true on the bulk channel.)
    */
   secAggSend(argument: _cohort_v1_SecAggFromNode, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_SubmitAck__Output>): grpc.ClientUnaryCall;
   secAggSend(argument: _cohort_v1_SecAggFromNode, metadata: grpc.Metadata, callback: grpc.requestCallback<_cohort_v1_SubmitAck__Output>): grpc.ClientUnaryCall;
@@ -76,21 +75,6 @@ export interface NodeServiceClient extends grpc.Client {
   submitEvaluation(argument: _cohort_v1_EvaluationResult, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_SubmitAck__Output>): grpc.ClientUnaryCall;
   submitEvaluation(argument: _cohort_v1_EvaluationResult, callback: grpc.requestCallback<_cohort_v1_SubmitAck__Output>): grpc.ClientUnaryCall;
   
-  /**
-   * Sends a training update: one UpdateHeader, then the update's chunks in order.
-   */
-  SubmitUpdate(metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_SubmitAck__Output>): grpc.ClientWritableStream<_cohort_v1_UpdateMessage>;
-  SubmitUpdate(metadata: grpc.Metadata, callback: grpc.requestCallback<_cohort_v1_SubmitAck__Output>): grpc.ClientWritableStream<_cohort_v1_UpdateMessage>;
-  SubmitUpdate(options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_SubmitAck__Output>): grpc.ClientWritableStream<_cohort_v1_UpdateMessage>;
-  SubmitUpdate(callback: grpc.requestCallback<_cohort_v1_SubmitAck__Output>): grpc.ClientWritableStream<_cohort_v1_UpdateMessage>;
-  /**
-   * Sends a training update: one UpdateHeader, then the update's chunks in order.
-   */
-  submitUpdate(metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_SubmitAck__Output>): grpc.ClientWritableStream<_cohort_v1_UpdateMessage>;
-  submitUpdate(metadata: grpc.Metadata, callback: grpc.requestCallback<_cohort_v1_SubmitAck__Output>): grpc.ClientWritableStream<_cohort_v1_UpdateMessage>;
-  submitUpdate(options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_SubmitAck__Output>): grpc.ClientWritableStream<_cohort_v1_UpdateMessage>;
-  submitUpdate(callback: grpc.requestCallback<_cohort_v1_SubmitAck__Output>): grpc.ClientWritableStream<_cohort_v1_UpdateMessage>;
-  
 }
 
 /**
@@ -103,15 +87,15 @@ export interface NodeServiceHandlers extends grpc.UntypedServiceImplementation {
   Decline: grpc.handleUnaryCall<_cohort_v1_DeclineRequest__Output, _cohort_v1_SubmitAck>;
   
   /**
-   * Opens the node's session. The coordinator pushes tasks down this stream,
-   * each a Task followed by its global weights as WeightsChunk messages.
+   * Opens the node's session. The coordinator pushes tasks down this stream;
+   * the session is complete once the node's bulk connection is READY (bulk.proto).
    */
   Join: grpc.handleServerStreamingCall<_cohort_v1_JoinRequest__Output, _cohort_v1_CoordinatorMessage>;
   
   /**
    * Secure aggregation: key advertisement, encrypted shares, consistency
-   * signature and unmasking shares. (The masked input itself goes through
-   * SubmitUpdate with masked = true.)
+   * signature and unmasking shares. (The masked input itself is an UPDATE with
+   * masked = true on the bulk channel.)
    */
   SecAggSend: grpc.handleUnaryCall<_cohort_v1_SecAggFromNode__Output, _cohort_v1_SubmitAck>;
   
@@ -120,11 +104,6 @@ export interface NodeServiceHandlers extends grpc.UntypedServiceImplementation {
    */
   SubmitEvaluation: grpc.handleUnaryCall<_cohort_v1_EvaluationResult__Output, _cohort_v1_SubmitAck>;
   
-  /**
-   * Sends a training update: one UpdateHeader, then the update's chunks in order.
-   */
-  SubmitUpdate: grpc.handleClientStreamingCall<_cohort_v1_UpdateMessage__Output, _cohort_v1_SubmitAck>;
-  
 }
 
 export interface NodeServiceDefinition extends grpc.ServiceDefinition {
@@ -132,5 +111,4 @@ export interface NodeServiceDefinition extends grpc.ServiceDefinition {
   Join: MethodDefinition<_cohort_v1_JoinRequest, _cohort_v1_CoordinatorMessage, _cohort_v1_JoinRequest__Output, _cohort_v1_CoordinatorMessage__Output>
   SecAggSend: MethodDefinition<_cohort_v1_SecAggFromNode, _cohort_v1_SubmitAck, _cohort_v1_SecAggFromNode__Output, _cohort_v1_SubmitAck__Output>
   SubmitEvaluation: MethodDefinition<_cohort_v1_EvaluationResult, _cohort_v1_SubmitAck, _cohort_v1_EvaluationResult__Output, _cohort_v1_SubmitAck__Output>
-  SubmitUpdate: MethodDefinition<_cohort_v1_UpdateMessage, _cohort_v1_SubmitAck, _cohort_v1_UpdateMessage__Output, _cohort_v1_SubmitAck__Output>
 }

@@ -6,10 +6,14 @@ import type { TrainConfig as _cohort_v1_TrainConfig, TrainConfig__Output as _coh
 import type { SecAggSetup as _cohort_v1_SecAggSetup, SecAggSetup__Output as _cohort_v1_SecAggSetup__Output } from '../../cohort/v1/SecAggSetup.js';
 import type { PrivacyConfig as _cohort_v1_PrivacyConfig, PrivacyConfig__Output as _cohort_v1_PrivacyConfig__Output } from '../../cohort/v1/PrivacyConfig.js';
 import type { SignedRevocationList as _cohort_v1_SignedRevocationList, SignedRevocationList__Output as _cohort_v1_SignedRevocationList__Output } from '../../cohort/v1/SignedRevocationList.js';
+import type { ModelVersion as _cohort_v1_ModelVersion, ModelVersion__Output as _cohort_v1_ModelVersion__Output } from '../../cohort/v1/ModelVersion.js';
+import type { TensorEncoding as _cohort_v1_TensorEncoding, TensorEncoding__Output as _cohort_v1_TensorEncoding__Output } from '../../cohort/v1/TensorEncoding.js';
 import type { Long } from '@grpc/proto-loader';
 
 /**
- * Announces a task; exactly chunk_count WeightsChunk messages follow.
+ * A task. Its global model is model_version: use it if you hold it (hash
+ * verified), otherwise FETCH it on the bulk channel; never work on weights
+ * whose sha256 you have not checked against model_version.sha256.
  */
 export interface Task {
   'round'?: (number | string | Long);
@@ -17,7 +21,6 @@ export interface Task {
   'model'?: (_cohort_v1_ModelSpec | null);
   'train'?: (_cohort_v1_TrainConfig | null);
   'numParameters'?: (number);
-  'chunkCount'?: (number);
   /**
    * Unix milliseconds after which the coordinator stops waiting for this task.
    */
@@ -39,10 +42,18 @@ export interface Task {
    * refuses the round without it (see SignedRevocationList for every check).
    */
   'revocations'?: (_cohort_v1_SignedRevocationList | null);
+  'modelVersion'?: (_cohort_v1_ModelVersion | null);
+  /**
+   * Train tasks: how the node must encode its UPDATE (F32 unless the round was
+   * launched with --compress; secure rounds always F32).
+   */
+  'updateEncoding'?: (_cohort_v1_TensorEncoding);
 }
 
 /**
- * Announces a task; exactly chunk_count WeightsChunk messages follow.
+ * A task. Its global model is model_version: use it if you hold it (hash
+ * verified), otherwise FETCH it on the bulk channel; never work on weights
+ * whose sha256 you have not checked against model_version.sha256.
  */
 export interface Task__Output {
   'round': (number);
@@ -50,7 +61,6 @@ export interface Task__Output {
   'model': (_cohort_v1_ModelSpec__Output | null);
   'train': (_cohort_v1_TrainConfig__Output | null);
   'numParameters': (number);
-  'chunkCount': (number);
   /**
    * Unix milliseconds after which the coordinator stops waiting for this task.
    */
@@ -72,4 +82,10 @@ export interface Task__Output {
    * refuses the round without it (see SignedRevocationList for every check).
    */
   'revocations': (_cohort_v1_SignedRevocationList__Output | null);
+  'modelVersion': (_cohort_v1_ModelVersion__Output | null);
+  /**
+   * Train tasks: how the node must encode its UPDATE (F32 unless the round was
+   * launched with --compress; secure rounds always F32).
+   */
+  'updateEncoding': (_cohort_v1_TensorEncoding__Output);
 }

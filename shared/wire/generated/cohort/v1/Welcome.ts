@@ -16,6 +16,12 @@ export interface Welcome {
    * if it is newer than the newest it has seen (see SignedRevocationList).
    */
   'revocations'?: (_cohort_v1_SignedRevocationList | null);
+  /**
+   * The bulk channel (bulk.proto): dial this TCP port on the same host, and send
+   * bulk_token (16 bytes) in HELLO within 30 s, or this stream is ended.
+   */
+  'bulkPort'?: (number);
+  'bulkToken'?: (Buffer | Uint8Array | string);
 }
 
 /**
@@ -32,4 +38,10 @@ export interface Welcome__Output {
    * if it is newer than the newest it has seen (see SignedRevocationList).
    */
   'revocations': (_cohort_v1_SignedRevocationList__Output | null);
+  /**
+   * The bulk channel (bulk.proto): dial this TCP port on the same host, and send
+   * bulk_token (16 bytes) in HELLO within 30 s, or this stream is ended.
+   */
+  'bulkPort': (number);
+  'bulkToken': (Buffer);
 }
