@@ -87,6 +87,8 @@ class GrpcNodeSession implements BulkSession {
   private tail: Promise<void> = Promise.resolve();
   private open = true;
   private bulk: BulkLink | undefined;
+  /** Why the coordinator ended the session, if it did (the stream's own events then only say "stream error"). */
+  closedFor: string | undefined;
 
   constructor(
     readonly name: string,
@@ -150,6 +152,7 @@ class GrpcNodeSession implements BulkSession {
   close(reason: string, end?: SessionEnd): void {
     if (!this.open) return;
     this.open = false;
+    this.closedFor = reason;
     this.log.info({ node: this.name, session: this.id, reason }, 'closing node session');
     this.bulk?.close(reason);
     // UNAUTHENTICATED and PERMISSION_DENIED stop a daemon (exit 3) instead of reconnecting.
@@ -213,7 +216,8 @@ export function nodeServiceHandlers(coordinator: Coordinator, policy: CallPolicy
         return;
       }
       const session = new GrpcNodeSession(id.name, ++sessions, peerCertificatePem(call), call, log, () => policy.revocations());
-      const gone = (reason: string) => (): void => {
+      const gone = (event: string) => (): void => {
+        const reason = session.closedFor ?? event;
         session.ended(reason);
         bulk.bridge.forget(session);
         coordinator.detach(session, reason);

@@ -12,6 +12,7 @@ import { SeededRandom } from '../../shared/random.js';
 import type { LocalWork } from '../../client/core/agent.js';
 import type { NodeBudget } from '../../client/core/budget.js';
 import type { RevocationMemory } from '../../client/core/secure.js';
+import type { ModelCache } from '../../client/core/models.js';
 import { type DropStage, NodeDaemon } from '../../client/grpc/daemon.js';
 import { loadTlsMaterial } from '../../shared/pki/ca-dir.js';
 import { DEFAULT_ROUND_SETTINGS } from '../../server/core/coordinator.js';
@@ -87,7 +88,17 @@ export class TestPki {
 /** Start a coordinator on an ephemeral loopback port with `pki`'s certificates. */
 export async function startTestCoordinator(
   pki: TestPki,
-  opts: { log?: Logger; settings?: Partial<RoundSettings>; model?: Parameters<typeof parseModelSpec>[0]; revocationPollMs?: number; privacy?: PrivacyBudget; monitoring?: CoordinatorMonitoring } = {},
+  opts: {
+    log?: Logger;
+    settings?: Partial<RoundSettings>;
+    model?: Parameters<typeof parseModelSpec>[0];
+    revocationPollMs?: number;
+    privacy?: PrivacyBudget;
+    monitoring?: CoordinatorMonitoring;
+    dataDir?: string;
+    progressTimeoutMs?: number;
+    uploadSlots?: number;
+  } = {},
 ): Promise<StartedCoordinator> {
   return startCoordinator(
     {
@@ -98,8 +109,10 @@ export async function startTestCoordinator(
       model: parseModelSpec(opts.model ?? {}),
       seed: 1,
       defaults: { ...TEST_SETTINGS, ...opts.settings },
-      uploadSlots: 4,
+      uploadSlots: opts.uploadSlots ?? 4,
       revocationPollMs: opts.revocationPollMs ?? 100,
+      ...(opts.dataDir !== undefined ? { dataDir: opts.dataDir } : {}),
+      ...(opts.progressTimeoutMs !== undefined ? { progressTimeoutMs: opts.progressTimeoutMs } : {}),
       ...(opts.privacy ? { privacy: opts.privacy } : {}),
       ...(opts.monitoring ? { monitoring: opts.monitoring } : {}),
     },
@@ -123,11 +136,13 @@ export interface TestNodeOptions {
   readonly budget?: NodeBudget;
   /** Where the node keeps the newest revocation list it has seen (default: memory only). */
   readonly revocationMemory?: RevocationMemory;
+  /** The node's held model (pass the same one again to restart a node with what it kept). */
+  readonly models?: ModelCache;
 }
 
 /** Start a node daemon named `name` (its certificate must exist in `pki`). */
 export function startTestNode(pki: TestPki, port: number, name: string, work: LocalWork, opts: TestNodeOptions = {}): RunningNode {
-  const { log = new MemoryLogger(), dropAt, budget, revocationMemory } = opts;
+  const { log = new MemoryLogger(), dropAt, budget, revocationMemory, models } = opts;
   const tls = loadTlsMaterial(pki.dir, name);
   const daemon = new NodeDaemon({
     address: `127.0.0.1:${port}`,
@@ -136,6 +151,7 @@ export function startTestNode(pki: TestPki, port: number, name: string, work: Lo
     ...(dropAt ? { dropAt } : {}),
     ...(budget ? { budget } : {}),
     ...(revocationMemory ? { revocationMemory } : {}),
+    ...(models ? { models } : {}),
     work,
     log: log.child({ node: name }),
     clock: systemClock,
