@@ -113,6 +113,8 @@ export async function createNode(config: NodeConfig, deps: { log: Logger; clock:
     daemon,
     ...(monitor ? { monitor } : {}),
     close: async () => {
+      // The last model verified is on disk before the daemon exits (SIGTERM), so a restart fetches nothing it need not.
+      await daemon.models.flush();
       store?.close();
       await monitor?.close();
     },

@@ -21,6 +21,8 @@ export interface ModelFile {
   load(): HeldModel | undefined;
   /** Replace the saved model, in the background; a failure is logged, never thrown. */
   save(model: HeldModel): void;
+  /** Resolves once every save asked for so far has been written (or has failed and been logged). */
+  flush(): Promise<void>;
 }
 
 /** Counters the daemon reports (and tests assert on). */
@@ -85,6 +87,11 @@ export class ModelCache {
     this.current = { version, weights };
     if (old && old !== weights && old.length === weights.length) this.spare = old;
     this.file?.save(this.current);
+  }
+
+  /** Resolves once the held model is in the data dir (if the cache keeps one there). */
+  flush(): Promise<void> {
+    return this.file?.flush() ?? Promise.resolve();
   }
 
   /** Forget the held model (its hash no longer matched, or it is of another size). */

@@ -97,5 +97,8 @@ export function modelFile(dataDir: string, log: Logger): ModelFile {
       next = m;
       if (!writing) drain();
     },
+    async flush() {
+      while (writing) await writing;
+    },
   };
 }
