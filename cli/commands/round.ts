@@ -32,6 +32,7 @@ interface LaunchArgs extends AdminArgs {
   adaptiveClip?: boolean;
   clipQuantile?: number;
   clipLearningRate?: number;
+  compress?: string;
 }
 
 /** Launch rounds and collect their results; exported for the demo and tests. */
@@ -55,6 +56,7 @@ export async function launchRounds(args: LaunchArgs, io: CliIo, onRound?: (r: Ro
     adaptiveClip: args.adaptiveClip === true,
     clipQuantile: args.clipQuantile ?? 0,
     clipLearningRate: args.clipLearningRate ?? 0,
+    compress: args.compress ?? '',
   };
   const client = adminClient(args);
   const rounds: RoundJson[] = [];
@@ -133,6 +135,7 @@ export function register(program: Command, io: CliIo): void {
       .option('--clip-quantile <q>', 'adaptive clipping: fraction of updates to keep within the clip norm (default 0.5)', numberOption('--clip-quantile', Number.MIN_VALUE, 0.999999))
       .option('--clip-learning-rate <eta>', 'adaptive clipping: geometric step of the clip norm (default 0.2)', numberOption('--clip-learning-rate', Number.MIN_VALUE, 10))
       .option('--noise <mode>', 'distributed (each node adds its share; needs --secure-aggregation) or central (the coordinator adds it)')
+      .option('--compress <kind>', 'plain rounds: send updates (and the new model to nodes that hold the last one) quantised, int8 (~0.25× the bytes) or fp16 (~0.5×)')
       .option('--stage-timeout <s>', 'seconds per secure-aggregation stage after training (default 30)', numberOption('--stage-timeout', 0.001, 86400))
       .option('--detach', 'return once the rounds are queued')
       .option('--json', 'print one JSON object: {rounds: [...], final: {...}}'),

@@ -13,6 +13,7 @@ import { CohortError } from '../../shared/errors.js';
 import { toChunks } from '../../shared/tensor/chunks.js';
 import { CHUNK_BYTES } from '../../shared/wire/proto.js';
 import type { ModelRecord } from '../core/journal.js';
+import type { Compression } from '../core/types.js';
 import type { BudgetReportRequest__Output } from '../../shared/wire/generated/cohort/v1/BudgetReportRequest.js';
 import type { LaunchRequest__Output } from '../../shared/wire/generated/cohort/v1/LaunchRequest.js';
 import type { ListNodesReply } from '../../shared/wire/generated/cohort/v1/ListNodesReply.js';
@@ -92,6 +93,8 @@ function launchSettings(req: LaunchRequest__Output): LaunchSettings {
       ? { targetQuantile: req.clipQuantile || DEFAULT_ADAPTIVE_CLIP.targetQuantile, learningRate: req.clipLearningRate || DEFAULT_ADAPTIVE_CLIP.learningRate }
       : undefined,
     train: { epochs: pos(req.train?.epochs ?? 0), batchSize: pos(req.train?.batchSize ?? 0), learningRate: pos(req.train?.learningRate ?? 0) },
+    // Anything but "" is passed on for validateSettings to name if it is not int8 or fp16.
+    compress: req.compress === '' ? undefined : (req.compress as Compression),
   };
 }
 

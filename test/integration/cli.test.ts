@@ -61,7 +61,7 @@ describe('cohort CLI, real deployment path (integration)', function () {
     mkdirSync(certs, { mode: 0o700 });
     for (const n of ['coordinator', ...holders]) copyHolderFiles(ca, n, certs);
 
-    const coordinator = cohort(['coordinator', '--port', '0', '--certs', certs, '--min-nodes', '3', '--log-level', 'warn'], /listening on (127\.0\.0\.1:\d+)/, dir);
+    const coordinator = cohort(['coordinator', '--port', '0', '--bulk-port', '0', '--certs', certs, '--min-nodes', '3', '--log-level', 'warn'], /listening on (127\.0\.0\.1:\d+)/, dir);
     children.push(coordinator.child);
     coordinatorExit = coordinator.exited;
     address = (await coordinator.ready)[1] as string;
@@ -132,6 +132,10 @@ describe('cohort CLI, real deployment path (integration)', function () {
       [['node', '--coordinator', 'nowhere', '--name', 'hospital-a', '--data', 'mnist:1/3'], /HOST:PORT/],
       [['coordinator', '--port', '99999'], /--port must be an integer between 0 and 65535/],
       [['round', 'launch', '--sample-rate', '1.5', ...admin()], /--sample-rate must be a number/],
+      [['round', 'launch', '--compress', 'int4', ...admin()], /compress must be int8 or fp16, got int4/],
+      [['round', 'launch', '--compress', 'int8', '--secure-aggregation', ...admin()], /--compress is for plain rounds: secure aggregation keeps its fixed-point ring/],
+      [['round', 'launch', '--compress', 'fp16', '--noise-multiplier', '1', ...admin()], /--compress is for plain rounds: stochastic rounding would move clipped updates past the clip norm/],
+      [['coordinator', '--port', '7443', '--bulk-port', '7443'], /--bulk-port must differ from --port \(both are 7443\)/],
       [['no-such-command'], /unknown command/],
     ];
     for (const [args, message] of cases) {
@@ -142,12 +146,12 @@ describe('cohort CLI, real deployment path (integration)', function () {
   });
 
   it('refuses to start a coordinator without its CA or with a data dir it cannot write, naming the file', async function () {
-    const noCa = await cli(['coordinator', '--port', '0', '--certs', join(dir, 'nowhere'), '--data-dir', join(dir, 'data-a')]);
+    const noCa = await cli(['coordinator', '--port', '0', '--bulk-port', '0', '--certs', join(dir, 'nowhere'), '--data-dir', join(dir, 'data-a')]);
     assert.equal(noCa.code, 1);
     assert.match(noCa.err, /nowhere\/ca\.crt not found: it is created by "cohort ca init"/);
     // A path under a regular file can never be a directory, even for root.
     const blocked = join(dir, 'certs', 'ca.crt', 'data');
-    const badDir = await cli(['coordinator', '--port', '0', '--certs', join(dir, 'certs'), '--data-dir', blocked]);
+    const badDir = await cli(['coordinator', '--port', '0', '--bulk-port', '0', '--certs', join(dir, 'certs'), '--data-dir', blocked]);
     assert.equal(badDir.code, 1);
     assert.match(badDir.err, new RegExp(blocked.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
   });

@@ -43,7 +43,7 @@ class SwitchableWork implements LocalWork {
 function startCoordinatorProcess(certs: string, dataDir: string, port: number): { child: ChildProcess; ready: Promise<number> } {
   const child = spawn(
     process.execPath,
-    [BIN, 'coordinator', '--port', String(port), '--certs', certs, '--data-dir', dataDir, '--min-nodes', '2', '--features', '20', '--classes', '2', '--epsilon-budget', '50', '--log-level', 'warn'],
+    [BIN, 'coordinator', '--port', String(port), '--bulk-port', '0', '--certs', certs, '--data-dir', dataDir, '--min-nodes', '2', '--features', '20', '--classes', '2', '--epsilon-budget', '50', '--log-level', 'warn'],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
   const ready = deferred<number>();

@@ -37,7 +37,7 @@ describe('node daemon processes and coordinator restarts (integration, processes
   });
 
   function startCoordinator(): CohortProcess {
-    const args = ['coordinator', '--port', String(port), '--certs', pki.dir, '--data-dir', join(work, 'coordinator'), '--min-nodes', '3', '--log-level', 'warn'];
+    const args = ['coordinator', '--port', String(port), '--bulk-port', '0', '--certs', pki.dir, '--data-dir', join(work, 'coordinator'), '--min-nodes', '3', '--log-level', 'warn'];
     return new CohortProcess(args, { cwd: work });
   }
 

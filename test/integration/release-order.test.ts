@@ -76,7 +76,7 @@ describe('release order: every model a node receives is committed with its ledge
   for (const c of cases) {
     it(`${c.stop} in the ${c.stage} stage: every model nodes hold is committed and in the ledger`, async function () {
       const dataDir = mkdtempSync(join(tmpdir(), 'cohort-release-'));
-      const coordinator = new CohortProcess(['coordinator', '--port', '0', '--certs', pki.dir, '--data-dir', dataDir, '--min-nodes', '2', '--epsilon-budget', '50', '--log-level', 'warn', ...MODEL]);
+      const coordinator = new CohortProcess(['coordinator', '--port', '0', '--bulk-port', '0', '--certs', pki.dir, '--data-dir', dataDir, '--min-nodes', '2', '--epsilon-budget', '50', '--log-level', 'warn', ...MODEL]);
       const works = [new RecordingWork(), new RecordingWork()];
       let nodes: RunningNode[] = [];
       try {

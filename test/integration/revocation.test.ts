@@ -169,7 +169,7 @@ describe('revocation and the CA key (attack tests)', function () {
     it('a coordinator whose certs dir holds ca.key refuses to start: exit 3, and the message says how to move the key (real cohort binary)', async function () {
       copyFileSync(join(pki.caDir, 'ca.key'), join(pki.dir, 'ca.key'));
       try {
-        const r = await cohort(['coordinator', '--port', '0', '--certs', pki.dir, '--data-dir', join(pki.root, 'data-1'), '--log-level', 'silent']);
+        const r = await cohort(['coordinator', '--port', '0', '--bulk-port', '0', '--certs', pki.dir, '--data-dir', join(pki.root, 'data-1'), '--log-level', 'silent']);
         assert.equal(r.code, 3, r.stderr);
         assert.match(r.stderr, /ca\.key is the federation CA's private key, and the coordinator can read it/);
         assert.match(r.stderr, /Keep the CA on an admin workstation: move the key there .*and keep only ca\.crt, coordinator\.crt, coordinator\.key and revocations\.json in /);
@@ -182,7 +182,7 @@ describe('revocation and the CA key (attack tests)', function () {
     it('a copy of the CA key under another name is refused too', async function () {
       copyFileSync(join(pki.caDir, 'ca.key'), join(pki.dir, 'old-ca-backup.pem'));
       try {
-        const r = await cohort(['coordinator', '--port', '0', '--certs', pki.dir, '--data-dir', join(pki.root, 'data-2'), '--log-level', 'silent']);
+        const r = await cohort(['coordinator', '--port', '0', '--bulk-port', '0', '--certs', pki.dir, '--data-dir', join(pki.root, 'data-2'), '--log-level', 'silent']);
         assert.equal(r.code, 3, r.stderr);
         assert.match(r.stderr, /old-ca-backup\.pem is the federation CA's private key/);
       } finally {

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { CohortError, type ErrorCode } from '../../../shared/errors.js';
 import { weightsHash } from '../../../shared/model/version.js';
+import { SeededRandom } from '../../../shared/random.js';
+import { decodeTensor, encodeTensor } from '../../../shared/tensor/codec.js';
 import type { LaunchSettings } from '../../../server/core/coordinator.js';
 import { MemoryJournal } from '../../../server/core/journal.js';
 import type { RoundEvent } from '../../../server/core/types.js';
@@ -561,6 +563,69 @@ describe('Coordinator (fake sessions, manual clock)', () => {
       assert.equal(e.evaluated, 1);
       assert.equal(e.accuracy, 0.25);
       assert.equal(e.seconds, 0);
+    });
+  });
+
+  describe('model versions and compressed rounds', () => {
+    it('serves the current model whole by version, and refuses any other version as stale', () => {
+      const h = harness();
+      const v = h.coordinator.modelVersion;
+      assert.equal(v.round, 0);
+      assert.ok(v.sha256.equals(weightsHash(initialWeights())));
+      const t = h.coordinator.modelTransfer(v, undefined);
+      assert.equal(t.encoding, 'f32');
+      assert.equal(t.base, undefined);
+      assert.deepEqual(decodeTensor(t.payload, new Float32Array(D), 'f32'), initialWeights());
+      assert.throws(() => h.coordinator.modelTransfer({ round: 0, sha256: Buffer.alloc(32) }, undefined), coded('not_found', /is not the current global model \(round 0 \([0-9a-f]{12}\)\): the task is stale/));
+    });
+
+    it('an int8 round takes int8 updates, commits global + the quantised mean update, and sends it as a delta to nodes holding the previous model', async () => {
+      const h = harness();
+      const { sessions, events } = await startRound(h, ['a', 'b'], { compress: 'int8' });
+      const v0 = h.coordinator.modelVersion;
+      const train = await Promise.resolve(sessions[0]?.sent[0]);
+      assert.equal(train?.task.updateEncoding, 'int8');
+      const rng = new SeededRandom(9);
+      const encoded: Float32Array[] = [];
+      for (const [i, name] of ['a', 'b'].entries()) {
+        const payload = encodeTensor(deltaFor(i), 'int8', () => rng.next32());
+        encoded.push(decodeTensor(payload, new Float32Array(D), 'int8'));
+        const r = await h.coordinator.openUpdate(name, header(1, deltaFor(i), 1 + i, { encoding: 'int8' }), never);
+        for (let off = 0; off < payload.length; off += 5) r.write(payload.subarray(off, Math.min(payload.length, off + 5)));
+        r.finish();
+      }
+      await evaluateAll(h, sessions, 1);
+      const e = last(await events);
+      assert.equal(e.state, 'completed', e.reason);
+      const v1 = h.coordinator.modelVersion;
+      assert.equal(v1.round, 1);
+      assert.ok(v1.sha256.equals(weightsHash(h.coordinator.weights)));
+      const delta = h.coordinator.modelTransfer(v1, v0);
+      assert.equal(delta.encoding, 'int8');
+      assert.ok(delta.base && delta.base.sha256.equals(v0.sha256));
+      assert.equal(delta.payload.byteLength, 4 + D);
+      // The committed model is exactly what a node holding v0 rebuilds.
+      assert.deepEqual(decodeTensor(delta.payload, initialWeights(), 'int8', 'add'), h.coordinator.weights);
+      // ... and within one quantisation step of the exact FedAvg of the decoded updates.
+      const exact = fedAvg(initialWeights(), [{ delta: encoded[0] as Float32Array, examples: 1 }, { delta: encoded[1] as Float32Array, examples: 2 }]);
+      const scale = Buffer.from(delta.payload.buffer, delta.payload.byteOffset, 4).readFloatLE(0);
+      for (let i = 0; i < D; i++) assert.ok(Math.abs((h.coordinator.weights[i] as number) - (exact[i] as number)) <= scale * 1.0001, `value ${i}`);
+      // A node holding anything else gets the whole model.
+      assert.equal(h.coordinator.modelTransfer(v1, undefined).encoding, 'f32');
+      assert.equal(h.coordinator.modelTransfer(v1, { round: 7, sha256: Buffer.alloc(32, 1) }).encoding, 'f32');
+    });
+
+    it('refuses an update in another encoding than the round\'s', async () => {
+      const h = harness();
+      await startRound(h, ['a'], { compress: 'fp16' });
+      await assert.rejects(h.coordinator.openUpdate('a', header(1, deltaFor(0), 1), never), coded('invalid_argument', /^update is encoded as f32, this round takes fp16$/));
+    });
+
+    it('refuses --compress with secure aggregation or differential privacy, and unknown kinds', () => {
+      const h = harness();
+      assert.throws(() => h.coordinator.launch({ rounds: 1, settings: { compress: 'int8', secureAggregation: true, minNodes: 2 } }), coded('invalid_argument', /secure aggregation keeps its fixed-point ring/));
+      assert.throws(() => h.coordinator.launch({ rounds: 1, settings: { compress: 'fp16', noiseMultiplier: 1 } }), coded('invalid_argument', /stochastic rounding would move clipped updates past the clip norm/));
+      assert.throws(() => h.coordinator.launch({ rounds: 1, settings: { compress: 'int4' as never } }), coded('invalid_argument', /^compress must be int8 or fp16, got int4$/));
     });
   });
 
