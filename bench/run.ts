@@ -6,6 +6,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
+import { benchCompress } from './compress.js';
 import { benchDp } from './dp.js';
 import { benchFedAvg } from './fedavg.js';
 import { benchLoad } from './load.js';
@@ -25,6 +26,7 @@ const SECTIONS: Record<string, () => Promise<BenchFigure[]>> = {
   'transport-choice': benchTransportChoice,
   fedavg: benchFedAvg,
   round: benchRound,
+  compress: benchCompress,
   training: benchTraining,
   dp: benchDp,
   private: benchPrivateTraining,
