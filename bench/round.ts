@@ -3,34 +3,50 @@
  * a coordinator in its own process so that its memory and CPU are measured alone, and
  * d = 1,000,000 (logreg, 99,999 features × 10 classes + 10 biases). For 10, 25 and 50
  * nodes: seconds per round (median of the steady rounds after warm-up), the CPU time the
- * coordinator and the nodes spent per round, and the coordinator's peak RSS.
+ * coordinator and the nodes spent per round, the coordinator's peak RSS and the bulk
+ * channel's payload bytes per round; then (headline count) rounds with --compress int8.
  *
- * Baseline (at 50 nodes): raw grpc-js moving the same bytes to and from as many client
- * processes (helpers/raw-grpc.ts): per round d·4 bytes down to each client and d·4 back
- * (our train stage), then d·4 down again answered by an empty message (our evaluation
- * broadcast, whose reports are a few bytes). Both run side by side, one round of each in
- * turn, so that both see the same load on the machine.
+ * A round: train task (the model is already at every node: it was the last evaluation's),
+ * update up, commit, evaluation task with the new model down, report. So per node d·4
+ * bytes up and d·4 down (int8: about a quarter of each).
+ *
+ * Baseline (at the headline count): raw mutual-TLS sockets (helpers/raw-tls.ts, the bulk
+ * channel's floor) moving the same payload bytes to and from as many client processes: d·4
+ * down and d·4 up per client (int8 rounds: the int8 payload sizes). Both run side by side,
+ * one round of each in turn, so that both see the same load on the machine.
  *
  * All processes share this machine's cores, so with many nodes the wall time is bounded
  * by the nodes' CPU as much as by the coordinator's; the CPU figures separate the two.
+ * The issue's targets are relative to Flower 1.12 (F3: TLS + federated evaluation, warmed
+ * rounds 12–16), which this bench does not run: the reference figures below are the shared
+ * harness's (../shared/baselines/flower, measured 2026-12-07); compare on one machine with
+ * that harness.
  */
 import type { ChildProcess } from 'node:child_process';
 import { availableParallelism } from 'node:os';
-import { CHUNK_BYTES } from '../shared/wire/proto.js';
+import { encodedBytes } from '../shared/tensor/codec.js';
 import { childrenCpuSeconds, helperScript, spawnChild, stopChildren, waitForMessage } from './helpers/children.js';
 import type { RoundTiming } from './helpers/federation.js';
 import { type CoordinatorProcessResult, isListening, isResult, isRoundDone, isWarmed } from './helpers/messages.js';
 import { BenchPki, nodeNames } from './helpers/pki.js';
-import { type RawServer, startRawServer } from './helpers/raw-grpc.js';
+import type { RawServer } from './helpers/raw-grpc.js';
+import { startRawTlsServer } from './helpers/raw-tls.js';
 import { median, type BenchFigure } from './report.js';
 
-const PARAMETERS = 1_000_000;
+/** d (COHORT_BENCH_ROUND_PARAMETERS; a multiple of 10): 1M is the headline. */
+const PARAMETERS = Number(process.env['COHORT_BENCH_ROUND_PARAMETERS'] ?? '1000000');
 /** Node counts to run; COHORT_BENCH_ROUND_NODES="50" runs one (the last is the headline). */
 const NODE_COUNTS = (process.env['COHORT_BENCH_ROUND_NODES'] ?? '10,25,50').split(',').map(Number);
 const WARMUP_ROUNDS = 1;
 const ROUNDS = 5;
-const ROUND_TARGET_SECONDS = 0.5;
+/** Measured rounds with --compress int8 (headline count), after the uncompressed ones; COHORT_BENCH_ROUND_COMPRESSED=0 skips them. */
+const COMPRESSED_ROUNDS = Number(process.env['COHORT_BENCH_ROUND_COMPRESSED'] ?? '3');
+/** Flower 1.12 F3, warmed rounds 12–16, medians (shared harness README, 2026-12-07, 2-vCPU VM). */
+const FLOWER = { roundSeconds: 1.312, serverCpuSeconds: 1.02, clientCpuSeconds: 0.028 } as const;
+const FLOWER_NOTE = 'Flower 1.12 F3 warmed (shared harness, 2026-12-07; not measured in this run)';
 const RSS_TARGET_MIB = 250;
+/** int8 rounds' payload bytes over uncompressed ones (the issue's target). */
+const COMPRESSED_BYTES_TARGET = 0.3;
 /** Memory "does not grow with nodes" when each extra node costs under 1 MiB (a model copy is 3.8 MiB). */
 const RSS_GROWTH_TARGET_MIB_PER_NODE = 1;
 const MIB = 1024 * 1024;
@@ -40,26 +56,32 @@ const BASELINE_COUNTS = new Set([Math.max(...NODE_COUNTS)]);
 
 /** Extra node.js flags for the coordinator child, e.g. `--cpu-prof` (from COHORT_BENCH_COORDINATOR_FLAGS). */
 const COORDINATOR_FLAGS = (process.env['COHORT_BENCH_COORDINATOR_FLAGS'] ?? '').split(' ').filter(Boolean);
+/** Extra node.js flags for every node child (COHORT_BENCH_NODE_FLAGS), e.g. `--cpu-prof --cpu-prof-dir=DIR`. */
+const NODE_FLAGS = (process.env['COHORT_BENCH_NODE_FLAGS'] ?? '').split(' ').filter(Boolean);
 
-/** One of our measured rounds with the CPU both sides spent on it. */
+/** One of our measured rounds with the CPU both sides spent on it and the bytes it moved. */
 interface OursRound {
   readonly timing: RoundTiming;
   readonly coordinatorCpuSeconds: number;
   readonly nodesCpuSeconds: number;
+  readonly bulkBytes: number;
 }
 
-/** One raw baseline round: train phase and whole round seconds, and the CPU both sides spent. */
+/** One raw baseline round: seconds, the CPU both sides spent, payload bytes moved. */
 interface RawRound {
-  readonly train: number;
   readonly round: number;
   readonly serverCpuSeconds: number;
   readonly clientsCpuSeconds: number;
+  readonly bytes: number;
 }
 
 interface Measured {
   readonly nodes: number;
   readonly ours: OursRound[];
   readonly raw: RawRound[];
+  /** --compress int8 rounds and their raw baseline (headline count only). */
+  readonly compressed: OursRound[];
+  readonly rawCompressed: RawRound[];
   readonly memory: CoordinatorProcessResult;
 }
 
@@ -69,25 +91,28 @@ interface RawSide {
   readonly clients: ChildProcess[];
 }
 
-async function rawRound(raw: RawSide): Promise<RawRound> {
-  const bytes = PARAMETERS * 4;
-  const clients0 = await childrenCpuSeconds(raw.clients);
-  const server0 = process.cpuUsage();
-  const up = await raw.server.phase(bytes, bytes);
-  // Evaluation reports are a few bytes: the raw client answers with an empty message.
-  const evalMs = await raw.server.phase(bytes, 0);
-  const server = process.cpuUsage(server0);
-  const clients1 = await childrenCpuSeconds(raw.clients);
-  return { train: up / 1000, round: (up + evalMs) / 1000, serverCpuSeconds: (server.user + server.system) / 1e6, clientsCpuSeconds: clients1 - clients0 };
+/** The payload bytes a node moves each way in one of our rounds. */
+function payloadBytes(compress: boolean): number {
+  return compress ? encodedBytes(PARAMETERS, 'int8') : PARAMETERS * 4;
 }
 
-async function oursRound(coordinator: ChildProcess, nodes: readonly ChildProcess[]): Promise<OursRound> {
+async function rawRound(raw: RawSide, compress: boolean): Promise<RawRound> {
+  const bytes = payloadBytes(compress);
+  const clients0 = await childrenCpuSeconds(raw.clients);
+  const server0 = process.cpuUsage();
+  const ms = await raw.server.phase(bytes, bytes);
+  const server = process.cpuUsage(server0);
+  const clients1 = await childrenCpuSeconds(raw.clients);
+  return { round: ms / 1000, serverCpuSeconds: (server.user + server.system) / 1e6, clientsCpuSeconds: clients1 - clients0, bytes: 2 * bytes * raw.clients.length };
+}
+
+async function oursRound(coordinator: ChildProcess, nodes: readonly ChildProcess[], compress: boolean): Promise<OursRound> {
   const nodes0 = await childrenCpuSeconds(nodes);
   const done = waitForMessage(coordinator, isRoundDone, 300_000);
-  coordinator.send({ type: 'round' });
+  coordinator.send(compress ? { type: 'round', compress: 'int8' } : { type: 'round' });
   const d = await done;
   const nodes1 = await childrenCpuSeconds(nodes);
-  return { timing: d.timing, coordinatorCpuSeconds: d.cpuMicros / 1e6, nodesCpuSeconds: nodes1 - nodes0 };
+  return { timing: d.timing, coordinatorCpuSeconds: d.cpuMicros / 1e6, nodesCpuSeconds: nodes1 - nodes0, bulkBytes: d.bulkBytesDown + d.bulkBytesUp };
 }
 
 /**
@@ -101,29 +126,34 @@ async function measure(pki: BenchPki, names: readonly string[], baseline: boolea
     const coordinator = spawnChild(helperScript('coordinator-process.js'), [pki.dir, String(PARAMETERS), String(names.length), String(WARMUP_ROUNDS), String(ROUNDS)], COORDINATOR_FLAGS);
     children.push(coordinator);
     const { port } = await waitForMessage(coordinator, isListening, 60_000);
-    const nodes = names.map((name) => spawnChild(helperScript('node-process.js'), [`127.0.0.1:${port}`, pki.dir, name]));
+    const nodes = names.map((name) => spawnChild(helperScript('node-process.js'), [`127.0.0.1:${port}`, pki.dir, name], NODE_FLAGS));
     children.push(...nodes);
     let raw: RawSide | undefined;
     if (baseline) {
-      server = await startRawServer(pki.tls('coordinator'), CHUNK_BYTES);
-      const clients = names.map((name) => spawnChild(helperScript('raw-client-process.js'), [`127.0.0.1:${(server as RawServer).port}`, pki.dir, name, String(CHUNK_BYTES)]));
+      server = await startRawTlsServer(pki.tls('coordinator'));
+      const clients = names.map((name) => spawnChild(helperScript('raw-client-process.js'), [`127.0.0.1:${(server as RawServer).port}`, pki.dir, name, '0', 'tls']));
       children.push(...clients);
       raw = { server, clients };
     }
     await waitForMessage(coordinator, isWarmed, 300_000);
     if (raw) {
       await raw.server.waitForClients(names.length, 120_000);
-      for (let i = 0; i < WARMUP_ROUNDS; i++) await rawRound(raw);
+      for (let i = 0; i < WARMUP_ROUNDS; i++) await rawRound(raw, false);
     }
-    const ours: OursRound[] = [];
-    const rawRounds: RawRound[] = [];
-    for (let i = 0; i < ROUNDS; i++) {
-      ours.push(await oursRound(coordinator, nodes));
-      if (raw) rawRounds.push(await rawRound(raw));
-    }
+    const run = async (count: number, compress: boolean): Promise<{ ours: OursRound[]; raw: RawRound[] }> => {
+      const out = { ours: [] as OursRound[], raw: [] as RawRound[] };
+      for (let i = 0; i < count; i++) {
+        out.ours.push(await oursRound(coordinator, nodes, compress));
+        if (raw) out.raw.push(await rawRound(raw, compress));
+      }
+      return out;
+    };
+    const plain = await run(ROUNDS, false);
+    // Compressed rounds at the headline count only; the first one still sends whole models.
+    const compressed = baseline && COMPRESSED_ROUNDS > 0 ? await run(COMPRESSED_ROUNDS + 1, true) : { ours: [], raw: [] };
     const memory = waitForMessage(coordinator, isResult, 60_000);
     coordinator.send({ type: 'finish' });
-    return { nodes: names.length, ours, raw: rawRounds, memory: await memory };
+    return { nodes: names.length, ours: plain.ours, raw: plain.raw, compressed: compressed.ours.slice(1), rawCompressed: compressed.raw.slice(1), memory: await memory };
   } finally {
     await stopChildren(children);
     await server?.close();
@@ -159,42 +189,39 @@ function roundFigures(m: Measured): BenchFigure[] {
   const evaluation = median(m.ours.map((r) => r.timing.evalSeconds));
   const coordinatorCpu = median(m.ours.map((r) => r.coordinatorCpuSeconds));
   const nodeCpu = median(m.ours.map((r) => r.nodesCpuSeconds)) / n;
+  const bytes = median(m.ours.map((r) => r.bulkBytes));
   const peakMib = Math.max(m.memory.maxRssBytes, m.memory.roundsPeakRssBytes) / MIB;
   const headline = n === Math.max(...NODE_COUNTS);
   const raw = m.raw.length > 0;
   const vs = (ours: number, base: number, baselineName: string, ratioMeaning: string): Partial<BenchFigure> =>
     raw ? { baseline: r3(base), baselineName, ratio: r2(ours / base), ratioMeaning } : {};
-  const rawOf = (f: (r: RawRound) => number): number => (raw ? median(m.raw.map(f)) : Number.NaN);
+  const rawOf = (rounds: readonly RawRound[], f: (r: RawRound) => number): number => (rounds.length > 0 ? median(rounds.map(f)) : Number.NaN);
   const interleaved = 'interleaved round by round with ours';
-  return [
+  const rawName = `raw mutual-TLS sockets, ${n} client processes: d·4 bytes down + d·4 up per client; ${interleaved}`;
+  const figures: BenchFigure[] = [
     {
       section: 'round',
-      name: `framework-only round, ${n} node processes, d=1M (logreg 99999×10): whole round incl. evaluation broadcast = train ${r3(train)} s + evaluate ${r3(evaluation)} s, median of ${m.ours.length}`,
+      name: `framework-only round, ${n} node processes, d=1M (logreg 99999×10): whole round incl. evaluation = train ${r3(train)} s + evaluate ${r3(evaluation)} s, median of ${m.ours.length}`,
       value: r3(whole),
       unit: 's/round',
-      ...vs(whole, rawOf((r) => r.round), `raw grpc-js, ${n} client processes: 4 MB down + 4 MB up, then 4 MB down + empty answer, per client; ${interleaved}`, 'our time / raw time'),
-      ...(headline ? { target: `≤ ${ROUND_TARGET_SECONDS} s per round`, met: whole <= ROUND_TARGET_SECONDS } : {}),
-    },
-    {
-      section: 'round',
-      name: `framework-only train stage, ${n} node processes, d=1M: broadcast, perturb, upload, FedAvg`,
-      value: r3(train),
-      unit: 's/round',
-      ...vs(train, rawOf((r) => r.train), `raw grpc-js, ${n} client processes: 4 MB down + 4 MB up per client`, 'our time / raw time'),
+      ...vs(whole, rawOf(m.raw, (r) => r.round), rawName, 'our time / raw time'),
+      ...(headline ? { target: `≤ 0.6 × ${FLOWER.roundSeconds} s (${FLOWER_NOTE})`, met: whole <= 0.6 * FLOWER.roundSeconds } : {}),
     },
     {
       section: 'round',
       name: `coordinator CPU per round, ${n} node processes, d=1M`,
       value: r3(coordinatorCpu),
       unit: 'CPU s/round',
-      ...vs(coordinatorCpu, rawOf((r) => r.serverCpuSeconds), 'raw grpc-js server moving the same bytes', 'our CPU time / raw CPU time'),
+      ...vs(coordinatorCpu, rawOf(m.raw, (r) => r.serverCpuSeconds), 'raw TLS server moving the same bytes', 'our CPU time / raw CPU time'),
+      ...(headline ? { target: `≤ 0.6 × ${FLOWER.serverCpuSeconds} CPU-s (${FLOWER_NOTE})`, met: coordinatorCpu <= 0.6 * FLOWER.serverCpuSeconds } : {}),
     },
     {
       section: 'round',
       name: `node CPU per node per round, ${n} node processes, d=1M`,
       value: r3(nodeCpu),
       unit: 'CPU s/node/round',
-      ...vs(nodeCpu, rawOf((r) => r.clientsCpuSeconds) / n, 'raw grpc-js client process moving the same bytes', 'our CPU time / raw CPU time'),
+      ...vs(nodeCpu, rawOf(m.raw, (r) => r.clientsCpuSeconds) / n, 'raw TLS client process moving the same bytes', 'our CPU time / raw CPU time'),
+      ...(headline ? { target: `≤ ${FLOWER.clientCpuSeconds} CPU-s per client (${FLOWER_NOTE})`, met: nodeCpu <= FLOWER.clientCpuSeconds } : {}),
     },
     {
       section: 'round',
@@ -204,10 +231,17 @@ function roundFigures(m: Measured): BenchFigure[] {
       unit: 's/round',
       ...vs(
         (coordinatorCpu + n * nodeCpu) / availableParallelism(),
-        rawOf((r) => (r.serverCpuSeconds + r.clientsCpuSeconds) / availableParallelism()),
-        'the same floor for raw grpc-js moving the same bytes',
+        rawOf(m.raw, (r) => (r.serverCpuSeconds + r.clientsCpuSeconds) / availableParallelism()),
+        'the same floor for raw TLS moving the same bytes',
         'our floor / raw floor',
       ),
+    },
+    {
+      section: 'round',
+      name: `bulk-channel payload bytes per round, ${n} node processes, d=1M (each model once: one down and one update up per node)`,
+      value: Math.round(bytes),
+      unit: 'bytes/round',
+      ...(raw ? { baseline: Math.round(rawOf(m.raw, (r) => r.bytes)), baselineName: rawName, ratio: r3(bytes / rawOf(m.raw, (r) => r.bytes)), ratioMeaning: 'ours / raw' } : {}),
     },
     {
       section: 'round',
@@ -216,6 +250,48 @@ function roundFigures(m: Measured): BenchFigure[] {
       unit: 'MiB',
       target: `≤ ${RSS_TARGET_MIB} MiB`,
       met: peakMib <= RSS_TARGET_MIB,
+    },
+  ];
+  if (m.compressed.length === 0) return figures;
+  const cWhole = median(m.compressed.map((r) => r.timing.seconds));
+  const cCoordinator = median(m.compressed.map((r) => r.coordinatorCpuSeconds));
+  const cNode = median(m.compressed.map((r) => r.nodesCpuSeconds)) / n;
+  const cBytes = median(m.compressed.map((r) => r.bulkBytes));
+  const rawC = `raw mutual-TLS sockets moving the int8 payloads (${encodedBytes(PARAMETERS, 'int8')} bytes each way per client); ${interleaved}`;
+  return [
+    ...figures,
+    {
+      section: 'round',
+      name: `--compress int8 round, ${n} node processes, d=1M: whole round, median of ${m.compressed.length}`,
+      value: r3(cWhole),
+      unit: 's/round',
+      ...vs(cWhole, rawOf(m.rawCompressed, (r) => r.round), rawC, 'our time / raw time'),
+    },
+    {
+      section: 'round',
+      name: `--compress int8: coordinator CPU per round (quantising the global update included)`,
+      value: r3(cCoordinator),
+      unit: 'CPU s/round',
+      ...vs(cCoordinator, rawOf(m.rawCompressed, (r) => r.serverCpuSeconds), 'raw TLS server moving the int8 payloads', 'our CPU time / raw CPU time'),
+    },
+    {
+      section: 'round',
+      name: `--compress int8: node CPU per node per round (quantising the update included)`,
+      value: r3(cNode),
+      unit: 'CPU s/node/round',
+      ...vs(cNode, rawOf(m.rawCompressed, (r) => r.clientsCpuSeconds) / n, 'raw TLS client moving the int8 payloads', 'our CPU time / raw CPU time'),
+    },
+    {
+      section: 'round',
+      name: `--compress int8: bulk-channel payload bytes per round (uncompressed rounds: ${Math.round(bytes)})`,
+      value: Math.round(cBytes),
+      unit: 'bytes/round',
+      baseline: Math.round(bytes),
+      baselineName: 'our uncompressed rounds in this run',
+      ratio: r3(cBytes / bytes),
+      ratioMeaning: 'int8 / uncompressed',
+      target: `≤ ${COMPRESSED_BYTES_TARGET}`,
+      met: cBytes / bytes <= COMPRESSED_BYTES_TARGET,
     },
   ];
 }

@@ -5,7 +5,8 @@
  * Sends {type: 'listening', port}, waits for NODES nodes, runs the warm-up rounds and sends
  * {type: 'warmed'}. Then, while sampling its RSS, it obeys the parent:
  * - {type: 'go'}: run ROUNDS measured rounds, then send {type: 'result', ...};
- * - {type: 'round'}: run one measured round, answer {type: 'round-done', ...} (so the
+ * - {type: 'round'} (optionally with compress: 'int8' | 'fp16'): run one measured round,
+ *   answer {type: 'round-done', ...} with its timing, CPU and bulk-channel bytes (so the
  *   parent can interleave these rounds with a baseline's), and on {type: 'finish'} send
  *   {type: 'result', ...} for all of them.
  * It serves until SIGTERM or until the parent goes away.
@@ -22,15 +23,22 @@ class RssSampler {
   heapTotalAtPeakBytes = 0;
   private timer: NodeJS.Timeout | undefined;
 
+  /** RSS when the breakdown was last taken. */
+  private detailedAt = 0;
+
   start(): void {
-    // rss() alone is cheap; the full memoryUsage() walks the heap, so it runs only at a new peak.
+    // rss() alone is cheap; the full memoryUsage() walks the heap (it was a few % of the
+    // coordinator's CPU when taken at every new peak), so the breakdown is refreshed only when
+    // the peak has grown by 4 MiB since: it is the breakdown within 4 MiB of the peak.
     this.timer ??= setInterval(() => {
-      if (process.memoryUsage.rss() > this.peakBytes) {
-        const m = process.memoryUsage();
-        this.peakBytes = m.rss;
-        this.arrayBuffersAtPeakBytes = m.arrayBuffers;
-        this.heapTotalAtPeakBytes = m.heapTotal;
-      }
+      const rss = process.memoryUsage.rss();
+      if (rss <= this.peakBytes) return;
+      this.peakBytes = rss;
+      if (rss < this.detailedAt + 4 * 1024 * 1024) return;
+      const m = process.memoryUsage();
+      this.detailedAt = m.rss;
+      this.arrayBuffersAtPeakBytes = m.arrayBuffers;
+      this.heapTotalAtPeakBytes = m.heapTotal;
     }, 10);
   }
 
@@ -74,15 +82,17 @@ async function main(argv: string[]): Promise<void> {
   const sampler = new RssSampler();
   const measured: RoundTiming[] = [];
   let cpuMicros = 0;
-  const measure = async (count: number): Promise<{ timings: RoundTiming[]; micros: number }> => {
+  const measure = async (count: number, compress?: 'int8' | 'fp16'): Promise<{ timings: RoundTiming[]; micros: number; down: number; up: number }> => {
+    const down0 = started.bulk.bytesDown;
+    const up0 = started.bulk.bytesUp;
     sampler.start();
     const cpu0 = process.cpuUsage();
-    const timings = await timeRounds(started.coordinator, count, n);
+    const timings = await timeRounds(started.coordinator, count, n, compress ? { compress } : {});
     const cpu = process.cpuUsage(cpu0);
     sampler.stop();
     measured.push(...timings);
     cpuMicros += cpu.user + cpu.system;
-    return { timings, micros: cpu.user + cpu.system };
+    return { timings, micros: cpu.user + cpu.system, down: started.bulk.bytesDown - down0, up: started.bulk.bytesUp - up0 };
   };
   const sendResult = (): void => {
     const result: CoordinatorProcessResult = {
@@ -97,13 +107,13 @@ async function main(argv: string[]): Promise<void> {
     };
     process.send?.(result);
   };
-  onCommand(async (command) => {
+  onCommand(async (command, compress) => {
     if (command === 'go') {
       await measure(Number(rounds));
       sendResult();
     } else if (command === 'round') {
-      const { timings, micros } = await measure(1);
-      process.send?.({ type: 'round-done', timing: timings[0] as RoundTiming, cpuMicros: micros } satisfies RoundDoneMessage);
+      const { timings, micros, down, up } = await measure(1, compress);
+      process.send?.({ type: 'round-done', timing: timings[0] as RoundTiming, cpuMicros: micros, bulkBytesDown: down, bulkBytesUp: up } satisfies RoundDoneMessage);
     } else if (command === 'finish') {
       sendResult();
     }

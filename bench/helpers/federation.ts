@@ -6,7 +6,7 @@ import { silentLogger } from '../../shared/logger.js';
 import { parameterCount, parseModelSpec, type ModelSpec } from '../../shared/model/spec.js';
 import { secureRandom } from '../../shared/random.js';
 import type { RoundEvent, RoundSettings } from '../../server/core/types.js';
-import { type Coordinator, DEFAULT_ROUND_SETTINGS } from '../../server/core/coordinator.js';
+import { type Coordinator, DEFAULT_ROUND_SETTINGS, type LaunchSettings } from '../../server/core/coordinator.js';
 import { type StartedCoordinator, startCoordinator } from '../../server/main.js';
 import type { BenchPki } from './pki.js';
 
@@ -64,17 +64,17 @@ export async function startInProcessNodes(pki: BenchPki, port: number, names: re
 /** How long one round and its stages took, from the coordinator's own round events. */
 export interface RoundTiming {
   readonly round: number;
-  /** The whole round: wait, select, train, evaluate, commit. */
+  /** The whole round: wait, select, train, commit, evaluate. */
   readonly seconds: number;
-  /** Train stage: broadcast of the global weights, local work, upload, FedAvg, apply. */
+  /** Train stage: train tasks, local work, uploads, FedAvg, apply (the `train` to `commit` events). */
   readonly trainSeconds: number;
-  /** Evaluate stage: broadcast of the new weights and collection of the evaluation reports. */
+  /** Evaluate stage: evaluation tasks, the new model to each node, reports (the `evaluate` event to the end). */
   readonly evalSeconds: number;
 }
 
 /** Run `rounds` rounds on `coordinator` with every one of `nodes` nodes taking part; throws on any other outcome. */
-export async function timeRounds(coordinator: Coordinator, rounds: number, nodes: number): Promise<RoundTiming[]> {
-  const handle = coordinator.launch({ rounds, settings: { minNodes: nodes } });
+export async function timeRounds(coordinator: Coordinator, rounds: number, nodes: number, settings: LaunchSettings = {}): Promise<RoundTiming[]> {
+  const handle = coordinator.launch({ rounds, settings: { minNodes: nodes, ...settings } });
   const stageStart = new Map<string, number>();
   const timings: RoundTiming[] = [];
   for await (const e of handle.events) {
@@ -88,7 +88,8 @@ export async function timeRounds(coordinator: Coordinator, rounds: number, nodes
       if (s === undefined) throw new Error(`round ${e.round} reported no ${stage} stage`);
       return s;
     };
-    timings.push({ round: e.round, seconds: e.seconds, trainSeconds: at('evaluate') - at('train'), evalSeconds: at('commit') - at('evaluate') });
+    // Stages run train → commit → evaluate (the model is committed before it is evaluated).
+    timings.push({ round: e.round, seconds: e.seconds, trainSeconds: at('commit') - at('train'), evalSeconds: e.seconds - at('evaluate') });
   }
   return timings;
 }

@@ -68,12 +68,18 @@ export function answerCpuQueries(): void {
 /** Commands the parent sends the coordinator child after 'warmed'. */
 export type Command = 'go' | 'round' | 'finish';
 
+/** `{type: 'round', compress: 'int8'}` runs that round with update compression. */
+export type RoundCompression = 'int8' | 'fp16' | undefined;
+
 /** In a child: run `handle` for each command from the parent, one at a time, in order. */
-export function onCommand(handle: (command: Command) => Promise<void>, fail: (err: unknown) => void): void {
+export function onCommand(handle: (command: Command, compress: RoundCompression) => Promise<void>, fail: (err: unknown) => void): void {
   let queue = Promise.resolve();
   process.on('message', (m: unknown) => {
     for (const command of ['go', 'round', 'finish'] as const) {
-      if (hasType(m, command)) queue = queue.then(() => handle(command)).catch(fail);
+      if (!hasType(m, command)) continue;
+      const c = (m as { compress?: unknown }).compress;
+      const compress = c === 'int8' || c === 'fp16' ? c : undefined;
+      queue = queue.then(() => handle(command, compress)).catch(fail);
     }
   });
 }
@@ -84,6 +90,9 @@ export interface RoundDoneMessage {
   readonly timing: RoundTiming;
   /** CPU time (user + system) the coordinator process spent in this round. */
   readonly cpuMicros: number;
+  /** Payload bytes the bulk channel moved in this round: models down, updates up. */
+  readonly bulkBytesDown: number;
+  readonly bulkBytesUp: number;
 }
 
 /** Type guard for RoundDoneMessage. */

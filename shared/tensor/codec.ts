@@ -83,33 +83,43 @@ export function encodeTensor(x: Float32Array, encoding: TensorEncoding, next32: 
       pos += m * (encoding === 'int8' ? 1 : 2);
       continue;
     }
-    const inv = 1 / scale;
     // xorshift32 noise, seeded per block: uniform u in [0, 1) with 32 bits.
-    let r = next32() | 1;
+    const seed = next32() | 1;
     if (encoding === 'int8') {
-      for (let i = start; i < end; i++) {
-        r ^= r << 13;
-        r ^= r >>> 17;
-        r ^= r << 5;
-        // floor(y + u): rounds up with probability frac(y), so E = y. The clamp only guards
-        // against y one rounding step past ±127.
-        let q = Math.floor((x[i] as number) * inv + (r >>> 0) * 2.3283064365386963e-10);
-        if (q > INT8_MAX) q = INT8_MAX;
-        else if (q < -INT8_MAX) q = -INT8_MAX;
-        int8[pos++] = q;
-      }
+      int8Block(x, start, end, 1 / scale, seed, int8, pos);
+      pos += m;
     } else {
-      const half = new Uint16Array(out.buffer, out.byteOffset + pos, m);
-      for (let i = start, j = 0; i < end; i++, j++) {
-        r ^= r << 13;
-        r ^= r >>> 17;
-        r ^= r << 5;
-        half[j] = toHalfStochastic((x[i] as number) * inv, (r >>> 0) * 2.3283064365386963e-10);
-      }
+      halfBlock(x, start, end, 1 / scale, seed, new Uint16Array(out.buffer, out.byteOffset + pos, m));
       pos += 2 * m;
     }
   }
   return out;
+}
+
+/** int8 values of x[start, end) · inv, stochastically rounded, written from out[pos]. */
+function int8Block(x: Float32Array, start: number, end: number, inv: number, seed: number, out: Int8Array, pos: number): void {
+  let r = seed;
+  for (let i = start, k = pos; i < end; i++, k++) {
+    r ^= r << 13;
+    r ^= r >>> 17;
+    r ^= r << 5;
+    // floor(y + u): rounds up with probability frac(y), so E = y. Shifted by 128 the sum is
+    // positive, so truncation (| 0) is the floor; the clamp only guards against y one
+    // rounding step past ±127.
+    const q = (((x[i] as number) * inv + (r >>> 0) * 2.3283064365386963e-10 + 128) | 0) - 128;
+    out[k] = q > INT8_MAX ? INT8_MAX : q < -INT8_MAX ? -INT8_MAX : q;
+  }
+}
+
+/** binary16 bits of x[start, end) · inv, stochastically rounded, into out. */
+function halfBlock(x: Float32Array, start: number, end: number, inv: number, seed: number, out: Uint16Array): void {
+  let r = seed;
+  for (let i = start, j = 0; i < end; i++, j++) {
+    r ^= r << 13;
+    r ^= r >>> 17;
+    r ^= r << 5;
+    out[j] = toHalfStochastic((x[i] as number) * inv, (r >>> 0) * 2.3283064365386963e-10);
+  }
 }
 
 /**
@@ -134,6 +144,30 @@ function toHalfStochastic(y: number, u: number): number {
 /** POW2[i] = 2^(i − 25), for the spacing of binary16 binades. */
 const POW2: Float64Array = Float64Array.from({ length: 64 }, (_, i) => 2 ** (i - 25));
 
+// s·q is exact in binary64; storing into the Float32Array is the one rounding (two with
+// add, as the contract says). Bytes are read as uint8 and sign-extended: faster than an
+// Int8Array view per piece. Each returns the offset of the first -128, or -1.
+
+function setInt8(t: Float32Array, at: number, data: Uint8Array, p: number, m: number, s: number): number {
+  let bad = 0;
+  for (let j = 0; j < m; j++) {
+    const b = data[p + j] as number;
+    bad |= b === 0x80 ? 1 : 0;
+    t[at + j] = s * ((b << 24) >> 24);
+  }
+  return bad === 0 ? -1 : data.subarray(p, p + m).indexOf(0x80);
+}
+
+function addInt8(t: Float32Array, at: number, data: Uint8Array, p: number, m: number, s: number): number {
+  let bad = 0;
+  for (let j = 0; j < m; j++) {
+    const b = data[p + j] as number;
+    bad |= b === 0x80 ? 1 : 0;
+    t[at + j] = (t[at + j] as number) + Math.fround(s * ((b << 24) >> 24));
+  }
+  return bad === 0 ? -1 : data.subarray(p, p + m).indexOf(0x80);
+}
+
 function nonFiniteHalf(i: number, h: number): CohortError {
   return new CohortError('invalid_argument', `value ${i} is not a finite binary16 number (bits 0x${h.toString(16)})`);
 }
@@ -152,10 +186,24 @@ const HALF_VALUES: Float32Array = (() => {
 
 /** Index of the first NaN or ±Infinity in `v[from, to)`, or -1. */
 export function firstNonFinite(v: Float32Array, from = 0, to = v.length): number {
-  for (let i = from; i < to; i++) {
-    const x = v[i] as number;
-    // x - x is NaN exactly for NaN and ±Infinity; cheaper than Number.isFinite per element.
-    if (x - x !== 0) return i;
+  // x · 0 is 0 for every finite x and NaN otherwise: four independent sums scan at memory
+  // speed, and only a range that holds a bad value is searched again for where.
+  let a = 0;
+  let b = 0;
+  let c = 0;
+  let d = 0;
+  let i = from;
+  for (; i + 3 < to; i += 4) {
+    a += (v[i] as number) * 0;
+    b += (v[i + 1] as number) * 0;
+    c += (v[i + 2] as number) * 0;
+    d += (v[i + 3] as number) * 0;
+  }
+  for (; i < to; i++) a += (v[i] as number) * 0;
+  if (a + b + c + d === 0) return -1;
+  for (let j = from; j < to; j++) {
+    const x = v[j] as number;
+    if (x - x !== 0) return j;
   }
   return -1;
 }
@@ -252,13 +300,9 @@ export class TensorDecoder {
       let i = from;
       if (encoding === 'int8') {
         const m = Math.min(this.left, n - p);
-        const q = new Int8Array(data.buffer, data.byteOffset + p, m);
-        for (let j = 0; j < m; j++, i++) {
-          const v = q[j] as number;
-          if (v === -128) throw new CohortError('invalid_argument', `value ${i} is the int8 -128, outside [-127, 127]`);
-          // s·q is exact in binary64; storing into the Float32Array is the one rounding.
-          t[i] = add ? (t[i] as number) + Math.fround(s * v) : s * v;
-        }
+        const low = add ? addInt8(t, i, data, p, m, s) : setInt8(t, i, data, p, m, s);
+        if (low >= 0) throw new CohortError('invalid_argument', `value ${i + low} is the int8 -128, outside [-127, 127]`);
+        i += m;
         this.left -= m;
         p += m;
       } else {
