@@ -153,7 +153,7 @@ function recover(store: CoordinatorStore, config: CoordinatorConfig, log: Logger
   const expected = parameterCount(config.model);
   if (checkpoint && checkpoint.weights.length !== expected) {
     throw new CohortError(
-      'failed_precondition',
+      'invalid_argument',
       `the data dir's latest model (round ${checkpoint.round}) has ${checkpoint.weights.length} parameters, but the configured model has ${expected}: start with the same --model/--features/--classes/--hidden, or a new --data-dir`,
     );
   }

@@ -15,6 +15,7 @@ import {
   type ListedCertificate,
   type Role,
 } from '../../shared/pki/index.js';
+import { CohortError } from '../../shared/errors.js';
 import { printJson, type CliIo } from '../io.js';
 import { intOption, usage } from '../options.js';
 
@@ -87,7 +88,14 @@ export function register(program: Command, io: CliIo): void {
 export function caInit(args: CaInitArgs, io: CliIo): void {
   const sans = splitSans(args.san);
   if (sans.length === 0) throw usage('--san needs at least one host name or IP address, e.g. --san localhost,127.0.0.1');
-  const r = initCa(args.dir, { sans, now: new Date(io.clock.now()), validityDays: args.days, caValidityDays: args.caDays });
+  let r: ReturnType<typeof initCa>;
+  try {
+    r = initCa(args.dir, { sans, now: new Date(io.clock.now()), validityDays: args.days, caValidityDays: args.caDays });
+  } catch (err) {
+    // An existing CA in --dir is the user's choice of directory: bad usage, nothing was touched.
+    if (err instanceof CohortError && err.code === 'already_exists') throw usage(err.message);
+    throw err;
+  }
   for (const w of r.warnings) io.err(`warning: ${w}\n`);
   const c = r.coordinator;
   if (args.json) {

@@ -7,8 +7,9 @@ import { parseTrainConfig } from '../../shared/model/train.js';
 import type { RoundSettings } from '../../server/core/types.js';
 import { DEFAULT_ROUND_SETTINGS, validateSettings } from '../../server/core/coordinator.js';
 import { type CoordinatorConfig, startCoordinator } from '../../server/main.js';
+import { loadCertificates } from '../certs.js';
 import type { CliIo } from '../io.js';
-import { createLogger, parseLogLevel } from '../logging.js';
+import { createLogger, parseLogLevel, routeGrpcLogs } from '../logging.js';
 import { intOption, numberOption, usage } from '../options.js';
 import { DEFAULT_METRICS_HOST } from '../../shared/metrics/endpoint.js';
 import type { CoordinatorMonitoring } from '../../server/metrics/monitor.js';
@@ -155,10 +156,10 @@ export function register(program: Command, io: CliIo): void {
     .option('--hidden <n>', 'hidden units of the mlp (default 64)', intOption('--hidden'))
     .option('--seed <n>', 'seed of the initial weights', intOption('--seed', 0))
     .option('--min-nodes <n>', 'default minimum participants per round (default 2)', intOption('--min-nodes'))
-    .option('--sample-rate <q>', 'default Poisson sampling rate in (0, 1] (default 1)', numberOption('--sample-rate', 0, 1))
+    .option('--sample-rate <q>', 'default Poisson sampling rate in (0, 1] (default 1)', numberOption('--sample-rate', Number.MIN_VALUE, 1))
     .option('--epochs <n>', 'default local epochs per round (default 1)', intOption('--epochs', 1, 1000))
     .option('--batch-size <n>', 'default local batch size (default 32)', intOption('--batch-size', 1, 65536))
-    .option('--learning-rate <lr>', 'default local learning rate (default 0.1)', numberOption('--learning-rate', 0, 100))
+    .option('--learning-rate <lr>', 'default local learning rate (default 0.1)', numberOption('--learning-rate', Number.MIN_VALUE, 100))
     .option('--train-timeout <s>', 'seconds nodes have to return an update (default 120)', numberOption('--train-timeout', 0.001, 86400))
     .option('--eval-timeout <s>', 'seconds nodes have to return an evaluation (default 60)', numberOption('--eval-timeout', 0.001, 86400))
     .option('--upload-slots <n>', 'updates buffered at once (bounds memory; default 4)', intOption('--upload-slots', 1, 64))
@@ -172,7 +173,9 @@ export function register(program: Command, io: CliIo): void {
     .option('--log-level <level>', 'debug, info, warn, error or silent', 'info')
     .action(async (args: CoordinatorArgs) => {
       const log = createLogger(parseLogLevel(args.logLevel), 'coordinator');
+      routeGrpcLogs(log);
       const config = coordinatorConfig(args);
+      loadCertificates(config.certsDir, 'coordinator');
       const started = await startCoordinator(config, { log, clock: io.clock });
       io.err(`cohort coordinator listening on ${config.host}:${started.port} (TLS 1.3, client certificates from ${config.certsDir}/ca.crt)\n`);
       const metricsPort = started.monitor?.port;

@@ -67,6 +67,17 @@ function logRefusedHandshakes(server: grpc.Server, log: Logger): void {
   }
 }
 
+/**
+ * grpc-js reports a failed bind as "No address added out of total 1 resolved errors:
+ * [listen EADDRINUSE: ...]"; say what it means and what to do.
+ */
+function bindProblem(message: string): string {
+  if (message.includes('EADDRINUSE')) return 'the port is already in use (is another coordinator running? choose another --port)';
+  if (message.includes('EACCES')) return 'permission denied (ports below 1024 need privileges; choose another --port)';
+  if (message.includes('EADDRNOTAVAIL')) return 'this machine has no such address (check --host)';
+  return message;
+}
+
 /** Bind the coordinator's port and serve NodeService and AdminService over mutual TLS. */
 export async function serve(opts: ServeOptions): Promise<RunningServer> {
   const rpc = opts.rpcMetrics;
@@ -77,7 +88,7 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
   server.addService(metered(contract.cohort.v1.AdminService.service), adminServiceHandlers(opts.coordinator, opts.policy, opts.log));
   const port = await new Promise<number>((resolve, reject) => {
     server.bindAsync(`${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${opts.port}`, mutualTlsServerCredentials(opts.tls), (err, bound) => {
-      if (err) reject(new CohortError('unavailable', `cannot listen on ${opts.host}:${opts.port}: ${err.message}`, { cause: err }));
+      if (err) reject(new CohortError('unavailable', `cannot listen on ${opts.host}:${opts.port}: ${bindProblem(err.message)}`, { cause: err }));
       else resolve(bound);
     });
   });
