@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Clock } from '../shared/clock.js';
 import { CohortError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
+import type { FeatureRange } from '../shared/model/feature-range.js';
 import { initParameters, type ModelSpec, parameterCount } from '../shared/model/spec.js';
 import { loadRevocations, loadTlsMaterial, type RevocationList } from '../shared/pki/ca-dir.js';
 import { SeededRandom, secureRandom } from '../shared/random.js';
@@ -38,6 +39,8 @@ export interface CoordinatorConfig {
   readonly dataDir?: string;
   /** Metrics, the accuracy regression alert and the monitoring endpoint; undefined turns all of it off. */
   readonly monitoring?: CoordinatorMonitoring;
+  /** The range the model's input features are declared for (nodes warn far outside it); default [0, 1]. */
+  readonly featureRange?: FeatureRange;
 }
 
 /** A started coordinator. */
@@ -118,6 +121,7 @@ export async function startCoordinator(config: CoordinatorConfig, deps: { log: L
       policy: { isRevoked: (serial) => revocations.current().isRevoked(serial), allow: (caller, method) => limiter.take(caller, method) },
       log: deps.log,
       ...(monitor ? { rpcMetrics: monitor.metrics } : {}),
+      ...(config.featureRange ? { featureRange: config.featureRange } : {}),
     });
   } catch (err) {
     revocations.stop();

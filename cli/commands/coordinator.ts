@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { CohortError } from '../../shared/errors.js';
+import { DEFAULT_FEATURE_RANGE, parseFeatureRange } from '../../shared/model/feature-range.js';
 import { parseModelSpec } from '../../shared/model/spec.js';
 import { parseTrainConfig } from '../../shared/model/train.js';
 import type { RoundSettings } from '../../server/core/types.js';
@@ -43,6 +44,7 @@ interface CoordinatorArgs {
   metricsPort?: number;
   metricsHost?: string;
   regressionMargin?: number;
+  featureRange?: string;
   logLevel: string;
 }
 
@@ -67,6 +69,7 @@ const CONFIG_KEYS = new Set([
   'metricsPort',
   'metricsHost',
   'regressionMargin',
+  'featureRange',
 ]);
 
 /** δ of the (ε, δ) guarantee unless --delta says otherwise. */
@@ -119,7 +122,9 @@ export function coordinatorConfig(args: CoordinatorArgs): CoordinatorConfig {
     if (!(delta > 0 && delta < 1)) throw usage(`--delta must be in (0, 1), got ${String(pick('delta'))}`);
     const privacy = { epsilon: budget === undefined ? undefined : Number(budget), delta };
     const monitoring = monitoringConfig(pick('metricsPort'), pick('metricsHost'), pick('regressionMargin'));
-    return { host: args.host, port: args.port, certsDir: args.certs, dataDir: args.dataDir, model, seed, defaults, uploadSlots, revocationPollMs: 1000, privacy, monitoring };
+    const range = pick('featureRange');
+    const featureRange = range === undefined ? DEFAULT_FEATURE_RANGE : parseFeatureRange(Array.isArray(range) ? range.join(',') : String(range));
+    return { host: args.host, port: args.port, certsDir: args.certs, dataDir: args.dataDir, model, seed, defaults, uploadSlots, revocationPollMs: 1000, privacy, monitoring, featureRange };
   } catch (err) {
     if (err instanceof CohortError && err.code === 'invalid_argument') throw usage(err.message);
     throw err;
@@ -154,6 +159,7 @@ export function register(program: Command, io: CliIo): void {
     .option('--features <n>', 'input features (default 784, MNIST)', intOption('--features'))
     .option('--classes <n>', 'classes (default 10)', intOption('--classes', 2, 255))
     .option('--hidden <n>', 'hidden units of the mlp (default 64)', intOption('--hidden'))
+    .option('--feature-range <min,max>', 'the range every site scales its features to; nodes warn their operator when theirs fall far outside (default 0,1)')
     .option('--seed <n>', 'seed of the initial weights', intOption('--seed', 0))
     .option('--min-nodes <n>', 'default minimum participants per round (default 2)', intOption('--min-nodes'))
     .option('--sample-rate <q>', 'default Poisson sampling rate in (0, 1] (default 1)', numberOption('--sample-rate', Number.MIN_VALUE, 1))

@@ -4,6 +4,7 @@
  */
 import { Channel, Pool } from '../../shared/async.js';
 import type { Clock } from '../../shared/clock.js';
+import type { DeclineCategory } from '../../shared/decline.js';
 import { CohortError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
 import type { ModelSpec } from '../../shared/model/spec.js';
@@ -238,20 +239,17 @@ export class Coordinator {
     (this.stageFor(report.round, 'evaluate') as EvalStage).submit(name, report);
   }
 
-  /** `name` declines its task for `round`: a normal non-participation. */
-  decline(name: string, round: number, kind: TaskKind, reason: string): void {
+  /** `name` declines its task for `round`: a normal non-participation, shown to operators with its category and reason. */
+  decline(name: string, round: number, kind: TaskKind, reason: string, category: DeclineCategory = 'unspecified'): void {
     this.registry.touch(name);
     const secure = kind === 'train' && this.active?.round === round ? this.active.secure : undefined;
-    if (secure) {
-      if (!secure.isPending(name)) throw new CohortError('failed_precondition', `${name} has no open ${kind} task in round ${round}`);
-      this.opts.log.info({ round, node: name, stage: kind, reason }, 'node declined its task');
-      secure.leave(name, `declined: ${reason}`);
-      return;
-    }
-    const stage = this.stageFor(round, kind);
+    const stage = secure ?? this.stageFor(round, kind);
     if (!stage.isPending(name)) throw new CohortError('failed_precondition', `${name} has no open ${kind} task in round ${round}`);
-    this.opts.log.info({ round, node: name, stage: kind, reason }, 'node declined its task');
-    stage.leave(name, 'declined', reason);
+    this.opts.log.info({ round, node: name, stage: kind, category, reason }, 'node declined its task');
+    const active = this.active as ActiveRound;
+    active.event = { ...active.event, declines: [...(active.event.declines ?? []), { node: name, kind, category, reason }] };
+    if (secure) secure.leave(name, `declined: ${reason}`);
+    else (stage as TrainStage | EvalStage).leave(name, 'declined', reason);
   }
 
   /** Revoke `name`: its session is cut and it is never selected again. */
