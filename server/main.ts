@@ -9,8 +9,7 @@ import { initParameters, type ModelSpec, parameterCount } from '../shared/model/
 import { loadRevocations, loadTlsMaterial, type RevocationList } from '../shared/pki/ca-dir.js';
 import { SeededRandom, secureRandom } from '../shared/random.js';
 import { CHUNK_BYTES } from '../shared/wire/proto.js';
-import { Coordinator } from './core/coordinator.js';
-import type { JournalLaunch } from './core/journal.js';
+import { Coordinator, type Resume } from './core/coordinator.js';
 import type { PrivacyBudget } from './core/privacy.js';
 import { StoreJournal } from './store/journal.js';
 import { type CoordinatorStore, openStore } from './store/store.js';
@@ -18,6 +17,9 @@ import type { RoundSettings } from './core/types.js';
 import { RateLimiter, type RateLimit } from './grpc/rate-limit.js';
 import { type RunningServer, serve } from './grpc/server.js';
 import { type CoordinatorMonitoring, CoordinatorMonitor } from './metrics/monitor.js';
+
+/** Finished rounds `cohort status` shows, also after a restart. */
+const STATUS_HISTORY = 50;
 
 /** Coordinator settings after parsing (see shared/config.ts). */
 export interface CoordinatorConfig {
@@ -78,7 +80,7 @@ function watchRevocations(certsDir: string, pollMs: number, onChange: (list: Rev
 export async function startCoordinator(config: CoordinatorConfig, deps: { log: Logger; clock: Clock }): Promise<StartedCoordinator> {
   const tls = loadTlsMaterial(config.certsDir, 'coordinator');
   const store = config.dataDir !== undefined ? openStore(config.dataDir, { clock: deps.clock, log: deps.log }) : undefined;
-  let durable: { journal: StoreJournal; weights: Float32Array | undefined; resume: { nextRound: number; launches: JournalLaunch[] } } | undefined;
+  let durable: { journal: StoreJournal; weights: Float32Array | undefined; resume: Resume } | undefined;
   try {
     durable = store ? recover(store, config, deps.log) : undefined;
   } catch (err) {
@@ -97,6 +99,7 @@ export async function startCoordinator(config: CoordinatorConfig, deps: { log: L
     log: deps.log,
     chunkBytes: CHUNK_BYTES,
     uploadSlots: config.uploadSlots,
+    historySize: STATUS_HISTORY,
     ...(config.privacy ? { privacy: { budget: config.privacy } } : {}),
     ...(monitor ? { observer: monitor.observer } : {}),
   });
@@ -151,7 +154,7 @@ export async function startCoordinator(config: CoordinatorConfig, deps: { log: L
  * marked aborted by the store: nothing of theirs was released or spent), and launches
  * with rounds left are queued again.
  */
-function recover(store: CoordinatorStore, config: CoordinatorConfig, log: Logger): { journal: StoreJournal; weights: Float32Array | undefined; resume: { nextRound: number; launches: JournalLaunch[] } } {
+function recover(store: CoordinatorStore, config: CoordinatorConfig, log: Logger): { journal: StoreJournal; weights: Float32Array | undefined; resume: Resume } {
   for (const r of store.recovery.abortedRounds) log.warn({ round: r.round, reason: r.reason }, 'round was cut off by a coordinator stop and is marked aborted');
   const checkpoint = store.latestCheckpoint();
   const expected = parameterCount(config.model);
@@ -162,7 +165,10 @@ function recover(store: CoordinatorStore, config: CoordinatorConfig, log: Logger
     );
   }
   const journal = new StoreJournal(store);
-  const resume = { nextRound: store.lastRound() + 1, launches: journal.pendingLaunches() };
-  log.info({ dataDir: config.dataDir, lastRound: store.lastRound(), checkpoint: checkpoint?.round, ledgerEntries: store.ledger().length, pendingLaunches: resume.launches.length }, 'state loaded from the data dir');
+  const resume: Resume = { nextRound: store.lastRound() + 1, launches: journal.pendingLaunches(), ...journal.finishedRounds(STATUS_HISTORY), nodes: journal.nodes() };
+  log.info(
+    { dataDir: config.dataDir, lastRound: store.lastRound(), checkpoint: checkpoint?.round, ledgerEntries: store.ledger().length, pendingLaunches: resume.launches.length, nodes: resume.nodes?.length },
+    'state loaded from the data dir',
+  );
   return { journal, weights: checkpoint?.weights, resume };
 }

@@ -8,7 +8,7 @@
 import { CohortError } from '../../shared/errors.js';
 import { MemoryLedger, type LedgerRecord, type PrivacyLedger } from './privacy.js';
 import type { LaunchSettings } from './coordinator.js';
-import type { RoundEvent, RoundSettings } from './types.js';
+import type { NodeRecord, RoundEvent, RoundSettings } from './types.js';
 
 /** A launch as recorded, so detached rounds still pending survive a restart. */
 export interface JournalLaunch {
@@ -54,6 +54,8 @@ export interface RoundJournal {
   committed(args: { readonly event: RoundEvent; readonly weights: Float32Array; readonly ledger?: LedgerRecord; readonly launchId: number }): void;
   /** A round that released nothing (skipped, failed or refused). */
   finished(event: RoundEvent, launchId: number): void;
+  /** A node connected, disconnected, was revoked or took part in a round: its record now. */
+  node(record: NodeRecord): void;
 }
 
 /** A journal that forgets everything when the process ends. */
@@ -95,4 +97,6 @@ export class MemoryJournal implements RoundJournal {
   finished(event: RoundEvent): void {
     this.events.push(event);
   }
+
+  node(_record: NodeRecord): void {}
 }

@@ -16,10 +16,30 @@ export class NodeRegistry {
   private readonly entries = new Map<string, Entry>();
   private readonly listeners = new Set<() => void>();
 
+  /**
+   * @param record called with a node's new record when it connects, disconnects, is
+   *   revoked or takes part in a round (not on every message), to keep it durably
+   */
   constructor(
     private readonly clock: Clock,
     private readonly log: Logger,
+    private readonly record?: (node: NodeRecord) => void,
   ) {}
+
+  /** Nodes a previous run knew (from the data dir), none of them connected now. */
+  restore(nodes: readonly NodeRecord[]): void {
+    for (const n of nodes) {
+      this.entries.set(n.name, { name: n.name, session: undefined, lastSeenMs: n.lastSeenMs, revoked: n.status === 'revoked', roundsParticipated: n.roundsParticipated });
+    }
+  }
+
+  private recordOf(e: Entry): NodeRecord {
+    return { name: e.name, status: e.revoked ? 'revoked' : e.session ? 'connected' : 'disconnected', lastSeenMs: e.lastSeenMs, roundsParticipated: e.roundsParticipated };
+  }
+
+  private changedNode(e: Entry): void {
+    this.record?.(this.recordOf(e));
+  }
 
   private entry(name: string): Entry {
     let e = this.entries.get(name);
@@ -42,6 +62,7 @@ export class NodeRegistry {
     e.lastSeenMs = this.clock.now();
     if (old && old.id !== session.id) old.close('replaced by a newer connection from the same node');
     this.log.info({ node: session.name, session: session.id, reconnect: old !== undefined }, 'node connected');
+    this.changedNode(e);
     this.changed();
   }
 
@@ -52,6 +73,7 @@ export class NodeRegistry {
     e.session = undefined;
     e.lastSeenMs = this.clock.now();
     this.log.info({ node: session.name, session: session.id, reason }, 'node disconnected');
+    this.changedNode(e);
     this.changed();
     return true;
   }
@@ -64,7 +86,9 @@ export class NodeRegistry {
 
   /** Count one more round whose aggregate includes `name`. */
   participated(name: string): void {
-    this.entry(name).roundsParticipated += 1;
+    const e = this.entry(name);
+    e.roundsParticipated += 1;
+    this.changedNode(e);
   }
 
   /** Mark `name` revoked and cut its session. */
@@ -76,6 +100,7 @@ export class NodeRegistry {
     e.session = undefined;
     if (s) s.close('certificate revoked');
     this.log.warn({ node: name }, 'node revoked: session closed');
+    this.changedNode(e);
     this.changed();
   }
 
@@ -93,14 +118,7 @@ export class NodeRegistry {
 
   /** Every known node, sorted by name. */
   list(): NodeRecord[] {
-    return [...this.entries.values()]
-      .map((e) => ({
-        name: e.name,
-        status: e.revoked ? ('revoked' as const) : e.session ? ('connected' as const) : ('disconnected' as const),
-        lastSeenMs: e.lastSeenMs,
-        roundsParticipated: e.roundsParticipated,
-      }))
-      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    return [...this.entries.values()].map((e) => this.recordOf(e)).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
   /** Call `listener` whenever a node connects, disconnects or is revoked; returns an unsubscribe. */
