@@ -11,7 +11,7 @@ import { type CoordinatorConfig, startCoordinator } from '../../server/main.js';
 import { loadCertificates } from '../certs.js';
 import type { CliIo } from '../io.js';
 import { createLogger, parseLogLevel, routeGrpcLogs } from '../logging.js';
-import { intOption, numberOption, usage } from '../options.js';
+import { describeRange, intOption, numberOption, usage } from '../options.js';
 import { DEFAULT_METRICS_HOST } from '../../shared/metrics/endpoint.js';
 import type { CoordinatorMonitoring } from '../../server/metrics/monitor.js';
 import { DEFAULT_REGRESSION_MARGIN } from '../../server/metrics/regression.js';
@@ -114,12 +114,12 @@ export function coordinatorConfig(args: CoordinatorArgs): CoordinatorConfig {
     validateSettings(defaults);
     const seed = Number(pick('seed') ?? 1);
     const uploadSlots = Number(pick('uploadSlots') ?? 4);
-    if (!Number.isInteger(seed) || seed < 0) throw usage(`--seed must be a non-negative integer, got ${String(pick('seed'))}`);
-    if (!Number.isInteger(uploadSlots) || uploadSlots < 1 || uploadSlots > 64) throw usage(`--upload-slots must be an integer in [1, 64]`);
+    if (!Number.isInteger(seed) || seed < 0) throw usage(`--seed must be ${describeRange(0, Number.MAX_SAFE_INTEGER, true)}, got ${String(pick('seed'))}`);
+    if (!Number.isInteger(uploadSlots) || uploadSlots < 1 || uploadSlots > 64) throw usage(`--upload-slots must be ${describeRange(1, 64, true)}, got ${String(pick('uploadSlots'))}`);
     const budget = pick('epsilonBudget');
     const delta = Number(pick('delta') ?? DEFAULT_DELTA);
     if (budget !== undefined && !(Number(budget) > 0)) throw usage(`--epsilon-budget must be a positive number, got ${String(budget)}`);
-    if (!(delta > 0 && delta < 1)) throw usage(`--delta must be in (0, 1), got ${String(pick('delta'))}`);
+    if (!(delta > 0 && delta < 1)) throw usage(`--delta must be a number between 0 and 1 (neither 0 nor 1), got ${String(pick('delta'))}`);
     const privacy = { epsilon: budget === undefined ? undefined : Number(budget), delta };
     const monitoring = monitoringConfig(pick('metricsPort'), pick('metricsHost'), pick('regressionMargin'));
     const range = pick('featureRange');
@@ -134,13 +134,13 @@ export function coordinatorConfig(args: CoordinatorArgs): CoordinatorConfig {
 /** Metrics are always kept (the regression alert logs from them); the endpoint only with a port. */
 function monitoringConfig(port: unknown, host: unknown, margin: unknown): CoordinatorMonitoring {
   const m = Number(margin ?? DEFAULT_REGRESSION_MARGIN);
-  if (!(m >= 0 && m <= 1)) throw usage(`--regression-margin must be a number in [0, 1], got ${String(margin)}`);
+  if (!(m >= 0 && m <= 1)) throw usage(`--regression-margin must be ${describeRange(0, 1, false)}, got ${String(margin)}`);
   if (port === undefined) {
     if (host !== undefined) throw usage('--metrics-host needs --metrics-port');
     return { regressionMargin: m };
   }
   const p = Number(port);
-  if (!Number.isInteger(p) || p < 0 || p > 65535) throw usage(`--metrics-port must be an integer between 0 and 65535, got ${String(port)}`);
+  if (!Number.isInteger(p) || p < 0 || p > 65535) throw usage(`--metrics-port must be ${describeRange(0, 65535, true)}, got ${String(port)}`);
   if (host !== undefined && (typeof host !== 'string' || host.trim() === '')) throw usage(`--metrics-host must be a host name or address, got ${String(host)}`);
   return { regressionMargin: m, endpoint: { host: host === undefined ? DEFAULT_METRICS_HOST : String(host), port: p } };
 }

@@ -42,4 +42,20 @@ describe('cohort coordinator: the declared feature range', () => {
       );
     }
   });
+
+  it('words a bad config-file value like the flag it stands for', () => {
+    const cases: Array<[object, string]> = [
+      [{ uploadSlots: 100 }, '--upload-slots must be a positive whole number up to 64, got 100'],
+      [{ delta: 1 }, '--delta must be a number between 0 and 1 (neither 0 nor 1), got 1'],
+      [{ metricsPort: 70000 }, '--metrics-port must be a whole number from 0 to 65,535, got 70000'],
+      [{ regressionMargin: 2 }, '--regression-margin must be a number from 0 to 1, got 2'],
+    ];
+    for (const [doc, message] of cases) {
+      assert.throws(
+        () => coordinatorConfig({ ...base, config: configFile(doc) }),
+        (err: unknown) => err instanceof CohortError && err.code === 'usage' && err.message === message,
+        JSON.stringify(doc),
+      );
+    }
+  });
 });
