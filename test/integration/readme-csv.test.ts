@@ -9,8 +9,11 @@ import { join } from 'node:path';
 import { REPO_ROOT, Walkthrough } from '../helpers/readme.js';
 
 describe('README walk-through: "Your table, your model" (real binaries, as printed)', function () {
-  const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
-  const walkthrough = new Walkthrough(readme, 'csv', { ports: [7443], links: ['examples'] });
+  let walkthrough: Walkthrough;
+
+  before(function () {
+    walkthrough = new Walkthrough(readFileSync(join(REPO_ROOT, 'README.md'), 'utf8'), 'csv', { ports: [7443], links: ['examples'] });
+  });
 
   after(async function () {
     const stopped = await walkthrough.stop();
