@@ -13,7 +13,7 @@ import { Coordinator, type Resume } from './core/coordinator.js';
 import type { PrivacyBudget } from './core/privacy.js';
 import { StoreJournal } from './store/journal.js';
 import { type CoordinatorStore, openStore } from './store/store.js';
-import type { RoundSettings } from './core/types.js';
+import type { NodeRecord, RoundSettings } from './core/types.js';
 import { RateLimiter, type RateLimit } from './grpc/rate-limit.js';
 import { type RunningServer, serve } from './grpc/server.js';
 import { type CoordinatorMonitoring, CoordinatorMonitor } from './metrics/monitor.js';
@@ -165,7 +165,10 @@ function recover(store: CoordinatorStore, config: CoordinatorConfig, log: Logger
     );
   }
   const journal = new StoreJournal(store);
-  const resume: Resume = { nextRound: store.lastRound() + 1, launches: journal.pendingLaunches(), ...journal.finishedRounds(STATUS_HISTORY), nodes: journal.nodes() };
+  // Revoked is what the CA's list says now: a name revoked and then issued a new certificate is not.
+  const revoked = new Set(loadRevocations(config.certsDir).names());
+  const nodes = journal.nodes().map((n): NodeRecord => ({ ...n, status: revoked.has(n.name) ? 'revoked' : 'disconnected' }));
+  const resume: Resume = { nextRound: store.lastRound() + 1, launches: journal.pendingLaunches(), ...journal.finishedRounds(STATUS_HISTORY), nodes };
   log.info(
     { dataDir: config.dataDir, lastRound: store.lastRound(), checkpoint: checkpoint?.round, ledgerEntries: store.ledger().length, pendingLaunches: resume.launches.length, nodes: resume.nodes?.length },
     'state loaded from the data dir',

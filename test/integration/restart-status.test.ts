@@ -135,6 +135,27 @@ describe('status, nodes and metrics after a coordinator restart (real binaries)'
     assert.equal((await third.p.stop('SIGTERM')).code, 0);
   });
 
+  it('shows a node revoked while the coordinator was down as revoked, and as a node again once its certificate is reissued', async function () {
+    const statuses = async (): Promise<string[][]> => {
+      const c = await coordinator();
+      const listed = await cli(c.port, ['nodes', '--json']);
+      assert.equal((await c.p.stop('SIGTERM')).code, 0);
+      return (JSON.parse(listed.stdout) as { nodes: Array<{ name: string; status: string }> }).nodes.map((n) => [n.name, n.status]);
+    };
+    assert.equal((await runCohort(['ca', 'revoke', 'hospital-c', '--dir', pki.dir], { cwd: dir })).code, 0);
+    assert.deepEqual(await statuses(), [
+      ['hospital-a', 'disconnected'],
+      ['hospital-b', 'disconnected'],
+      ['hospital-c', 'revoked'],
+    ]);
+    assert.equal((await runCohort(['ca', 'issue', 'hospital-c', '--role', 'node', '--dir', pki.dir], { cwd: dir })).code, 0);
+    assert.deepEqual(await statuses(), [
+      ['hospital-a', 'disconnected'],
+      ['hospital-b', 'disconnected'],
+      ['hospital-c', 'disconnected'],
+    ]);
+  });
+
   it('refuses a restart with another model shape as bad input (exit 2), naming both and what to do', async function () {
     const r = await runCohort(['coordinator', '--port', '0', '--certs', pki.dir, '--data-dir', dataDir, '--features', '8', '--classes', '2', '--log-level', 'warn'], { cwd: dir });
     assert.equal(r.code, 2, r.stderr);
