@@ -9,6 +9,7 @@ import { NodeBudget } from './core/budget.js';
 import { openNodeStore } from './store/index.js';
 import { revocationFile } from './store/revocation-file.js';
 import { ModelWork, PerturbWork } from './core/work.js';
+import { labelWarnings } from './data/check.js';
 import { type DataSpec, type LocalData, loadLocalData } from './data/index.js';
 import { concatDatasets, type Dataset } from '../shared/model/dataset.js';
 import { type NodeMonitoring, NodeMonitor } from './metrics/monitor.js';
@@ -52,6 +53,8 @@ export async function localWork(spec: WorkSpec, log: Logger, onData?: (data: Loc
   }
   const data = await loadLocalData(spec.data);
   log.info({ data: data.description }, 'local data loaded');
+  // Said at once, before any coordinator is involved; the model checks follow on joining.
+  for (const warning of labelWarnings({ parts: [data.train, data.heldOut], ...(data.labelName ? { labelName: data.labelName } : {}) })) log.warn({}, warning);
   onData?.(data);
   return new ModelWork(data);
 }

@@ -5,21 +5,24 @@ import { join } from 'node:path';
 import type { Clock } from '../shared/clock.js';
 import { CohortError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
+import type { FeatureRange } from '../shared/model/feature-range.js';
 import { initParameters, type ModelSpec, parameterCount } from '../shared/model/spec.js';
 import { findCaPrivateKey, loadRevocations, loadTlsMaterial } from '../shared/pki/ca-dir.js';
 import { compareRevocations, REVOCATIONS_FILE, type RevocationList } from '../shared/pki/revocations.js';
 import { normaliseSerial } from '../shared/pki/serial.js';
 import { SeededRandom, secureRandom } from '../shared/random.js';
 import { CHUNK_BYTES } from '../shared/wire/proto.js';
-import { Coordinator } from './core/coordinator.js';
-import type { JournalLaunch } from './core/journal.js';
+import { Coordinator, type Resume } from './core/coordinator.js';
 import type { PrivacyBudget } from './core/privacy.js';
 import { StoreJournal } from './store/journal.js';
 import { type CoordinatorStore, openStore } from './store/store.js';
-import type { RoundSettings } from './core/types.js';
+import type { NodeRecord, RoundSettings } from './core/types.js';
 import { RateLimiter, type RateLimit } from './grpc/rate-limit.js';
 import { type RunningServer, serve } from './grpc/server.js';
 import { type CoordinatorMonitoring, CoordinatorMonitor } from './metrics/monitor.js';
+
+/** Finished rounds `cohort status` shows, also after a restart. */
+const STATUS_HISTORY = 50;
 
 /** Coordinator settings after parsing (see shared/config.ts). */
 export interface CoordinatorConfig {
@@ -46,6 +49,8 @@ export interface CoordinatorConfig {
   readonly dataDir?: string;
   /** Metrics, the accuracy regression alert and the monitoring endpoint; undefined turns all of it off. */
   readonly monitoring?: CoordinatorMonitoring;
+  /** The range the model's input features are declared for (nodes warn far outside it); default [0, 1]. */
+  readonly featureRange?: FeatureRange;
 }
 
 /** A started coordinator. */
@@ -159,7 +164,7 @@ export async function startCoordinator(config: CoordinatorConfig, deps: { log: L
   refuseOwnRevokedCertificate(config.certsDir, tls.cert, revocationList);
   reportFreshness(revocationList, deps);
   const store = config.dataDir !== undefined ? openStore(config.dataDir, { clock: deps.clock, log: deps.log }) : undefined;
-  let durable: { journal: StoreJournal; weights: Float32Array | undefined; resume: { nextRound: number; launches: JournalLaunch[] } } | undefined;
+  let durable: { journal: StoreJournal; weights: Float32Array | undefined; resume: Resume } | undefined;
   try {
     durable = store ? recover(store, config, deps.log) : undefined;
   } catch (err) {
@@ -178,6 +183,7 @@ export async function startCoordinator(config: CoordinatorConfig, deps: { log: L
     log: deps.log,
     chunkBytes: CHUNK_BYTES,
     uploadSlots: config.uploadSlots,
+    historySize: STATUS_HISTORY,
     ...(config.privacy ? { privacy: { budget: config.privacy } } : {}),
     ...(monitor ? { observer: monitor.observer } : {}),
   });
@@ -199,6 +205,7 @@ export async function startCoordinator(config: CoordinatorConfig, deps: { log: L
       },
       log: deps.log,
       ...(monitor ? { rpcMetrics: monitor.metrics } : {}),
+      ...(config.featureRange ? { featureRange: config.featureRange } : {}),
     });
   } catch (err) {
     revocations.stop();
@@ -228,18 +235,24 @@ export async function startCoordinator(config: CoordinatorConfig, deps: { log: L
  * marked aborted by the store: nothing of theirs was released or spent), and launches
  * with rounds left are queued again.
  */
-function recover(store: CoordinatorStore, config: CoordinatorConfig, log: Logger): { journal: StoreJournal; weights: Float32Array | undefined; resume: { nextRound: number; launches: JournalLaunch[] } } {
+function recover(store: CoordinatorStore, config: CoordinatorConfig, log: Logger): { journal: StoreJournal; weights: Float32Array | undefined; resume: Resume } {
   for (const r of store.recovery.abortedRounds) log.warn({ round: r.round, reason: r.reason }, 'round was cut off by a coordinator stop and is marked aborted');
   const checkpoint = store.latestCheckpoint();
   const expected = parameterCount(config.model);
   if (checkpoint && checkpoint.weights.length !== expected) {
     throw new CohortError(
-      'failed_precondition',
+      'invalid_argument',
       `the data dir's latest model (round ${checkpoint.round}) has ${checkpoint.weights.length} parameters, but the configured model has ${expected}: start with the same --model/--features/--classes/--hidden, or a new --data-dir`,
     );
   }
   const journal = new StoreJournal(store);
-  const resume = { nextRound: store.lastRound() + 1, launches: journal.pendingLaunches() };
-  log.info({ dataDir: config.dataDir, lastRound: store.lastRound(), checkpoint: checkpoint?.round, ledgerEntries: store.ledger().length, pendingLaunches: resume.launches.length }, 'state loaded from the data dir');
+  // Revoked is what the CA's list says now: a name revoked and then issued a new certificate is not.
+  const revoked = new Set(loadRevocations(config.certsDir).revoked.filter((r) => r.reason === 'revoked').map((r) => r.name));
+  const nodes = journal.nodes().map((n): NodeRecord => ({ ...n, status: revoked.has(n.name) ? 'revoked' : 'disconnected' }));
+  const resume: Resume = { nextRound: store.lastRound() + 1, launches: journal.pendingLaunches(), ...journal.finishedRounds(STATUS_HISTORY), nodes };
+  log.info(
+    { dataDir: config.dataDir, lastRound: store.lastRound(), checkpoint: checkpoint?.round, ledgerEntries: store.ledger().length, pendingLaunches: resume.launches.length, nodes: resume.nodes?.length },
+    'state loaded from the data dir',
+  );
   return { journal, weights: checkpoint?.weights, resume };
 }

@@ -67,7 +67,7 @@ export function register(program: Command, io: CliIo): void {
     const text = args.format === 'json' ? `${JSON.stringify(budgetReportJson(input), null, 2)}\n` : args.format === 'html' ? budgetReportHtml(input) : budgetReportText(input);
     if (args.out) {
       writeFileSync(args.out, text);
-      io.err(`budget report (${args.format}) written to ${args.out}\n`);
+      io.out(`budget report (${args.format}) written to ${args.out}\n`);
     } else {
       io.out(text);
     }

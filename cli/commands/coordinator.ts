@@ -2,14 +2,16 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { CohortError } from '../../shared/errors.js';
+import { DEFAULT_FEATURE_RANGE, parseFeatureRange } from '../../shared/model/feature-range.js';
 import { parseModelSpec } from '../../shared/model/spec.js';
 import { parseTrainConfig } from '../../shared/model/train.js';
 import type { RoundSettings } from '../../server/core/types.js';
 import { DEFAULT_ROUND_SETTINGS, validateSettings } from '../../server/core/coordinator.js';
 import { type CoordinatorConfig, startCoordinator } from '../../server/main.js';
+import { loadCertificates } from '../certs.js';
 import type { CliIo } from '../io.js';
-import { createLogger, parseLogLevel } from '../logging.js';
-import { intOption, numberOption, usage } from '../options.js';
+import { createLogger, parseLogLevel, routeGrpcLogs } from '../logging.js';
+import { describeRange, intOption, numberOption, usage } from '../options.js';
 import { DEFAULT_METRICS_HOST } from '../../shared/metrics/endpoint.js';
 import type { CoordinatorMonitoring } from '../../server/metrics/monitor.js';
 import { DEFAULT_REGRESSION_MARGIN } from '../../server/metrics/regression.js';
@@ -42,6 +44,7 @@ interface CoordinatorArgs {
   metricsPort?: number;
   metricsHost?: string;
   regressionMargin?: number;
+  featureRange?: string;
   logLevel: string;
 }
 
@@ -66,6 +69,7 @@ const CONFIG_KEYS = new Set([
   'metricsPort',
   'metricsHost',
   'regressionMargin',
+  'featureRange',
 ]);
 
 /** δ of the (ε, δ) guarantee unless --delta says otherwise. */
@@ -110,15 +114,17 @@ export function coordinatorConfig(args: CoordinatorArgs): CoordinatorConfig {
     validateSettings(defaults);
     const seed = Number(pick('seed') ?? 1);
     const uploadSlots = Number(pick('uploadSlots') ?? 4);
-    if (!Number.isInteger(seed) || seed < 0) throw usage(`--seed must be a non-negative integer, got ${String(pick('seed'))}`);
-    if (!Number.isInteger(uploadSlots) || uploadSlots < 1 || uploadSlots > 64) throw usage(`--upload-slots must be an integer in [1, 64]`);
+    if (!Number.isInteger(seed) || seed < 0) throw usage(`--seed must be ${describeRange(0, Number.MAX_SAFE_INTEGER, true)}, got ${String(pick('seed'))}`);
+    if (!Number.isInteger(uploadSlots) || uploadSlots < 1 || uploadSlots > 64) throw usage(`--upload-slots must be ${describeRange(1, 64, true)}, got ${String(pick('uploadSlots'))}`);
     const budget = pick('epsilonBudget');
     const delta = Number(pick('delta') ?? DEFAULT_DELTA);
     if (budget !== undefined && !(Number(budget) > 0)) throw usage(`--epsilon-budget must be a positive number, got ${String(budget)}`);
-    if (!(delta > 0 && delta < 1)) throw usage(`--delta must be in (0, 1), got ${String(pick('delta'))}`);
+    if (!(delta > 0 && delta < 1)) throw usage(`--delta must be a number between 0 and 1 (neither 0 nor 1), got ${String(pick('delta'))}`);
     const privacy = { epsilon: budget === undefined ? undefined : Number(budget), delta };
     const monitoring = monitoringConfig(pick('metricsPort'), pick('metricsHost'), pick('regressionMargin'));
-    return { host: args.host, port: args.port, certsDir: args.certs, dataDir: args.dataDir, model, seed, defaults, uploadSlots, revocationPollMs: 1000, privacy, monitoring };
+    const range = pick('featureRange');
+    const featureRange = range === undefined ? DEFAULT_FEATURE_RANGE : parseFeatureRange(Array.isArray(range) ? range.join(',') : String(range));
+    return { host: args.host, port: args.port, certsDir: args.certs, dataDir: args.dataDir, model, seed, defaults, uploadSlots, revocationPollMs: 1000, privacy, monitoring, featureRange };
   } catch (err) {
     if (err instanceof CohortError && err.code === 'invalid_argument') throw usage(err.message);
     throw err;
@@ -128,13 +134,13 @@ export function coordinatorConfig(args: CoordinatorArgs): CoordinatorConfig {
 /** Metrics are always kept (the regression alert logs from them); the endpoint only with a port. */
 function monitoringConfig(port: unknown, host: unknown, margin: unknown): CoordinatorMonitoring {
   const m = Number(margin ?? DEFAULT_REGRESSION_MARGIN);
-  if (!(m >= 0 && m <= 1)) throw usage(`--regression-margin must be a number in [0, 1], got ${String(margin)}`);
+  if (!(m >= 0 && m <= 1)) throw usage(`--regression-margin must be ${describeRange(0, 1, false)}, got ${String(margin)}`);
   if (port === undefined) {
     if (host !== undefined) throw usage('--metrics-host needs --metrics-port');
     return { regressionMargin: m };
   }
   const p = Number(port);
-  if (!Number.isInteger(p) || p < 0 || p > 65535) throw usage(`--metrics-port must be an integer between 0 and 65535, got ${String(port)}`);
+  if (!Number.isInteger(p) || p < 0 || p > 65535) throw usage(`--metrics-port must be ${describeRange(0, 65535, true)}, got ${String(port)}`);
   if (host !== undefined && (typeof host !== 'string' || host.trim() === '')) throw usage(`--metrics-host must be a host name or address, got ${String(host)}`);
   return { regressionMargin: m, endpoint: { host: host === undefined ? DEFAULT_METRICS_HOST : String(host), port: p } };
 }
@@ -153,12 +159,13 @@ export function register(program: Command, io: CliIo): void {
     .option('--features <n>', 'input features (default 784, MNIST)', intOption('--features'))
     .option('--classes <n>', 'classes (default 10)', intOption('--classes', 2, 255))
     .option('--hidden <n>', 'hidden units of the mlp (default 64)', intOption('--hidden'))
+    .option('--feature-range <min,max>', 'the range every site scales its features to; nodes warn their operator when theirs fall far outside (default 0,1)')
     .option('--seed <n>', 'seed of the initial weights', intOption('--seed', 0))
     .option('--min-nodes <n>', 'default minimum participants per round (default 2)', intOption('--min-nodes'))
-    .option('--sample-rate <q>', 'default Poisson sampling rate in (0, 1] (default 1)', numberOption('--sample-rate', 0, 1))
+    .option('--sample-rate <q>', 'default Poisson sampling rate in (0, 1] (default 1)', numberOption('--sample-rate', Number.MIN_VALUE, 1))
     .option('--epochs <n>', 'default local epochs per round (default 1)', intOption('--epochs', 1, 1000))
     .option('--batch-size <n>', 'default local batch size (default 32)', intOption('--batch-size', 1, 65536))
-    .option('--learning-rate <lr>', 'default local learning rate (default 0.1)', numberOption('--learning-rate', 0, 100))
+    .option('--learning-rate <lr>', 'default local learning rate (default 0.1)', numberOption('--learning-rate', Number.MIN_VALUE, 100))
     .option('--train-timeout <s>', 'seconds nodes have to return an update (default 120)', numberOption('--train-timeout', 0.001, 86400))
     .option('--eval-timeout <s>', 'seconds nodes have to return an evaluation (default 60)', numberOption('--eval-timeout', 0.001, 86400))
     .option('--upload-slots <n>', 'updates buffered at once (bounds memory; default 4)', intOption('--upload-slots', 1, 64))
@@ -172,7 +179,9 @@ export function register(program: Command, io: CliIo): void {
     .option('--log-level <level>', 'debug, info, warn, error or silent', 'info')
     .action(async (args: CoordinatorArgs) => {
       const log = createLogger(parseLogLevel(args.logLevel), 'coordinator');
+      routeGrpcLogs(log);
       const config = coordinatorConfig(args);
+      loadCertificates(config.certsDir, 'coordinator');
       const started = await startCoordinator(config, { log, clock: io.clock });
       io.err(`cohort coordinator listening on ${config.host}:${started.port} (TLS 1.3, client certificates from ${config.certsDir}/ca.crt)\n`);
       const metricsPort = started.monitor?.port;

@@ -99,6 +99,6 @@ export function register(program: Command, io: CliIo): void {
       model: list.model,
     };
     writeFileSync(`${args.out}.json`, `${JSON.stringify(meta, null, 2)}\n`);
-    io.err(`model of round ${round} (${info.numParameters} parameters, sha256 ${info.sha256}) written to ${args.out} and ${args.out}.json\n`);
+    io.out(`model of round ${round} (${info.numParameters} parameters, sha256 ${info.sha256}) written to ${args.out} and ${args.out}.json\n`);
   });
 }

@@ -1,10 +1,11 @@
 /** `cohort node`: run a node daemon until SIGINT/SIGTERM. */
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { type WorkSpec, createNode } from '../../client/main.js';
 import { parseDataSpec } from '../../client/data/index.js';
 import { validateName } from '../../shared/pki/names.js';
+import { loadCertificates } from '../certs.js';
 import type { CliIo } from '../io.js';
-import { createLogger, parseLogLevel } from '../logging.js';
+import { createLogger, parseLogLevel, routeGrpcLogs } from '../logging.js';
 import { intOption, numberOption, parseHostPort, usage } from '../options.js';
 import { DEFAULT_METRICS_HOST } from '../../shared/metrics/endpoint.js';
 import { DEFAULT_PSI_BINS, DEFAULT_PSI_THRESHOLD } from '../../shared/metrics/psi.js';
@@ -36,9 +37,10 @@ export function register(program: Command, io: CliIo): void {
     .requiredOption('--coordinator <host:port>', 'coordinator address')
     .requiredOption('--name <name>', 'this node\'s name; uses CERTS/NAME.crt and CERTS/NAME.key')
     .option('--certs <dir>', 'directory with ca.crt and this node\'s certificate and key', 'certs')
-    .option('--data <spec>', 'mnist:I/N (shard I of N of the bundled MNIST) or csv:PATH (with --label)')
+    .option('--data <spec>', 'mnist:I/N (shard I of N of the bundled MNIST) or csv:PATH (with --label) (required)')
     .option('--label <column>', 'label column of a csv: data spec')
-    .option('--work <kind>', 'train (default) or perturb (framework-only benchmark: no training)', 'train')
+    // Benchmarks only (a node that does not train): not for users, so not in --help.
+    .addOption(new Option('--work <kind>', 'train or perturb (framework-only benchmark: no training)').default('train').hideHelp())
     .option('--server-name <name>', 'name to check in the coordinator\'s certificate (default: the host of --coordinator)')
     .option('--data-dir <dir>', 'this node\'s own state: its privacy ledger (default ./cohort-node-NAME)')
     .option('--epsilon-budget <e>', 'this node\'s own privacy budget: it declines rounds that would pass it (each counted with q = 1)', numberOption('--epsilon-budget', Number.MIN_VALUE, 1e6))
@@ -59,7 +61,9 @@ export function register(program: Command, io: CliIo): void {
         work = { kind: 'data', data: parseDataSpec(args.data, args.label) };
       } else throw usage(`--work must be train or perturb, got "${args.work}"`);
       if (args.metricsHost !== undefined && args.metricsPort === undefined) throw usage('--metrics-host needs --metrics-port');
+      loadCertificates(args.certs, args.name);
       const log = createLogger(parseLogLevel(args.logLevel), 'node').child({ node: args.name });
+      routeGrpcLogs(log);
       const drift = { ...(args.driftThreshold !== undefined ? { threshold: args.driftThreshold } : {}), ...(args.driftBins !== undefined ? { bins: args.driftBins } : {}) };
       const node = await createNode(
         {

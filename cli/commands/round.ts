@@ -5,7 +5,7 @@ import { CohortError } from '../../shared/errors.js';
 import type { LaunchRequest } from '../../shared/wire/generated/cohort/v1/LaunchRequest.js';
 import type { RoundEvent__Output } from '../../shared/wire/generated/cohort/v1/RoundEvent.js';
 import { type AdminArgs, adminClient, adminError, adminOptions } from '../admin-client.js';
-import { finalStatus, type RoundJson, roundJson, roundLine, roundsJson } from '../format.js';
+import { declineLines, finalStatus, type RoundJson, roundJson, roundLine, roundsJson } from '../format.js';
 import { type CliIo, printJson } from '../io.js';
 import { intOption, numberOption } from '../options.js';
 import { ANSI, launchBar } from '../progress.js';
@@ -138,7 +138,9 @@ export function register(program: Command, io: CliIo): void {
       .option('--json', 'print one JSON object: {rounds: [...], final: {...}}'),
   ).action(async (args: LaunchArgs) => {
     const rounds = await launchRounds(args, io, (r, index, of) => {
-      if (!args.json) io.out(`${roundLine(r, index, of)}\n`);
+      if (args.json) return;
+      io.out(`${roundLine(r, index, of)}\n`);
+      for (const line of declineLines(r)) io.out(`  ${line}\n`);
     });
     if (args.detach) return;
     if (args.json) printJson(io, roundsJson(rounds));

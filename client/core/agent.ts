@@ -3,8 +3,10 @@
  * results into outbound submissions. Transport-free; the gRPC session feeds it
  * messages and gives it a `CoordinatorLink` to answer on.
  */
+import type { DeclineCategory } from '../../shared/decline.js';
 import { CohortError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
+import type { FeatureRange } from '../../shared/model/feature-range.js';
 import type { ModelSpec } from '../../shared/model/spec.js';
 import { parameterCount } from '../../shared/model/spec.js';
 import type { TrainConfig } from '../../shared/model/train.js';
@@ -61,10 +63,21 @@ export interface LocalEvaluation {
   readonly loss: number;
 }
 
+/** Why this node cannot work on a model. */
+export interface Incompatibility {
+  readonly category: DeclineCategory;
+  /** Sent with the decline: short, and nothing about the data beyond how it fails to fit the model. */
+  readonly reason: string;
+  /** For this node's own log only: the problem in the data's own terms and how to fix it. */
+  readonly detail?: string;
+}
+
 /** Local computation, swappable so transport benchmarks can time the framework alone. */
 export interface LocalWork {
   /** Why this node cannot work on `model` (e.g. its data has other features), or undefined. */
-  incompatibility(model: ModelSpec): string | undefined;
+  incompatibility(model: ModelSpec): Incompatibility | undefined;
+  /** Advice for this node's operator when its inputs fall far outside `range` (never sent anywhere). */
+  inputWarnings?(range: FeatureRange): string[];
   /** May return a promise, e.g. when training runs in a worker. */
   train(task: IncomingTask, global: Float32Array): LocalUpdate | Promise<LocalUpdate>;
   evaluate(task: IncomingTask, global: Float32Array): LocalEvaluation | Promise<LocalEvaluation>;
@@ -74,7 +87,7 @@ export interface LocalWork {
 export interface CoordinatorLink extends SecureLink {
   submitUpdate(round: number, update: LocalUpdate): Promise<void>;
   submitEvaluation(round: number, evaluation: LocalEvaluation): Promise<void>;
-  decline(round: number, kind: TaskKind, reason: string): Promise<void>;
+  decline(round: number, kind: TaskKind, category: DeclineCategory, reason: string): Promise<void>;
 }
 
 /** Counters a daemon reports (and tests assert on). */
@@ -133,6 +146,24 @@ export class NodeAgent {
     private readonly budget?: NodeBudget,
   ) {}
 
+  /**
+   * The coordinator said which model it trains: check this node's data against it now and
+   * tell this node's operator, in the data's own terms, what does not fit and how to fix
+   * it. Nothing is sent: tasks are declined one by one, each with the short reason.
+   */
+  onWelcome(model: ModelSpec, range: FeatureRange | undefined): void {
+    const problem = this.work.incompatibility(model);
+    if (problem) {
+      this.log.error(
+        { category: problem.category, reason: problem.reason },
+        `this node's data does not fit the coordinator's model: ${problem.detail ?? problem.reason}. It will decline every round until this is fixed`,
+      );
+    } else {
+      this.log.info({ model: `${model.kind} ${model.features}x${model.classes}` }, 'local data fits the coordinator\'s model');
+    }
+    if (range && !problem) for (const warning of this.work.inputWarnings?.(range) ?? []) this.log.warn({}, warning);
+  }
+
   /** A task header arrived; its weights follow as chunks. */
   onTask(task: IncomingTask): void {
     const seq = ++this.received;
@@ -142,8 +173,8 @@ export class NodeAgent {
     const problem = this.checkTask(task);
     if (problem) {
       this.pending = undefined;
-      this.log.warn({ round: task.round, stage: task.kind, reason: problem }, 'declining malformed task');
-      this.enqueue(() => this.decline(task.round, task.kind, problem));
+      this.log.warn({ round: task.round, stage: task.kind, category: problem.category, reason: problem.reason }, 'declining the task');
+      this.enqueue(() => this.decline(task.round, task.kind, problem.category, problem.reason));
       return;
     }
     const spare = this.spare?.length === task.numParameters ? this.spare : undefined;
@@ -154,7 +185,7 @@ export class NodeAgent {
   /** A task that could not be parsed at all: decline it with the reason. */
   onMalformedTask(round: number, kind: TaskKind, reason: string): void {
     this.pending = undefined;
-    this.enqueue(() => this.decline(round, kind, reason));
+    this.enqueue(() => this.decline(round, kind, 'bad_task', reason));
   }
 
   /** A slice of the pending task's weights arrived. */
@@ -170,7 +201,7 @@ export class NodeAgent {
       this.pending = undefined;
       const reason = `bad global weights: ${(err as Error).message}`;
       this.log.error({ round, stage: kind, reason }, 'declining task');
-      this.enqueue(() => this.decline(round, kind, reason));
+      this.enqueue(() => this.decline(round, kind, 'bad_task', reason));
       return;
     }
     if (p.assembler.complete) {
@@ -225,16 +256,17 @@ export class NodeAgent {
     });
   }
 
-  private checkTask(task: IncomingTask): string | undefined {
+  private checkTask(task: IncomingTask): Incompatibility | undefined {
     const expected = parameterCount(task.model);
-    if (task.numParameters !== expected) return `task announces ${task.numParameters} parameters but the model has ${expected}`;
-    if (task.chunkCount !== chunkCount(task.numParameters, this.chunkBytes)) return `task announces ${task.chunkCount} chunks, expected ${chunkCount(task.numParameters, this.chunkBytes)}`;
+    const bad = (reason: string): Incompatibility => ({ category: 'bad_task', reason });
+    if (task.numParameters !== expected) return bad(`task announces ${task.numParameters} parameters but the model has ${expected}`);
+    if (task.chunkCount !== chunkCount(task.numParameters, this.chunkBytes)) return bad(`task announces ${task.chunkCount} chunks, expected ${chunkCount(task.numParameters, this.chunkBytes)}`);
     return this.work.incompatibility(task.model);
   }
 
-  private async decline(round: number, kind: TaskKind, reason: string): Promise<void> {
+  private async decline(round: number, kind: TaskKind, category: DeclineCategory, reason: string): Promise<void> {
     this.stats.declined += 1;
-    await this.link.decline(round, kind, reason);
+    await this.link.decline(round, kind, category, reason);
   }
 
   private async run(task: IncomingTask, seq: number, global: Float32Array): Promise<void> {
@@ -258,7 +290,7 @@ export class NodeAgent {
             const reason = `local privacy budget: ${(err as Error).message}`;
             log.warn({ reason }, 'declining the round');
             this.stats.declinedForBudget += 1;
-            await this.decline(task.round, task.kind, reason);
+            await this.decline(task.round, task.kind, 'privacy_budget', reason);
             return;
           }
         }
@@ -273,7 +305,7 @@ export class NodeAgent {
         const evaluation = await this.local(task, cancelled, () => this.work.evaluate(task, global));
         if (!evaluation) return;
         if (evaluation.numExamples === 0) {
-          await this.decline(task.round, task.kind, 'no held-out examples to evaluate on');
+          await this.decline(task.round, task.kind, 'no_data', 'no held-out examples to evaluate on');
           return;
         }
         log.info({ examples: evaluation.numExamples, ms: Math.round(performance.now() - t0) }, 'evaluation done');
@@ -292,7 +324,7 @@ export class NodeAgent {
   private async startSecure(task: IncomingTask, update: LocalUpdate): Promise<void> {
     const setup = task.secure as SecureSetup;
     if (!this.secureDeps) {
-      await this.decline(task.round, task.kind, 'this node is not set up for secure aggregation');
+      await this.decline(task.round, task.kind, 'secure_aggregation', 'this node is not set up for secure aggregation');
       return;
     }
     let participant: SecureParticipant;
@@ -304,21 +336,23 @@ export class NodeAgent {
         log: this.log.child({ round: task.round, stage: 'secure-aggregation' }),
       });
     } catch (err) {
-      await this.decline(task.round, task.kind, `secure aggregation refused: ${(err as Error).message}`);
+      await this.decline(task.round, task.kind, 'secure_aggregation', `secure aggregation refused: ${(err as Error).message}`);
       return;
     }
     this.secure = participant;
     await participant.start();
   }
 
-  /** Run local work; if it throws, decline at once so the coordinator does not wait for this node until the deadline. */
+  /**
+   * Run local work; if it throws, decline at once so the coordinator does not wait for this
+   * node until the deadline. The error stays in this node's log: its message may quote the data.
+   */
   private async local<T>(task: IncomingTask, cancelled: () => boolean, work: () => T | Promise<T>): Promise<T | undefined> {
     try {
       return await work();
     } catch (err) {
-      const reason = `local ${task.kind} failed: ${err instanceof Error ? err.message : String(err)}`;
-      this.log.error({ round: task.round, stage: task.kind, reason }, 'local work failed');
-      if (!cancelled()) await this.decline(task.round, task.kind, reason);
+      this.log.error({ round: task.round, stage: task.kind, err: err instanceof Error ? err.message : String(err) }, 'local work failed');
+      if (!cancelled()) await this.decline(task.round, task.kind, 'local_failure', `local ${task.kind} failed (the node's log says why)`);
       return undefined;
     }
   }

@@ -2,32 +2,49 @@
 import type { ModelSpec } from '../../shared/model/spec.js';
 import { evaluate, train } from '../../shared/model/train.js';
 import { SeededRandom } from '../../shared/random.js';
+import type { Dataset } from '../../shared/model/dataset.js';
+import type { FeatureRange } from '../../shared/model/feature-range.js';
+import { type CheckedData, checkAgainstModel, featureRangeWarnings } from '../data/check.js';
 import type { LocalData } from '../data/index.js';
-import type { IncomingTask, LocalEvaluation, LocalUpdate, LocalWork } from './agent.js';
+import type { Incompatibility, IncomingTask, LocalEvaluation, LocalUpdate, LocalWork } from './agent.js';
 
 /** Trains the task's model on the node's own data and evaluates on its held-out split. */
 export class ModelWork implements LocalWork {
-  constructor(private readonly data: LocalData) {}
+  private readonly checked: CheckedData;
 
-  incompatibility(model: ModelSpec): string | undefined {
-    const d = this.data.train;
-    if (model.features !== d.features) return `the model expects ${model.features} features but this node's data has ${d.features}`;
-    if (model.classes !== d.classes) return `the model has ${model.classes} classes but this node's data has ${d.classes}`;
-    if (d.count === 0) return 'this node has no training examples';
-    return undefined;
+  constructor(private readonly data: LocalData) {
+    this.checked = { parts: [data.train, data.heldOut], ...(data.featureNames ? { featureNames: data.featureNames } : {}), ...(data.labelName ? { labelName: data.labelName } : {}) };
+  }
+
+  incompatibility(model: ModelSpec): Incompatibility | undefined {
+    if (this.data.train.count === 0) return { category: 'no_data', reason: 'no training examples', detail: 'this node has no training examples' };
+    return checkAgainstModel(this.checked, model);
+  }
+
+  inputWarnings(range: FeatureRange): string[] {
+    return featureRangeWarnings(this.checked, range);
   }
 
   train(task: IncomingTask, global: Float32Array): LocalUpdate {
-    const result = train(task.model, global, this.data.train, task.train, new SeededRandom(task.seed));
+    const result = train(task.model, global, asModelClasses(this.data.train, task.model), task.train, new SeededRandom(task.seed));
     const delta = result.weights;
     for (let i = 0; i < delta.length; i++) delta[i] = (delta[i] as number) - (global[i] as number);
     return { delta, numExamples: result.examples, trainLoss: result.loss };
   }
 
   evaluate(task: IncomingTask, global: Float32Array): LocalEvaluation {
-    const r = evaluate(task.model, global, this.data.heldOut);
+    const r = evaluate(task.model, global, asModelClasses(this.data.heldOut, task.model));
     return { numExamples: r.count, accuracy: r.accuracy, loss: r.loss };
   }
+}
+
+/**
+ * The data as a `model.classes`-class dataset: a CSV's class count is its largest label
+ * plus one, and a site may lack the highest classes (`incompatibility` has already
+ * refused labels the model cannot hold).
+ */
+function asModelClasses(data: Dataset, model: ModelSpec): Dataset {
+  return data.classes === model.classes ? data : { ...data, classes: model.classes };
 }
 
 /**
@@ -35,7 +52,7 @@ export class ModelWork implements LocalWork {
  * a benchmark times only transport, TLS and aggregation (`cohort node --work perturb`).
  */
 export class PerturbWork implements LocalWork {
-  incompatibility(): string | undefined {
+  incompatibility(): undefined {
     return undefined;
   }
 

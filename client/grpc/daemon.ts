@@ -9,7 +9,9 @@ import { deferred } from '../../shared/async.js';
 import { type Clock, sleep } from '../../shared/clock.js';
 import { CohortError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
-import { parseModelSpec } from '../../shared/model/spec.js';
+import type { DeclineCategory } from '../../shared/decline.js';
+import type { FeatureRange } from '../../shared/model/feature-range.js';
+import { type ModelSpec, parseModelSpec } from '../../shared/model/spec.js';
 import { parseTrainConfig } from '../../shared/model/train.js';
 import { type RandomSource, secureRandom } from '../../shared/random.js';
 import type { ClientMessage } from '../../shared/secagg/messages.js';
@@ -19,12 +21,13 @@ import type { NodeServiceClient } from '../../shared/wire/generated/cohort/v1/No
 import type { PrivacyConfig__Output } from '../../shared/wire/generated/cohort/v1/PrivacyConfig.js';
 import type { Task__Output } from '../../shared/wire/generated/cohort/v1/Task.js';
 import type { UpdateHeader } from '../../shared/wire/generated/cohort/v1/UpdateHeader.js';
+import type { Welcome__Output } from '../../shared/wire/generated/cohort/v1/Welcome.js';
 import { fromNodeToWire, setupFromWire, toNodeFromWire } from '../../shared/wire/secagg.js';
 import type { NodeBudget } from '../core/budget.js';
 import { type RevocationMemory, type SecureIdentity, VerifiedPeers } from '../core/secure.js';
 import type { SignedRevocations } from '../../shared/pki/revocations.js';
 import type { SignedRevocationList__Output } from '../../shared/wire/generated/cohort/v1/SignedRevocationList.js';
-import { errorFromStatus, taskKindFromWire, WIRE_TASK_KIND } from '../../shared/wire/mapping.js';
+import { errorFromStatus, taskKindFromWire, WIRE_DECLINE_CATEGORY, WIRE_TASK_KIND } from '../../shared/wire/mapping.js';
 import { CHANNEL_OPTIONS, CHUNK_BYTES, FLOW_CONTROL_WINDOW_BYTES, loadContract, PROTOCOL } from '../../shared/wire/proto.js';
 import { checkCoordinatorName, connectionFailure, isNameMismatch } from './tls-names.js';
 import { type CoordinatorLink, type IncomingTask, type LocalUpdate, type LocalWork, NodeAgent, type PrivacyTask, type TaskKind } from '../core/agent.js';
@@ -87,7 +90,7 @@ function droppingLink(link: CoordinatorLink, stage: DropStage, vanish: () => voi
   return {
     submitUpdate: (r, u) => link.submitUpdate(r, u),
     submitEvaluation: (r, e) => link.submitEvaluation(r, e),
-    decline: (r, k, why) => link.decline(r, k, why),
+    decline: (r, k, c, why) => link.decline(r, k, c, why),
     secaggSend: (r, m) => (dropped(m.type) ? gone() : link.secaggSend(r, m)),
     submitMasked: (r, w) => (dropped('masked_input') ? gone() : link.submitMasked(r, w)),
   };
@@ -158,6 +161,24 @@ function parseTask(t: Task__Output): IncomingTask {
   };
 }
 
+/**
+ * The model and input range a Welcome announces, or undefined when it names none (a
+ * coordinator older than these fields) or one this node cannot read: tasks are then
+ * checked one by one as before.
+ */
+function parseWelcome(w: Welcome__Output, log: Logger): { model: ModelSpec; range?: FeatureRange } | undefined {
+  if (!w.model) return undefined;
+  try {
+    const model = parseModelSpec({ kind: w.model.kind, features: w.model.features, classes: w.model.classes, hidden: w.model.hidden || undefined });
+    const r = w.featureRange;
+    const range = r && Number.isFinite(r.min) && Number.isFinite(r.max) && r.min < r.max ? { min: r.min, max: r.max } : undefined;
+    return { model, ...(range ? { range } : {}) };
+  } catch (err) {
+    log.warn({ err: (err as Error).message }, 'the coordinator announced a model this node cannot read; checking each task instead');
+    return undefined;
+  }
+}
+
 /** A task's privacy settings; anything a node cannot honour is refused (and the task declined). */
 function parsePrivacy(p: PrivacyConfig__Output): PrivacyTask {
   if (!(p.clipNorm > 0 && Number.isFinite(p.clipNorm))) throw new CohortError('invalid_argument', `privacy: clip norm must be positive, got ${p.clipNorm}`);
@@ -224,9 +245,11 @@ class GrpcLink implements CoordinatorLink {
     });
   }
 
-  decline(round: number, kind: TaskKind, reason: string): Promise<void> {
+  decline(round: number, kind: TaskKind, category: DeclineCategory, reason: string): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.client.Decline({ round, kind: WIRE_TASK_KIND[kind], reason }, { deadline: this.deadline() }, (err) => (err ? reject(errorFromStatus(err)) : resolve()));
+      this.client.Decline({ round, kind: WIRE_TASK_KIND[kind], category: WIRE_DECLINE_CATEGORY[category], reason }, { deadline: this.deadline() }, (err) =>
+        err ? reject(errorFromStatus(err)) : resolve(),
+      );
     });
   }
 }
@@ -373,13 +396,16 @@ export class NodeDaemon {
       };
       call.on('data', (msg: CoordinatorMessage__Output) => {
         switch (msg.body) {
-          case 'welcome':
+          case 'welcome': {
             welcomed = true;
             this.sessions += 1;
             log.info({ as: msg.welcome?.nodeName, coordinator: msg.welcome?.coordinatorVersion }, 'connected to coordinator');
             this.takeRevocations(msg.welcome?.revocations);
+            const model = msg.welcome ? parseWelcome(msg.welcome, log) : undefined;
+            if (model) agent.onWelcome(model.model, model.range);
             this.setState('connected');
             break;
+          }
           case 'task': {
             const t = msg.task;
             if (!t) break;

@@ -4,6 +4,7 @@
  */
 import { Channel, Pool } from '../../shared/async.js';
 import type { Clock } from '../../shared/clock.js';
+import type { DeclineCategory } from '../../shared/decline.js';
 import { CohortError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
 import type { ModelSpec } from '../../shared/model/spec.js';
@@ -54,8 +55,8 @@ export interface CoordinatorOptions {
   readonly privacy?: { readonly budget: PrivacyBudget };
   /** Durable record of launches, rounds, checkpoints and the ledger (default: memory only). */
   readonly journal?: RoundJournal;
-  /** Where a restarted coordinator resumes: the next round number and launches still pending. */
-  readonly resume?: { readonly nextRound: number; readonly launches: readonly JournalLaunch[] };
+  /** Where a restarted coordinator resumes: the next round number, launches still pending, and what status shows. */
+  readonly resume?: Resume;
   /** Source of per-task shuffle seeds (reproducibility, not secrecy). */
   readonly seedRng: RandomSource;
   readonly log: Logger;
@@ -66,6 +67,18 @@ export interface CoordinatorOptions {
   readonly historySize?: number;
   /** Sees every round event as it happens (metrics); must not throw. */
   readonly observer?: (event: RoundEvent) => void;
+}
+
+/** What a restarted coordinator takes over from the data dir. */
+export interface Resume {
+  readonly nextRound: number;
+  readonly launches: readonly JournalLaunch[];
+  /** Rounds committed so far. */
+  readonly completed?: number;
+  /** The most recent finished rounds, oldest first. */
+  readonly recent?: readonly RoundEvent[];
+  /** Every node known so far (none of them connected yet). */
+  readonly nodes?: readonly NodeRecord[];
 }
 
 /** An operator's request for rounds; unset fields take the coordinator's defaults. */
@@ -155,6 +168,8 @@ export class Coordinator {
   private readonly startedAtMs: number;
   readonly accountant: PrivacyAccountant;
   private readonly journal: RoundJournal;
+  /** Set once shutting down: what close() recorded of each node stands. */
+  private closing = false;
 
   constructor(private readonly opts: CoordinatorOptions) {
     this.journal = opts.journal ?? new MemoryJournal();
@@ -164,15 +179,23 @@ export class Coordinator {
       throw new CohortError('invalid_argument', `initial weights have ${opts.initialWeights.length} values, the model needs ${this.numParameters}`);
     }
     this.global = opts.initialWeights.slice();
-    this.registry = new NodeRegistry(opts.clock, opts.log);
+    this.registry = new NodeRegistry(opts.clock, opts.log, (node) => this.recordNode(node));
     // One word more than the model: a secure round with adaptive clipping carries the clip bit.
     this.buffers = new Pool(Array.from({ length: Math.max(1, opts.uploadSlots) }, () => new Float32Array(this.numParameters + 1)));
     this.startedAtMs = opts.clock.now();
-    if (opts.resume) this.resumeLaunches(opts.resume);
+    if (opts.resume) this.resumeFrom(opts.resume);
   }
 
-  /** Queue again the rounds of launches a previous run left pending, under fresh round numbers. */
-  private resumeLaunches(resume: NonNullable<CoordinatorOptions['resume']>): void {
+  /**
+   * Take over from a previous run: rounds before `nextRound` are finished (none is
+   * queued until a pending launch is), the counts and recent rounds status shows, the
+   * nodes known so far; then queue pending launches again under fresh round numbers.
+   */
+  private resumeFrom(resume: Resume): void {
+    this.lastRound = resume.nextRound - 1;
+    this.completed = resume.completed ?? 0;
+    this.history.push(...(resume.recent ?? []).slice(-(this.opts.historySize ?? 50)));
+    this.registry.restore(resume.nodes ?? []);
     this.nextRound = resume.nextRound;
     for (const l of resume.launches) {
       const remaining = l.rounds - l.done;
@@ -238,20 +261,17 @@ export class Coordinator {
     (this.stageFor(report.round, 'evaluate') as EvalStage).submit(name, report);
   }
 
-  /** `name` declines its task for `round`: a normal non-participation. */
-  decline(name: string, round: number, kind: TaskKind, reason: string): void {
+  /** `name` declines its task for `round`: a normal non-participation, shown to operators with its category and reason. */
+  decline(name: string, round: number, kind: TaskKind, reason: string, category: DeclineCategory = 'unspecified'): void {
     this.registry.touch(name);
     const secure = kind === 'train' && this.active?.round === round ? this.active.secure : undefined;
-    if (secure) {
-      if (!secure.isPending(name)) throw new CohortError('failed_precondition', `${name} has no open ${kind} task in round ${round}`);
-      this.opts.log.info({ round, node: name, stage: kind, reason }, 'node declined its task');
-      secure.leave(name, `declined: ${reason}`);
-      return;
-    }
-    const stage = this.stageFor(round, kind);
+    const stage = secure ?? this.stageFor(round, kind);
     if (!stage.isPending(name)) throw new CohortError('failed_precondition', `${name} has no open ${kind} task in round ${round}`);
-    this.opts.log.info({ round, node: name, stage: kind, reason }, 'node declined its task');
-    stage.leave(name, 'declined', reason);
+    this.opts.log.info({ round, node: name, stage: kind, category, reason }, 'node declined its task');
+    const active = this.active as ActiveRound;
+    active.event = { ...active.event, declines: [...(active.event.declines ?? []), { node: name, kind, category, reason }] };
+    if (secure) secure.leave(name, `declined: ${reason}`);
+    else (stage as TrainStage | EvalStage).leave(name, 'declined', reason);
   }
 
   /** Revoke `name`: its session is cut and it is never selected again. */
@@ -342,8 +362,22 @@ export class Coordinator {
     };
   }
 
+  /** Keep a node's record durably; a failure costs only what `nodes` shows after a restart. */
+  private recordNode(node: NodeRecord): void {
+    if (this.closing) return;
+    try {
+      this.journal.node(node);
+    } catch (err) {
+      this.opts.log.warn({ node: node.name, err: CohortError.from(err).message }, 'could not record the node in the data dir');
+    }
+  }
+
   /** Stop: the running round is cancelled (nothing is released), queued rounds are dropped. */
   async close(): Promise<void> {
+    // Recorded as seen now, before the sessions close (the store closes right after).
+    const now = this.opts.clock.now();
+    for (const n of this.registry.list()) if (n.status === 'connected') this.recordNode({ ...n, status: 'disconnected', lastSeenMs: now });
+    this.closing = true;
     this.stop.abort(new CohortError('cancelled', 'coordinator shutting down'));
     this.active?.train?.close('cancelled');
     this.active?.evaluate?.close('cancelled');
@@ -525,12 +559,11 @@ export class Coordinator {
           ? { accuracy: metrics.accuracy, loss: metrics.loss }
           : { reason: this.stop.signal.aborted ? 'the model is committed; the coordinator shut down before it was evaluated' : 'no node evaluated the new model before the deadline' }),
       };
-      if (metrics) {
-        try {
-          this.journal.evaluated(round, { evaluated: evaluation.evaluated, accuracy: metrics.accuracy, loss: metrics.loss });
-        } catch (err) {
-          log.error({ err: CohortError.from(err).message }, 'could not record the federated evaluation of a committed round');
-        }
+      try {
+        const declines = active.event.declines;
+        this.journal.evaluated(round, { evaluated: outcome.evaluated ?? 0, ...(metrics ? { accuracy: metrics.accuracy, loss: metrics.loss } : {}), ...(declines ? { declines } : {}) });
+      } catch (err) {
+        log.error({ err: CohortError.from(err).message }, 'could not record the federated evaluation of a committed round');
       }
       return end('completed', outcome);
     } catch (err) {

@@ -8,7 +8,8 @@
 import { CohortError } from '../../shared/errors.js';
 import { MemoryLedger, type LedgerRecord, type PrivacyLedger } from './privacy.js';
 import type { LaunchSettings } from './coordinator.js';
-import type { RoundEvent, RoundSettings } from './types.js';
+import type { NodeDecline } from '../../shared/decline.js';
+import type { NodeRecord, RoundEvent, RoundSettings } from './types.js';
 
 /** A launch as recorded, so detached rounds still pending survive a restart. */
 export interface JournalLaunch {
@@ -54,15 +55,18 @@ export interface RoundJournal {
   committed(args: { readonly event: RoundEvent; readonly weights: Float32Array; readonly ledger?: LedgerRecord; readonly launchId: number }): void;
   /** A round that released nothing (skipped, failed or refused). */
   finished(event: RoundEvent, launchId: number): void;
+  /** A node connected, disconnected, was revoked or took part in a round: its record now. */
+  node(record: NodeRecord): void;
   /** The federated evaluation of committed `round`'s model, attached after the commit. */
   evaluated(round: number, evaluation: RoundEvaluation): void;
 }
 
-/** The example-weighted federated evaluation of one committed model. */
+/** The example-weighted federated evaluation of one committed model (no metrics when nobody evaluated), and every decline of the round. */
 export interface RoundEvaluation {
   readonly evaluated: number;
-  readonly accuracy: number;
-  readonly loss: number;
+  readonly accuracy?: number;
+  readonly loss?: number;
+  readonly declines?: readonly NodeDecline[];
 }
 
 /** A journal that forgets everything when the process ends. */
@@ -110,4 +114,5 @@ export class MemoryJournal implements RoundJournal {
     const event = this.events[i];
     if (event) this.events[i] = { ...event, ...evaluation };
   }
+  node(_record: NodeRecord): void {}
 }

@@ -18,10 +18,31 @@ export class NodeRegistry {
   private readonly entries = new Map<string, Entry>();
   private readonly listeners = new Set<() => void>();
 
+  /**
+   * @param record called with a node's new record when it connects, disconnects, is
+   *   revoked or takes part in a round (not on every message), to keep it durably
+   */
   constructor(
     private readonly clock: Clock,
     private readonly log: Logger,
+    private readonly record?: (node: NodeRecord) => void,
   ) {}
+
+  /** Nodes a previous run knew (from the data dir), none of them connected now. */
+  restore(nodes: readonly NodeRecord[]): void {
+    for (const n of nodes) {
+      // Which certificate was revoked is not kept: any later session (it passed the transport's revocation check) clears it.
+      this.entries.set(n.name, { name: n.name, session: undefined, lastSeenMs: n.lastSeenMs, revoked: n.status === 'revoked', revokedCertificate: undefined, roundsParticipated: n.roundsParticipated });
+    }
+  }
+
+  private recordOf(e: Entry): NodeRecord {
+    return { name: e.name, status: e.revoked ? 'revoked' : e.session ? 'connected' : 'disconnected', lastSeenMs: e.lastSeenMs, roundsParticipated: e.roundsParticipated };
+  }
+
+  private changedNode(e: Entry): void {
+    this.record?.(this.recordOf(e));
+  }
 
   private entry(name: string): Entry {
     let e = this.entries.get(name);
@@ -43,7 +64,7 @@ export class NodeRegistry {
     e.session = session;
     // A revocation applies to a certificate: a name whose revoked certificate was replaced
     // by a new one (which passed the transport's revocation check) takes part again.
-    if (e.revoked && e.revokedCertificate !== undefined && session.certificatePem !== e.revokedCertificate) e.revoked = false;
+    if (e.revoked && session.certificatePem !== e.revokedCertificate) e.revoked = false;
     e.lastSeenMs = this.clock.now();
     if (old && old.id !== session.id) {
       // A daemon only opens a session after its last one ended, so an old session still
@@ -53,6 +74,7 @@ export class NodeRegistry {
       this.log.warn({ node: session.name, session: session.id, replaced: old.id }, 'node session replaced by a newer connection with the same certificate');
     }
     this.log.info({ node: session.name, session: session.id, reconnect: old !== undefined }, 'node connected');
+    this.changedNode(e);
     this.changed();
   }
 
@@ -63,6 +85,7 @@ export class NodeRegistry {
     e.session = undefined;
     e.lastSeenMs = this.clock.now();
     this.log.info({ node: session.name, session: session.id, reason }, 'node disconnected');
+    this.changedNode(e);
     this.changed();
     return true;
   }
@@ -75,7 +98,9 @@ export class NodeRegistry {
 
   /** Count one more round whose aggregate includes `name`. */
   participated(name: string): void {
-    this.entry(name).roundsParticipated += 1;
+    const e = this.entry(name);
+    e.roundsParticipated += 1;
+    this.changedNode(e);
   }
 
   /** Mark `name` revoked and cut its session. */
@@ -88,6 +113,7 @@ export class NodeRegistry {
     e.session = undefined;
     if (s) s.close('certificate revoked', 'revoked');
     this.log.warn({ node: name }, 'node revoked: session closed');
+    this.changedNode(e);
     this.changed();
   }
 
@@ -105,14 +131,7 @@ export class NodeRegistry {
 
   /** Every known node, sorted by name. */
   list(): NodeRecord[] {
-    return [...this.entries.values()]
-      .map((e) => ({
-        name: e.name,
-        status: e.revoked ? ('revoked' as const) : e.session ? ('connected' as const) : ('disconnected' as const),
-        lastSeenMs: e.lastSeenMs,
-        roundsParticipated: e.roundsParticipated,
-      }))
-      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    return [...this.entries.values()].map((e) => this.recordOf(e)).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
   /** Call `listener` whenever a node connects, disconnects or is revoked; returns an unsubscribe. */

@@ -1,4 +1,5 @@
 /** Domain types of the coordinator core (independent of the wire format). */
+import type { NodeDecline } from '../../shared/decline.js';
 import type { ModelSpec } from '../../shared/model/spec.js';
 import type { TrainConfig } from '../../shared/model/train.js';
 import type { AdaptiveClipConfig } from '../../shared/dp/adaptive-clip.js';
@@ -122,6 +123,8 @@ export interface RoundEvent {
   /** 1-based position within its launch, and the launch's size. */
   readonly index: number;
   readonly of: number;
+  /** Nodes that declined a task of this round, in order (absent when none did). */
+  readonly declines?: readonly NodeDecline[];
 }
 
 /** Registry view of a node. */

@@ -26,6 +26,7 @@ import type { NoiseMode, RoundEvent, RoundState } from '../core/types.js';
 import { authorize, type CallPolicy } from './auth.js';
 import { toServiceError } from './errors.js';
 import { COORDINATOR_VERSION } from './node-service.js';
+import { WIRE_DECLINE_CATEGORY, WIRE_TASK_KIND } from '../../shared/wire/mapping.js';
 
 const WIRE_STATUS: Record<RoundState, RoundStatus> = {
   queued: 'ROUND_STATUS_QUEUED',
@@ -56,6 +57,7 @@ export function toWireEvent(e: RoundEvent): WireRoundEvent {
     hasEpsilon: e.epsilon !== undefined,
     epsilon: e.epsilon ?? 0,
     clipNorm: e.clipNorm ?? 0,
+    declines: (e.declines ?? []).map((d) => ({ node: d.node, kind: WIRE_TASK_KIND[d.kind], category: WIRE_DECLINE_CATEGORY[d.category], reason: d.reason })),
   };
 }
 

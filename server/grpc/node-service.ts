@@ -2,6 +2,7 @@
 import { X509Certificate } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import { CohortError } from '../../shared/errors.js';
+import { DEFAULT_FEATURE_RANGE, type FeatureRange } from '../../shared/model/feature-range.js';
 import type { Logger } from '../../shared/logger.js';
 import type { SignedRevocations } from '../../shared/pki/revocations.js';
 import type { ServerMessage } from '../../shared/secagg/messages.js';
@@ -14,7 +15,7 @@ import type { JoinRequest__Output } from '../../shared/wire/generated/cohort/v1/
 import type { NodeServiceHandlers } from '../../shared/wire/generated/cohort/v1/NodeService.js';
 import type { SubmitAck } from '../../shared/wire/generated/cohort/v1/SubmitAck.js';
 import type { UpdateMessage__Output } from '../../shared/wire/generated/cohort/v1/UpdateMessage.js';
-import { taskKindFromWire, WIRE_TASK_KIND } from '../../shared/wire/mapping.js';
+import { declineCategoryFromWire, taskKindFromWire, WIRE_TASK_KIND } from '../../shared/wire/mapping.js';
 import { loadContract, PROTOCOL } from '../../shared/wire/proto.js';
 import type { Coordinator } from '../core/coordinator.js';
 import type { UpdateReceiver } from '../core/stages.js';
@@ -184,8 +185,8 @@ function parseKind(kind: string): TaskKind {
   return k;
 }
 
-/** Build the NodeService handlers over `coordinator`. */
-export function nodeServiceHandlers(coordinator: Coordinator, policy: CallPolicy, log: Logger): NodeServiceHandlers {
+/** Build the NodeService handlers over `coordinator`; `featureRange` is what Welcome declares the model's inputs for. */
+export function nodeServiceHandlers(coordinator: Coordinator, policy: CallPolicy, log: Logger, featureRange: FeatureRange = DEFAULT_FEATURE_RANGE): NodeServiceHandlers {
   let sessions = 0;
   const unary =
     <Req>(method: string, handle: (name: string, req: Req) => SubmitAck) =>
@@ -215,7 +216,7 @@ export function nodeServiceHandlers(coordinator: Coordinator, policy: CallPolicy
       call.on('cancelled', gone('connection closed by the node'));
       call.on('error', gone('stream error'));
       call.on('close', gone('stream closed'));
-      call.write({ welcome: { nodeName: id.name, coordinatorVersion: COORDINATOR_VERSION, revocations: revocationsToWire(policy.revocations()) } });
+      call.write({ welcome: { nodeName: id.name, coordinatorVersion: COORDINATOR_VERSION, model: coordinator.model, featureRange, revocations: revocationsToWire(policy.revocations()) } });
       coordinator.attach(session);
     },
 
@@ -298,7 +299,7 @@ export function nodeServiceHandlers(coordinator: Coordinator, policy: CallPolicy
     }),
 
     Decline: unary('Decline', (name, req: DeclineRequest__Output) => {
-      coordinator.decline(name, req.round, parseKind(req.kind), req.reason.slice(0, 500));
+      coordinator.decline(name, req.round, parseKind(req.kind), req.reason.slice(0, 500), declineCategoryFromWire(req.category));
       return { round: req.round };
     }),
 

@@ -10,6 +10,7 @@ import { adminServiceHandlers } from './admin-service.js';
 import type { CallPolicy } from './auth.js';
 import { MAX_CONCURRENT_STREAMS, mutualTlsServerCredentials, type ServerTlsMaterial } from './credentials.js';
 import { http2Listeners, widenConnectionWindows } from './listeners.js';
+import type { FeatureRange } from '../../shared/model/feature-range.js';
 import { nodeServiceDefinition, nodeServiceHandlers } from './node-service.js';
 import { meteredDefinition, type RpcRecorder, rpcInterceptor } from '../metrics/rpc.js';
 
@@ -24,6 +25,8 @@ export interface ServeOptions {
   readonly log: Logger;
   /** Records latency and bytes of every call when metrics are on. */
   readonly rpcMetrics?: RpcRecorder;
+  /** The range the model's inputs are declared for, told to every node on Join (default [0, 1]). */
+  readonly featureRange?: FeatureRange;
 }
 
 /** A running server. */
@@ -79,17 +82,28 @@ function logRefusedHandshakes(server: grpc.Server, log: Logger): void {
   }
 }
 
+/**
+ * grpc-js reports a failed bind as "No address added out of total 1 resolved errors:
+ * [listen EADDRINUSE: ...]"; say what it means and what to do.
+ */
+function bindProblem(message: string): string {
+  if (message.includes('EADDRINUSE')) return 'the port is already in use (is another coordinator running? choose another --port)';
+  if (message.includes('EACCES')) return 'permission denied (ports below 1024 need privileges; choose another --port)';
+  if (message.includes('EADDRNOTAVAIL')) return 'this machine has no such address (check --host)';
+  return message;
+}
+
 /** Bind the coordinator's port and serve NodeService and AdminService over mutual TLS. */
 export async function serve(opts: ServeOptions): Promise<RunningServer> {
   const rpc = opts.rpcMetrics;
   const server = new grpc.Server({ ...CHANNEL_OPTIONS, 'grpc.max_concurrent_streams': MAX_CONCURRENT_STREAMS, ...(rpc ? { interceptors: [rpcInterceptor(rpc)] } : {}) });
   const contract = loadContract();
   const metered = (d: grpc.ServiceDefinition): grpc.ServiceDefinition => (rpc ? meteredDefinition(d, rpc) : d);
-  server.addService(metered(nodeServiceDefinition()), nodeServiceHandlers(opts.coordinator, opts.policy, opts.log) as unknown as grpc.UntypedServiceImplementation);
+  server.addService(metered(nodeServiceDefinition()), nodeServiceHandlers(opts.coordinator, opts.policy, opts.log, opts.featureRange) as unknown as grpc.UntypedServiceImplementation);
   server.addService(metered(contract.cohort.v1.AdminService.service), adminServiceHandlers(opts.coordinator, opts.policy, opts.log));
   const port = await new Promise<number>((resolve, reject) => {
     server.bindAsync(`${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${opts.port}`, mutualTlsServerCredentials(opts.tls), (err, bound) => {
-      if (err) reject(new CohortError('unavailable', `cannot listen on ${opts.host}:${opts.port}: ${err.message}`, { cause: err }));
+      if (err) reject(new CohortError('unavailable', `cannot listen on ${opts.host}:${opts.port}: ${bindProblem(err.message)}`, { cause: err }));
       else resolve(bound);
     });
   });

@@ -3,7 +3,7 @@ import type { LaunchSettings } from '../core/coordinator.js';
 import { CohortError } from '../../shared/errors.js';
 import type { JournalLaunch, LedgerAudit, ModelRecord, RoundEvaluation, RoundJournal } from '../core/journal.js';
 import type { LedgerRecord, PrivacyLedger } from '../core/privacy.js';
-import type { RoundEvent, RoundSettings } from '../core/types.js';
+import type { NodeRecord, RoundEvent, RoundSettings } from '../core/types.js';
 import type { LedgerEntry } from './ledger.js';
 import type { CoordinatorStore } from './store.js';
 
@@ -71,6 +71,43 @@ export class StoreJournal implements RoundJournal {
 
   finished(event: RoundEvent, launchId: number): void {
     this.store.finishRound({ round: event.round, event, launchId });
+  }
+
+  node(record: NodeRecord): void {
+    this.store.upsertNode({ name: record.name, status: record.status, seenAt: record.lastSeenMs, roundsParticipated: record.roundsParticipated });
+  }
+
+  /** Every node a previous run knew. */
+  nodes(): NodeRecord[] {
+    return this.store.nodes().map((n) => ({ name: n.name, status: n.status, lastSeenMs: n.lastSeen, roundsParticipated: n.roundsParticipated }));
+  }
+
+  /** How many rounds were committed, and the `limit` most recent finished rounds as status shows them. */
+  finishedRounds(limit: number): { completed: number; recent: RoundEvent[] } {
+    const ledger = new Map(this.store.ledger().map((e) => [e.round, e]));
+    const finished = this.store.rounds().filter((r) => r.state !== 'running');
+    const recent = finished.slice(-limit).map((r): RoundEvent => {
+      const entry = ledger.get(r.round);
+      return {
+        round: r.round,
+        // A round cut off by a stop released nothing: to an operator it failed, with the store's reason.
+        state: r.state === 'aborted' ? 'failed' : r.state,
+        selected: r.selected,
+        participants: r.participants,
+        evaluated: r.evaluated,
+        seconds: r.finishedAt !== undefined ? (r.finishedAt - r.startedAt) / 1000 : 0,
+        startedAtMs: r.startedAt,
+        // Its place in its launch is not kept.
+        index: 0,
+        of: 0,
+        ...(r.accuracy !== undefined ? { accuracy: r.accuracy } : {}),
+        ...(r.loss !== undefined ? { loss: r.loss } : {}),
+        ...(r.reason !== undefined ? { reason: r.reason } : {}),
+        ...(entry ? { epsilon: entry.epsilonAfter, clipNorm: entry.clipNorm } : {}),
+        ...(r.declines && r.declines.length > 0 ? { declines: r.declines } : {}),
+      };
+    });
+    return { completed: finished.filter((r) => r.state === 'completed').length, recent };
   }
 
   evaluated(round: number, evaluation: RoundEvaluation): void {

@@ -68,4 +68,13 @@ export const COORDINATOR_MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 2,
+    description: 'rounds each node took part in; who declined each round and why',
+    sql: `
+      ALTER TABLE nodes ADD COLUMN rounds_participated INTEGER NOT NULL DEFAULT 0 CHECK (rounds_participated >= 0);
+      -- JSON array of {node, kind, category, reason}, as the round's event carried them; NULL when none declined.
+      ALTER TABLE rounds ADD COLUMN declines TEXT;
+    `,
+  },
 ];

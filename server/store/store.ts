@@ -12,6 +12,7 @@ import type { Clock } from '../../shared/clock.js';
 import { atomicWriteFile, ensureDataDir, fsyncDir, reasonOf, sha256Hex, TEMP_SUFFIX } from '../../shared/durable/atomic.js';
 import { type ChainVerification, chainHash, GENESIS_HASH, verifyChain } from '../../shared/durable/chain.js';
 import { type Db, openDatabase } from '../../shared/durable/sqlite.js';
+import { DECLINE_CATEGORIES, type DeclineCategory, type NodeDecline } from '../../shared/decline.js';
 import { CohortError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
 import type { NodeRecord, RoundEvent } from '../core/types.js';
@@ -46,6 +47,8 @@ export interface StoredRound {
   /** The settings recorded at start (absent for a round finished without starting). */
   readonly settings?: Record<string, unknown>;
   readonly launchId?: number;
+  /** Nodes that declined a task of the round (absent when none did). */
+  readonly declines?: readonly NodeDecline[];
 }
 
 /** A manifest row: where a checkpoint is and what its bytes must hash to. */
@@ -85,6 +88,8 @@ export interface StoredNode {
   readonly firstSeen: number;
   readonly lastSeen: number;
   readonly status: NodeRecord['status'];
+  /** Rounds whose aggregate included this node. */
+  readonly roundsParticipated: number;
 }
 
 /** What opening the store repaired; the caller logs or reports it. */
@@ -133,6 +138,7 @@ interface RoundRow {
   reason: string | null;
   settings: string | null;
   launch_id: number | null;
+  declines: string | null;
 }
 
 interface LedgerRow {
@@ -176,6 +182,7 @@ interface NodeRow {
   first_seen: number;
   last_seen: number;
   status: NodeRecord['status'];
+  rounds_participated: number;
 }
 
 const NODE_STATUSES: ReadonlySet<string> = new Set(['connected', 'disconnected', 'revoked']);
@@ -258,11 +265,11 @@ export class CoordinatorStore {
       insertRound: db.prepare('INSERT INTO rounds (round, state, started_at, settings, launch_id) VALUES (?, ?, ?, ?, ?)'),
       getRound: db.prepare('SELECT * FROM rounds WHERE round = ?'),
       endRound: db.prepare(
-        `INSERT INTO rounds (round, state, started_at, finished_at, selected, participants, evaluated, accuracy, loss, reason, launch_id)
-         VALUES (@round, @state, @startedAt, @finishedAt, @selected, @participants, @evaluated, @accuracy, @loss, @reason, @launchId)
+        `INSERT INTO rounds (round, state, started_at, finished_at, selected, participants, evaluated, accuracy, loss, reason, launch_id, declines)
+         VALUES (@round, @state, @startedAt, @finishedAt, @selected, @participants, @evaluated, @accuracy, @loss, @reason, @launchId, @declines)
          ON CONFLICT (round) DO UPDATE SET state = excluded.state, finished_at = excluded.finished_at, selected = excluded.selected,
            participants = excluded.participants, evaluated = excluded.evaluated, accuracy = excluded.accuracy, loss = excluded.loss,
-           reason = excluded.reason, launch_id = coalesce(excluded.launch_id, rounds.launch_id)`,
+           reason = excluded.reason, launch_id = coalesce(excluded.launch_id, rounds.launch_id), declines = excluded.declines`,
       ),
       listRounds: db.prepare('SELECT * FROM rounds ORDER BY round'),
       lastRound: db.prepare('SELECT max(round) AS r FROM rounds'),
@@ -277,7 +284,7 @@ export class CoordinatorStore {
         `INSERT INTO checkpoints (round, time, file, sha256, num_parameters, accuracy, epsilon, ledger_head)
          VALUES (@round, @time, @file, @sha256, @numParameters, @accuracy, @epsilon, @ledgerHead)`,
       ),
-      setRoundEvaluation: db.prepare("UPDATE rounds SET evaluated = @evaluated, accuracy = @accuracy, loss = @loss WHERE round = @round AND state = 'completed'"),
+      setRoundEvaluation: db.prepare("UPDATE rounds SET evaluated = @evaluated, accuracy = @accuracy, loss = @loss, declines = @declines WHERE round = @round AND state = 'completed'"),
       setCheckpointAccuracy: db.prepare('UPDATE checkpoints SET accuracy = @accuracy WHERE round = @round'),
       getCheckpoint: db.prepare('SELECT * FROM checkpoints WHERE round = ?'),
       latestCheckpoint: db.prepare('SELECT * FROM checkpoints ORDER BY round DESC LIMIT 1'),
@@ -290,8 +297,9 @@ export class CoordinatorStore {
       stepLaunch: db.prepare('UPDATE launches SET done = done + 1 WHERE id = ? AND done < rounds'),
       pendingLaunches: db.prepare('SELECT * FROM launches WHERE done < rounds ORDER BY id'),
       upsertNode: db.prepare(
-        `INSERT INTO nodes (name, first_seen, last_seen, status) VALUES (@name, @at, @at, @status)
-         ON CONFLICT (name) DO UPDATE SET last_seen = max(nodes.last_seen, excluded.last_seen), status = excluded.status`,
+        `INSERT INTO nodes (name, first_seen, last_seen, status, rounds_participated) VALUES (@name, @at, @at, @status, coalesce(@rounds, 0))
+         ON CONFLICT (name) DO UPDATE SET last_seen = max(nodes.last_seen, excluded.last_seen), status = excluded.status,
+           rounds_participated = coalesce(@rounds, nodes.rounds_participated)`,
       ),
       listNodes: db.prepare('SELECT * FROM nodes ORDER BY name'),
       disconnectNodes: db.prepare("UPDATE nodes SET status = 'disconnected' WHERE status = 'connected'"),
@@ -412,14 +420,14 @@ export class CoordinatorStore {
    * Attach the federated evaluation of a committed round's model to the round and its
    * checkpoint. Evaluation runs on the committed model, so it always comes after the commit.
    */
-  recordEvaluation(args: { readonly round: number; readonly evaluated: number; readonly accuracy: number; readonly loss: number }): void {
+  recordEvaluation(args: { readonly round: number; readonly evaluated: number; readonly accuracy?: number; readonly loss?: number; readonly declines?: readonly NodeDecline[] }): void {
     this.assertOpen();
     checkRound(args.round);
     if (!Number.isInteger(args.evaluated) || args.evaluated < 0) throw new CohortError('invalid_argument', `evaluated must be a non-negative integer, got ${args.evaluated}`);
     const accuracy = finiteOrUndefined(args.accuracy) ?? null;
     const loss = finiteOrUndefined(args.loss) ?? null;
     const tx = this.db.transaction(() => {
-      const updated = this.sql.setRoundEvaluation.run({ round: args.round, evaluated: args.evaluated, accuracy, loss });
+      const updated = this.sql.setRoundEvaluation.run({ round: args.round, evaluated: args.evaluated, accuracy, loss, declines: declinesJson(args.declines) });
       if (updated.changes !== 1) throw new CohortError('failed_precondition', `round ${args.round} is not a committed round`);
       this.sql.setCheckpointAccuracy.run({ round: args.round, accuracy });
     });
@@ -571,19 +579,30 @@ export class CoordinatorStore {
 
   // ------------------------------------------------------------------ nodes
 
-  /** Record a node's status; `seenAt` (default now) only moves `lastSeen` forward. */
-  upsertNode(args: { readonly name: string; readonly status: NodeRecord['status']; readonly seenAt?: number }): void {
+  /**
+   * Record a node's status; `seenAt` (default now) only moves `lastSeen` forward;
+   * `roundsParticipated`, when given, replaces the stored count.
+   */
+  upsertNode(args: { readonly name: string; readonly status: NodeRecord['status']; readonly seenAt?: number; readonly roundsParticipated?: number }): void {
     this.assertOpen();
     if (typeof args.name !== 'string' || args.name.length === 0 || args.name.length > 256) throw new CohortError('invalid_argument', 'node name must be 1 to 256 characters');
     if (!NODE_STATUSES.has(args.status)) throw new CohortError('invalid_argument', `unknown node status ${JSON.stringify(args.status)}`);
+    const rounds = args.roundsParticipated;
+    if (rounds !== undefined && !(Number.isSafeInteger(rounds) && rounds >= 0)) throw new CohortError('invalid_argument', `rounds participated must be a non-negative integer, got ${rounds}`);
     const at = Math.floor(args.seenAt ?? this.now());
-    this.write(`record node ${args.name}`, () => this.sql.upsertNode.run({ name: args.name, at, status: args.status }));
+    this.write(`record node ${args.name}`, () => this.sql.upsertNode.run({ name: args.name, at, status: args.status, rounds: rounds ?? null }));
   }
 
   /** Every node ever seen, by name. */
   nodes(): StoredNode[] {
     this.assertOpen();
-    return (this.sql.listNodes.all() as NodeRow[]).map((r) => ({ name: r.name, firstSeen: r.first_seen, lastSeen: r.last_seen, status: r.status }));
+    return (this.sql.listNodes.all() as NodeRow[]).map((r) => ({
+      name: r.name,
+      firstSeen: r.first_seen,
+      lastSeen: r.last_seen,
+      status: r.status,
+      roundsParticipated: r.rounds_participated,
+    }));
   }
 
   /** Close the database (releases the data dir's lock). Idempotent. */
@@ -694,7 +713,35 @@ function endRow(round: number, state: StoredRoundState, event: RoundEvent, finis
     loss: finiteOrUndefined(event.loss) ?? null,
     reason: event.reason ?? null,
     launchId: launchId ?? null,
+    declines: declinesJson(event.declines),
   };
+}
+
+/** Declines as stored: only the fields operators see, NULL for none. */
+function declinesJson(declines: readonly NodeDecline[] | undefined): string | null {
+  return declines && declines.length > 0 ? JSON.stringify(declines.map(({ node, kind, category, reason }) => ({ node, kind, category, reason }))) : null;
+}
+
+/** Stored declines; entries that are not well-formed are skipped (they only inform operators). */
+function parseDeclines(json: string): NodeDecline[] {
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch {
+    return [];
+  }
+  if (!Array.isArray(value)) return [];
+  return value.flatMap((d: unknown): NodeDecline[] => {
+    const o = d as Record<string, unknown> | null;
+    const ok =
+      o !== null &&
+      typeof o === 'object' &&
+      typeof o['node'] === 'string' &&
+      (o['kind'] === 'train' || o['kind'] === 'evaluate') &&
+      typeof o['reason'] === 'string' &&
+      (DECLINE_CATEGORIES as readonly unknown[]).includes(o['category']);
+    return ok ? [{ node: o['node'] as string, kind: o['kind'] as NodeDecline['kind'], category: o['category'] as DeclineCategory, reason: o['reason'] as string }] : [];
+  });
 }
 
 function settingsJson(settings: object): string {
@@ -727,6 +774,7 @@ function toRound(r: RoundRow): StoredRound {
     ...(r.reason === null ? {} : { reason: r.reason }),
     ...(r.settings === null ? {} : { settings: parseSettings(r.settings, `round ${r.round}`) }),
     ...(r.launch_id === null ? {} : { launchId: r.launch_id }),
+    ...(r.declines === null ? {} : { declines: parseDeclines(r.declines) }),
   };
 }
 

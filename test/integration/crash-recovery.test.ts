@@ -229,6 +229,7 @@ describe('coordinator killed mid-round (integration)', function () {
     const page = recordingIo();
     assert.equal(await runCli(['budget', 'report', '--format', 'html', '--out', html, ...auditor], page.io), 0, page.err());
     assert.match(readFileSync(html, 'utf8'), /<svg[\s\S]*<\/svg>/);
+    assert.equal(page.out(), `budget report (html) written to ${html}\n`, 'a written file is confirmed on stdout');
 
     // The model registry: every committed round, and an export that matches the checkpoint.
     const operator = ['--coordinator', `127.0.0.1:${port}`, '--certs', pki.dir, '--name', 'op'];
@@ -242,6 +243,7 @@ describe('coordinator killed mid-round (integration)', function () {
     const file = join(dataDir, 'round-2.weights');
     const exported = recordingIo();
     assert.equal(await runCli(['models', 'export', '2', '--out', file, ...operator], exported.io), 0, exported.err());
+    assert.match(exported.out(), new RegExp(`^model of round 2 \\(\\d+ parameters, sha256 [0-9a-f]{64}\\) written to ${file} and ${file}\\.json\\n$`));
     const bytes = readFileSync(file);
     assert.deepEqual(new Float32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4), model?.weights);
     assert.equal((JSON.parse(readFileSync(`${file}.json`, 'utf8')) as { sha256: string }).sha256, registry.models[1]?.sha256);

@@ -10,6 +10,7 @@ import type { CoordinatorMessage as _cohort_v1_CoordinatorMessage, CoordinatorMe
 import type { DeclineRequest as _cohort_v1_DeclineRequest, DeclineRequest__Output as _cohort_v1_DeclineRequest__Output } from './cohort/v1/DeclineRequest.js';
 import type { EvaluationResult as _cohort_v1_EvaluationResult, EvaluationResult__Output as _cohort_v1_EvaluationResult__Output } from './cohort/v1/EvaluationResult.js';
 import type { ExportModelRequest as _cohort_v1_ExportModelRequest, ExportModelRequest__Output as _cohort_v1_ExportModelRequest__Output } from './cohort/v1/ExportModelRequest.js';
+import type { FeatureRange as _cohort_v1_FeatureRange, FeatureRange__Output as _cohort_v1_FeatureRange__Output } from './cohort/v1/FeatureRange.js';
 import type { FixedPoint as _cohort_v1_FixedPoint, FixedPoint__Output as _cohort_v1_FixedPoint__Output } from './cohort/v1/FixedPoint.js';
 import type { JoinRequest as _cohort_v1_JoinRequest, JoinRequest__Output as _cohort_v1_JoinRequest__Output } from './cohort/v1/JoinRequest.js';
 import type { KeyDirectory as _cohort_v1_KeyDirectory, KeyDirectory__Output as _cohort_v1_KeyDirectory__Output } from './cohort/v1/KeyDirectory.js';
@@ -22,6 +23,7 @@ import type { ListNodesRequest as _cohort_v1_ListNodesRequest, ListNodesRequest_
 import type { ModelChunk as _cohort_v1_ModelChunk, ModelChunk__Output as _cohort_v1_ModelChunk__Output } from './cohort/v1/ModelChunk.js';
 import type { ModelInfo as _cohort_v1_ModelInfo, ModelInfo__Output as _cohort_v1_ModelInfo__Output } from './cohort/v1/ModelInfo.js';
 import type { ModelSpec as _cohort_v1_ModelSpec, ModelSpec__Output as _cohort_v1_ModelSpec__Output } from './cohort/v1/ModelSpec.js';
+import type { NodeDecline as _cohort_v1_NodeDecline, NodeDecline__Output as _cohort_v1_NodeDecline__Output } from './cohort/v1/NodeDecline.js';
 import type { NodeInfo as _cohort_v1_NodeInfo, NodeInfo__Output as _cohort_v1_NodeInfo__Output } from './cohort/v1/NodeInfo.js';
 import type { NodeServiceClient as _cohort_v1_NodeServiceClient, NodeServiceDefinition as _cohort_v1_NodeServiceDefinition } from './cohort/v1/NodeService.js';
 import type { PeerCertificate as _cohort_v1_PeerCertificate, PeerCertificate__Output as _cohort_v1_PeerCertificate__Output } from './cohort/v1/PeerCertificate.js';
@@ -67,9 +69,11 @@ export interface ProtoGrpcType {
       BudgetReportRequest: MessageTypeDefinition<_cohort_v1_BudgetReportRequest, _cohort_v1_BudgetReportRequest__Output>
       CancelTask: MessageTypeDefinition<_cohort_v1_CancelTask, _cohort_v1_CancelTask__Output>
       CoordinatorMessage: MessageTypeDefinition<_cohort_v1_CoordinatorMessage, _cohort_v1_CoordinatorMessage__Output>
+      DeclineCategory: EnumTypeDefinition
       DeclineRequest: MessageTypeDefinition<_cohort_v1_DeclineRequest, _cohort_v1_DeclineRequest__Output>
       EvaluationResult: MessageTypeDefinition<_cohort_v1_EvaluationResult, _cohort_v1_EvaluationResult__Output>
       ExportModelRequest: MessageTypeDefinition<_cohort_v1_ExportModelRequest, _cohort_v1_ExportModelRequest__Output>
+      FeatureRange: MessageTypeDefinition<_cohort_v1_FeatureRange, _cohort_v1_FeatureRange__Output>
       FixedPoint: MessageTypeDefinition<_cohort_v1_FixedPoint, _cohort_v1_FixedPoint__Output>
       JoinRequest: MessageTypeDefinition<_cohort_v1_JoinRequest, _cohort_v1_JoinRequest__Output>
       KeyDirectory: MessageTypeDefinition<_cohort_v1_KeyDirectory, _cohort_v1_KeyDirectory__Output>
@@ -82,6 +86,7 @@ export interface ProtoGrpcType {
       ModelChunk: MessageTypeDefinition<_cohort_v1_ModelChunk, _cohort_v1_ModelChunk__Output>
       ModelInfo: MessageTypeDefinition<_cohort_v1_ModelInfo, _cohort_v1_ModelInfo__Output>
       ModelSpec: MessageTypeDefinition<_cohort_v1_ModelSpec, _cohort_v1_ModelSpec__Output>
+      NodeDecline: MessageTypeDefinition<_cohort_v1_NodeDecline, _cohort_v1_NodeDecline__Output>
       NodeInfo: MessageTypeDefinition<_cohort_v1_NodeInfo, _cohort_v1_NodeInfo__Output>
       /**
        * Called by node daemons (certificate role "node").

@@ -7,7 +7,7 @@ import type { ModelSpec } from '../../../shared/model/spec.js';
 import { type RandomSource, SeededRandom } from '../../../shared/random.js';
 import type { ServerMessage } from '../../../shared/secagg/messages.js';
 import { ChunkAssembler, chunkCount, toChunks } from '../../../shared/tensor/chunks.js';
-import { Coordinator, DEFAULT_ROUND_SETTINGS } from '../../../server/core/coordinator.js';
+import { Coordinator, DEFAULT_ROUND_SETTINGS, type Resume } from '../../../server/core/coordinator.js';
 import type { EvaluationReport, UpdateHeader } from '../../../server/core/stages.js';
 import type { Broadcast, NodeSession, RoundEvent, RoundSettings } from '../../../server/core/types.js';
 import { MemoryJournal, type RoundJournal } from '../../../server/core/journal.js';
@@ -121,6 +121,8 @@ export interface HarnessOptions {
   readonly samplingRng?: RandomSource;
   readonly uploadSlots?: number;
   readonly initialWeights?: Float32Array;
+  /** A restart: what the data dir held. */
+  readonly resume?: Resume;
   readonly journal?: RoundJournal;
 }
 
@@ -140,6 +142,8 @@ export function harness(opts: HarnessOptions = {}): Harness {
     log,
     chunkBytes: CHUNK_BYTES,
     uploadSlots: opts.uploadSlots ?? 4,
+    ...(opts.resume ? { resume: opts.resume } : {}),
+    ...(opts.journal ? { journal: opts.journal } : {}),
   });
   return {
     coordinator,

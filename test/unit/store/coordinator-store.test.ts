@@ -178,6 +178,28 @@ describe('coordinator store', () => {
       assert.throws(() => s.recordEvaluation({ round: 3, evaluated: 1, accuracy: 0.5, loss: 1 }), coded('failed_precondition', /round 3 is not a committed round/));
     });
 
+    it('keeps who declined each round and why, across a reopen', () => {
+      const dir = dirs.make();
+      const s = store(dir);
+      const declines = [
+        { node: 'clinic-b', kind: 'train' as const, category: 'data' as const, reason: 'data has 8 features, the model expects 4' },
+        { node: 'clinic-c', kind: 'evaluate' as const, category: 'no_data' as const, reason: 'no held-out examples to evaluate on' },
+      ];
+      s.commitRound({ round: 1, event: eventFor(1, 'completed', { declines }), weights: weightsFor(1, D) });
+      s.finishRound({ round: 2, event: eventFor(2, 'failed', { declines: declines.slice(0, 1) }) });
+      s.finishRound({ round: 3, event: eventFor(3, 'skipped') });
+      s.close();
+      const again = store(dir);
+      assert.deepEqual(
+        again.rounds().map((r) => [r.round, r.declines]),
+        [
+          [1, declines],
+          [2, declines.slice(0, 1)],
+          [3, undefined],
+        ],
+      );
+    });
+
     it('refuses to finish or commit a round twice, or to start one that exists', () => {
       const s = store(dirs.make());
       commitRounds(s, 1);
@@ -423,10 +445,13 @@ describe('coordinator store', () => {
       s.upsertNode({ name: 'clinic-b', status: 'connected', seenAt: 100 });
       s.upsertNode({ name: 'clinic-a', status: 'connected', seenAt: 200 });
       s.upsertNode({ name: 'clinic-a', status: 'revoked', seenAt: 150 });
+      s.upsertNode({ name: 'clinic-b', status: 'connected', seenAt: 120, roundsParticipated: 3 });
+      s.upsertNode({ name: 'clinic-b', status: 'connected', seenAt: 130 });
       assert.deepEqual(s.nodes(), [
-        { name: 'clinic-a', firstSeen: 200, lastSeen: 200, status: 'revoked' },
-        { name: 'clinic-b', firstSeen: 100, lastSeen: 100, status: 'connected' },
+        { name: 'clinic-a', firstSeen: 200, lastSeen: 200, status: 'revoked', roundsParticipated: 0 },
+        { name: 'clinic-b', firstSeen: 100, lastSeen: 130, status: 'connected', roundsParticipated: 3 },
       ]);
+      assert.throws(() => s.upsertNode({ name: 'clinic-b', status: 'connected', roundsParticipated: -1 }), coded('invalid_argument', /non-negative integer/));
       assert.throws(() => s.upsertNode({ name: '', status: 'connected' }), coded('invalid_argument', /node name/));
       s.close();
       const again = store(dir);

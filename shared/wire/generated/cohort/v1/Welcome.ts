@@ -1,5 +1,7 @@
 // Original file: proto/cohort/v1/cohort.proto
 
+import type { ModelSpec as _cohort_v1_ModelSpec, ModelSpec__Output as _cohort_v1_ModelSpec__Output } from '../../cohort/v1/ModelSpec.js';
+import type { FeatureRange as _cohort_v1_FeatureRange, FeatureRange__Output as _cohort_v1_FeatureRange__Output } from '../../cohort/v1/FeatureRange.js';
 import type { SignedRevocationList as _cohort_v1_SignedRevocationList, SignedRevocationList__Output as _cohort_v1_SignedRevocationList__Output } from '../../cohort/v1/SignedRevocationList.js';
 
 /**
@@ -11,6 +13,20 @@ export interface Welcome {
    */
   'nodeName'?: (string);
   'coordinatorVersion'?: (string);
+  /**
+   * The model this coordinator trains (every Task repeats it). A node checks its
+   * own data against it as soon as it joins and tells its own operator what does
+   * not fit; it then declines each task with DECLINE_CATEGORY_DATA. Absent from
+   * coordinators older than this field.
+   */
+  'model'?: (_cohort_v1_ModelSpec | null);
+  /**
+   * The range the model's input features were declared for (coordinator
+   * --feature-range, default [0, 1]). A node whose features fall far outside it
+   * warns its own operator how to scale them. Nothing about the node's data is
+   * sent back because of it.
+   */
+  'featureRange'?: (_cohort_v1_FeatureRange | null);
   /**
    * The revocation list the coordinator holds. The node verifies it and keeps it
    * if it is newer than the newest it has seen (see SignedRevocationList).
@@ -27,6 +43,20 @@ export interface Welcome__Output {
    */
   'nodeName': (string);
   'coordinatorVersion': (string);
+  /**
+   * The model this coordinator trains (every Task repeats it). A node checks its
+   * own data against it as soon as it joins and tells its own operator what does
+   * not fit; it then declines each task with DECLINE_CATEGORY_DATA. Absent from
+   * coordinators older than this field.
+   */
+  'model': (_cohort_v1_ModelSpec__Output | null);
+  /**
+   * The range the model's input features were declared for (coordinator
+   * --feature-range, default [0, 1]). A node whose features fall far outside it
+   * warns its own operator how to scale them. Nothing about the node's data is
+   * sent back because of it.
+   */
+  'featureRange': (_cohort_v1_FeatureRange__Output | null);
   /**
    * The revocation list the coordinator holds. The node verifies it and keeps it
    * if it is newer than the newest it has seen (see SignedRevocationList).
