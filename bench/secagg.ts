@@ -78,7 +78,8 @@ function measurePoint(p: SecAggBenchPoint, keys: readonly { privateKey: KeyObjec
   const drops = new Map<string, number>();
   const dropCount = Math.round(p.dropout * p.n);
   for (let i = 0; i < dropCount; i++) drops.set(ids[Math.floor((i * p.n) / dropCount)] as string, 3);
-  const config: SecAggConfig = { roundId: 'bench', participants: ids, k: params.k, t: params.t, minSurvivors: 2, vectorLength: p.d, graphSeed: new Uint8Array(32).fill(1) };
+  const fixedPoint = { clipNorm: fixed.clipNorm, noiseBound: fixed.noiseBound, maxSummands: fixed.maxSummands, scale: fixed.scale };
+  const config: SecAggConfig = { roundId: 'bench', participants: ids, k: params.k, t: params.t, minSurvivors: 2, vectorLength: p.d, graphSeed: new Uint8Array(32).fill(1), fixedPoint };
   const keyOf = (id: string): { privateKey: KeyObject; publicKey: KeyObject } => keys[ids.indexOf(id) % keys.length] as { privateKey: KeyObject; publicKey: KeyObject };
   const verifier = publicKeyVerifier(new Map(ids.map((id) => [id, keyOf(id).publicKey])));
 

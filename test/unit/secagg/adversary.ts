@@ -10,11 +10,13 @@ import { SeededRandom } from '../../../shared/random.js';
 import { compareIds, sortIds } from '../../../shared/secagg/bytes.js';
 import { SecAggClient } from '../../../shared/secagg/client.js';
 import { buildNeighbourGraph, inducedConnected, type NeighbourGraph } from '../../../shared/secagg/graph.js';
-import { agreeKey, x25519PublicKey } from '../../../shared/secagg/keys.js';
-import type { AdvertiseKeys, ClientMessage, SecAggConfig, UnmaskResponse } from '../../../shared/secagg/messages.js';
+import { unpackShares } from '../../../shared/secagg/envelope.js';
+import { agreeKey, generateX25519, open, shareAad, x25519PublicKey } from '../../../shared/secagg/keys.js';
+import { Stage, type AdvertiseKeys, type ForwardedReport, type SecAggConfig, type UnmaskResponse } from '../../../shared/secagg/messages.js';
 import { addMasks, type MaskTerm } from '../../../shared/secagg/prg.js';
 import type { Result } from '../../../shared/secagg/result.js';
 import { decodeShare, reconstruct, type ShamirShare } from '../../../shared/secagg/shamir.js';
+import { directoryDigest, roundDigest, survivorListData } from '../../../shared/secagg/signing.js';
 import { signerFor, verifierFor, rngFor } from './fixtures.js';
 
 /** A message a node refused, and why. */
@@ -34,6 +36,8 @@ export class MaliciousCoordinator {
   /** node → senders whose boxes it accepted (exactly the neighbours it masked with). */
   readonly partners = new Map<string, ReadonlySet<string>>();
   readonly masked = new Map<string, Uint32Array>();
+  /** node → the masking report it signed. */
+  readonly reports = new Map<string, ForwardedReport>();
   /** node → its consistency signature and the list it signed. */
   readonly confirmations = new Map<string, { readonly list: readonly string[]; readonly signature: Uint8Array }>();
   readonly selfMaskShares = new Map<string, ShamirShare[]>();
@@ -42,15 +46,22 @@ export class MaliciousCoordinator {
   readonly log = new MemoryLogger();
   /** The graph every honest node computes from the full directory and its config. */
   readonly graph: NeighbourGraph;
+  private readonly configs = new Map<string, SecAggConfig>();
+  private directoryShown: readonly AdvertiseKeys[] = [];
+  /** Mask keys colluding nodes handed over. */
+  private readonly disclosedKeys = new Map<string, Uint8Array>();
+  private readonly salt: number;
 
   constructor(
     readonly config: SecAggConfig,
     readonly inputs: ReadonlyMap<string, Uint32Array>,
     opts: { readonly salt?: number; readonly configFor?: (id: string) => SecAggConfig } = {},
   ) {
+    this.salt = opts.salt ?? 0;
     const verifier = verifierFor(config.participants);
     for (const id of config.participants) {
       const c = opts.configFor?.(id) ?? config;
+      this.configs.set(id, c);
       this.clients.set(id, new SecAggClient(id, c, { signer: signerFor(id), verifier, rng: rngFor(id, opts.salt ?? 0), logger: this.log }));
     }
     this.graph = buildNeighbourGraph(config.participants, config.k, config.graphSeed);
@@ -83,6 +94,7 @@ export class MaliciousCoordinator {
   /** Stage 2: show `to` the adverts of `members` (default: everyone); keep the boxes they address. */
   sendDirectory(to: readonly string[] = this.ids, members: readonly string[] = this.ids): void {
     const adverts = sortIds(members).map((id) => this.adverts.get(id) as AdvertiseKeys);
+    this.directoryShown = adverts;
     for (const id of to) {
       const reply = this.take(id, 'key_directory', this.client(id).handle({ type: 'key_directory', roundId: this.config.roundId, stage: 2, adverts }));
       if (reply?.type === 'share_keys') this.boxes.set(id, new Map(reply.shares.map((s) => [s.receiver, s.ciphertext])));
@@ -96,6 +108,7 @@ export class MaliciousCoordinator {
     const c = this.client(to);
     const r = c.handle({ type: 'share_delivery', roundId: this.config.roundId, stage: 3, shares });
     if (!r.ok) return this.take(to, 'share_delivery', r) !== undefined;
+    if (r.value.type === 'masking_report') this.reports.set(to, { sender: to, missingNeighbours: r.value.missingNeighbours, signature: r.value.signature });
     this.partners.set(to, new Set(from));
     const masked = this.take(to, 'mask_input', c.maskInput(this.inputs.get(to) as Uint32Array));
     if (masked) this.masked.set(to, masked.masked);
@@ -107,12 +120,13 @@ export class MaliciousCoordinator {
     for (const id of to) this.deliver(id, this.graph.neighbours(id));
   }
 
-  /** Stage 4: show each of `to` the survivor list `list`; keep the signatures. */
+  /** Stage 4: show each of `to` the survivor list `list` with every report the adversary has of its members; keep the signatures. */
   confirm(to: readonly string[], list: readonly string[]): string[] {
     const survivors = sortIds(list);
+    const reports = survivors.flatMap((v) => this.reports.get(v) ?? []);
     const signed: string[] = [];
     for (const id of to) {
-      const reply = this.take(id, 'survivor_list', this.client(id).handle({ type: 'survivor_list', roundId: this.config.roundId, stage: 4, survivors }));
+      const reply = this.take(id, 'survivor_list', this.client(id).handle({ type: 'survivor_list', roundId: this.config.roundId, stage: 4, survivors, reports }));
       if (reply?.type === 'consistency_signature') {
         this.confirmations.set(id, { list: survivors, signature: reply.signature });
         signed.push(id);
@@ -145,19 +159,61 @@ export class MaliciousCoordinator {
     return answered;
   }
 
-  private collect(r: UnmaskResponse): void {
+  /**
+   * Node `z` colludes (positive controls only; the guarantee excludes this): it hands over
+   * its two private keys, with which the adversary opens every share box addressed to it.
+   * Its keys are rederived from the seeded randomness it was built with (c then s, as
+   * `advertise` draws them) and checked against its advertisement.
+   */
+  collude(z: string): void {
+    const rng = rngFor(z, this.salt);
+    const c = generateX25519(rng);
+    const sKey = generateX25519(rng);
+    const advert = this.adverts.get(z) as AdvertiseKeys;
+    if (!Buffer.from(c.publicKey).equals(Buffer.from(advert.cPublicKey)) || !Buffer.from(sKey.publicKey).equals(Buffer.from(advert.sPublicKey))) {
+      throw new Error(`could not rederive the keys of ${z}: advertise() no longer draws them as this test assumes`);
+    }
+    this.disclosedKeys.set(z, sKey.privateKey);
+    const { roundId } = this.config;
+    for (const [sender, boxes] of this.boxes) {
+      const box = boxes.get(z);
+      const peer = this.adverts.get(sender);
+      if (box === undefined || peer === undefined) continue;
+      const key = agreeKey(c.privateKey, peer.cPublicKey, { roundId, a: sender, b: z, purpose: 'enc' });
+      const plaintext = open(key, box, shareAad(roundId, sender, z, Stage.shareKeys));
+      const bundle = plaintext && unpackShares(plaintext, this.graph.xOf(z));
+      if (!bundle) throw new Error(`box from ${sender} to ${z} does not open`);
+      this.addShare(this.selfMaskShares, sender, bundle.selfMask);
+      this.addShare(this.keyShares, sender, bundle.key);
+    }
+  }
+
+  private addShare(into: Map<string, ShamirShare[]>, owner: string, s: ShamirShare): void {
     this.seeds.clear();
     this.keys.clear();
+    const held = into.get(owner) ?? [];
+    if (!held.some((h) => h.x === s.x)) held.push(s);
+    into.set(owner, held);
+  }
+
+  /**
+   * A colluding node's consistency signature over any list: what a node in league with
+   * the coordinator can add (the protocol's guarantee does not cover it; positive controls only).
+   */
+  colludingSignature(node: string, list: readonly string[]): { sender: string; signature: Uint8Array } {
+    const config = this.configs.get(node) ?? this.config;
+    const data = survivorListData(roundDigest(config), directoryDigest(this.directoryShown), sortIds(list));
+    return { sender: node, signature: signerFor(node).sign(data) };
+  }
+
+  private collect(r: UnmaskResponse): void {
     for (const [list, into] of [
       [r.selfMaskShares, this.selfMaskShares],
       [r.keyShares, this.keyShares],
     ] as const) {
       for (const { owner, share } of list) {
         const s = decodeShare(share);
-        if (s === undefined) continue;
-        const held = into.get(owner) ?? [];
-        if (!held.some((h) => h.x === s.x)) held.push(s);
-        into.set(owner, held);
+        if (s !== undefined) this.addShare(into, owner, s);
       }
     }
   }
@@ -167,8 +223,10 @@ export class MaliciousCoordinator {
     return this.recovered(this.seeds, this.selfMaskShares, v, () => true);
   }
 
-  /** v's mask key, when t of its shares were revealed (checked against its advertised key). */
+  /** v's mask key, when t of its shares were revealed (checked against its advertised key) or v colludes. */
   key(v: string): Uint8Array | undefined {
+    const disclosed = this.disclosedKeys.get(v);
+    if (disclosed !== undefined) return disclosed;
     const advertised = this.adverts.get(v)?.sPublicKey;
     return this.recovered(this.keys, this.keyShares, v, (key) => advertised !== undefined && Buffer.from(x25519PublicKey(key)).equals(Buffer.from(advertised)));
   }
@@ -311,9 +369,19 @@ function shuffled<T>(items: readonly T[], rng: SeededRandom): T[] {
  * its neighbours on it (only the victim is short of boxes); the victim's self mask has
  * t revealing holders and every partner's key t. Two shapes are tried: lists that leave
  * out exactly the partners whose keys their signers reveal, and lists made of their
- * signers only. Returns undefined when none is found.
+ * signers only. With `withhold: false` the victim gets every box (its masking report is
+ * then empty, so only the signature rules stand in the way); with `shape: 'full'` every
+ * list holds every node but the victim's neighbours it leaves out. Returns undefined when none is found.
  */
-export function planEquivocation(graph: NeighbourGraph, victim: string, t: number, m: number, quorum: number, seed = 1, tries = 1000): EquivocationPlan | undefined {
+export function planEquivocation(
+  graph: NeighbourGraph,
+  victim: string,
+  t: number,
+  m: number,
+  quorum: number,
+  opts: { readonly seed?: number; readonly tries?: number; readonly withhold?: boolean; readonly shape?: 'any' | 'full' } = {},
+): EquivocationPlan | undefined {
+  const { seed = 1, tries = 1000, withhold = true, shape = 'any' } = opts;
   const rng = new SeededRandom(seed);
   const nbrs = graph.neighbours(victim);
   const k = nbrs.length;
@@ -321,8 +389,8 @@ export function planEquivocation(graph: NeighbourGraph, victim: string, t: numbe
   for (let attempt = 0; attempt < tries; attempt++) {
     // Structured (the reviewer's shape): exactly t partners; list 0 holds the victim's other
     // neighbours and 2t − k partners, list 1 the remaining partners. Otherwise random.
-    const structured = rng.nextInt(3) === 0;
-    const partners = shuffled(nbrs, rng).slice(0, structured ? t : t + rng.nextInt(k - t + 1));
+    const structured = withhold && shape === 'any' && rng.nextInt(3) === 0;
+    const partners = withhold ? shuffled(nbrs, rng).slice(0, structured ? t : t + rng.nextInt(k - t + 1)) : [...nbrs];
     const isPartner = new Set(partners);
     // excluded[i]: neighbours of the victim missing from list i.
     const excluded = [new Set<string>(), new Set<string>()] as const;
@@ -339,7 +407,7 @@ export function planEquivocation(graph: NeighbourGraph, victim: string, t: numbe
     // holders[i]: per partner left out of list i, how many of its neighbours sign list i.
     const holders = [new Map<string, number>(), new Map<string, number>()] as const;
     const missing = (p: string): number => t - (holders[0].get(p) ?? 0) - (holders[1].get(p) ?? 0);
-    const compact = structured || rng.nextInt(2) === 0; // lists = their signers (+ the victim) only
+    const compact = structured || (shape === 'any' && rng.nextInt(2) === 0); // lists = their signers (+ the victim) only
     for (const u of shuffled(others, rng)) {
       const options = ([0, 1] as const).filter((i) => !excluded[i].has(u));
       if (options.length === 0) continue;
@@ -377,16 +445,59 @@ export function planEquivocation(graph: NeighbourGraph, victim: string, t: numbe
   return undefined;
 }
 
-/** Run an equivocation plan against fresh honest nodes: deliveries, lists, unmask requests. */
-export function runEquivocation(adv: MaliciousCoordinator, plan: EquivocationPlan): void {
+/** A two-list attack in which `colluders` sign both lists and hand over their keys and shares. */
+export interface CollusionPlan extends EquivocationPlan {
+  readonly colluders: readonly string[];
+}
+
+/**
+ * The two-list attack with c colluding neighbours of the victim (c from 1 up): the
+ * victim gets every box; the honest nodes are split in two groups, each signing the list
+ * that leaves out the victim's honest neighbours of the other group; colluders are on
+ * both lists and sign both. Found when both lists reach `quorum` and every honest
+ * neighbour's key has t holders among the colluders and the signers of the list without it.
+ */
+export function planCollusion(graph: NeighbourGraph, victim: string, t: number, m: number, quorum: number, seed = 1, tries = 300): CollusionPlan | undefined {
+  const rng = new SeededRandom(seed);
+  const nbrs = graph.neighbours(victim);
+  for (let c = 1; c <= nbrs.length; c++) {
+    for (let attempt = 0; attempt < tries; attempt++) {
+      const colluders = new Set(shuffled(nbrs, rng).slice(0, c));
+      const honest = shuffled(graph.ids.filter((u) => u !== victim && !colluders.has(u)), rng);
+      const cut = Math.floor(honest.length / 2) + rng.nextInt(3) - 1;
+      const sides = [new Set(honest.slice(0, cut)), new Set(honest.slice(cut))] as const;
+      // List i leaves out the victim's honest neighbours signing the other list; the victim signs list 0.
+      const lists = ([0, 1] as const).map((i) => graph.ids.filter((u) => !(sides[1 - i] as Set<string>).has(u) || !graph.isNeighbour(u, victim)));
+      const signers = [[victim, ...sides[0]], [...sides[1]]] as const;
+      const holders = (p: string, i: 0 | 1): number => graph.neighbours(p).filter((u) => colluders.has(u) || (signers[i] as string[]).includes(u)).length;
+      const ok =
+        nbrs.every((p) => colluders.has(p) || holders(p, sides[0].has(p) ? 1 : 0) >= t) &&
+        ([0, 1] as const).every((i) => {
+          const list = lists[i] as string[];
+          const signing = (signers[i] as string[]).filter((u) => list.includes(u)).length + colluders.size;
+          return signing >= quorum && list.length >= m && inducedConnected(graph, list);
+        });
+      if (ok) return { victim, partners: [...nbrs], colluders: sortIds(colluders), groups: ([0, 1] as const).map((i) => ({ list: lists[i] as string[], signers: sortIds((signers[i] as string[]).filter((u) => (lists[i] as string[]).includes(u))) })) };
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Run an equivocation plan against fresh honest nodes: deliveries, lists, unmask requests.
+ * `extra(i)` adds signatures to group i's unmask request (replayed or colluding ones).
+ */
+export function runEquivocation(adv: MaliciousCoordinator, plan: EquivocationPlan, extra: (group: number) => readonly { sender: string; signature: Uint8Array }[] = () => []): void {
   adv.advertiseAll();
   adv.sendDirectory();
   for (const id of adv.ids) adv.deliver(id, id === plan.victim ? plan.partners : adv.graph.neighbours(id));
   for (const g of plan.groups) adv.confirm(g.signers, g.list);
-  for (const g of plan.groups) adv.unmask(g.signers, g.list);
-}
-
-/** Whether a node message is of the given type (narrowing helper for tests). */
-export function isType<T extends ClientMessage['type']>(m: ClientMessage | undefined, type: T): m is Extract<ClientMessage, { type: T }> {
-  return m?.type === type;
+  plan.groups.forEach((g, i) => {
+    const own = g.signers.flatMap((sender) => {
+      const c = adv.confirmations.get(sender);
+      return c !== undefined && sameList(c.list, sortIds(g.list)) ? [{ sender, signature: c.signature }] : [];
+    });
+    const added = extra(i).filter((s) => !own.some((o) => o.sender === s.sender));
+    adv.unmask(g.signers, g.list, [...own, ...added]);
+  });
 }

@@ -4,14 +4,18 @@
  * min_survivors inputs. Each strategy below is run against real node state machines over
  * a grid of (n, k, t): the defaults `chooseParameters` gives and the smallest overrides
  * the CLI accepts. After every run the adversary tries to compute every sum it could
- * (`smallestSumContaining` for each node) and the victim's input.
+ * (`smallestSumContaining` for each node) and the victim's input. The positive controls
+ * show the same machinery does recover what it should: the released sum of an honest
+ * round, and the victim's input once colluding nodes (which the guarantee excludes)
+ * supply the missing majority.
  */
 import assert from 'node:assert/strict';
 import { SeededRandom } from '../../../shared/random.js';
 import { sortIds } from '../../../shared/secagg/bytes.js';
 import { buildNeighbourGraph, chooseParameters } from '../../../shared/secagg/graph.js';
 import type { SecAggConfig } from '../../../shared/secagg/messages.js';
-import { MaliciousCoordinator, planEquivocation, runEquivocation, type EquivocationPlan } from './adversary.js';
+import { signatureQuorum } from '../../../shared/secagg/signing.js';
+import { MaliciousCoordinator, planCollusion, planEquivocation, runEquivocation, type EquivocationPlan } from './adversary.js';
 import { makeConfig, nodeIds } from './fixtures.js';
 
 const D = 8;
@@ -21,7 +25,7 @@ interface Point {
   readonly k: number;
   readonly t: number;
   readonly why: string;
-  /** Today's rules let the reviewer's two-list attack through here, so a plan must be found. */
+  /** The old rule (t signatures per list) let the reviewer's two-list attack through here, so a plan must be found. */
   readonly reviewer: boolean;
 }
 
@@ -70,14 +74,28 @@ function assertNothingLeaks(adv: MaliciousCoordinator, victim: string | undefine
   }
 }
 
-/** A plan for the reviewer's attack under today's quorum (t signatures), trying victims in order. */
-function findPlan(p: Point, config: SecAggConfig, quorum: number, tries = p.reviewer ? 1000 : 200): EquivocationPlan | undefined {
+/** Some node refused for the reason given: the attack got as far as the rule that stops it. */
+function assertRefusedFor(adv: MaliciousCoordinator, reason: RegExp): void {
+  assert.ok(
+    adv.refusals.some((r) => reason.test(r.reason)),
+    `no node refused with ${String(reason)}; refusals: ${adv.refusalSummary() || 'none'}`,
+  );
+}
+
+/** A plan for the two-list attack under the old quorum (or `quorum`), trying the first victims in order. */
+function findPlan(p: Point, config: SecAggConfig, quorum: number, opts: { tries?: number; withhold?: boolean; shape?: 'any' | 'full' } = {}): EquivocationPlan | undefined {
   const graph = buildNeighbourGraph(config.participants, config.k, config.graphSeed);
   for (const victim of graph.ids.slice(0, 3)) {
-    const plan = planEquivocation(graph, victim, p.t, config.minSurvivors, quorum, 1, tries);
+    const plan = planEquivocation(graph, victim, p.t, config.minSurvivors, quorum, { ...opts, tries: opts.tries ?? (p.reviewer ? 1000 : 200) });
     if (plan) return plan;
   }
   return undefined;
+}
+
+/** A plan with every box delivered (only the signature rules stand in the way) when one exists, else the reviewer's. */
+function bestPlan(p: Point, config: SecAggConfig, quorum: number, tries?: number): EquivocationPlan | undefined {
+  const opts = tries !== undefined ? { tries } : {};
+  return findPlan(p, config, quorum, { ...opts, withhold: false }) ?? findPlan(p, config, quorum, opts);
 }
 
 describe('secagg: a malicious coordinator with honest nodes (issue 10, finding 1)', function () {
@@ -103,67 +121,88 @@ describe('secagg: a malicious coordinator with honest nodes (issue 10, finding 1
 
   for (const p of GRID) {
     describe(`n = ${p.n}, k = ${p.k}, t = ${p.t} (${p.why})`, () => {
-      it('equivocating survivor lists (the reviewer’s attack) reveals nothing', () => {
+      it('equivocating survivor lists with withheld share boxes (the reviewer’s attack) reveals nothing', function () {
         const config = configFor(p, 2);
         const plan = findPlan(p, config, p.t);
         if (p.reviewer) assert.ok(plan, 'no plan found: the attack test would be vacuous here');
-        if (plan === undefined) return;
+        if (plan === undefined) return this.skip(); // two groups of t holders cannot both exist here
         const adv = new MaliciousCoordinator(config, inputsFor(config.participants, 2));
         runEquivocation(adv, plan);
         assertNothingLeaks(adv, plan.victim, 'equivocation');
+        assertRefusedFor(adv, /did not mask with survivor|more than half/);
       });
 
-      it('replaying signatures from an earlier run of the same round id reveals nothing', () => {
+      it('equivocating survivor lists with every share box delivered reveals nothing (the majority rule alone)', function () {
         const config = configFor(p, 2);
-        const plan = findPlan(p, config, 1);
+        const plan = findPlan(p, config, p.t, { withhold: false });
+        // Where even t signatures per list cannot do it without withholding (the sparse defaults), there is nothing to test.
+        if (plan === undefined) return this.skip();
+        const adv = new MaliciousCoordinator(config, inputsFor(config.participants, 2));
+        runEquivocation(adv, plan);
+        assertNothingLeaks(adv, plan.victim, 'equivocation without withholding');
+        assertRefusedFor(adv, /more than half/);
+      });
+
+      if (p.reviewer) {
+        it('positive control: with a few colluding nodes (outside the claim) the same two-list attack recovers the input', () => {
+          const config = configFor(p, 2);
+          const graph = buildNeighbourGraph(config.participants, config.k, config.graphSeed);
+          const plan = planCollusion(graph, graph.ids[0] as string, p.t, 2, signatureQuorum(p.n));
+          assert.ok(plan, 'no collusion plan found');
+          const adv = new MaliciousCoordinator(config, inputsFor(config.participants, 2));
+          runEquivocation(adv, plan, (i) => plan.colluders.map((z) => adv.colludingSignature(z, (plan.groups[i] as { list: readonly string[] }).list)));
+          for (const z of plan.colluders) adv.collude(z);
+          assert.deepEqual(adv.attemptInput(plan.victim), adv.truth([plan.victim]), `not recovered with ${plan.colluders.length} colluders; refusals: ${adv.refusalSummary()}`);
+        });
+      }
+
+      it('replaying signatures from earlier runs of the same round id reveals nothing', function () {
+        const config = configFor(p, 2);
+        const plan = bestPlan(p, config, 1);
         if (p.reviewer) assert.ok(plan, 'no plan found: the attack test would be vacuous here');
-        if (plan === undefined) return;
+        if (plan === undefined) return this.skip();
         const inputs = inputsFor(config.participants, 3);
-        // Earlier runs: every node signs one of the lists the attack will need.
+        // Earlier runs of the same configuration: every node signs one of the lists the attack needs.
         const replayed = plan.groups.map((g, i) => {
           const earlier = new MaliciousCoordinator(config, inputs, { salt: 100 + i });
           earlier.advertiseAll();
           earlier.sendDirectory();
           earlier.deliverAll();
           earlier.confirm(earlier.ids, g.list);
+          assert.equal(earlier.confirmations.size, g.list.length, earlier.refusalSummary());
           return [...earlier.confirmations].map(([sender, c]) => ({ sender, signature: c.signature }));
         });
         const adv = new MaliciousCoordinator(config, inputs, { salt: 7 });
-        adv.advertiseAll();
-        adv.sendDirectory();
-        for (const id of adv.ids) adv.deliver(id, id === plan.victim ? plan.partners : adv.graph.neighbours(id));
-        plan.groups.forEach((g) => adv.confirm(g.signers, g.list));
-        plan.groups.forEach((g, i) => {
-          const own = g.signers.filter((s) => adv.confirmations.has(s)).map((sender) => ({ sender, signature: adv.confirmations.get(sender)?.signature as Uint8Array }));
-          const others = (replayed[i] ?? []).filter((s) => !g.signers.includes(s.sender));
-          adv.unmask(g.signers, g.list, [...own, ...others]);
-        });
+        runEquivocation(adv, plan, (i) => replayed[i] ?? []);
         assertNothingLeaks(adv, plan.victim, 'replay');
+        assertRefusedFor(adv, /does not verify over the survivor list, round and key directory|did not mask with survivor/);
       });
 
-      it('showing groups different configurations (min_survivors) or a ground graph seed reveals nothing', () => {
-        // The seed the coordinator likes best: the one whose plan needs the smallest groups.
+      it('showing the two groups different configurations, on the graph seed the coordinator likes best, reveals nothing', function () {
+        // Grind the seed: keep the one whose plan needs the smallest groups.
         let best: { seed: Uint8Array; plan: EquivocationPlan } | undefined;
+        const size = (q: EquivocationPlan): number => Math.max(...q.groups.map((g) => g.signers.length));
         for (let s = 0; s < 8; s++) {
           const config = configFor(p, 2, { graphSeed: new Uint8Array(32).fill(s) });
-          const plan = findPlan(p, config, p.t, 100);
-          const size = (q: EquivocationPlan): number => Math.max(...q.groups.map((g) => g.signers.length));
+          const plan = bestPlan(p, config, p.t, 100);
           if (plan && (best === undefined || size(plan) < size(best.plan))) best = { seed: config.graphSeed, plan };
         }
         if (p.reviewer) assert.ok(best, 'no seed gives a plan: the attack test would be vacuous here');
-        if (best === undefined) return;
+        if (best === undefined) return this.skip();
         const { plan } = best;
-        // The first group is told the floor its list just meets, the second group m = 2.
+        // The second group is told m = 2, the first the floor its list just meets: two configurations.
         const real = configFor(p, (plan.groups[0] as { list: readonly string[] }).list.length, { graphSeed: best.seed });
         const lax = { ...real, minSurvivors: 2 };
         const second = new Set(plan.groups[1]?.signers ?? []);
         const adv = new MaliciousCoordinator(real, inputsFor(real.participants, 4), { configFor: (id) => (second.has(id) ? lax : real) });
         runEquivocation(adv, plan);
         assertNothingLeaks(adv, plan.victim, 'config equivocation');
+        // Adverts are signed over the round digest: the two groups cannot even agree on a key directory.
+        assertRefusedFor(adv, /advertisement of node-\d+ is not signed by its certificate key/);
       });
 
       it('withholding share boxes across a cut to split the sum reveals no partial sum', () => {
-        const m = Math.max(2, Math.floor(p.n / 2) + 2);
+        const m = Math.min(p.n, Math.max(2, Math.floor(p.n / 2) + 2));
         const config = configFor(p, m);
         const adv = new MaliciousCoordinator(config, inputsFor(config.participants, 5));
         // One side: a breadth-first ball around node-00 of fewer than m nodes.
@@ -179,8 +218,12 @@ describe('secagg: a malicious coordinator with honest nodes (issue 10, finding 1
         adv.sendDirectory();
         for (const id of adv.ids) adv.deliver(id, adv.graph.neighbours(id).filter((u) => side.has(u) === side.has(id)));
         const maskedAll = adv.ids.filter((v) => adv.masked.has(v));
+        // Everyone who masked is shown the whole list; then one side is shown just itself.
         const signers = adv.confirm(maskedAll, maskedAll);
+        const sideList = sortIds([...side].filter((v) => adv.masked.has(v)));
+        const sideSigners = adv.confirm(sideList, sideList);
         adv.unmask(signers, maskedAll);
+        adv.unmask(sideSigners, sideList);
         assertNothingLeaks(adv, undefined, 'split by withheld boxes');
       });
 
@@ -217,24 +260,25 @@ describe('secagg: a malicious coordinator with honest nodes (issue 10, finding 1
         const victim = adv.graph.ids[0] as string;
         const nbrs = adv.graph.neighbours(victim);
         // A box addressed to another node, and a box from an earlier run, are refused outright.
-        const other = nbrs.find((u) => u !== victim) as string;
+        const other = nbrs[0] as string;
         const sender = adv.graph.neighbours(other).find((u) => u !== victim && adv.graph.isNeighbour(u, victim));
         if (sender !== undefined) {
           const stolen = adv.boxes.get(sender)?.get(other) as Uint8Array;
           const r = adv.clients.get(victim)?.handle({ type: 'share_delivery', roundId: config.roundId, stage: 3, shares: [{ sender, ciphertext: stolen }] });
           assert.equal(r?.ok, false);
         }
-        const old = earlier.boxes.get(nbrs[0] as string)?.get(victim) as Uint8Array;
-        const replay = adv.clients.get(victim)?.handle({ type: 'share_delivery', roundId: config.roundId, stage: 3, shares: [{ sender: nbrs[0] as string, ciphertext: old }] });
+        const old = earlier.boxes.get(other)?.get(victim) as Uint8Array;
+        const replay = adv.clients.get(victim)?.handle({ type: 'share_delivery', roundId: config.roundId, stage: 3, shares: [{ sender: other, ciphertext: old }] });
         assert.equal(replay?.ok, false);
         // Boxes in reverse order change nothing; the victim then masks with all neighbours.
         for (const id of adv.ids) adv.deliver(id, adv.graph.neighbours(id), id === victim ? 'reversed' : 'sorted');
         const all = [...adv.ids];
         const without = sortIds(all.filter((v) => v !== victim));
-        adv.confirm(all.slice(0, Math.ceil(all.length / 2)), all);
-        adv.confirm(all.slice(Math.ceil(all.length / 2)), without);
-        adv.unmask(all.slice(0, Math.ceil(all.length / 2)), all);
-        adv.unmask(all.slice(Math.ceil(all.length / 2)), without);
+        const half = Math.ceil(all.length / 2);
+        adv.confirm(all.slice(0, half), all);
+        adv.confirm(all.slice(half), without);
+        adv.unmask(all.slice(0, half), all);
+        adv.unmask(all.slice(half), without);
         assertNothingLeaks(adv, victim, 'reordered boxes');
       });
     });
