@@ -37,8 +37,8 @@ export const DEFAULT_SECAGG_GRID: readonly SecAggBenchPoint[] = [10, 50, 100].fl
 );
 
 const SECTION = 'secagg';
-const NODE_STAGES = ['', 'advertise keys', 'share keys', 'open shares + mask', 'confirm survivors', 'reveal shares'];
-const COORDINATOR_STAGES = ['', 'check adverts', 'route shares', 'accumulate masked inputs', 'check confirmations', 'unmask'];
+const NODE_STAGES = ['', 'advertise keys', 'share keys', 'open shares + sign masking report + mask', 'check reports + confirm survivors', 'reveal shares'];
+const COORDINATOR_STAGES = ['', 'check adverts', 'route shares', 'check reports + accumulate masked inputs', 'check confirmations', 'unmask'];
 const PLAIN_REPEATS = 5;
 const KEY_POOL = 8;
 const TARGET_UNMASK_MS = 1500;

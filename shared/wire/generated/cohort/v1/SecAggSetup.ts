@@ -22,8 +22,9 @@ import type { FixedPoint as _cohort_v1_FixedPoint, FixedPoint__Output as _cohort
  * no single input and no sum over fewer than min_survivors inputs
  * (SECURITY.md, "Secure aggregation").
  * 
- * Signed data. Every signature is the node's certificate key (RSA-PSS with
- * SHA-256 and a digest-length salt, or Ed25519) over bytes built by
+ * Signed data. Every signature is made with the node's certificate key
+ * (RSA-PSS with SHA-256 and a digest-length salt for RSA keys, Ed25519 for
+ * Ed25519 keys, ECDSA with SHA-256 for EC keys) over bytes built by
  * encodeFields: each field in turn as a 4-byte big-endian length followed by
  * its bytes; strings are UTF-8, integers are 4-byte big-endian unsigned, reals
  * 8-byte big-endian IEEE 754 binary64. "ids" are node names; lists of ids are
@@ -56,15 +57,16 @@ import type { FixedPoint as _cohort_v1_FixedPoint, FixedPoint__Output as _cohort
  * node at position p neighbours positions p +- 1 ... p +- k/2 (mod count).
  * A share's x-coordinate is its holder's 1-based index in the sorted ids.
  * 
- * A node refuses (and takes no further part in the round):
+ * A node refuses:
  * - a setup that fails validateParameters (1 <= k <= n - 1, k even unless
  * n - 1, t <= k, 2t > k), min_survivors < 2 or > n, a fixed point that could
- * overflow or has max_summands < n;
+ * overflow or has max_summands < n (it declines the round);
  * - a KeyDirectory with an advert that does not verify, a non-participant, a
- * duplicate, or without its own keys; fewer than min_survivors adverts, or
- * fewer than t neighbours;
+ * duplicate, or without its own keys (it waits for another); with fewer than
+ * min_survivors adverts, or fewer than t neighbours, it leaves the round;
  * - a ShareDelivery with a box from a non-neighbour, a duplicate, or one that
- * does not open; boxes from fewer than t neighbours (it then does not mask).
+ * does not open (it waits for another); with boxes from fewer than t
+ * neighbours it leaves the round without masking.
  * It masks only with the neighbours whose boxes it received, and says which
  * others it left out in its MaskingReport before sending the masked input. It
  * signs one masking report, one survivor list and answers one unmask request.
@@ -117,8 +119,9 @@ export interface SecAggSetup {
  * no single input and no sum over fewer than min_survivors inputs
  * (SECURITY.md, "Secure aggregation").
  * 
- * Signed data. Every signature is the node's certificate key (RSA-PSS with
- * SHA-256 and a digest-length salt, or Ed25519) over bytes built by
+ * Signed data. Every signature is made with the node's certificate key
+ * (RSA-PSS with SHA-256 and a digest-length salt for RSA keys, Ed25519 for
+ * Ed25519 keys, ECDSA with SHA-256 for EC keys) over bytes built by
  * encodeFields: each field in turn as a 4-byte big-endian length followed by
  * its bytes; strings are UTF-8, integers are 4-byte big-endian unsigned, reals
  * 8-byte big-endian IEEE 754 binary64. "ids" are node names; lists of ids are
@@ -151,15 +154,16 @@ export interface SecAggSetup {
  * node at position p neighbours positions p +- 1 ... p +- k/2 (mod count).
  * A share's x-coordinate is its holder's 1-based index in the sorted ids.
  * 
- * A node refuses (and takes no further part in the round):
+ * A node refuses:
  * - a setup that fails validateParameters (1 <= k <= n - 1, k even unless
  * n - 1, t <= k, 2t > k), min_survivors < 2 or > n, a fixed point that could
- * overflow or has max_summands < n;
+ * overflow or has max_summands < n (it declines the round);
  * - a KeyDirectory with an advert that does not verify, a non-participant, a
- * duplicate, or without its own keys; fewer than min_survivors adverts, or
- * fewer than t neighbours;
+ * duplicate, or without its own keys (it waits for another); with fewer than
+ * min_survivors adverts, or fewer than t neighbours, it leaves the round;
  * - a ShareDelivery with a box from a non-neighbour, a duplicate, or one that
- * does not open; boxes from fewer than t neighbours (it then does not mask).
+ * does not open (it waits for another); with boxes from fewer than t
+ * neighbours it leaves the round without masking.
  * It masks only with the neighbours whose boxes it received, and says which
  * others it left out in its MaskingReport before sending the masked input. It
  * signs one masking report, one survivor list and answers one unmask request.
