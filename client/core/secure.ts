@@ -180,7 +180,7 @@ export class SecureParticipant {
     if (delta.length + (withBit ? 1 : 0) !== setup.config.vectorLength) {
       throw new CohortError('invalid_argument', `update has ${delta.length} values, the round expects ${setup.config.vectorLength}${withBit ? ' with the clip bit' : ''}`);
     }
-    const fp = fixedPointParams(setup.fixedPoint);
+    const fp = fixedPointParams(setup.config.fixedPoint);
     const { clipped } = clipL2(delta, fp.clipNorm);
     deps.log.info({ round, clipped, clipNorm: fp.clipNorm }, clipped ? 'update clipped for secure aggregation' : 'update within the clip norm');
     // Adaptive clipping's bit goes in as b·C, inside the same fixed-point range as the update.
@@ -212,19 +212,21 @@ export class SecureParticipant {
     await this.link.secaggSend(this.round, r.value);
   }
 
-  /** A coordinator message: answer it, and after the share delivery send the masked input. */
+  /**
+   * A coordinator message: answer it. The share delivery is answered by the masking
+   * report and then the masked input, which the coordinator accepts only after the report.
+   */
   async onMessage(message: unknown): Promise<void> {
     const r = this.client.handle(message);
     if (!r.ok) throw r.error;
-    if (r.value) {
-      await this.link.secaggSend(this.round, r.value as Exclude<ClientMessage, { type: 'masked_input' }>);
-      return;
-    }
-    if (this.client.stage === 'shares_received') {
-      const masked = this.client.maskInput(this.input);
-      if (!masked.ok) throw masked.error;
-      await this.link.submitMasked(this.round, masked.value.masked);
-    }
+    const reply = r.value as Exclude<ClientMessage, { type: 'masked_input' }>;
+    const sent = this.link.secaggSend(this.round, reply);
+    if (reply.type !== 'masking_report') return sent;
+    // Mask while the report is on its way.
+    const masked = this.client.maskInput(this.input);
+    await sent;
+    if (!masked.ok) throw masked.error;
+    await this.link.submitMasked(this.round, masked.value.masked);
   }
 
   /** True once this node has nothing more to do in the round. */

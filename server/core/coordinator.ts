@@ -16,6 +16,7 @@ import { NodeRegistry } from './registry.js';
 import { poissonSample } from './sampling.js';
 import { decodeSum, type FixedPointParams, fixedPointParams } from '../../shared/secagg/fixed-point.js';
 import { chooseParameters } from '../../shared/secagg/graph.js';
+import { checkConfig } from '../../shared/secagg/messages.js';
 import { publicKeyVerifier } from '../../shared/secagg/signing.js';
 import type { SecureSetup } from '../../shared/wire/secagg.js';
 import { bitNoiseMultiplier, checkAdaptiveClip, nextClipNorm, updateNoiseMultiplier } from '../../shared/dp/adaptive-clip.js';
@@ -629,11 +630,13 @@ export class Coordinator {
       this.opts.samplingRng.fillBytes(graphSeed);
       fixedPoint = fixedPointParams({ clipNorm: settings.clipNorm, noiseBound: distributedNoiseBound(privacy), maxSummands: names.length });
       const roundId = `${active.round}-${Buffer.from(graphSeed.subarray(0, 6)).toString('hex')}`;
+      const encoding = { clipNorm: fixedPoint.clipNorm, noiseBound: fixedPoint.noiseBound, maxSummands: fixedPoint.maxSummands, scale: fixedPoint.scale };
       setup = {
-        config: { roundId, participants: names, k: params.k, t: params.t, minSurvivors: settings.minNodes, vectorLength, graphSeed },
+        config: { roundId, participants: names, k: params.k, t: params.t, minSurvivors: settings.minNodes, vectorLength, graphSeed, fixedPoint: encoding },
         certificates: new Map(selected.map((s) => [s.name, s.certificatePem])),
-        fixedPoint: { clipNorm: fixedPoint.clipNorm, noiseBound: fixedPoint.noiseBound, maxSummands: fixedPoint.maxSummands, scale: fixedPoint.scale },
       };
+      // The nodes' own check: a configuration they would refuse fails here, before anyone is asked.
+      checkConfig(setup.config);
       log.info({ stage: 'secure-aggregation', n: names.length, k: params.k, t: params.t, meetsTargets: params.meetsTargets }, 'secure aggregation parameters');
     } catch (err) {
       return { kind: 'failed', participants: 0, reason: `secure aggregation cannot run with these settings: ${CohortError.from(err).message}` };

@@ -20,6 +20,7 @@ import type { ListModelsReply as _cohort_v1_ListModelsReply, ListModelsReply__Ou
 import type { ListModelsRequest as _cohort_v1_ListModelsRequest, ListModelsRequest__Output as _cohort_v1_ListModelsRequest__Output } from './cohort/v1/ListModelsRequest.js';
 import type { ListNodesReply as _cohort_v1_ListNodesReply, ListNodesReply__Output as _cohort_v1_ListNodesReply__Output } from './cohort/v1/ListNodesReply.js';
 import type { ListNodesRequest as _cohort_v1_ListNodesRequest, ListNodesRequest__Output as _cohort_v1_ListNodesRequest__Output } from './cohort/v1/ListNodesRequest.js';
+import type { MaskingReport as _cohort_v1_MaskingReport, MaskingReport__Output as _cohort_v1_MaskingReport__Output } from './cohort/v1/MaskingReport.js';
 import type { ModelChunk as _cohort_v1_ModelChunk, ModelChunk__Output as _cohort_v1_ModelChunk__Output } from './cohort/v1/ModelChunk.js';
 import type { ModelInfo as _cohort_v1_ModelInfo, ModelInfo__Output as _cohort_v1_ModelInfo__Output } from './cohort/v1/ModelInfo.js';
 import type { ModelSpec as _cohort_v1_ModelSpec, ModelSpec__Output as _cohort_v1_ModelSpec__Output } from './cohort/v1/ModelSpec.js';
@@ -83,6 +84,7 @@ export interface ProtoGrpcType {
       ListModelsRequest: MessageTypeDefinition<_cohort_v1_ListModelsRequest, _cohort_v1_ListModelsRequest__Output>
       ListNodesReply: MessageTypeDefinition<_cohort_v1_ListNodesReply, _cohort_v1_ListNodesReply__Output>
       ListNodesRequest: MessageTypeDefinition<_cohort_v1_ListNodesRequest, _cohort_v1_ListNodesRequest__Output>
+      MaskingReport: MessageTypeDefinition<_cohort_v1_MaskingReport, _cohort_v1_MaskingReport__Output>
       ModelChunk: MessageTypeDefinition<_cohort_v1_ModelChunk, _cohort_v1_ModelChunk__Output>
       ModelInfo: MessageTypeDefinition<_cohort_v1_ModelInfo, _cohort_v1_ModelInfo__Output>
       ModelSpec: MessageTypeDefinition<_cohort_v1_ModelSpec, _cohort_v1_ModelSpec__Output>
