@@ -2,7 +2,7 @@
  * Node daemons as real `cohort node` processes outlive their coordinator: started before
  * it, through a kill -9 and restart on the same port, and through a clean restart, they
  * stay up, reconnect by themselves, and the next rounds include them. A daemon exits only
- * when told to (SIGTERM here), with a message and code 0.
+ * when told to (SIGTERM: code 0) or when its certificate is revoked (code 3), with a message.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -88,6 +88,14 @@ describe('node daemon processes and coordinator restarts (integration, processes
     coordinator = startCoordinator();
     await coordinator.waitFor(/listening on 127\.0\.0\.1:\d+/);
     assert.deepEqual(await roundWithAllNodes(), { round: 3, participants: 3 });
+  });
+
+  it('a daemon whose certificate is revoked exits 3 and says why', async function () {
+    const node = nodes[1] as Background;
+    pki.revoke('n2');
+    const exit = await node.exited;
+    assert.deepEqual([exit.code, exit.signal], [3, null], node.stderr.slice(-2000));
+    assert.match(node.stderr, /^cohort: .*revoked/m);
   });
 
   it('a daemon exits on SIGTERM with code 0 and says so', async function () {
