@@ -6,22 +6,36 @@ export function usage(message: string): CohortError {
   return new CohortError('usage', message);
 }
 
+/** A plain decimal number: optional sign, digits with an optional fraction, optional exponent. */
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
+/**
+ * The number a plain decimal string denotes, or undefined. `Number()` alone also accepts
+ * hex, octal and binary ("0x10" is 16), "Infinity" and the empty string (0).
+ */
+export function parseDecimal(v: string): number | undefined {
+  const t = v.trim();
+  if (!DECIMAL.test(t)) return undefined;
+  const n = Number(t);
+  return Number.isFinite(n) ? n : undefined;
+}
+
 /** Parse a positive integer option. */
 export function intOption(name: string, min = 1, max = Number.MAX_SAFE_INTEGER): (v: string) => number {
   return (v) => {
-    const n = Number(v);
-    if (!/^-?\d+$/.test(v.trim()) || !Number.isSafeInteger(n) || n < min || n > max) {
+    const n = parseDecimal(v);
+    if (n === undefined || !/^[+-]?\d+$/.test(v.trim()) || !Number.isSafeInteger(n) || n < min || n > max) {
       throw usage(`${name} must be an integer between ${min} and ${max}, got "${v}"`);
     }
     return n;
   };
 }
 
-/** Parse a finite number option in [min, max]. */
+/** Parse a finite decimal number option in [min, max]. */
 export function numberOption(name: string, min = -Infinity, max = Infinity): (v: string) => number {
   return (v) => {
-    const n = Number(v);
-    if (v.trim() === '' || !Number.isFinite(n) || n < min || n > max) {
+    const n = parseDecimal(v);
+    if (n === undefined || n < min || n > max) {
       throw usage(`${name} must be a number between ${min} and ${max}, got "${v}"`);
     }
     return n;

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { type AccountantName, NOISE_PRECISION, epsilonPld, epsilonRdp, noiseForEpsilon } from '../../shared/dp/index.js';
 import { type CliIo, printJson } from '../io.js';
-import { intOption, usage } from '../options.js';
+import { intOption, parseDecimal, usage } from '../options.js';
 
 /** Parsed options of `privacy epsilon`. */
 export interface EpsilonArgs {
@@ -28,9 +28,8 @@ export interface NoiseArgs {
 function rangeOption(name: string, lo: number, hi: number, loOpen: boolean, hiOpen: boolean): (v: string) => number {
   const text = `${loOpen ? '(' : '['}${lo}, ${hi === Infinity ? '∞' : hi}${hiOpen ? ')' : ']'}`;
   return (v) => {
-    const n = Number(v);
-    const ok = v.trim() !== '' && Number.isFinite(n) && (loOpen ? n > lo : n >= lo) && (hiOpen ? n < hi : n <= hi);
-    if (!ok) throw usage(`${name} must be a number in ${text}, got "${v}"`);
+    const n = parseDecimal(v);
+    if (n === undefined || !((loOpen ? n > lo : n >= lo) && (hiOpen ? n < hi : n <= hi))) throw usage(`${name} must be a number in ${text}, got "${v}"`);
     return n;
   };
 }
