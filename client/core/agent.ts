@@ -99,7 +99,7 @@ interface Pending {
  * Without secure aggregation a private round uses central noise: the node clips its update
  * (so its influence is bounded) and the coordinator adds the noise to the sum.
  */
-function clippedForCentralNoise(update: LocalUpdate, privacy: PrivacyTask, log: Logger): LocalUpdate {
+export function clippedForCentralNoise(update: LocalUpdate, privacy: PrivacyTask, log: Logger): LocalUpdate {
   const { clipped } = clipL2(update.delta, privacy.clipNorm);
   log.info({ clipped, clipNorm: privacy.clipNorm, noise: privacy.noise }, clipped ? 'update clipped' : 'update within the clip norm');
   return privacy.clipBitNoiseMultiplier !== undefined ? { ...update, withinClip: !clipped } : update;

@@ -13,14 +13,13 @@ import type { RandomSource } from '../../shared/random.js';
 import { toChunks } from '../../shared/tensor/chunks.js';
 import { NodeRegistry } from './registry.js';
 import { poissonSample } from './sampling.js';
-import { decodeSum, type FixedPointParams, fixedPointParams } from '../../shared/secagg/fixed-point.js';
+import { type FixedPointParams, fixedPointParams } from '../../shared/secagg/fixed-point.js';
 import { chooseParameters } from '../../shared/secagg/graph.js';
 import { publicKeyVerifier } from '../../shared/secagg/signing.js';
 import type { SecureSetup } from '../../shared/wire/secagg.js';
-import { bitNoiseMultiplier, checkAdaptiveClip, nextClipNorm, updateNoiseMultiplier } from '../../shared/dp/adaptive-clip.js';
-import { gaussianNoise } from '../../shared/dp/gaussian.js';
+import { checkAdaptiveClip, nextClipNorm } from '../../shared/dp/adaptive-clip.js';
 import { type JournalLaunch, type LedgerAudit, MemoryJournal, type ModelRecord, type RoundJournal } from './journal.js';
-import { PrivacyAccountant, type PrivacyBudget } from './privacy.js';
+import { noisedCentredBits, noiseMode, PrivacyAccountant, type PrivacyBudget, privacyTask, releaseSecureSum } from './privacy.js';
 import { SecureStage } from './secure-stage.js';
 import { EvalStage, type EvaluationReport, TrainStage, type UpdateHeader, type UpdateReceiver } from './stages.js';
 import type { Broadcast, NodeRecord, NodeSession, NoiseMode, PrivacyTask, RoundEvent, RoundSettings, RoundStage, TaskDescriptor, TaskKind } from './types.js';
@@ -116,6 +115,12 @@ interface AggregationInput {
   readonly selected: readonly NodeSession[];
   readonly settings: RoundSettings;
   readonly privacy: PrivacyTask | undefined;
+  /**
+   * Private rounds with q < 1 divide the sum by the expected number of participants (the
+   * fixed-denominator estimator of McMahan et al. 2018), so the released model is a function
+   * of the noised sum alone and does not reveal how many nodes were selected.
+   */
+  readonly divisor: number | undefined;
   /** End of local training: the train stage, or the secure path's key advertisement. */
   readonly deadline: number;
   readonly progress: (stage: RoundStage, fields?: Partial<RoundEvent>) => void;
@@ -462,9 +467,10 @@ export class Coordinator {
       // Public: the sampling rate and how many nodes could have been selected.
       const expected = Math.max(1, settings.sampleRate * candidates.length);
       const privacy = privacyTask(settings, expected);
+      const divisor = privacy && settings.sampleRate < 1 ? expected : undefined;
       const aggregated = settings.secureAggregation
-        ? await this.secureAggregate({ active, selected, settings, privacy, deadline: trainDeadline, progress, log })
-        : await this.plainAggregate({ active, selected, settings, privacy, deadline: trainDeadline, progress, log });
+        ? await this.secureAggregate({ active, selected, settings, privacy, divisor, deadline: trainDeadline, progress, log })
+        : await this.plainAggregate({ active, selected, settings, privacy, divisor, deadline: trainDeadline, progress, log });
       if (this.stop.signal.aborted) return end('failed', { reason: 'coordinator shut down during training' });
       if (aggregated.kind === 'failed') return end('failed', { participants: aggregated.participants, reason: aggregated.reason });
       const { next, participants } = aggregated;
@@ -531,7 +537,7 @@ export class Coordinator {
   }
 
   /** Plain FedAvg: updates arrive in the clear and are averaged by example counts. */
-  private async plainAggregate({ active, selected, settings, privacy, deadline, progress, log }: AggregationInput): Promise<Aggregated> {
+  private async plainAggregate({ active, selected, settings, privacy, divisor, deadline, progress, log }: AggregationInput): Promise<Aggregated> {
     const train = new TrainStage(
       active.round,
       selected.map((s) => s.name),
@@ -558,8 +564,9 @@ export class Coordinator {
     }
     // Central noise: the coordinator, trusted here, adds σ·C before anything is released.
     if (privacy) train.aggregate.addNoise(privacy.noiseMultiplier * privacy.clipNorm, this.opts.samplingRng);
-    const noisedWithinClip = privacy?.clipBitNoiseMultiplier !== undefined ? train.withinClip + gaussian(privacy.clipBitNoiseMultiplier, this.opts.samplingRng) : undefined;
-    return { kind: 'ok', next: train.aggregate.apply(this.global), participants, ...(noisedWithinClip !== undefined ? { noisedWithinClip } : {}) };
+    const noisedWithinClip =
+      privacy?.clipBitNoiseMultiplier !== undefined ? noisedCentredBits(train.withinClip, participants.length, privacy.clipBitNoiseMultiplier, this.opts.samplingRng) : undefined;
+    return { kind: 'ok', next: train.aggregate.apply(this.global, divisor), participants, ...(noisedWithinClip !== undefined ? { noisedWithinClip } : {}) };
   }
 
   /**
@@ -568,7 +575,7 @@ export class Coordinator {
    * the survivors' sum, which it averages uniformly (each node's weight is 1, so no node
    * needs to reveal its example count).
    */
-  private async secureAggregate({ active, selected, settings, privacy, deadline, progress, log }: AggregationInput): Promise<Aggregated> {
+  private async secureAggregate({ active, selected, settings, privacy, divisor, deadline, progress, log }: AggregationInput): Promise<Aggregated> {
     const names = selected.map((s) => s.name);
     // Adaptive clipping rides along as one more coordinate: b·C, so it fits the same range.
     const withBit = privacy?.clipBitNoiseMultiplier !== undefined;
@@ -609,19 +616,9 @@ export class Coordinator {
     if (outcome.kind === 'aborted') {
       return { kind: 'failed', participants: 0, reason: `secure aggregation aborted, nothing was released: ${outcome.reason}` };
     }
-    const sum = decodeSum(outcome.sum, fixedPoint);
-    if (privacy?.noise === 'central') {
-      const noise = new Float32Array(this.numParameters);
-      gaussianNoise(noise, privacy.noiseMultiplier * privacy.clipNorm, this.opts.samplingRng);
-      for (let i = 0; i < noise.length; i++) sum[i] = (sum[i] as number) + (noise[i] as number);
-    }
-    let noisedWithinClip: number | undefined;
-    if (privacy?.clipBitNoiseMultiplier !== undefined) {
-      const bits = (sum[this.numParameters] as number) / privacy.clipNorm;
-      noisedWithinClip = privacy.noise === 'central' ? bits + gaussian(privacy.clipBitNoiseMultiplier, this.opts.samplingRng) : bits;
-    }
+    const { sum, noisedCentredBits: noisedWithinClip } = releaseSecureSum(outcome.sum, fixedPoint, this.numParameters, privacy, this.opts.samplingRng);
     const next = new Float32Array(this.numParameters);
-    const inv = 1 / outcome.survivors.length;
+    const inv = 1 / (divisor ?? outcome.survivors.length);
     for (let i = 0; i < next.length; i++) next[i] = (this.global[i] as number) + (sum[i] as number) * inv;
     log.info({ stage: 'secure-aggregation', survivors: outcome.survivors.length, dropouts: outcome.dropouts.length }, 'secure sum released');
     return { kind: 'ok', next, participants: [...outcome.survivors], ...(noisedWithinClip !== undefined ? { noisedWithinClip } : {}) };
@@ -666,31 +663,6 @@ export class Coordinator {
       this.stop.signal.removeEventListener('abort', onStop);
     }
   }
-}
-
-/** The noise mode a round uses: distributed needs secure aggregation, so central is the default without it. */
-function noiseMode(s: RoundSettings): NoiseMode {
-  return s.noise ?? (s.secureAggregation ? 'distributed' : 'central');
-}
-
-/**
- * What nodes must do for a private round, or undefined for a non-private one. With
- * adaptive clipping the operator's σ is split between the update and the within-clip bit
- * so that both queries together are charged exactly σ.
- */
-function privacyTask(s: RoundSettings, expectedParticipants: number): PrivacyTask | undefined {
-  if (s.noiseMultiplier <= 0) return undefined;
-  const base = { clipNorm: s.clipNorm, minSurvivors: s.minNodes, noise: noiseMode(s) };
-  if (!s.adaptiveClip) return { ...base, noiseMultiplier: s.noiseMultiplier };
-  const sigmaB = bitNoiseMultiplier(expectedParticipants, s.noiseMultiplier);
-  return { ...base, noiseMultiplier: updateNoiseMultiplier(s.noiseMultiplier, sigmaB), clipBitNoiseMultiplier: sigmaB };
-}
-
-/** One N(0, std²) draw. */
-function gaussian(std: number, rng: RandomSource): number {
-  const x = new Float32Array(1);
-  gaussianNoise(x, std, rng);
-  return x[0] as number;
 }
 
 /** Per-coordinate room for a node's distributed noise share in the fixed-point range. */
