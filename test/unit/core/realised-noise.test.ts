@@ -17,7 +17,7 @@ import { fixedPointParams } from '../../../shared/secagg/fixed-point.js';
 import { toChunks } from '../../../shared/tensor/chunks.js';
 import type { SecureSetup } from '../../../shared/wire/secagg.js';
 import { DEFAULT_ROUND_SETTINGS } from '../../../server/core/coordinator.js';
-import { privacyTask, releaseSecureSum } from '../../../server/core/privacy.js';
+import { privacyTask, privateRounds, releaseSecureSum } from '../../../server/core/privacy.js';
 import type { PrivacyTask, RoundSettings } from '../../../server/core/types.js';
 import { CHUNK_BYTES, collect, D, type Harness, harness, header } from './fakes.js';
 
@@ -172,7 +172,7 @@ describe('realised noise of private rounds with adaptive clipping (attack on the
       // Invert C' = C·exp(−η(S/E + 1/2 − γ)) for the released noised sum S of centred bits (E = q·connected).
       const expected = names.length;
       const bits = expected * (-Math.log(next / CLIP) / ADAPTIVE.learningRate + ADAPTIVE.targetQuantile - 0.5);
-      const charged = h.coordinator.accountant.entries()[0]?.noiseMultiplier as number;
+      const charged = privateRounds(h.coordinator.accountant.entries())[0]?.noiseMultiplier as number;
       await h.coordinator.close();
       return { sum, bits, charged };
     }

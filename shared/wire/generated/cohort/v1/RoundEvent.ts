@@ -1,6 +1,7 @@
 // Original file: proto/cohort/v1/cohort.proto
 
 import type { RoundStatus as _cohort_v1_RoundStatus, RoundStatus__Output as _cohort_v1_RoundStatus__Output } from '../../cohort/v1/RoundStatus.js';
+import type { LaunchPlan as _cohort_v1_LaunchPlan, LaunchPlan__Output as _cohort_v1_LaunchPlan__Output } from '../../cohort/v1/LaunchPlan.js';
 import type { Long } from '@grpc/proto-loader';
 
 export interface RoundEvent {
@@ -46,6 +47,11 @@ export interface RoundEvent {
    * Clip norm used in this round (0 when not clipped).
    */
   'clipNorm'?: (number | string);
+  /**
+   * Only on the ROUND_STATUS_QUEUED event a launch starts with: what the
+   * privacy budget affords of it (absent for launches without privacy).
+   */
+  'plan'?: (_cohort_v1_LaunchPlan | null);
 }
 
 export interface RoundEvent__Output {
@@ -91,4 +97,9 @@ export interface RoundEvent__Output {
    * Clip norm used in this round (0 when not clipped).
    */
   'clipNorm': (number);
+  /**
+   * Only on the ROUND_STATUS_QUEUED event a launch starts with: what the
+   * privacy budget affords of it (absent for launches without privacy).
+   */
+  'plan': (_cohort_v1_LaunchPlan__Output | null);
 }
