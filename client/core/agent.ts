@@ -229,6 +229,8 @@ export class NodeAgent {
     const expected = parameterCount(task.model);
     if (task.numParameters !== expected) return `task announces ${task.numParameters} parameters but the model has ${expected}`;
     if (task.chunkCount !== chunkCount(task.numParameters, this.chunkBytes)) return `task announces ${task.chunkCount} chunks, expected ${chunkCount(task.numParameters, this.chunkBytes)}`;
+    // Without secure aggregation the coordinator would see this update with at most a share of the noise.
+    if (task.privacy?.noise === 'distributed' && !task.secure) return 'the round asks for distributed noise without secure aggregation: the coordinator would see this node\'s update without its full noise';
     return this.work.incompatibility(task.model);
   }
 
@@ -252,8 +254,8 @@ export class NodeAgent {
       if (task.kind === 'train') {
         if (this.budget) {
           try {
-            const epsilon = this.budget.charge(task.round, task.privacy);
-            log.info({ epsilon, spent: this.budget.spent(), budget: this.budget.epsilon }, 'round charged to this node\'s privacy budget');
+            const epsilon = this.budget.charge(task);
+            log.info({ epsilon, budget: this.budget.epsilon, delta: this.budget.delta }, 'round charged to this node\'s privacy budget');
           } catch (err) {
             const reason = `local privacy budget: ${(err as Error).message}`;
             log.warn({ reason }, 'declining the round');

@@ -142,11 +142,14 @@ describe('differential privacy (integration)', function () {
     const store = openNodeStore(dir, { clock: systemClock, log: new MemoryLogger() });
     try {
       const sigma = 3;
-      const perRound = epsilonRdp({ q: 1, sigma, steps: 1, delta: 1e-5 }).epsilon;
-      const budget = new NodeBudget(store, 2.5 * perRound, 1e-5);
+      // The node's own accountant composes its rounds (q = 1) and converts once.
+      const two = epsilonRdp({ q: 1, sigma, steps: 2, delta: 1e-5 }).epsilon;
+      const three = epsilonRdp({ q: 1, sigma, steps: 3, delta: 1e-5 }).epsilon;
+      const budget = new NodeBudget(store, (two + three) / 2, 1e-5);
       nodes = NAMES.map((n) => startTestNode(pki, coordinator.port, n, new ConstantWork(), n === 'a' ? { budget } : {}));
       await Promise.all(nodes.map((n) => n.daemon.when('connected')));
-      const { events } = await runRounds(coordinator, 3, { noiseMultiplier: sigma });
+      // A node with a budget takes part only where it adds its own noise: distributed, with secure aggregation.
+      const { events } = await runRounds(coordinator, 3, { noiseMultiplier: sigma, secureAggregation: true, noise: 'distributed' });
       assert.deepEqual(
         events.map((e) => [e.state, e.participants]),
         [
@@ -156,10 +159,13 @@ describe('differential privacy (integration)', function () {
         ],
       );
       assert.deepEqual(
-        store.entries().map((e) => e.round),
-        [1, 2],
+        store.entries().map((e) => [e.round, e.noiseMultiplier]),
+        [
+          [1, sigma],
+          [2, sigma],
+        ],
       );
-      assert.equal(store.spent(), 2 * perRound);
+      assert.equal(store.spent(), two);
       assert.equal(nodes[0]?.daemon.agent?.stats.declinedForBudget, 1);
     } finally {
       await coordinator.close();
