@@ -1,7 +1,7 @@
 /** `cohort privacy epsilon` and `cohort privacy noise`: the offline accountant and its inverse. */
 import type { Command } from 'commander';
 import { type AccountantName, NOISE_PRECISION, epsilonPld, epsilonRdp, noiseForEpsilon } from '../../shared/dp/index.js';
-import { type PlanVerdict, privacyPlan } from '../../shared/dp/plan.js';
+import { type PlanVerdict, privacyPlan, TOO_SMALL_RATIO, WORKABLE_RATIO } from '../../shared/dp/plan.js';
 import { formatDelta } from '../../shared/dp/report/format.js';
 import { parameterCount, parseModelSpec } from '../../shared/model/spec.js';
 import { type CliIo, printJson } from '../io.js';
@@ -146,9 +146,9 @@ export function privacyPlanOutput(args: PlanArgs): PlanOutput {
   const ratio = num(p.noiseToUpdate);
   const need = (x: number): string => String(Math.ceil(x));
   const verdictText = {
-    'too-small': `Verdict: too small for node-level DP. Even in the best case the noise on each round's mean update is ${ratio} times the update itself, so the model cannot learn. At σ = ${p.noiseMultiplier} it takes about ${need(p.participantsForRatio1)} participants per round for the noise to match the update, and ${need(p.participantsForWorkable)} for it to be a tenth of it.`,
-    noisy: `Verdict: noisy. In the best case the noise on each round's mean update is ${ratio} of the update; expect a clear loss of accuracy. About ${need(p.participantsForWorkable)} participants per round would bring it to a tenth.`,
-    workable: `Verdict: workable. In the best case the noise on each round's mean update is ${ratio} of the update.`,
+    'too-small': `Verdict: too small for node-level DP. Even in the best case the noise on each round's mean update is ${ratio} times the update itself; on MNIST (README table) ratios above ${TOO_SMALL_RATIO} roughly halved accuracy or worse. At σ = ${p.noiseMultiplier} it takes about ${need(p.participantsForNoisy)} participants per round to bring the ratio to ${TOO_SMALL_RATIO}, and ${need(p.participantsForWorkable)} to bring it below ${WORKABLE_RATIO}.`,
+    noisy: `Verdict: noisy. In the best case the noise on each round's mean update is ${ratio} times the update; on MNIST (README table) ratios between ${WORKABLE_RATIO} and ${TOO_SMALL_RATIO} cost several points of accuracy. About ${need(p.participantsForWorkable)} participants per round would bring it below ${WORKABLE_RATIO}.`,
+    workable: `Verdict: workable. In the best case the noise on each round's mean update is ${ratio} times the update; on MNIST (README table) ratios below ${WORKABLE_RATIO} cost about a point of accuracy or less.`,
   }[p.verdict];
   return {
     nodes: args.nodes,
