@@ -684,7 +684,7 @@ export class Coordinator {
    */
   private async secureAggregate({ active, selected, settings, privacy, divisor, deadline, progress, log }: AggregationInput): Promise<Aggregated> {
     const names = selected.map((s) => s.name);
-    // Adaptive clipping rides along as one more coordinate: b·C, so it fits the same range.
+    // Adaptive clipping rides along as one more coordinate: (b − ½)·C, so it fits the same range.
     const withBit = privacy?.clipBitNoiseMultiplier !== undefined;
     const vectorLength = this.numParameters + (withBit ? 1 : 0);
     let setup: SecureSetup;
