@@ -7,6 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { benchDp } from './dp.js';
+import { benchDpNodes } from './dp-nodes.js';
 import { benchFedAvg } from './fedavg.js';
 import { benchLoad } from './load.js';
 import { benchPrivateTraining } from './private.js';
@@ -25,6 +26,7 @@ const SECTIONS: Record<string, () => Promise<BenchFigure[]>> = {
   round: benchRound,
   training: benchTraining,
   dp: benchDp,
+  'dp-nodes': () => benchDpNodes(),
   private: benchPrivateTraining,
   load: benchLoad,
   secagg: () => benchSecAgg(),

@@ -25,22 +25,36 @@ export function describeRange(min: number, max: number, integer: boolean): strin
   return `a ${noun} from ${plain(min)} to ${plain(max)}`;
 }
 
+/** A plain decimal number: optional sign, digits with an optional fraction, optional exponent. */
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
+/**
+ * The number a plain decimal string denotes, or undefined. `Number()` alone also accepts
+ * hex, octal and binary ("0x10" is 16), "Infinity" and the empty string (0).
+ */
+export function parseDecimal(v: string): number | undefined {
+  const t = v.trim();
+  if (!DECIMAL.test(t)) return undefined;
+  const n = Number(t);
+  return Number.isFinite(n) ? n : undefined;
+}
+
 /** Parse an integer option in [min, max]. */
 export function intOption(name: string, min = 1, max = Number.MAX_SAFE_INTEGER): (v: string) => number {
   return (v) => {
-    const n = Number(v);
-    if (!/^-?\d+$/.test(v.trim()) || !Number.isSafeInteger(n) || n < min || n > max) {
+    const n = parseDecimal(v);
+    if (n === undefined || !/^[+-]?\d+$/.test(v.trim()) || !Number.isSafeInteger(n) || n < min || n > max) {
       throw usage(`${name} must be ${describeRange(min, max, true)}, got "${v}"`);
     }
     return n;
   };
 }
 
-/** Parse a finite number option in [min, max] (min Number.MIN_VALUE: greater than 0). */
+/** Parse a finite decimal number option in [min, max] (min Number.MIN_VALUE: greater than 0). */
 export function numberOption(name: string, min = -Infinity, max = Infinity): (v: string) => number {
   return (v) => {
-    const n = Number(v);
-    if (v.trim() === '' || !Number.isFinite(n) || n < min || n > max) {
+    const n = parseDecimal(v);
+    if (n === undefined || n < min || n > max) {
       throw usage(`${name} must be ${describeRange(min, max, false)}, got "${v}"`);
     }
     return n;

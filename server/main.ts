@@ -41,7 +41,7 @@ export interface CoordinatorConfig {
    * CA is thrown away when it ends, sets this; a real coordinator refuses (SECURITY.md).
    */
   readonly allowCaKeyInCertsDir?: boolean;
-  /** Privacy budget set at start (operators cannot change it from the round CLI); default: none. */
+  /** Privacy budget; bound to the data dir at its first start (a different one is refused); default: none. */
   readonly privacy?: PrivacyBudget;
   /** Per-caller, per-method call rate (default DEFAULT_RATE_LIMIT). */
   readonly rateLimit?: RateLimit;
@@ -172,7 +172,10 @@ export async function startCoordinator(config: CoordinatorConfig, deps: { log: L
     throw err;
   }
   const monitor = config.monitoring ? new CoordinatorMonitor(config.monitoring, deps.log) : undefined;
-  const coordinator = new Coordinator({
+  let coordinator: Coordinator;
+  try {
+    // Refuses a budget other than the data dir's; the store must not stay locked then.
+    coordinator = new Coordinator({
     model: config.model,
     initialWeights: durable?.weights ?? initParameters(config.model, new SeededRandom(config.seed)),
     ...(durable ? { journal: durable.journal, resume: durable.resume } : {}),
@@ -186,7 +189,11 @@ export async function startCoordinator(config: CoordinatorConfig, deps: { log: L
     historySize: STATUS_HISTORY,
     ...(config.privacy ? { privacy: { budget: config.privacy } } : {}),
     ...(monitor ? { observer: monitor.observer } : {}),
-  });
+    });
+  } catch (err) {
+    store?.close();
+    throw err;
+  }
   monitor?.metrics.bind(coordinator);
   const revocations = watchRevocations(config.certsDir, revocationList, config.revocationPollMs, (list) => cutOffRevoked(coordinator, list), deps);
   const limiter = new RateLimiter(deps.clock, config.rateLimit);

@@ -11,14 +11,14 @@ import { type CoordinatorConfig, startCoordinator } from '../../server/main.js';
 import { loadCertificates } from '../certs.js';
 import type { CliIo } from '../io.js';
 import { createLogger, parseLogLevel, routeGrpcLogs } from '../logging.js';
-import { describeRange, intOption, numberOption, usage } from '../options.js';
+import { describeRange, intOption, numberOption, parseDecimal, usage } from '../options.js';
 import { DEFAULT_METRICS_HOST } from '../../shared/metrics/endpoint.js';
 import type { CoordinatorMonitoring } from '../../server/metrics/monitor.js';
 import { DEFAULT_REGRESSION_MARGIN } from '../../server/metrics/regression.js';
 
 
 /** Raw options as commander hands them over. */
-interface CoordinatorArgs {
+export interface CoordinatorArgs {
   host: string;
   port: number;
   certs: string;
@@ -94,34 +94,39 @@ function readConfigFile(path: string): Record<string, unknown> {
 export function coordinatorConfig(args: CoordinatorArgs): CoordinatorConfig {
   const file = args.config ? readConfigFile(args.config) : {};
   const pick = <K extends keyof CoordinatorArgs>(k: K): unknown => args[k] ?? file[k as string];
+  // Flags arrive parsed; a config file may hold JSON numbers or plain decimal strings, never "0x10".
+  const num = <K extends keyof CoordinatorArgs>(k: K, fallback: number): number => {
+    const v = pick(k);
+    if (v === undefined) return fallback;
+    const n = typeof v === 'number' ? v : typeof v === 'string' ? parseDecimal(v) : undefined;
+    if (n === undefined || !Number.isFinite(n)) throw usage(`--config ${args.config ?? ''}: "${k}" must be a plain decimal number, got ${JSON.stringify(v)}`);
+    return n;
+  };
   try {
     const model = parseModelSpec({ kind: pick('model'), features: pick('features'), classes: pick('classes'), hidden: pick('hidden') });
     const train = parseTrainConfig({ epochs: pick('epochs'), batchSize: pick('batchSize'), learningRate: pick('learningRate') });
-    const seconds = (k: 'trainTimeout' | 'evalTimeout', fallback: number): number => {
-      const v = pick(k);
-      return v === undefined ? fallback : Number(v) * 1000;
-    };
+    const seconds = (k: 'trainTimeout' | 'evalTimeout', fallback: number): number => (pick(k) === undefined ? fallback : num(k, 0) * 1000);
     const defaults: RoundSettings = {
       ...DEFAULT_ROUND_SETTINGS,
-      minNodes: Number(pick('minNodes') ?? DEFAULT_ROUND_SETTINGS.minNodes),
-      sampleRate: Number(pick('sampleRate') ?? DEFAULT_ROUND_SETTINGS.sampleRate),
+      minNodes: num('minNodes', DEFAULT_ROUND_SETTINGS.minNodes),
+      sampleRate: num('sampleRate', DEFAULT_ROUND_SETTINGS.sampleRate),
       train,
       trainTimeoutMs: seconds('trainTimeout', DEFAULT_ROUND_SETTINGS.trainTimeoutMs),
       evalTimeoutMs: seconds('evalTimeout', DEFAULT_ROUND_SETTINGS.evalTimeoutMs),
-      noiseMultiplier: Number(pick('noiseMultiplier') ?? 0),
-      clipNorm: Number(pick('clip') ?? DEFAULT_ROUND_SETTINGS.clipNorm),
+      noiseMultiplier: num('noiseMultiplier', 0),
+      clipNorm: num('clip', DEFAULT_ROUND_SETTINGS.clipNorm),
     };
     validateSettings(defaults);
-    const seed = Number(pick('seed') ?? 1);
-    const uploadSlots = Number(pick('uploadSlots') ?? 4);
+    const seed = num('seed', 1);
+    const uploadSlots = num('uploadSlots', 4);
     if (!Number.isInteger(seed) || seed < 0) throw usage(`--seed must be ${describeRange(0, Number.MAX_SAFE_INTEGER, true)}, got ${String(pick('seed'))}`);
     if (!Number.isInteger(uploadSlots) || uploadSlots < 1 || uploadSlots > 64) throw usage(`--upload-slots must be ${describeRange(1, 64, true)}, got ${String(pick('uploadSlots'))}`);
-    const budget = pick('epsilonBudget');
-    const delta = Number(pick('delta') ?? DEFAULT_DELTA);
-    if (budget !== undefined && !(Number(budget) > 0)) throw usage(`--epsilon-budget must be a positive number, got ${String(budget)}`);
+    const budget = pick('epsilonBudget') === undefined ? undefined : num('epsilonBudget', 0);
+    const delta = num('delta', DEFAULT_DELTA);
+    if (budget !== undefined && !(budget > 0)) throw usage(`--epsilon-budget must be a positive number, got ${String(pick('epsilonBudget'))}`);
     if (!(delta > 0 && delta < 1)) throw usage(`--delta must be a number between 0 and 1 (neither 0 nor 1), got ${String(pick('delta'))}`);
-    const privacy = { epsilon: budget === undefined ? undefined : Number(budget), delta };
-    const monitoring = monitoringConfig(pick('metricsPort'), pick('metricsHost'), pick('regressionMargin'));
+    const privacy = { epsilon: budget, delta };
+    const monitoring = monitoringConfig(pick('metricsPort') === undefined ? undefined : num('metricsPort', 0), pick('metricsHost'), pick('regressionMargin') === undefined ? undefined : num('regressionMargin', 0));
     const range = pick('featureRange');
     const featureRange = range === undefined ? DEFAULT_FEATURE_RANGE : parseFeatureRange(Array.isArray(range) ? range.join(',') : String(range));
     return { host: args.host, port: args.port, certsDir: args.certs, dataDir: args.dataDir, model, seed, defaults, uploadSlots, revocationPollMs: 1000, privacy, monitoring, featureRange };

@@ -13,7 +13,7 @@ import { parseModelSpec } from '../../shared/model/spec.js';
 import { startCoordinator } from '../../server/main.js';
 import { DEFAULT_ROUND_SETTINGS } from '../../server/core/coordinator.js';
 import { DEFAULT_ADAPTIVE_CLIP } from '../../shared/dp/adaptive-clip.js';
-import { launchRounds } from './round.js';
+import { launchRounds, planLine } from './round.js';
 import { roundLine, roundsJson } from '../format.js';
 import { type CliIo, printJson } from '../io.js';
 import { createLogger, parseLogLevel } from '../logging.js';
@@ -119,7 +119,12 @@ export function register(program: Command, io: CliIo): void {
         if (args.secureAggregation) {
           say(`demo: secure aggregation on${args.drop > 0 ? `; node-${minNodes + 1}..node-${args.nodes} will vanish at the ${args.dropStage} stage` : ''}\n`);
         }
-        const rounds = await launchRounds({ coordinator: address, certs: dir, name: 'operator', rounds: args.rounds, wait: 30 }, io, (r, index, of) => say(`${roundLine(r, index, of)}\n`));
+        const rounds = await launchRounds(
+          { coordinator: address, certs: dir, name: 'operator', rounds: args.rounds, wait: 30 },
+          io,
+          (r, index, of) => say(`${roundLine(r, index, of)}\n`),
+          (plan, firstRound) => say(`demo: ${planLine(plan, firstRound)}\n`),
+        );
         const refused = rounds.find((r) => r.status === 'refused');
         if (refused) say(`demo: stopped before round ${refused.round}: ${refused.reason ?? 'refused'}\n`);
         const result = roundsJson(rounds);

@@ -43,7 +43,7 @@ export function register(program: Command, io: CliIo): void {
     .addOption(new Option('--work <kind>', 'train or perturb (framework-only benchmark: no training)').default('train').hideHelp())
     .option('--server-name <name>', 'name to check in the coordinator\'s certificate (default: the host of --coordinator)')
     .option('--data-dir <dir>', 'this node\'s own state: its privacy ledger (default ./cohort-node-NAME)')
-    .option('--epsilon-budget <e>', 'this node\'s own privacy budget: it declines rounds that would pass it (each counted with q = 1)', numberOption('--epsilon-budget', Number.MIN_VALUE, 1e6))
+    .option('--epsilon-budget <e>', 'this node\'s own privacy budget: it charges only the noise it adds itself (its own RDP accountant, q = 1) and declines rounds that would pass it or leave its update without its own noise', numberOption('--epsilon-budget', Number.MIN_VALUE, 1e6))
     .option('--delta <d>', 'δ for this node\'s own accounting (default 1e-5)', numberOption('--delta', Number.MIN_VALUE, 0.5))
     .option('--metrics-port <port>', 'serve this node\'s own Prometheus /metrics, /healthz and /readyz on this port (0 = any free port; default: off)', intOption('--metrics-port', 0, 65535))
     .option('--metrics-host <host>', `address of the metrics endpoint (default ${DEFAULT_METRICS_HOST}; it has no TLS or authentication)`)

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import type * as grpc from '@grpc/grpc-js';
 import { CohortError } from '../../shared/errors.js';
 import type { LaunchRequest } from '../../shared/wire/generated/cohort/v1/LaunchRequest.js';
+import type { LaunchPlan__Output } from '../../shared/wire/generated/cohort/v1/LaunchPlan.js';
 import type { RoundEvent__Output } from '../../shared/wire/generated/cohort/v1/RoundEvent.js';
 import { type AdminArgs, adminClient, adminError, adminOptions } from '../admin-client.js';
 import { declineLines, finalStatus, type RoundJson, roundJson, roundLine, roundsJson } from '../format.js';
@@ -34,8 +35,41 @@ interface LaunchArgs extends AdminArgs {
   clipLearningRate?: number;
 }
 
+/** What the privacy budget affords of a launch (private launches only). */
+export interface PlanJson {
+  requested: number;
+  affordable: number;
+  /** null: the coordinator has no budget. */
+  budget: number | null;
+  spent: number;
+  /** ε after the affordable rounds, if each completes. */
+  epsilonAfter: number;
+}
+
+function planJson(p: LaunchPlan__Output): PlanJson {
+  return { requested: p.requested, affordable: p.affordable, budget: p.hasBudget ? p.budgetEpsilon : null, spent: p.spentEpsilon, epsilonAfter: p.epsilonAfter };
+}
+
+function eps(x: number): string {
+  return String(Number(x.toPrecision(4)));
+}
+
+/** The line `round launch` prints before round 1: how many of the requested rounds the budget affords. */
+export function planLine(p: PlanJson, firstRound: number): string {
+  const budget = p.budget === null ? 'no privacy budget' : `privacy budget ε = ${eps(p.budget)}, ${eps(p.spent)} spent`;
+  if (p.affordable === p.requested) {
+    return `${budget}: ${p.requested === 1 ? 'the round fits' : `all ${p.requested} rounds fit`} (ε ${eps(p.epsilonAfter)} after them); queued from round ${firstRound}`;
+  }
+  return `${budget}: it affords ${p.affordable} of the ${p.requested} requested rounds (ε ${eps(p.epsilonAfter)} after them); queued ${p.affordable} from round ${firstRound}, the other ${p.requested - p.affordable} are refused and take no round numbers`;
+}
+
 /** Launch rounds and collect their results; exported for the demo and tests. */
-export async function launchRounds(args: LaunchArgs, io: CliIo, onRound?: (r: RoundJson, index: number, of: number) => void): Promise<RoundJson[]> {
+export async function launchRounds(
+  args: LaunchArgs,
+  io: CliIo,
+  onRound?: (r: RoundJson, index: number, of: number) => void,
+  onPlan?: (plan: PlanJson, firstRound: number) => void,
+): Promise<RoundJson[]> {
   const request: LaunchRequest = {
     rounds: args.rounds,
     minNodes: args.minNodes ?? 0,
@@ -75,7 +109,8 @@ export async function launchRounds(args: LaunchArgs, io: CliIo, onRound?: (r: Ro
       io.shutdown.addEventListener('abort', onShutdown, { once: true });
       call.on('data', (e: RoundEvent__Output) => {
         if (String(e.status) === 'ROUND_STATUS_QUEUED') {
-          io.err(`queued ${e.of} round(s) starting at round ${e.round}\n`);
+          if (e.plan) onPlan?.(planJson(e.plan), Number(e.round));
+          else if (args.detach) io.err(`queued ${e.of} round(s) starting at round ${e.round}\n`);
           return;
         }
         if (!finalStatus(e)) {
@@ -137,15 +172,31 @@ export function register(program: Command, io: CliIo): void {
       .option('--detach', 'return once the rounds are queued')
       .option('--json', 'print one JSON object: {rounds: [...], final: {...}}'),
   ).action(async (args: LaunchArgs) => {
-    const rounds = await launchRounds(args, io, (r, index, of) => {
-      if (args.json) return;
-      io.out(`${roundLine(r, index, of)}\n`);
-      for (const line of declineLines(r)) io.out(`  ${line}\n`);
-    });
-    if (args.detach) return;
-    if (args.json) printJson(io, roundsJson(rounds));
+    let plan: PlanJson | undefined;
+    const rounds = await launchRounds(
+      args,
+      io,
+      (r, index, of) => {
+        if (args.json) return;
+        io.out(`${roundLine(r, index, of)}\n`);
+        for (const line of declineLines(r)) io.out(`  ${line}\n`);
+      },
+      (p, firstRound) => {
+        plan = p;
+        // Before round 1, on stderr with the other progress: stdout stays one JSON object with --json.
+        io.err(`${planLine(p, firstRound)}\n`);
+      },
+    );
+    const cut = plan ? plan.requested - plan.affordable : 0;
+    const cutMessage = `${cut} of the ${plan?.requested ?? 0} requested round(s) refused: the privacy budget affords only ${plan?.affordable ?? 0}`;
+    if (args.json && !args.detach) printJson(io, { ...roundsJson(rounds), ...(plan ? { plan } : {}) });
+    if (args.detach) {
+      if (cut > 0) throw new CohortError('budget_exhausted', cutMessage);
+      return;
+    }
     const refused = rounds.find((r) => r.status === 'refused');
     if (refused) throw new CohortError('budget_exhausted', `round ${refused.round} refused: ${refused.reason ?? 'by policy'}`);
+    if (cut > 0) throw new CohortError('budget_exhausted', cutMessage);
     const bad = rounds.filter((r) => r.status !== 'completed');
     if (bad.length > 0) {
       throw new CohortError('failed_precondition', `${bad.length} of ${rounds.length} round(s) did not complete (${bad.map((r) => `round ${r.round}: ${r.status}`).join(', ')})`);

@@ -112,7 +112,7 @@ interface Pending {
  * Without secure aggregation a private round uses central noise: the node clips its update
  * (so its influence is bounded) and the coordinator adds the noise to the sum.
  */
-function clippedForCentralNoise(update: LocalUpdate, privacy: PrivacyTask, log: Logger): LocalUpdate {
+export function clippedForCentralNoise(update: LocalUpdate, privacy: PrivacyTask, log: Logger): LocalUpdate {
   const { clipped } = clipL2(update.delta, privacy.clipNorm);
   log.info({ clipped, clipNorm: privacy.clipNorm, noise: privacy.noise }, clipped ? 'update clipped' : 'update within the clip norm');
   return privacy.clipBitNoiseMultiplier !== undefined ? { ...update, withinClip: !clipped } : update;
@@ -261,6 +261,8 @@ export class NodeAgent {
     const bad = (reason: string): Incompatibility => ({ category: 'bad_task', reason });
     if (task.numParameters !== expected) return bad(`task announces ${task.numParameters} parameters but the model has ${expected}`);
     if (task.chunkCount !== chunkCount(task.numParameters, this.chunkBytes)) return bad(`task announces ${task.chunkCount} chunks, expected ${chunkCount(task.numParameters, this.chunkBytes)}`);
+    // Without secure aggregation the coordinator would see this update with at most a share of the noise.
+    if (task.privacy?.noise === 'distributed' && !task.secure) return bad('the round asks for distributed noise without secure aggregation: the coordinator would see this node\'s update without its full noise');
     return this.work.incompatibility(task.model);
   }
 
@@ -284,8 +286,8 @@ export class NodeAgent {
       if (task.kind === 'train') {
         if (this.budget) {
           try {
-            const epsilon = this.budget.charge(task.round, task.privacy);
-            log.info({ epsilon, spent: this.budget.spent(), budget: this.budget.epsilon }, 'round charged to this node\'s privacy budget');
+            const epsilon = this.budget.charge(task);
+            log.info({ epsilon, budget: this.budget.epsilon, delta: this.budget.delta }, 'round charged to this node\'s privacy budget');
           } catch (err) {
             const reason = `local privacy budget: ${(err as Error).message}`;
             log.warn({ reason }, 'declining the round');

@@ -14,18 +14,31 @@ import type { RandomSource } from '../../shared/random.js';
 import { toChunks } from '../../shared/tensor/chunks.js';
 import { NodeRegistry } from './registry.js';
 import { poissonSample } from './sampling.js';
-import { decodeSum, type FixedPointParams, fixedPointParams } from '../../shared/secagg/fixed-point.js';
+import { type FixedPointParams, fixedPointParams } from '../../shared/secagg/fixed-point.js';
 import { chooseParameters } from '../../shared/secagg/graph.js';
 import { checkConfig } from '../../shared/secagg/messages.js';
 import { publicKeyVerifier } from '../../shared/secagg/signing.js';
 import type { SecureSetup } from '../../shared/wire/secagg.js';
-import { bitNoiseMultiplier, checkAdaptiveClip, nextClipNorm, updateNoiseMultiplier } from '../../shared/dp/adaptive-clip.js';
-import { gaussianNoise } from '../../shared/dp/gaussian.js';
+import { checkAdaptiveClip, nextClipNorm } from '../../shared/dp/adaptive-clip.js';
 import { type JournalLaunch, type LedgerAudit, MemoryJournal, type ModelRecord, type RoundJournal } from './journal.js';
-import { PrivacyAccountant, type PrivacyBudget } from './privacy.js';
+import {
+  bindBudget,
+  type BudgetRecord,
+  checkBudget,
+  checkReason,
+  DEFAULT_DELTA,
+  describeBudget,
+  noisedCentredBits,
+  noiseMode,
+  PrivacyAccountant,
+  type PrivacyBudget,
+  privacyTask,
+  releaseSecureSum,
+} from './privacy.js';
+import type { AccountedRound } from '../../shared/dp/compose.js';
 import { SecureStage } from './secure-stage.js';
 import { EvalStage, type EvaluationReport, TrainStage, type UpdateHeader, type UpdateReceiver } from './stages.js';
-import type { Broadcast, NodeRecord, NodeSession, NoiseMode, PrivacyTask, RoundEvent, RoundSettings, RoundStage, TaskDescriptor, TaskKind } from './types.js';
+import type { Broadcast, LaunchPlan, NodeRecord, NodeSession, NoiseMode, PrivacyTask, RoundEvent, RoundSettings, RoundStage, TaskDescriptor, TaskKind } from './types.js';
 
 /** Round defaults unless the coordinator's operator or a launch says otherwise. */
 export const DEFAULT_ROUND_SETTINGS: RoundSettings = {
@@ -93,8 +106,12 @@ export type LaunchSettings = Partial<Omit<RoundSettings, 'train'>> & { readonly 
 
 /** A queued launch: its rounds' events arrive on `events` until the last one finishes. */
 export interface LaunchHandle {
+  /** The number the first round will have if every round queued ahead takes one (refused rounds take none). */
   readonly firstRound: number;
+  /** Rounds queued: those the budget affords. */
   readonly rounds: number;
+  /** With a budget: what it affords of the request, told before round 1. */
+  readonly plan?: LaunchPlan;
   readonly events: AsyncIterable<RoundEvent>;
 }
 
@@ -113,10 +130,13 @@ export interface CoordinatorStatus {
 
 interface Job {
   readonly launchId: number;
-  readonly firstRound: number;
   readonly rounds: number;
   /** Rounds of the launch finished before this job (a launch resumed after a restart). */
   readonly doneBefore: number;
+  /** Rounds of this job finished so far. */
+  done: number;
+  /** Rounds of a resumed launch the budget no longer affords; the launch is closed when the job ends. */
+  readonly cut: number;
   readonly settings: RoundSettings;
   readonly events: Channel<RoundEvent>;
   /** The clip norm the next round uses (moves between rounds with adaptive clipping). */
@@ -130,6 +150,12 @@ interface AggregationInput {
   readonly selected: readonly NodeSession[];
   readonly settings: RoundSettings;
   readonly privacy: PrivacyTask | undefined;
+  /**
+   * Private rounds with q < 1 divide the sum by the expected number of participants (the
+   * fixed-denominator estimator of McMahan et al. 2018), so the released model is a function
+   * of the noised sum alone and does not reveal how many nodes were selected.
+   */
+  readonly divisor: number | undefined;
   /** End of local training: the train stage, or the secure path's key advertisement. */
   readonly deadline: number;
   readonly progress: (stage: RoundStage, fields?: Partial<RoundEvent>) => void;
@@ -160,9 +186,10 @@ export class Coordinator {
   private readonly queue: Job[] = [];
   private readonly history: RoundEvent[] = [];
   private readonly stop = new AbortController();
+  /** Numbers are taken when a round starts, so a round refused by the budget takes none. */
   private nextRound = 1;
-  /** The round running or last run; rounds run in number order, so those after it are queued. */
-  private lastRound = 0;
+  /** Whether the first queued job's next round is running. */
+  private running = false;
   private completed = 0;
   private active: ActiveRound | undefined;
   private worker: Promise<void> | undefined;
@@ -174,7 +201,10 @@ export class Coordinator {
 
   constructor(private readonly opts: CoordinatorOptions) {
     this.journal = opts.journal ?? new MemoryJournal();
-    this.accountant = new PrivacyAccountant(opts.privacy?.budget ?? { epsilon: undefined, delta: 1e-5 }, this.journal.ledger);
+    const budget = opts.privacy?.budget ?? { epsilon: undefined, delta: DEFAULT_DELTA };
+    // The data dir's budget wins over the flags: a different one is refused, never applied.
+    bindBudget(this.journal, budget, opts.clock.now());
+    this.accountant = new PrivacyAccountant(this.journal.ledger, budget);
     this.numParameters = parameterCount(opts.model);
     if (opts.initialWeights.length !== this.numParameters) {
       throw new CohortError('invalid_argument', `initial weights have ${opts.initialWeights.length} values, the model needs ${this.numParameters}`);
@@ -191,9 +221,10 @@ export class Coordinator {
    * Take over from a previous run: rounds before `nextRound` are finished (none is
    * queued until a pending launch is), the counts and recent rounds status shows, the
    * nodes known so far; then queue pending launches again under fresh round numbers.
+   * They pass exactly the checks a new launch passes (settings, every round private under a
+   * budget, what the budget affords); a launch that fails them is closed and logged.
    */
   private resumeFrom(resume: Resume): void {
-    this.lastRound = resume.nextRound - 1;
     this.completed = resume.completed ?? 0;
     this.history.push(...(resume.recent ?? []).slice(-(this.opts.historySize ?? 50)));
     this.registry.restore(resume.nodes ?? []);
@@ -201,10 +232,19 @@ export class Coordinator {
     for (const l of resume.launches) {
       const remaining = l.rounds - l.done;
       if (remaining <= 0) continue;
-      const settings = this.mergeSettings(l.settings);
-      this.queue.push({ launchId: l.id, firstRound: this.nextRound, rounds: remaining, doneBefore: l.done, settings, events: new Channel(), clip: { value: settings.clipNorm } });
-      this.opts.log.info({ launch: l.id, firstRound: this.nextRound, rounds: remaining }, 'resuming rounds queued before the restart');
-      this.nextRound += remaining;
+      let settings: RoundSettings;
+      let plan: LaunchPlan | undefined;
+      try {
+        settings = this.mergeSettings(l.settings);
+        plan = this.admit(settings, remaining);
+      } catch (err) {
+        this.opts.log.error({ launch: l.id, rounds: remaining, err: CohortError.from(err).message }, 'not resuming rounds queued before the restart: they fail the checks of a new launch');
+        this.journal.launchClosed(l.id);
+        continue;
+      }
+      const rounds = plan?.affordable ?? remaining;
+      this.opts.log.info({ launch: l.id, firstRound: this.expectedNextRound(), rounds, refused: remaining - rounds }, 'resuming rounds queued before the restart');
+      this.queue.push({ launchId: l.id, rounds, doneBefore: l.done, done: 0, cut: remaining - rounds, settings, events: new Channel(), clip: { value: settings.clipNorm } });
     }
     if (this.queue.length > 0) this.worker ??= this.drain();
   }
@@ -305,18 +345,69 @@ export class Coordinator {
       throw new CohortError('invalid_argument', `rounds must be an integer in [1, 100000], got ${request.rounds}`);
     }
     const settings = this.mergeSettings(request.settings);
+    const plan = this.admit(settings, request.rounds);
+    // Only the rounds the budget affords are queued: the others are refused now, in one answer.
+    const rounds = plan?.affordable ?? request.rounds;
+    const firstRound = this.expectedNextRound();
+    const launchId = this.journal.launchQueued(firstRound, rounds, request.settings);
+    const job: Job = { launchId, rounds, doneBefore: 0, done: 0, cut: 0, settings, events: new Channel(), clip: { value: settings.clipNorm } };
+    this.queue.push(job);
+    this.opts.log.info({ firstRound, rounds, requested: request.rounds, sampleRate: settings.sampleRate, minNodes: settings.minNodes }, 'rounds queued');
+    this.worker ??= this.drain();
+    return { firstRound, rounds, ...(plan ? { plan } : {}), events: job.events };
+  }
+
+  /**
+   * The checks every launch passes, new or resumed after a restart: valid settings, every
+   * round private under a budget, and at least one round the budget affords after the
+   * ledger and the private rounds queued ahead. Returns what the budget affords (private rounds).
+   */
+  private admit(settings: RoundSettings, requested: number): LaunchPlan | undefined {
     validateSettings(settings);
-    if (settings.noiseMultiplier === 0 && this.accountant.budget.epsilon !== undefined) {
+    const budget = this.accountant.budget;
+    if (settings.noiseMultiplier === 0 && budget.epsilon !== undefined) {
       throw new CohortError('permission_denied', 'this coordinator enforces a privacy budget: every round must be private (give --noise-multiplier > 0)');
     }
-    if (settings.noiseMultiplier > 0) this.accountant.check(settings.sampleRate, settings.noiseMultiplier);
-    const launchId = this.journal.launchQueued(this.nextRound, request.rounds, request.settings);
-    const job: Job = { launchId, firstRound: this.nextRound, rounds: request.rounds, doneBefore: 0, settings, events: new Channel(), clip: { value: settings.clipNorm } };
-    this.nextRound += request.rounds;
-    this.queue.push(job);
-    this.opts.log.info({ firstRound: job.firstRound, rounds: job.rounds, sampleRate: settings.sampleRate, minNodes: settings.minNodes }, 'rounds queued');
-    this.worker ??= this.drain();
-    return { firstRound: job.firstRound, rounds: job.rounds, events: job.events };
+    if (settings.noiseMultiplier === 0) return undefined;
+    const ahead = this.queuedPrivateRounds();
+    const a = this.accountant.affordable(settings.sampleRate, settings.noiseMultiplier, requested, ahead);
+    if (a.affordable === 0) this.accountant.check(settings.sampleRate, settings.noiseMultiplier, ahead);
+    return { requested, affordable: a.affordable, ...(budget.epsilon !== undefined ? { budgetEpsilon: budget.epsilon } : {}), spent: this.accountant.spent(), epsilonAfter: a.epsilonAfter };
+  }
+
+  /** Private rounds queued or running, as the accountant composes them (each assumed to complete). */
+  private queuedPrivateRounds(): AccountedRound[] {
+    const out: AccountedRound[] = [];
+    for (const j of this.queue) {
+      if (j.settings.noiseMultiplier <= 0) continue;
+      for (let i = j.done; i < j.rounds; i++) out.push({ q: j.settings.sampleRate, sigma: j.settings.noiseMultiplier });
+    }
+    return out;
+  }
+
+  /** Rounds queued and not yet started. */
+  private queuedRounds(): number {
+    return this.queue.reduce((n, j) => n + j.rounds - j.done, 0) - (this.running ? 1 : 0);
+  }
+
+  /** The number the next queued launch's first round would take. */
+  private expectedNextRound(): number {
+    return this.nextRound + this.queuedRounds();
+  }
+
+  /**
+   * An operator changes the privacy budget (or removes it). Recorded in the ledger with who,
+   * when and why before it takes effect; every later report shows it. It applies from the
+   * next round's budget check.
+   */
+  setBudget(change: { readonly epsilon: number | undefined; readonly delta?: number; readonly operator: string; readonly reason: string }): BudgetRecord {
+    const delta = change.delta ?? this.accountant.budget.delta;
+    checkBudget({ epsilon: change.epsilon, delta });
+    const previous = this.accountant.budget;
+    const record: BudgetRecord = { kind: 'budget', time: this.opts.clock.now(), ...(change.epsilon !== undefined ? { epsilon: change.epsilon } : {}), delta, operator: change.operator, reason: checkReason(change.reason) };
+    this.journal.budgetChanged(record);
+    this.opts.log.warn({ operator: change.operator, from: describeBudget(previous), to: describeBudget(record), reason: record.reason }, 'privacy budget changed by an operator');
+    return record;
   }
 
   private mergeSettings(launch: LaunchSettings): RoundSettings {
@@ -358,7 +449,7 @@ export class Coordinator {
       knownNodes: this.registry.list().length,
       current: this.active?.event,
       recent: [...this.history],
-      queuedRounds: this.nextRound - 1 - this.lastRound,
+      queuedRounds: this.queuedRounds(),
       completedRounds: this.completed,
     };
   }
@@ -391,20 +482,41 @@ export class Coordinator {
   private async drain(): Promise<void> {
     try {
       for (let job = this.queue[0]; job; job = this.queue[0]) {
-        const of = job.doneBefore + job.rounds;
-        for (let i = 0; i < job.rounds; i++) {
-          const round = job.firstRound + i;
-          this.lastRound = round;
+        const of = job.doneBefore + job.rounds + job.cut;
+        let closed = false;
+        while (job.done < job.rounds) {
+          const index = job.doneBefore + job.done + 1;
           if (this.stop.signal.aborted) {
             // Not journaled: the launch stays pending and its rounds run after a restart.
-            job.events.push(this.finished(round, job.doneBefore + i + 1, of, 'failed', 'coordinator shut down before the round started'));
+            job.events.push(this.finished(this.nextRound, index, of, 'failed', 'coordinator shut down before the round started'));
+            job.done += 1;
             continue;
           }
-          const event = await this.runRound(round, job.doneBefore + i + 1, of, job.settings, job.events, job.launchId, job.clip);
+          // Checked before a round number is taken: a round the budget cannot pay for does not
+          // wait for nodes, and the rest of its launch is refused with it, in one event.
+          const refusal = this.budgetRefusal(job.settings);
+          if (refusal) {
+            const left = job.rounds - job.done;
+            const which = left === 1 ? 'the last round of this launch was' : `the last ${left} rounds of this launch were`;
+            const event = this.finished(this.nextRound, index, of, 'refused', `${which} refused (no round number used): ${refusal}`);
+            this.opts.log.warn({ launch: job.launchId, rounds: left }, event.reason ?? '');
+            this.opts.observer?.(event);
+            job.events.push(event);
+            this.journal.launchClosed(job.launchId);
+            closed = true;
+            break;
+          }
+          const round = this.nextRound;
+          this.nextRound += 1;
+          this.running = true;
+          const event = await this.runRound(round, index, of, job.settings, job.events, job.launchId, job.clip);
+          this.running = false;
+          job.done += 1;
           this.history.push(event);
           if (this.history.length > (this.opts.historySize ?? 50)) this.history.shift();
           job.events.push(event);
         }
+        if (job.cut > 0 && !closed && !this.stop.signal.aborted) this.journal.launchClosed(job.launchId);
         job.events.end();
         this.queue.shift();
       }
@@ -413,7 +525,20 @@ export class Coordinator {
     }
   }
 
-  private finished(round: number, index: number, of: number, state: 'failed' | 'skipped', reason: string): RoundEvent {
+  /** Why the budget refuses a round with these settings now, or undefined. */
+  private budgetRefusal(settings: RoundSettings): string | undefined {
+    if (settings.noiseMultiplier > 0) {
+      try {
+        this.accountant.check(settings.sampleRate, settings.noiseMultiplier);
+      } catch (err) {
+        return CohortError.from(err).message;
+      }
+      return undefined;
+    }
+    return this.accountant.budget.epsilon !== undefined ? 'this coordinator now enforces a privacy budget: every round must be private' : undefined;
+  }
+
+  private finished(round: number, index: number, of: number, state: 'failed' | 'skipped' | 'refused', reason: string): RoundEvent {
     return { round, state, selected: 0, participants: 0, evaluated: 0, seconds: 0, reason, startedAtMs: this.opts.clock.now(), index, of };
   }
 
@@ -463,15 +588,6 @@ export class Coordinator {
     };
 
     try {
-      // Checked first: a round the budget cannot pay for must not even wait for nodes.
-      let epsilonAfter: number | undefined;
-      if (settings.noiseMultiplier > 0) {
-        try {
-          epsilonAfter = this.accountant.check(settings.sampleRate, settings.noiseMultiplier);
-        } catch (err) {
-          return end('refused', { reason: CohortError.from(err).message });
-        }
-      }
       this.journal.started(round, settings, launchId);
       progress('wait');
       const enough = await this.registry.waitForConnected(settings.minNodes, settings.waitForNodesMs, this.stop.signal);
@@ -497,9 +613,10 @@ export class Coordinator {
       // Public: the sampling rate and how many nodes could have been selected.
       const expected = Math.max(1, settings.sampleRate * candidates.length);
       const privacy = privacyTask(settings, expected);
+      const divisor = privacy && settings.sampleRate < 1 ? expected : undefined;
       const aggregated = settings.secureAggregation
-        ? await this.secureAggregate({ active, selected, settings, privacy, deadline: trainDeadline, progress, log })
-        : await this.plainAggregate({ active, selected, settings, privacy, deadline: trainDeadline, progress, log });
+        ? await this.secureAggregate({ active, selected, settings, privacy, divisor, deadline: trainDeadline, progress, log })
+        : await this.plainAggregate({ active, selected, settings, privacy, divisor, deadline: trainDeadline, progress, log });
       if (this.stop.signal.aborted) return end('failed', { reason: 'coordinator shut down during training' });
       if (aggregated.kind === 'failed') return end('failed', { participants: aggregated.participants, reason: aggregated.reason });
       const { next, participants } = aggregated;
@@ -511,20 +628,13 @@ export class Coordinator {
       // Commit before release: the ledger entry and the model are durable together before
       // anything derived from the aggregate reaches a node, an operator, a log or a metric.
       progress('commit', { participants: participants.length });
+      // Every release gets a ledger entry; one without noise is recorded as such (unbounded ε).
+      const released = { round, time: clock.now(), sampleRate: settings.sampleRate, minSurvivors: settings.minNodes, survivors: participants.length, secureAggregation: settings.secureAggregation };
       const ledger =
         settings.noiseMultiplier > 0
-          ? this.accountant.prepare({
-              round,
-              time: clock.now(),
-              sampleRate: settings.sampleRate,
-              noiseMultiplier: settings.noiseMultiplier,
-              clipNorm: settings.clipNorm,
-              minSurvivors: settings.minNodes,
-              survivors: participants.length,
-              noise: noiseMode(settings),
-            })
-          : undefined;
-      epsilonAfter = ledger?.epsilonAfter;
+          ? this.accountant.prepare({ ...released, noiseMultiplier: settings.noiseMultiplier, clipNorm: settings.clipNorm, noise: noiseMode(settings) })
+          : this.accountant.prepareRelease({ ...released, ...(settings.secureAggregation ? { clipNorm: settings.clipNorm } : {}) });
+      const epsilonAfter = ledger.epsilonAfter;
       const committed: Partial<RoundEvent> = {
         ...(privacy || settings.secureAggregation ? { clipNorm: settings.clipNorm } : {}),
         participants: participants.length,
@@ -532,7 +642,7 @@ export class Coordinator {
       };
       const { stage: _stage, ...sofar } = active.event;
       try {
-        this.journal.committed({ event: { ...sofar, ...committed, state: 'completed', seconds: (clock.now() - started) / 1000 }, weights: next, ...(ledger ? { ledger } : {}), launchId });
+        this.journal.committed({ event: { ...sofar, ...committed, state: 'completed', seconds: (clock.now() - started) / 1000 }, weights: next, ledger, launchId });
       } catch (err) {
         return end('failed', { participants: participants.length, reason: `could not record the round durably, nothing was released: ${CohortError.from(err).message}` });
       }
@@ -577,7 +687,7 @@ export class Coordinator {
   }
 
   /** Plain FedAvg: updates arrive in the clear and are averaged by example counts. */
-  private async plainAggregate({ active, selected, settings, privacy, deadline, progress, log }: AggregationInput): Promise<Aggregated> {
+  private async plainAggregate({ active, selected, settings, privacy, divisor, deadline, progress, log }: AggregationInput): Promise<Aggregated> {
     const train = new TrainStage(
       active.round,
       selected.map((s) => s.name),
@@ -604,8 +714,9 @@ export class Coordinator {
     }
     // Central noise: the coordinator, trusted here, adds σ·C before anything is released.
     if (privacy) train.aggregate.addNoise(privacy.noiseMultiplier * privacy.clipNorm, this.opts.samplingRng);
-    const noisedWithinClip = privacy?.clipBitNoiseMultiplier !== undefined ? train.withinClip + gaussian(privacy.clipBitNoiseMultiplier, this.opts.samplingRng) : undefined;
-    return { kind: 'ok', next: train.aggregate.apply(this.global), participants, ...(noisedWithinClip !== undefined ? { noisedWithinClip } : {}) };
+    const noisedWithinClip =
+      privacy?.clipBitNoiseMultiplier !== undefined ? noisedCentredBits(train.withinClip, participants.length, privacy.clipBitNoiseMultiplier, this.opts.samplingRng) : undefined;
+    return { kind: 'ok', next: train.aggregate.apply(this.global, divisor), participants, ...(noisedWithinClip !== undefined ? { noisedWithinClip } : {}) };
   }
 
   /**
@@ -614,9 +725,9 @@ export class Coordinator {
    * the survivors' sum, which it averages uniformly (each node's weight is 1, so no node
    * needs to reveal its example count).
    */
-  private async secureAggregate({ active, selected, settings, privacy, deadline, progress, log }: AggregationInput): Promise<Aggregated> {
+  private async secureAggregate({ active, selected, settings, privacy, divisor, deadline, progress, log }: AggregationInput): Promise<Aggregated> {
     const names = selected.map((s) => s.name);
-    // Adaptive clipping rides along as one more coordinate: b·C, so it fits the same range.
+    // Adaptive clipping rides along as one more coordinate: (b − ½)·C, so it fits the same range.
     const withBit = privacy?.clipBitNoiseMultiplier !== undefined;
     const vectorLength = this.numParameters + (withBit ? 1 : 0);
     let setup: SecureSetup;
@@ -657,19 +768,9 @@ export class Coordinator {
     if (outcome.kind === 'aborted') {
       return { kind: 'failed', participants: 0, reason: `secure aggregation aborted, nothing was released: ${outcome.reason}` };
     }
-    const sum = decodeSum(outcome.sum, fixedPoint);
-    if (privacy?.noise === 'central') {
-      const noise = new Float32Array(this.numParameters);
-      gaussianNoise(noise, privacy.noiseMultiplier * privacy.clipNorm, this.opts.samplingRng);
-      for (let i = 0; i < noise.length; i++) sum[i] = (sum[i] as number) + (noise[i] as number);
-    }
-    let noisedWithinClip: number | undefined;
-    if (privacy?.clipBitNoiseMultiplier !== undefined) {
-      const bits = (sum[this.numParameters] as number) / privacy.clipNorm;
-      noisedWithinClip = privacy.noise === 'central' ? bits + gaussian(privacy.clipBitNoiseMultiplier, this.opts.samplingRng) : bits;
-    }
+    const { sum, noisedCentredBits: noisedWithinClip } = releaseSecureSum(outcome.sum, fixedPoint, this.numParameters, privacy, this.opts.samplingRng);
     const next = new Float32Array(this.numParameters);
-    const inv = 1 / outcome.survivors.length;
+    const inv = 1 / (divisor ?? outcome.survivors.length);
     for (let i = 0; i < next.length; i++) next[i] = (this.global[i] as number) + (sum[i] as number) * inv;
     log.info({ stage: 'secure-aggregation', survivors: outcome.survivors.length, dropouts: outcome.dropouts.length }, 'secure sum released');
     return { kind: 'ok', next, participants: [...outcome.survivors], ...(noisedWithinClip !== undefined ? { noisedWithinClip } : {}) };
@@ -714,31 +815,6 @@ export class Coordinator {
       this.stop.signal.removeEventListener('abort', onStop);
     }
   }
-}
-
-/** The noise mode a round uses: distributed needs secure aggregation, so central is the default without it. */
-function noiseMode(s: RoundSettings): NoiseMode {
-  return s.noise ?? (s.secureAggregation ? 'distributed' : 'central');
-}
-
-/**
- * What nodes must do for a private round, or undefined for a non-private one. With
- * adaptive clipping the operator's σ is split between the update and the within-clip bit
- * so that both queries together are charged exactly σ.
- */
-function privacyTask(s: RoundSettings, expectedParticipants: number): PrivacyTask | undefined {
-  if (s.noiseMultiplier <= 0) return undefined;
-  const base = { clipNorm: s.clipNorm, minSurvivors: s.minNodes, noise: noiseMode(s) };
-  if (!s.adaptiveClip) return { ...base, noiseMultiplier: s.noiseMultiplier };
-  const sigmaB = bitNoiseMultiplier(expectedParticipants, s.noiseMultiplier);
-  return { ...base, noiseMultiplier: updateNoiseMultiplier(s.noiseMultiplier, sigmaB), clipBitNoiseMultiplier: sigmaB };
-}
-
-/** One N(0, std²) draw. */
-function gaussian(std: number, rng: RandomSource): number {
-  const x = new Float32Array(1);
-  gaussianNoise(x, std, rng);
-  return x[0] as number;
 }
 
 /** Per-coordinate room for a node's distributed noise share in the fixed-point range. */

@@ -46,12 +46,13 @@ export class FedAvgAccumulator {
     for (let i = 0; i < sum.length; i++) sum[i] = (sum[i] as number) + (noise[i] as number);
   }
 
-  /** New global weights: `global + Σ w_i Δ_i / Σ w_i`, written into a new vector. */
-  apply(global: Float32Array): Float32Array {
+  /** New global weights: `global + Σ w_i Δ_i / Σ w_i` (or over `divisor` when given), written into a new vector. */
+  apply(global: Float32Array, divisor?: number): Float32Array {
     if (this.count === 0) throw new CohortError('failed_precondition', 'no updates to average');
     if (global.length !== this.length) throw new RangeError('global weights have the wrong length');
+    if (divisor !== undefined && !(divisor > 0 && Number.isFinite(divisor))) throw new CohortError('invalid_argument', `divisor must be a positive number, got ${divisor}`);
     const out = new Float32Array(this.length);
-    const inv = 1 / this.totalWeight;
+    const inv = 1 / (divisor ?? this.totalWeight);
     const sum = this.sum;
     for (let i = 0; i < out.length; i++) out[i] = (global[i] as number) + (sum[i] as number) * inv;
     return out;

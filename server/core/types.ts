@@ -127,6 +127,19 @@ export interface RoundEvent {
   readonly declines?: readonly NodeDecline[];
 }
 
+/** What the privacy budget affords of a launch, told to the operator before its first round. */
+export interface LaunchPlan {
+  readonly requested: number;
+  /** Rounds queued: the most of `requested` the budget allows, assuming each completes. */
+  readonly affordable: number;
+  /** The budget ε; absent when the coordinator has none. */
+  readonly budgetEpsilon?: number;
+  /** ε spent before this launch. */
+  readonly spent: number;
+  /** ε after the affordable rounds (and the private rounds queued ahead). */
+  readonly epsilonAfter: number;
+}
+
 /** Registry view of a node. */
 export interface NodeRecord {
   readonly name: string;

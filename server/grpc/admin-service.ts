@@ -22,7 +22,12 @@ import type { RoundStatus } from '../../shared/wire/generated/cohort/v1/RoundSta
 import type { StatusReply } from '../../shared/wire/generated/cohort/v1/StatusReply.js';
 import type { StatusRequest__Output } from '../../shared/wire/generated/cohort/v1/StatusRequest.js';
 import type { Coordinator, LaunchSettings } from '../core/coordinator.js';
-import type { NoiseMode, RoundEvent, RoundState } from '../core/types.js';
+import type { LaunchPlan, NoiseMode, RoundEvent, RoundState } from '../core/types.js';
+import type { LedgerRecord } from '../core/privacy.js';
+import type { LaunchPlan as WireLaunchPlan } from '../../shared/wire/generated/cohort/v1/LaunchPlan.js';
+import type { LedgerEntry as WireLedgerEntry } from '../../shared/wire/generated/cohort/v1/LedgerEntry.js';
+import type { SetBudgetReply } from '../../shared/wire/generated/cohort/v1/SetBudgetReply.js';
+import type { SetBudgetRequest__Output } from '../../shared/wire/generated/cohort/v1/SetBudgetRequest.js';
 import { authorize, type CallPolicy } from './auth.js';
 import { toServiceError } from './errors.js';
 import { COORDINATOR_VERSION } from './node-service.js';
@@ -58,6 +63,44 @@ export function toWireEvent(e: RoundEvent): WireRoundEvent {
     epsilon: e.epsilon ?? 0,
     clipNorm: e.clipNorm ?? 0,
     declines: (e.declines ?? []).map((d) => ({ node: d.node, kind: WIRE_TASK_KIND[d.kind], category: WIRE_DECLINE_CATEGORY[d.category], reason: d.reason })),
+  };
+}
+
+/** A ledger entry (released model or budget change) → wire. */
+function wireLedgerEntry(e: LedgerRecord & { readonly hash: string }): WireLedgerEntry {
+  if (e.kind === 'budget') {
+    return { kind: 'budget', timeMs: e.time, delta: e.delta, hasBudgetEpsilon: e.epsilon !== undefined, budgetEpsilon: e.epsilon ?? 0, operator: e.operator ?? '', reason: e.reason, hash: e.hash };
+  }
+  return {
+    kind: 'round',
+    round: e.round,
+    timeMs: e.time,
+    sampleRate: e.sampleRate,
+    noiseMultiplier: e.noiseMultiplier,
+    clipNorm: e.clipNorm ?? 0,
+    minSurvivors: e.minSurvivors,
+    survivors: e.survivors,
+    hasEpsilonAfter: e.epsilonAfter !== undefined,
+    epsilonAfter: e.epsilonAfter ?? 0,
+    hasEpsilonUnamplifiedAfter: e.epsilonUnamplifiedAfter !== undefined,
+    epsilonUnamplifiedAfter: e.epsilonUnamplifiedAfter ?? 0,
+    delta: e.delta,
+    accountant: e.accountant,
+    noise: e.noise,
+    hasSecureAggregation: e.secureAggregation !== undefined,
+    secureAggregation: e.secureAggregation ?? false,
+    hash: e.hash,
+  };
+}
+
+function wirePlan(p: LaunchPlan): WireLaunchPlan {
+  return {
+    requested: p.requested,
+    affordable: p.affordable,
+    hasBudget: p.budgetEpsilon !== undefined,
+    budgetEpsilon: p.budgetEpsilon ?? 0,
+    spentEpsilon: p.spent,
+    epsilonAfter: p.epsilonAfter,
   };
 }
 
@@ -106,8 +149,12 @@ export function adminServiceHandlers(coordinator: Coordinator, policy: CallPolic
         const req = call.request;
         const handle = coordinator.launch({ rounds: req.rounds, settings: launchSettings(req) });
         log.info({ operator: id.name, firstRound: handle.firstRound, rounds: handle.rounds, detach: req.detach }, 'rounds launched');
+        // First, before any round runs: what was queued and what the budget affords of the request.
+        call.write({
+          ...toWireEvent({ round: handle.firstRound, state: 'queued', selected: 0, participants: 0, evaluated: 0, seconds: 0, startedAtMs: 0, index: 1, of: handle.rounds }),
+          ...(handle.plan ? { plan: wirePlan(handle.plan) } : {}),
+        });
         if (req.detach) {
-          call.write(toWireEvent({ round: handle.firstRound, state: 'queued', selected: 0, participants: 0, evaluated: 0, seconds: 0, startedAtMs: 0, index: 1, of: handle.rounds }));
           call.end();
           return;
         }
@@ -161,25 +208,38 @@ export function adminServiceHandlers(coordinator: Coordinator, policy: CallPolic
           hasBudget: budget.epsilon !== undefined,
           budgetEpsilon: budget.epsilon ?? 0,
           delta: budget.delta,
-          entries: audit.entries.map((e) => ({
-            round: e.round,
-            timeMs: e.time,
-            sampleRate: e.sampleRate,
-            noiseMultiplier: e.noiseMultiplier,
-            clipNorm: e.clipNorm,
-            minSurvivors: e.minSurvivors,
-            survivors: e.survivors,
-            epsilonAfter: e.epsilonAfter,
-            delta: e.delta,
-            accountant: e.accountant,
-            noise: e.noise,
-            hash: e.hash,
-          })),
+          entries: audit.entries.map(wireLedgerEntry),
+          unrecorded: audit.unrecorded.map((u) => ({ round: u.round, timeMs: u.time, participants: u.participants })),
           ledgerHash: audit.head,
           ledgerVerified: audit.verified,
           durable: audit.durable,
           generatedAtMs: Date.now(),
           accountant: 'rdp',
+        });
+      } catch (err) {
+        callback(toServiceError(err, log));
+      }
+    },
+
+    SetBudget(call: grpc.ServerUnaryCall<SetBudgetRequest__Output, SetBudgetReply>, callback: grpc.sendUnaryData<SetBudgetReply>): void {
+      try {
+        const id = authorize(call, 'SetBudget', ['operator'], policy, log);
+        const req = call.request;
+        if (!req.remove && !(req.epsilon > 0)) throw new CohortError('invalid_argument', 'give the new budget ε (> 0), or remove the budget');
+        const previous = coordinator.accountant.budget;
+        const record = coordinator.setBudget({
+          epsilon: req.remove ? undefined : req.epsilon,
+          ...(req.delta > 0 ? { delta: req.delta } : {}),
+          operator: id.name,
+          reason: req.reason,
+        });
+        // The change was just appended, so it is the chain's head.
+        callback(null, {
+          entry: wireLedgerEntry({ ...record, hash: coordinator.ledgerAudit().head }),
+          hadBudget: previous.epsilon !== undefined,
+          previousEpsilon: previous.epsilon ?? 0,
+          previousDelta: previous.delta,
+          spentEpsilon: coordinator.accountant.spent(),
         });
       } catch (err) {
         callback(toServiceError(err, log));

@@ -2,24 +2,30 @@
 import type { LaunchSettings } from '../core/coordinator.js';
 import { CohortError } from '../../shared/errors.js';
 import type { JournalLaunch, LedgerAudit, ModelRecord, RoundEvaluation, RoundJournal } from '../core/journal.js';
-import type { LedgerRecord, PrivacyLedger } from '../core/privacy.js';
+import type { BudgetRecord, LedgerRecord, PrivacyLedger, RoundRecord } from '../core/privacy.js';
 import type { NodeRecord, RoundEvent, RoundSettings } from '../core/types.js';
 import type { LedgerEntry } from './ledger.js';
 import type { CoordinatorStore } from './store.js';
 
 function toRecord(e: LedgerEntry): LedgerRecord {
+  if (e.kind === 'budget') {
+    return { kind: 'budget', time: e.time, ...(e.epsilon !== undefined ? { epsilon: e.epsilon } : {}), delta: e.delta, ...(e.operator !== undefined ? { operator: e.operator } : {}), reason: e.reason };
+  }
   return {
+    kind: 'round',
     round: e.round,
     time: e.time,
     sampleRate: e.sampleRate,
     noiseMultiplier: e.noiseMultiplier,
-    clipNorm: e.clipNorm,
+    ...(e.clipNorm !== undefined ? { clipNorm: e.clipNorm } : {}),
     minSurvivors: e.minSurvivors,
     survivors: e.survivors,
-    epsilonAfter: e.epsilonAfter,
+    ...(e.epsilonAfter !== undefined ? { epsilonAfter: e.epsilonAfter } : {}),
+    ...(e.epsilonUnamplifiedAfter !== undefined ? { epsilonUnamplifiedAfter: e.epsilonUnamplifiedAfter } : {}),
     delta: e.delta,
     accountant: 'rdp',
     noise: e.noise,
+    ...(e.secureAggregation !== undefined ? { secureAggregation: e.secureAggregation } : {}),
   };
 }
 
@@ -33,8 +39,13 @@ export class StoreJournal implements RoundJournal {
 
   audit(): LedgerAudit {
     const entries = this.store.ledger();
+    const recorded = new Set(entries.map((e) => (e.kind === 'round' ? e.round : 0)));
     return {
       entries: entries.map((e) => ({ ...toRecord(e), hash: e.hash })),
+      unrecorded: this.store
+        .rounds()
+        .filter((r) => r.state === 'completed' && !recorded.has(r.round))
+        .map((r) => ({ round: r.round, time: r.finishedAt ?? r.startedAt, participants: r.participants })),
       head: entries.length > 0 ? (entries[entries.length - 1] as LedgerEntry).hash : '',
       verified: this.store.verifyLedger().ok,
       durable: true,
@@ -61,12 +72,22 @@ export class StoreJournal implements RoundJournal {
     return this.store.saveLaunch({ firstRound, rounds, settings }).id;
   }
 
+  launchClosed(launchId: number): void {
+    this.store.closeLaunch(launchId);
+  }
+
   started(round: number, settings: RoundSettings, launchId: number): void {
     this.store.recordRoundStart({ round, settings, launchId });
   }
 
-  committed(args: { readonly event: RoundEvent; readonly weights: Float32Array; readonly ledger?: LedgerRecord; readonly launchId: number }): void {
-    this.store.commitRound({ round: args.event.round, event: args.event, weights: args.weights, launchId: args.launchId, ...(args.ledger ? { ledgerEntry: args.ledger } : {}) });
+  committed(args: { readonly event: RoundEvent; readonly weights: Float32Array; readonly ledger: RoundRecord; readonly launchId: number }): void {
+    const { kind: _kind, ...entry } = args.ledger;
+    this.store.commitRound({ round: args.event.round, event: args.event, weights: args.weights, launchId: args.launchId, ledgerEntry: entry });
+  }
+
+  budgetChanged(record: BudgetRecord): void {
+    const { kind: _kind, ...entry } = record;
+    this.store.appendBudget(entry);
   }
 
   finished(event: RoundEvent, launchId: number): void {

@@ -77,4 +77,43 @@ export const COORDINATOR_MIGRATIONS: readonly Migration[] = [
       ALTER TABLE rounds ADD COLUMN declines TEXT;
     `,
   },
+  {
+    version: 3,
+    description: 'one ledger chain for every released model (private or not) and every budget change',
+    sql: `
+      -- Chain order is seq; round entries still come in round order. Format 1 rows were
+      -- hashed with the original field set, format 2 rows with the one in ledger.ts.
+      CREATE TABLE ledger_v2 (
+        seq                       INTEGER PRIMARY KEY CHECK (seq >= 1),
+        kind                      TEXT NOT NULL CHECK (kind IN ('round', 'budget')),
+        format                    INTEGER NOT NULL CHECK (format IN (1, 2)),
+        round                     INTEGER UNIQUE REFERENCES rounds (round),
+        time                      INTEGER NOT NULL,
+        sample_rate               REAL,
+        noise_multiplier          REAL,
+        clip_norm                 REAL,
+        min_survivors             INTEGER,
+        survivors                 INTEGER,
+        epsilon_after             REAL,
+        epsilon_unamplified_after REAL,
+        accountant                TEXT,
+        noise                     TEXT CHECK (noise IN ('distributed', 'central', 'none')),
+        secure_aggregation        INTEGER CHECK (secure_aggregation IN (0, 1)),
+        budget_epsilon            REAL,
+        operator                  TEXT,
+        reason                    TEXT,
+        delta                     REAL NOT NULL,
+        prev_hash                 TEXT NOT NULL,
+        hash                      TEXT NOT NULL UNIQUE,
+        CHECK ((kind = 'round') = (round IS NOT NULL))
+      ) STRICT;
+      INSERT INTO ledger_v2 (seq, kind, format, round, time, sample_rate, noise_multiplier, clip_norm, min_survivors, survivors,
+                             epsilon_after, accountant, noise, delta, prev_hash, hash)
+        SELECT row_number() OVER (ORDER BY round), 'round', 1, round, time, sample_rate, noise_multiplier, clip_norm, min_survivors, survivors,
+               epsilon_after, accountant, noise, delta, prev_hash, hash
+        FROM ledger;
+      DROP TABLE ledger;
+      ALTER TABLE ledger_v2 RENAME TO ledger;
+    `,
+  },
 ];

@@ -17,7 +17,7 @@ import { CohortError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
 import type { NodeRecord, RoundEvent } from '../core/types.js';
 import { BYTES_PER_PARAMETER, checkpointFileName, decodeWeights, encodeWeights, roundOfFileName } from './checkpoint-file.js';
-import { type LedgerEntry, type LedgerEntryInput, type LedgerNoise, ledgerFields, parseLedgerEntry } from './ledger.js';
+import { type BudgetEntry, type BudgetEntryInput, checkSpending, type LedgerEntry, type LedgerNoise, ledgerFields, parseBudgetEntry, parseRoundEntry, type RoundEntry, type RoundEntryInput } from './ledger.js';
 import { COORDINATOR_MIGRATIONS } from './schema.js';
 
 /** The coordinator's data dir when none is given. */
@@ -60,7 +60,7 @@ export interface CheckpointInfo {
   readonly sha256: string;
   readonly numParameters: number;
   readonly accuracy?: number;
-  /** Total epsilon spent when it was committed (absent before any ledger entry). */
+  /** Total ε spent when it was committed; absent before any private round and once any model was released without noise (unbounded). */
   readonly epsilon?: number;
   /** The ledger's head hash when it was committed. */
   readonly ledgerHead: string;
@@ -120,7 +120,7 @@ export interface CommitRoundArgs {
   readonly event: RoundEvent;
   /** The new global model. */
   readonly weights: Float32Array;
-  readonly ledgerEntry?: LedgerEntryInput;
+  readonly ledgerEntry?: RoundEntryInput;
   /** The launch this round belongs to; its `done` count moves on in the same transaction. */
   readonly launchId?: number;
 }
@@ -142,17 +142,25 @@ interface RoundRow {
 }
 
 interface LedgerRow {
-  round: number;
+  seq: number;
+  kind: 'round' | 'budget';
+  format: 1 | 2;
+  round: number | null;
   time: number;
-  sample_rate: number;
-  noise_multiplier: number;
-  clip_norm: number;
-  min_survivors: number;
-  survivors: number;
-  epsilon_after: number;
+  sample_rate: number | null;
+  noise_multiplier: number | null;
+  clip_norm: number | null;
+  min_survivors: number | null;
+  survivors: number | null;
+  epsilon_after: number | null;
+  epsilon_unamplified_after: number | null;
+  accountant: string | null;
+  noise: LedgerNoise | null;
+  secure_aggregation: 0 | 1 | null;
+  budget_epsilon: number | null;
+  operator: string | null;
+  reason: string | null;
   delta: number;
-  accountant: string;
-  noise: LedgerNoise;
   prev_hash: string;
   hash: string;
 }
@@ -226,6 +234,10 @@ export class CoordinatorStore {
     lastRound: Database.Statement;
     abortRunning: Database.Statement;
     ledgerHead: Database.Statement;
+    lastRoundEntry: Database.Statement;
+    lastPrivateEntry: Database.Statement;
+    lastBudgetEntry: Database.Statement;
+    nonPrivateRelease: Database.Statement;
     listLedger: Database.Statement;
     insertLedger: Database.Statement;
     insertCheckpoint: Database.Statement;
@@ -274,11 +286,17 @@ export class CoordinatorStore {
       listRounds: db.prepare('SELECT * FROM rounds ORDER BY round'),
       lastRound: db.prepare('SELECT max(round) AS r FROM rounds'),
       abortRunning: db.prepare("UPDATE rounds SET state = 'aborted', finished_at = ?, reason = ? WHERE state = 'running' RETURNING *"),
-      ledgerHead: db.prepare('SELECT * FROM ledger ORDER BY round DESC LIMIT 1'),
-      listLedger: db.prepare('SELECT * FROM ledger ORDER BY round'),
+      ledgerHead: db.prepare('SELECT * FROM ledger ORDER BY seq DESC LIMIT 1'),
+      lastRoundEntry: db.prepare("SELECT * FROM ledger WHERE kind = 'round' ORDER BY seq DESC LIMIT 1"),
+      lastPrivateEntry: db.prepare("SELECT * FROM ledger WHERE kind = 'round' AND noise != 'none' ORDER BY seq DESC LIMIT 1"),
+      lastBudgetEntry: db.prepare("SELECT * FROM ledger WHERE kind = 'budget' ORDER BY seq DESC LIMIT 1"),
+      nonPrivateRelease: db.prepare("SELECT 1 FROM ledger WHERE kind = 'round' AND noise = 'none' LIMIT 1"),
+      listLedger: db.prepare('SELECT * FROM ledger ORDER BY seq'),
       insertLedger: db.prepare(
-        `INSERT INTO ledger (round, time, sample_rate, noise_multiplier, clip_norm, min_survivors, survivors, epsilon_after, delta, accountant, noise, prev_hash, hash)
-         VALUES (@round, @time, @sampleRate, @noiseMultiplier, @clipNorm, @minSurvivors, @survivors, @epsilonAfter, @delta, @accountant, @noise, @prevHash, @hash)`,
+        `INSERT INTO ledger (seq, kind, format, round, time, sample_rate, noise_multiplier, clip_norm, min_survivors, survivors, epsilon_after,
+                             epsilon_unamplified_after, accountant, noise, secure_aggregation, budget_epsilon, operator, reason, delta, prev_hash, hash)
+         VALUES (@seq, @kind, @format, @round, @time, @sample_rate, @noise_multiplier, @clip_norm, @min_survivors, @survivors, @epsilon_after,
+                 @epsilon_unamplified_after, @accountant, @noise, @secure_aggregation, @budget_epsilon, @operator, @reason, @delta, @prev_hash, @hash)`,
       ),
       insertCheckpoint: db.prepare(
         `INSERT INTO checkpoints (round, time, file, sha256, num_parameters, accuracy, epsilon, ledger_head)
@@ -366,8 +384,7 @@ export class CoordinatorStore {
       if (!Number.isFinite(weights[i])) throw new CohortError('invalid_argument', `weights[${i}] of round ${round} is ${weights[i]}; a non-finite model is never checkpointed`);
     }
     this.checkRunningOrAbsent(round);
-    const head = this.ledgerHead();
-    const entry = args.ledgerEntry === undefined ? undefined : parseLedgerEntry(args.ledgerEntry, head);
+    const entry = args.ledgerEntry === undefined ? undefined : this.checkRoundEntry(args.ledgerEntry);
     if (entry && entry.round !== round) throw new CohortError('invalid_argument', `the ledger entry is for round ${entry.round}, not ${round}`);
     const roundRow = endRow(round, 'completed', event, 0, args.launchId);
 
@@ -383,15 +400,11 @@ export class CoordinatorStore {
 
     const tx = this.db.transaction((): CheckpointInfo => {
       const time = this.now();
-      let ledgerHead = head?.hash ?? GENESIS_HASH;
-      let epsilon = head?.epsilonAfter;
       if (args.launchId !== undefined) this.stepLaunch(args.launchId);
       this.sql.endRound.run({ ...roundRow, finishedAt: time });
-      if (entry) {
-        const appended = this.insertLedgerEntry(entry, head, time);
-        ledgerHead = appended.hash;
-        epsilon = appended.epsilonAfter;
-      }
+      if (entry) this.insertLedgerEntry({ kind: 'round', ...entry }, time);
+      const ledgerHead = this.ledgerHead()?.hash ?? GENESIS_HASH;
+      const epsilon = this.sql.nonPrivateRelease.get() ? undefined : this.lastPrivateEntry()?.epsilonAfter;
       const info: CheckpointInfo = {
         round,
         time,
@@ -461,26 +474,49 @@ export class CoordinatorStore {
    * dies, the round is aborted but the entry stays: spending is over-counted, never under.
    * Prefer passing the entry to `commitRound`, which writes both at once.
    */
-  appendLedger(input: LedgerEntryInput): LedgerEntry {
+  appendLedger(input: RoundEntryInput): RoundEntry {
     this.assertOpen();
-    const head = this.ledgerHead();
-    const entry = parseLedgerEntry(input, head);
+    const entry = this.checkRoundEntry(input);
     const row = this.sql.getRound.get(entry.round) as RoundRow | undefined;
     if (row?.state !== 'running') throw new CohortError('failed_precondition', `round ${entry.round} is ${row ? row.state : 'not recorded'}; a ledger entry is appended while its round runs`);
-    return this.write(`append the ledger entry of round ${entry.round}`, () => this.db.transaction(() => this.insertLedgerEntry(entry, head, this.now())).immediate());
+    return this.write(`append the ledger entry of round ${entry.round}`, () => this.db.transaction(() => this.insertLedgerEntry({ kind: 'round', ...entry }, this.now())).immediate()) as RoundEntry;
   }
 
-  /** The privacy ledger, in round order. */
+  /**
+   * Durably record a change of the privacy budget (or its value at first start) in the
+   * ledger's chain, so every later report shows who changed it, when and why.
+   */
+  appendBudget(input: BudgetEntryInput): BudgetEntry {
+    this.assertOpen();
+    const entry = parseBudgetEntry(input);
+    return this.write('record the budget change', () => this.db.transaction(() => this.insertLedgerEntry({ kind: 'budget', ...entry }, this.now())).immediate()) as BudgetEntry;
+  }
+
+  /** The ledger (released models and budget changes), in chain order. */
   ledger(): LedgerEntry[] {
     this.assertOpen();
     return (this.sql.listLedger.all() as LedgerRow[]).map(toLedgerEntry);
   }
 
-  /** The last ledger entry (its `epsilonAfter` is the epsilon spent so far). */
+  /** The last ledger entry of any kind (its hash is the chain's head). */
   ledgerHead(): LedgerEntry | undefined {
     this.assertOpen();
     const row = this.sql.ledgerHead.get() as LedgerRow | undefined;
     return row && toLedgerEntry(row);
+  }
+
+  /** The last private round's entry: its `epsilonAfter` is the ε spent so far. */
+  lastPrivateEntry(): RoundEntry | undefined {
+    this.assertOpen();
+    const row = this.sql.lastPrivateEntry.get() as LedgerRow | undefined;
+    return row && (toLedgerEntry(row) as RoundEntry);
+  }
+
+  /** The budget in force: the last budget entry (undefined if none was ever recorded). */
+  budget(): BudgetEntry | undefined {
+    this.assertOpen();
+    const row = this.sql.lastBudgetEntry.get() as LedgerRow | undefined;
+    return row && (toLedgerEntry(row) as BudgetEntry);
   }
 
   /**
@@ -492,7 +528,7 @@ export class CoordinatorStore {
   verifyLedger(opts: { readonly knownHead?: string } = {}): ChainVerification {
     this.assertOpen();
     const entries = this.ledger();
-    const result = verifyChain(entries.map((e) => ({ label: `round ${e.round}`, fields: ledgerFields(e), prevHash: e.prevHash, hash: e.hash })));
+    const result = verifyChain(entries.map((e) => ({ label: e.kind === 'round' ? `round ${e.round}` : `the budget change of ${isoDate(e.time)}`, fields: ledgerFields(e), prevHash: e.prevHash, hash: e.hash })));
     if (!result.ok) return result;
     const hashes = new Set([GENESIS_HASH, ...entries.map((e) => e.hash)]);
     for (const c of this.sql.listCheckpoints.all() as CheckpointRow[]) {
@@ -569,6 +605,14 @@ export class CoordinatorStore {
       throw new CohortError('invalid_argument', `launch ${id} has ${row.done} of ${row.rounds} rounds done; cannot set ${done}`);
     }
     this.write(`advance launch ${id}`, () => this.sql.setLaunchDone.run(done, id));
+  }
+
+  /** Mark launch `id` as having no rounds left to run (the rest were refused); it is not resumed. */
+  closeLaunch(id: number): void {
+    this.assertOpen();
+    const row = this.sql.getLaunch.get(id) as LaunchRow | undefined;
+    if (!row) throw new CohortError('not_found', `no launch ${id}`);
+    this.write(`close launch ${id}`, () => this.sql.setLaunchDone.run(row.rounds, id));
   }
 
   /** Launches with rounds still to run, oldest first. */
@@ -650,11 +694,20 @@ export class CoordinatorStore {
     fsyncDir(this.checkpointDir);
   }
 
-  private insertLedgerEntry(entry: LedgerEntryInput, head: LedgerEntry | undefined, now: number): LedgerEntry {
+  /** A checked round entry that follows the ledger's last round and last private round. */
+  private checkRoundEntry(input: RoundEntryInput): RoundEntryInput {
+    const lastRound = this.sql.lastRoundEntry.get() as LedgerRow | undefined;
+    const entry = parseRoundEntry(input, lastRound && (toLedgerEntry(lastRound) as RoundEntry));
+    checkSpending(entry, this.lastPrivateEntry());
+    return entry;
+  }
+
+  private insertLedgerEntry(entry: ({ kind: 'round' } & RoundEntryInput) | ({ kind: 'budget' } & BudgetEntryInput), now: number): LedgerEntry {
+    const head = this.ledgerHead();
     const prevHash = head?.hash ?? GENESIS_HASH;
-    const stamped = { ...entry, time: entry.time ?? now };
-    const stored: LedgerEntry = { ...stamped, prevHash, hash: chainHash(prevHash, ledgerFields(stamped)) };
-    this.sql.insertLedger.run(stored);
+    const chained = { seq: (head?.seq ?? 0) + 1, format: 2 as const, ...entry, time: entry.time ?? now };
+    const stored = { ...chained, prevHash, hash: chainHash(prevHash, ledgerFields({ ...chained, prevHash, hash: '' } as LedgerEntry)) } as LedgerEntry;
+    this.sql.insertLedger.run(toLedgerRow(stored));
     return stored;
   }
 
@@ -779,21 +832,64 @@ function toRound(r: RoundRow): StoredRound {
 }
 
 function toLedgerEntry(r: LedgerRow): LedgerEntry {
+  const stored = { seq: r.seq, time: r.time, format: r.format, delta: r.delta, prevHash: r.prev_hash, hash: r.hash };
+  if (r.kind === 'budget') {
+    return {
+      kind: 'budget',
+      ...stored,
+      ...(r.budget_epsilon === null ? {} : { epsilon: r.budget_epsilon }),
+      ...(r.operator === null ? {} : { operator: r.operator }),
+      reason: r.reason ?? '',
+    };
+  }
   return {
-    round: r.round,
-    time: r.time,
-    sampleRate: r.sample_rate,
-    noiseMultiplier: r.noise_multiplier,
-    clipNorm: r.clip_norm,
-    minSurvivors: r.min_survivors,
-    survivors: r.survivors,
-    epsilonAfter: r.epsilon_after,
-    delta: r.delta,
-    accountant: r.accountant,
-    noise: r.noise,
-    prevHash: r.prev_hash,
-    hash: r.hash,
+    kind: 'round',
+    ...stored,
+    round: r.round ?? 0,
+    sampleRate: r.sample_rate ?? NaN,
+    noiseMultiplier: r.noise_multiplier ?? NaN,
+    ...(r.clip_norm === null ? {} : { clipNorm: r.clip_norm }),
+    minSurvivors: r.min_survivors ?? 0,
+    survivors: r.survivors ?? 0,
+    ...(r.epsilon_after === null ? {} : { epsilonAfter: r.epsilon_after }),
+    ...(r.epsilon_unamplified_after === null ? {} : { epsilonUnamplifiedAfter: r.epsilon_unamplified_after }),
+    accountant: r.accountant ?? '',
+    noise: r.noise ?? 'none',
+    ...(r.secure_aggregation === null ? {} : { secureAggregation: r.secure_aggregation === 1 }),
   };
+}
+
+function toLedgerRow(e: LedgerEntry): LedgerRow {
+  const round = e.kind === 'round' ? e : undefined;
+  const budget = e.kind === 'budget' ? e : undefined;
+  const nul = <T>(v: T | undefined): T | null => (v === undefined ? null : v);
+  return {
+    seq: e.seq,
+    kind: e.kind,
+    format: e.format,
+    round: nul(round?.round),
+    time: e.time,
+    sample_rate: nul(round?.sampleRate),
+    noise_multiplier: nul(round?.noiseMultiplier),
+    clip_norm: nul(round?.clipNorm),
+    min_survivors: nul(round?.minSurvivors),
+    survivors: nul(round?.survivors),
+    epsilon_after: nul(round?.epsilonAfter),
+    epsilon_unamplified_after: nul(round?.epsilonUnamplifiedAfter),
+    accountant: nul(round?.accountant),
+    noise: nul(round?.noise),
+    secure_aggregation: round?.secureAggregation === undefined ? null : round.secureAggregation ? 1 : 0,
+    budget_epsilon: nul(budget?.epsilon),
+    operator: nul(budget?.operator),
+    reason: nul(budget?.reason),
+    delta: e.delta,
+    prev_hash: e.prevHash,
+    hash: e.hash,
+  };
+}
+
+function isoDate(ms: number): string {
+  return new Date(ms).toISOString();
 }
 
 function toCheckpointInfo(r: CheckpointRow): CheckpointInfo {

@@ -153,7 +153,7 @@ describe('coordinator killed mid-round (integration)', function () {
             [2, 'aborted'],
           ],
         );
-        assert.equal(store.ledger().length, 1, 'the killed round spent nothing');
+        assert.equal(store.ledger().filter((e) => e.kind === 'round').length, 1, 'the killed round spent nothing');
         assert.equal(store.latestCheckpoint()?.round, 1, 'the killed round released no model');
         assert.equal(store.verifyLedger().ok, true);
       } finally {
@@ -188,13 +188,14 @@ describe('coordinator killed mid-round (integration)', function () {
     const store = openStore(dataDir, { clock: systemClock, log: silentLogger });
     const rounds = store.rounds().map((r) => [r.round, r.state]);
     const ledger = store.ledger().map((e) => e.hash);
+    assert.equal(store.ledger()[0]?.kind, 'budget', 'the budget was recorded at first start');
     const model = store.latestCheckpoint();
     assert.deepEqual(rounds, [
       [1, 'completed'],
       [2, 'completed'],
       [3, 'aborted'],
     ]);
-    assert.equal(ledger.length, 2);
+    assert.equal(ledger.length, 3, 'the budget and rounds 1-2');
     assert.equal(store.verifyLedger().ok, true);
     assert.equal(model?.round, 2);
     store.close();
@@ -268,8 +269,8 @@ describe('coordinator killed mid-round (integration)', function () {
         ],
       );
       const hashes = after.ledger().map((e) => e.hash);
-      assert.deepEqual(hashes.slice(0, 2), ledger, 'the ledger before the kill is unchanged');
-      assert.equal(hashes.length, 4);
+      assert.deepEqual(hashes.slice(0, 3), ledger, 'the ledger before the kill is unchanged');
+      assert.equal(hashes.length, 5);
       assert.equal(after.verifyLedger().ok, true);
       assert.deepEqual(after.loadCheckpoint(2).weights, model?.weights);
       assert.equal(after.pendingLaunches().length, 0);

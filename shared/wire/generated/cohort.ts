@@ -14,6 +14,7 @@ import type { FeatureRange as _cohort_v1_FeatureRange, FeatureRange__Output as _
 import type { FixedPoint as _cohort_v1_FixedPoint, FixedPoint__Output as _cohort_v1_FixedPoint__Output } from './cohort/v1/FixedPoint.js';
 import type { JoinRequest as _cohort_v1_JoinRequest, JoinRequest__Output as _cohort_v1_JoinRequest__Output } from './cohort/v1/JoinRequest.js';
 import type { KeyDirectory as _cohort_v1_KeyDirectory, KeyDirectory__Output as _cohort_v1_KeyDirectory__Output } from './cohort/v1/KeyDirectory.js';
+import type { LaunchPlan as _cohort_v1_LaunchPlan, LaunchPlan__Output as _cohort_v1_LaunchPlan__Output } from './cohort/v1/LaunchPlan.js';
 import type { LaunchRequest as _cohort_v1_LaunchRequest, LaunchRequest__Output as _cohort_v1_LaunchRequest__Output } from './cohort/v1/LaunchRequest.js';
 import type { LedgerEntry as _cohort_v1_LedgerEntry, LedgerEntry__Output as _cohort_v1_LedgerEntry__Output } from './cohort/v1/LedgerEntry.js';
 import type { ListModelsReply as _cohort_v1_ListModelsReply, ListModelsReply__Output as _cohort_v1_ListModelsReply__Output } from './cohort/v1/ListModelsReply.js';
@@ -36,6 +37,8 @@ import type { SealedShare as _cohort_v1_SealedShare, SealedShare__Output as _coh
 import type { SecAggFromNode as _cohort_v1_SecAggFromNode, SecAggFromNode__Output as _cohort_v1_SecAggFromNode__Output } from './cohort/v1/SecAggFromNode.js';
 import type { SecAggSetup as _cohort_v1_SecAggSetup, SecAggSetup__Output as _cohort_v1_SecAggSetup__Output } from './cohort/v1/SecAggSetup.js';
 import type { SecAggToNode as _cohort_v1_SecAggToNode, SecAggToNode__Output as _cohort_v1_SecAggToNode__Output } from './cohort/v1/SecAggToNode.js';
+import type { SetBudgetReply as _cohort_v1_SetBudgetReply, SetBudgetReply__Output as _cohort_v1_SetBudgetReply__Output } from './cohort/v1/SetBudgetReply.js';
+import type { SetBudgetRequest as _cohort_v1_SetBudgetRequest, SetBudgetRequest__Output as _cohort_v1_SetBudgetRequest__Output } from './cohort/v1/SetBudgetRequest.js';
 import type { ShareDelivery as _cohort_v1_ShareDelivery, ShareDelivery__Output as _cohort_v1_ShareDelivery__Output } from './cohort/v1/ShareDelivery.js';
 import type { ShareKeys as _cohort_v1_ShareKeys, ShareKeys__Output as _cohort_v1_ShareKeys__Output } from './cohort/v1/ShareKeys.js';
 import type { SignedRevocationList as _cohort_v1_SignedRevocationList, SignedRevocationList__Output as _cohort_v1_SignedRevocationList__Output } from './cohort/v1/SignedRevocationList.js';
@@ -48,6 +51,7 @@ import type { Task as _cohort_v1_Task, Task__Output as _cohort_v1_Task__Output }
 import type { TrainConfig as _cohort_v1_TrainConfig, TrainConfig__Output as _cohort_v1_TrainConfig__Output } from './cohort/v1/TrainConfig.js';
 import type { UnmaskRequest as _cohort_v1_UnmaskRequest, UnmaskRequest__Output as _cohort_v1_UnmaskRequest__Output } from './cohort/v1/UnmaskRequest.js';
 import type { UnmaskResponse as _cohort_v1_UnmaskResponse, UnmaskResponse__Output as _cohort_v1_UnmaskResponse__Output } from './cohort/v1/UnmaskResponse.js';
+import type { UnrecordedRelease as _cohort_v1_UnrecordedRelease, UnrecordedRelease__Output as _cohort_v1_UnrecordedRelease__Output } from './cohort/v1/UnrecordedRelease.js';
 import type { UpdateChunk as _cohort_v1_UpdateChunk, UpdateChunk__Output as _cohort_v1_UpdateChunk__Output } from './cohort/v1/UpdateChunk.js';
 import type { UpdateHeader as _cohort_v1_UpdateHeader, UpdateHeader__Output as _cohort_v1_UpdateHeader__Output } from './cohort/v1/UpdateHeader.js';
 import type { UpdateMessage as _cohort_v1_UpdateMessage, UpdateMessage__Output as _cohort_v1_UpdateMessage__Output } from './cohort/v1/UpdateMessage.js';
@@ -78,6 +82,7 @@ export interface ProtoGrpcType {
       FixedPoint: MessageTypeDefinition<_cohort_v1_FixedPoint, _cohort_v1_FixedPoint__Output>
       JoinRequest: MessageTypeDefinition<_cohort_v1_JoinRequest, _cohort_v1_JoinRequest__Output>
       KeyDirectory: MessageTypeDefinition<_cohort_v1_KeyDirectory, _cohort_v1_KeyDirectory__Output>
+      LaunchPlan: MessageTypeDefinition<_cohort_v1_LaunchPlan, _cohort_v1_LaunchPlan__Output>
       LaunchRequest: MessageTypeDefinition<_cohort_v1_LaunchRequest, _cohort_v1_LaunchRequest__Output>
       LedgerEntry: MessageTypeDefinition<_cohort_v1_LedgerEntry, _cohort_v1_LedgerEntry__Output>
       ListModelsReply: MessageTypeDefinition<_cohort_v1_ListModelsReply, _cohort_v1_ListModelsReply__Output>
@@ -104,6 +109,8 @@ export interface ProtoGrpcType {
       SecAggFromNode: MessageTypeDefinition<_cohort_v1_SecAggFromNode, _cohort_v1_SecAggFromNode__Output>
       SecAggSetup: MessageTypeDefinition<_cohort_v1_SecAggSetup, _cohort_v1_SecAggSetup__Output>
       SecAggToNode: MessageTypeDefinition<_cohort_v1_SecAggToNode, _cohort_v1_SecAggToNode__Output>
+      SetBudgetReply: MessageTypeDefinition<_cohort_v1_SetBudgetReply, _cohort_v1_SetBudgetReply__Output>
+      SetBudgetRequest: MessageTypeDefinition<_cohort_v1_SetBudgetRequest, _cohort_v1_SetBudgetRequest__Output>
       ShareDelivery: MessageTypeDefinition<_cohort_v1_ShareDelivery, _cohort_v1_ShareDelivery__Output>
       ShareKeys: MessageTypeDefinition<_cohort_v1_ShareKeys, _cohort_v1_ShareKeys__Output>
       SignedRevocationList: MessageTypeDefinition<_cohort_v1_SignedRevocationList, _cohort_v1_SignedRevocationList__Output>
@@ -117,6 +124,7 @@ export interface ProtoGrpcType {
       TrainConfig: MessageTypeDefinition<_cohort_v1_TrainConfig, _cohort_v1_TrainConfig__Output>
       UnmaskRequest: MessageTypeDefinition<_cohort_v1_UnmaskRequest, _cohort_v1_UnmaskRequest__Output>
       UnmaskResponse: MessageTypeDefinition<_cohort_v1_UnmaskResponse, _cohort_v1_UnmaskResponse__Output>
+      UnrecordedRelease: MessageTypeDefinition<_cohort_v1_UnrecordedRelease, _cohort_v1_UnrecordedRelease__Output>
       UpdateChunk: MessageTypeDefinition<_cohort_v1_UpdateChunk, _cohort_v1_UpdateChunk__Output>
       UpdateHeader: MessageTypeDefinition<_cohort_v1_UpdateHeader, _cohort_v1_UpdateHeader__Output>
       UpdateMessage: MessageTypeDefinition<_cohort_v1_UpdateMessage, _cohort_v1_UpdateMessage__Output>

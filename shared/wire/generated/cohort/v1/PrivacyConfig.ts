@@ -15,6 +15,9 @@ export interface PrivacyConfig {
   /**
    * Adaptive clipping: nodes also report whether their update was within
    * clip_norm, with this noise multiplier on that bit (0 = fixed clip norm).
+   * The bit is centred: +1/2 within, -1/2 clipped (in secure rounds the extra
+   * coordinate carries (b - 1/2) * clip_norm), so one node moves the bit sum by
+   * at most 1/2, which is what the round's accounting assumes.
    * noise_multiplier is then the update's share of the round's noise.
    */
   'clipBitNoiseMultiplier'?: (number | string);
@@ -34,6 +37,9 @@ export interface PrivacyConfig__Output {
   /**
    * Adaptive clipping: nodes also report whether their update was within
    * clip_norm, with this noise multiplier on that bit (0 = fixed clip norm).
+   * The bit is centred: +1/2 within, -1/2 clipped (in secure rounds the extra
+   * coordinate carries (b - 1/2) * clip_norm), so one node moves the bit sum by
+   * at most 1/2, which is what the round's accounting assumes.
    * noise_multiplier is then the update's share of the round's noise.
    */
   'clipBitNoiseMultiplier': (number);

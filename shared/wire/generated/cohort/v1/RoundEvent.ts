@@ -2,6 +2,7 @@
 
 import type { RoundStatus as _cohort_v1_RoundStatus, RoundStatus__Output as _cohort_v1_RoundStatus__Output } from '../../cohort/v1/RoundStatus.js';
 import type { NodeDecline as _cohort_v1_NodeDecline, NodeDecline__Output as _cohort_v1_NodeDecline__Output } from '../../cohort/v1/NodeDecline.js';
+import type { LaunchPlan as _cohort_v1_LaunchPlan, LaunchPlan__Output as _cohort_v1_LaunchPlan__Output } from '../../cohort/v1/LaunchPlan.js';
 import type { Long } from '@grpc/proto-loader';
 
 export interface RoundEvent {
@@ -51,6 +52,11 @@ export interface RoundEvent {
    * Nodes that declined a task of this round so far, in the order they did.
    */
   'declines'?: (_cohort_v1_NodeDecline)[];
+  /**
+   * Only on the ROUND_STATUS_QUEUED event a launch starts with: what the
+   * privacy budget affords of it (absent for launches without privacy).
+   */
+  'plan'?: (_cohort_v1_LaunchPlan | null);
 }
 
 export interface RoundEvent__Output {
@@ -100,4 +106,9 @@ export interface RoundEvent__Output {
    * Nodes that declined a task of this round so far, in the order they did.
    */
   'declines': (_cohort_v1_NodeDecline__Output)[];
+  /**
+   * Only on the ROUND_STATUS_QUEUED event a launch starts with: what the
+   * privacy budget affords of it (absent for launches without privacy).
+   */
+  'plan': (_cohort_v1_LaunchPlan__Output | null);
 }
