@@ -204,7 +204,7 @@ export function ownNoise(privacy: PrivacyTask, setup: SecureSetup): OwnNoise {
       `the round splits its noise over ${privacy.minSurvivors} survivors, but its secure aggregation releases sums of as few as ${floor} inputs: such a sum would carry too little noise`,
     );
   }
-  const clip = setup.fixedPoint.clipNorm;
+  const clip = setup.config.fixedPoint.clipNorm;
   if (privacy.clipNorm !== clip) throw new CohortError('invalid_argument', `privacy clip norm ${privacy.clipNorm} differs from the encoding's ${clip}`);
   const updateStd = (privacy.noiseMultiplier * clip) / Math.sqrt(floor);
   const bitStd = privacy.clipBitNoiseMultiplier !== undefined ? (privacy.clipBitNoiseMultiplier * clip) / Math.sqrt(floor) : undefined;

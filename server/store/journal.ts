@@ -105,7 +105,7 @@ export class StoreJournal implements RoundJournal {
 
   /** How many rounds were committed, and the `limit` most recent finished rounds as status shows them. */
   finishedRounds(limit: number): { completed: number; recent: RoundEvent[] } {
-    const ledger = new Map(this.store.ledger().map((e) => [e.round, e]));
+    const ledger = new Map(this.store.ledger().flatMap((e) => (e.kind === 'round' ? [[e.round, e] as const] : [])));
     const finished = this.store.rounds().filter((r) => r.state !== 'running');
     const recent = finished.slice(-limit).map((r): RoundEvent => {
       const entry = ledger.get(r.round);
@@ -124,7 +124,8 @@ export class StoreJournal implements RoundJournal {
         ...(r.accuracy !== undefined ? { accuracy: r.accuracy } : {}),
         ...(r.loss !== undefined ? { loss: r.loss } : {}),
         ...(r.reason !== undefined ? { reason: r.reason } : {}),
-        ...(entry ? { epsilon: entry.epsilonAfter, clipNorm: entry.clipNorm } : {}),
+        ...(entry?.epsilonAfter !== undefined ? { epsilon: entry.epsilonAfter } : {}),
+        ...(entry?.clipNorm !== undefined ? { clipNorm: entry.clipNorm } : {}),
         ...(r.declines && r.declines.length > 0 ? { declines: r.declines } : {}),
       };
     });

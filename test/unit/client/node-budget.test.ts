@@ -31,9 +31,17 @@ function setup(floor: number, withBit: boolean, privacy: PrivacyTask): SecureSet
   const sigma = Math.max(privacy.noiseMultiplier, privacy.clipBitNoiseMultiplier ?? 0);
   const fp = fixedPointParams({ clipNorm: C, noiseBound: (8 * sigma * C) / Math.sqrt(Math.min(floor, privacy.minSurvivors)), maxSummands: Math.max(floor, 2) });
   return {
-    config: { roundId: '1-abc', participants: ['a', 'b'], k: 1, t: 1, minSurvivors: floor, vectorLength: D + (withBit ? 1 : 0), graphSeed: new Uint8Array(32) },
+    config: {
+      roundId: '1-abc',
+      participants: ['a', 'b'],
+      k: 1,
+      t: 1,
+      minSurvivors: floor,
+      vectorLength: D + (withBit ? 1 : 0),
+      graphSeed: new Uint8Array(32),
+      fixedPoint: { clipNorm: fp.clipNorm, noiseBound: fp.noiseBound, maxSummands: fp.maxSummands, scale: fp.scale },
+    },
     certificates: new Map(),
-    fixedPoint: { clipNorm: fp.clipNorm, noiseBound: fp.noiseBound, maxSummands: fp.maxSummands, scale: fp.scale },
   };
 }
 
@@ -44,7 +52,7 @@ function std(xs: readonly number[]): number {
 
 /** σ the node's real encoding realises, over the floor it enforces: its shares measured, scaled by √floor, over C (update) and C/2 (centred bit). */
 function realisedSigma(task: { privacy: PrivacyTask; secure: SecureSetup }, trials: number): number {
-  const fp = fixedPointParams(task.secure.fixedPoint);
+  const fp = fixedPointParams(task.secure.config.fixedPoint);
   const floor = task.secure.config.minSurvivors;
   const update: number[] = [];
   const bit: number[] = [];
