@@ -5,6 +5,7 @@
  * encoding code), decline rounds that leave its update without its own noise, and account
  * rounds with its own RDP accountant at q = 1 (δ once, not T·δ).
  */
+import type { DeclineCategory } from '../../../shared/decline.js';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -106,7 +107,7 @@ describe('a node\'s own budget against a scripted coordinator', function () {
     afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
     class Link implements CoordinatorLink {
-      readonly calls: { op: string; round: number; reason?: string }[] = [];
+      readonly calls: { op: string; round: number; category?: DeclineCategory; reason?: string }[] = [];
       submitUpdate(round: number): Promise<void> {
         this.calls.push({ op: 'update', round });
         return Promise.resolve();
@@ -115,8 +116,8 @@ describe('a node\'s own budget against a scripted coordinator', function () {
         this.calls.push({ op: 'evaluation', round });
         return Promise.resolve();
       }
-      decline(round: number, _kind: TaskKind, reason: string): Promise<void> {
-        this.calls.push({ op: 'decline', round, reason });
+      decline(round: number, _kind: TaskKind, category: DeclineCategory, reason: string): Promise<void> {
+        this.calls.push({ op: 'decline', round, category, reason });
         return Promise.resolve();
       }
       secaggSend(): Promise<void> {
@@ -146,6 +147,7 @@ describe('a node\'s own budget against a scripted coordinator', function () {
         const agent = new NodeAgent(work, link, CHUNK_BYTES, new MemoryLogger(), undefined, new NodeBudget(store, 10, DELTA));
         await send(agent, 1, { clipNorm: C, noiseMultiplier: 2, minSurvivors: 2, noise: 'central' });
         assert.deepEqual(link.calls.map((c) => c.op), ['decline']);
+        assert.equal(link.calls[0]?.category, 'privacy_budget');
         assert.match(link.calls[0]?.reason ?? '', /^local privacy budget: this node has a privacy budget and declines central-noise rounds: its update would reach the coordinator without noise of its own/);
         assert.equal(agent.stats.declinedForBudget, 1);
         assert.deepEqual(store.entries(), []);

@@ -80,8 +80,7 @@ describe('realised noise of private rounds with adaptive clipping (attack on the
       const noiseBound = privacy.noise === 'distributed' ? (8 * sigma * CLIP) / Math.sqrt(privacy.minSurvivors) : 0;
       const fp = fixedPointParams({ clipNorm: CLIP, noiseBound, maxSummands: others + 1 });
       const setup = {
-        config: { vectorLength: d + 1, minSurvivors: privacy.minSurvivors },
-        fixedPoint: { clipNorm: fp.clipNorm, noiseBound: fp.noiseBound, maxSummands: fp.maxSummands, scale: fp.scale },
+        config: { vectorLength: d + 1, minSurvivors: privacy.minSurvivors, fixedPoint: { clipNorm: fp.clipNorm, noiseBound: fp.noiseBound, maxSummands: fp.maxSummands, scale: fp.scale } },
       } as unknown as SecureSetup;
       const sum = new Uint32Array(d + 1);
       const inputs = Array.from({ length: others }, (_, k) => otherDelta(k, d));
