@@ -8,13 +8,14 @@ import { initParameters, type ModelSpec, parameterCount } from '../shared/model/
 import { loadRevocations, loadTlsMaterial, type RevocationList } from '../shared/pki/ca-dir.js';
 import { SeededRandom, secureRandom } from '../shared/random.js';
 import { CHUNK_BYTES } from '../shared/wire/proto.js';
-import { Coordinator } from './core/coordinator.js';
+import { Coordinator, DEFAULT_PROGRESS_TIMEOUT_MS } from './core/coordinator.js';
 import type { JournalLaunch } from './core/journal.js';
 import type { PrivacyBudget } from './core/privacy.js';
 import { StoreJournal } from './store/journal.js';
 import { type CoordinatorStore, openStore } from './store/store.js';
 import type { RoundSettings } from './core/types.js';
 import { RateLimiter, type RateLimit } from './grpc/rate-limit.js';
+import type { TransportStats } from './grpc/node-service.js';
 import { type RunningServer, serve } from './grpc/server.js';
 import { type CoordinatorMonitoring, CoordinatorMonitor } from './metrics/monitor.js';
 
@@ -28,6 +29,10 @@ export interface CoordinatorConfig {
   readonly seed: number;
   readonly defaults: RoundSettings;
   readonly uploadSlots: number;
+  /** Longest a node may stall an upload or its Join stream (default DEFAULT_PROGRESS_TIMEOUT_MS). */
+  readonly progressTimeoutMs?: number;
+  /** Bytes queued for one node before it is dropped (default: two models plus 1 MiB). */
+  readonly sendQueueBytes?: number;
   /** How often to re-read revoked.json. */
   readonly revocationPollMs: number;
   /** Privacy budget set at start (operators cannot change it from the round CLI); default: none. */
@@ -46,6 +51,8 @@ export interface StartedCoordinator {
   readonly coordinator: Coordinator;
   /** Present when monitoring is on; `port` is set when the endpoint listens. */
   readonly monitor?: CoordinatorMonitor;
+  /** What the node transport holds right now. */
+  readonly transport: TransportStats;
   close(): Promise<void>;
 }
 
@@ -83,6 +90,7 @@ export async function startCoordinator(config: CoordinatorConfig, deps: { log: L
     throw err;
   }
   const monitor = config.monitoring ? new CoordinatorMonitor(config.monitoring, deps.log) : undefined;
+  const progressTimeoutMs = config.progressTimeoutMs ?? DEFAULT_PROGRESS_TIMEOUT_MS;
   const coordinator = new Coordinator({
     model: config.model,
     initialWeights: durable?.weights ?? initParameters(config.model, new SeededRandom(config.seed)),
@@ -94,6 +102,7 @@ export async function startCoordinator(config: CoordinatorConfig, deps: { log: L
     log: deps.log,
     chunkBytes: CHUNK_BYTES,
     uploadSlots: config.uploadSlots,
+    progressTimeoutMs,
     ...(config.privacy ? { privacy: { budget: config.privacy } } : {}),
     ...(monitor ? { observer: monitor.observer } : {}),
   });
@@ -117,6 +126,9 @@ export async function startCoordinator(config: CoordinatorConfig, deps: { log: L
       tls,
       policy: { isRevoked: (serial) => revocations.current().isRevoked(serial), allow: (caller, method) => limiter.take(caller, method) },
       log: deps.log,
+      clock: deps.clock,
+      progressTimeoutMs,
+      ...(config.sendQueueBytes !== undefined ? { sendQueueBytes: config.sendQueueBytes } : {}),
       ...(monitor ? { rpcMetrics: monitor.metrics } : {}),
     });
   } catch (err) {
@@ -130,6 +142,7 @@ export async function startCoordinator(config: CoordinatorConfig, deps: { log: L
   return {
     port: server.port,
     coordinator,
+    transport: server.transport,
     ...(monitor ? { monitor } : {}),
     close: async () => {
       monitor?.stopping();

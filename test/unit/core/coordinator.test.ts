@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { CohortError, type ErrorCode } from '../../../shared/errors.js';
 import { toChunks } from '../../../shared/tensor/chunks.js';
-import type { LaunchSettings } from '../../../server/core/coordinator.js';
+import { DEFAULT_PROGRESS_TIMEOUT_MS, type LaunchSettings } from '../../../server/core/coordinator.js';
 import type { RoundEvent } from '../../../server/core/types.js';
 import {
   autoAnswer,
@@ -97,6 +97,9 @@ describe('Coordinator (fake sessions, manual clock)', () => {
         numParameters: D,
         deadlineMs: DEFAULTS.trainTimeoutMs,
         seed: first.task.seed,
+        chunkBytes: CHUNK_BYTES,
+        progressTimeoutMs: DEFAULT_PROGRESS_TIMEOUT_MS,
+        maxUpdateNorm: DEFAULTS.clipNorm,
       });
       assert.deepEqual(first.chunks.map((ch) => ch.byteLength), [16, 16, 16, 12]);
       assert.deepEqual(weightsOf(first), initialWeights());

@@ -1,5 +1,6 @@
 // Original file: proto/cohort/v1/cohort.proto
 
+import type { NodeCapabilities as _cohort_v1_NodeCapabilities, NodeCapabilities__Output as _cohort_v1_NodeCapabilities__Output } from '../../cohort/v1/NodeCapabilities.js';
 
 export interface JoinRequest {
   /**
@@ -10,6 +11,7 @@ export interface JoinRequest {
    * Software version, for the node registry.
    */
   'software'?: (string);
+  'capabilities'?: (_cohort_v1_NodeCapabilities | null);
 }
 
 export interface JoinRequest__Output {
@@ -21,4 +23,5 @@ export interface JoinRequest__Output {
    * Software version, for the node registry.
    */
   'software': (string);
+  'capabilities': (_cohort_v1_NodeCapabilities__Output | null);
 }

@@ -51,6 +51,8 @@ export interface LaunchRequest {
   'adaptiveClip'?: (boolean);
   'clipQuantile'?: (number | string);
   'clipLearningRate'?: (number | string);
+  'aggregator'?: (string);
+  'trimFraction'?: (number | string);
 }
 
 export interface LaunchRequest__Output {
@@ -102,4 +104,6 @@ export interface LaunchRequest__Output {
   'adaptiveClip': (boolean);
   'clipQuantile': (number);
   'clipLearningRate': (number);
+  'aggregator': (string);
+  'trimFraction': (number);
 }

@@ -33,6 +33,9 @@ export interface Task {
    * Present when the round is differentially private (train tasks only).
    */
   'privacy'?: (_cohort_v1_PrivacyConfig | null);
+  'chunkBytes'?: (number);
+  'progressTimeoutMs'?: (number);
+  'maxUpdateNorm'?: (number | string);
 }
 
 /**
@@ -61,4 +64,7 @@ export interface Task__Output {
    * Present when the round is differentially private (train tasks only).
    */
   'privacy': (_cohort_v1_PrivacyConfig__Output | null);
+  'chunkBytes': (number);
+  'progressTimeoutMs': (number);
+  'maxUpdateNorm': (number);
 }
