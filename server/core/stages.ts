@@ -193,7 +193,9 @@ export class TrainStage extends Collector {
       return `update has ${h.numParameters} parameters, the model has ${this.numParameters}`;
     }
     const expectedChunks = chunkCount(this.numParameters, this.chunkBytes);
-    if (h.chunkCount !== expectedChunks) return `update announces ${h.chunkCount} chunks, expected ${expectedChunks}`;
+    if (h.chunkCount !== expectedChunks) {
+      return `update announces ${h.chunkCount} chunks, expected ${expectedChunks}: ${this.numParameters} values are sent in chunks of exactly ${this.chunkBytes} bytes (Task.chunk_bytes), the last one shorter`;
+    }
     if (!Number.isInteger(h.numExamples) || h.numExamples < 1 || h.numExamples > MAX_EXAMPLES_PER_NODE) {
       return `num_examples must be an integer in [1, ${MAX_EXAMPLES_PER_NODE}], got ${h.numExamples}`;
     }

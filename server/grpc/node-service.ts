@@ -362,9 +362,6 @@ export function nodeServiceHandlers(coordinator: Coordinator, policy: CallPolicy
       let watchdog: TimerHandle | undefined;
       let budgetMs = 0;
       let budgetEndsAt = 0;
-      const reading = (): void => {
-        stats.uploads += 1;
-      };
       const finish = (err?: unknown): void => {
         if (finished) return;
         finished = true;
@@ -372,6 +369,7 @@ export function nodeServiceHandlers(coordinator: Coordinator, policy: CallPolicy
         if (receiver) stats.uploads -= 1;
         call.removeAllListeners('data');
         if (err === undefined) {
+          log.debug({ node: name, round }, 'update accepted');
           callback(null, { round: round ?? 0 });
           return;
         }
@@ -420,7 +418,8 @@ export function nodeServiceHandlers(coordinator: Coordinator, policy: CallPolicy
                   r.abort('upload ended while waiting for a buffer');
                   return;
                 }
-                reading();
+                stats.uploads += 1;
+                log.debug({ node: name, round, masked: h.masked }, 'reading upload');
                 budgetMs = uploadBudgetMs(progressTimeoutMs, h.chunkCount);
                 budgetEndsAt = clock.now() + budgetMs;
                 progressed();

@@ -406,7 +406,7 @@ describe('Coordinator (fake sessions, manual clock)', () => {
     it('a malformed update header is invalid_argument; that node leaves, the others continue', async () => {
       const bad = [
         ['p', { numParameters: D + 1 }, /^update has 16 parameters, the model has 15$/],
-        ['q', { chunkCount: 3 }, /^update announces 3 chunks, expected 4$/],
+        ['q', { chunkCount: 3 }, /^update announces 3 chunks, expected 4: 15 values are sent in chunks of exactly 16 bytes/],
         ['r', { numExamples: 0 }, /^num_examples must be an integer in \[1, 10000000\], got 0$/],
         ['s', { numExamples: 2.5 }, /got 2\.5$/],
         ['t', { numExamples: 10_000_001 }, /got 10000001$/],
