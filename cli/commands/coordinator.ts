@@ -5,11 +5,12 @@ import { CohortError } from '../../shared/errors.js';
 import { parseModelSpec } from '../../shared/model/spec.js';
 import { parseTrainConfig } from '../../shared/model/train.js';
 import type { RoundSettings } from '../../server/core/types.js';
-import { DEFAULT_ROUND_SETTINGS, validateSettings } from '../../server/core/coordinator.js';
+import { AGGREGATOR_KINDS, type AggregatorKind } from '../../server/core/aggregators.js';
+import { DEFAULT_PROGRESS_TIMEOUT_MS, DEFAULT_ROUND_SETTINGS, validateSettings } from '../../server/core/coordinator.js';
 import { type CoordinatorConfig, startCoordinator } from '../../server/main.js';
 import type { CliIo } from '../io.js';
 import { createLogger, parseLogLevel } from '../logging.js';
-import { intOption, numberOption, usage } from '../options.js';
+import { choiceOption, intOption, numberOption, usage } from '../options.js';
 import { DEFAULT_METRICS_HOST } from '../../shared/metrics/endpoint.js';
 import type { CoordinatorMonitoring } from '../../server/metrics/monitor.js';
 import { DEFAULT_REGRESSION_MARGIN } from '../../server/metrics/regression.js';
@@ -42,6 +43,10 @@ interface CoordinatorArgs {
   metricsPort?: number;
   metricsHost?: string;
   regressionMargin?: number;
+  aggregator?: string;
+  trimFraction?: number;
+  maxWeightShare?: number;
+  progressTimeout?: number;
   logLevel: string;
 }
 
@@ -66,6 +71,10 @@ const CONFIG_KEYS = new Set([
   'metricsPort',
   'metricsHost',
   'regressionMargin',
+  'aggregator',
+  'trimFraction',
+  'maxWeightShare',
+  'progressTimeout',
 ]);
 
 /** δ of the (ε, δ) guarantee unless --delta says otherwise. */
@@ -106,8 +115,13 @@ export function coordinatorConfig(args: CoordinatorArgs): CoordinatorConfig {
       evalTimeoutMs: seconds('evalTimeout', DEFAULT_ROUND_SETTINGS.evalTimeoutMs),
       noiseMultiplier: Number(pick('noiseMultiplier') ?? 0),
       clipNorm: Number(pick('clip') ?? DEFAULT_ROUND_SETTINGS.clipNorm),
+      aggregator: (pick('aggregator') ?? DEFAULT_ROUND_SETTINGS.aggregator) as AggregatorKind,
+      trimFraction: Number(pick('trimFraction') ?? DEFAULT_ROUND_SETTINGS.trimFraction),
+      maxWeightShare: Number(pick('maxWeightShare') ?? DEFAULT_ROUND_SETTINGS.maxWeightShare),
     };
     validateSettings(defaults);
+    const progressSeconds = Number(pick('progressTimeout') ?? DEFAULT_PROGRESS_TIMEOUT_MS / 1000);
+    if (!(progressSeconds >= 0.001 && progressSeconds <= 3600)) throw usage(`--progress-timeout must be between 0.001 and 3600 seconds, got ${String(pick('progressTimeout'))}`);
     const seed = Number(pick('seed') ?? 1);
     const uploadSlots = Number(pick('uploadSlots') ?? 4);
     if (!Number.isInteger(seed) || seed < 0) throw usage(`--seed must be a non-negative integer, got ${String(pick('seed'))}`);
@@ -118,7 +132,20 @@ export function coordinatorConfig(args: CoordinatorArgs): CoordinatorConfig {
     if (!(delta > 0 && delta < 1)) throw usage(`--delta must be in (0, 1), got ${String(pick('delta'))}`);
     const privacy = { epsilon: budget === undefined ? undefined : Number(budget), delta };
     const monitoring = monitoringConfig(pick('metricsPort'), pick('metricsHost'), pick('regressionMargin'));
-    return { host: args.host, port: args.port, certsDir: args.certs, dataDir: args.dataDir, model, seed, defaults, uploadSlots, revocationPollMs: 1000, privacy, monitoring };
+    return {
+      host: args.host,
+      port: args.port,
+      certsDir: args.certs,
+      dataDir: args.dataDir,
+      model,
+      seed,
+      defaults,
+      uploadSlots,
+      progressTimeoutMs: Math.round(progressSeconds * 1000),
+      revocationPollMs: 1000,
+      privacy,
+      monitoring,
+    };
   } catch (err) {
     if (err instanceof CohortError && err.code === 'invalid_argument') throw usage(err.message);
     throw err;
@@ -165,7 +192,11 @@ export function register(program: Command, io: CliIo): void {
     .option('--epsilon-budget <e>', 'privacy budget ε: rounds that would exceed it are refused (every round must then be private)', numberOption('--epsilon-budget', Number.MIN_VALUE, 1e6))
     .option('--delta <d>', `δ of the (ε, δ) guarantee (default ${DEFAULT_DELTA})`, numberOption('--delta', Number.MIN_VALUE, 0.5))
     .option('--noise-multiplier <s>', 'default noise multiplier σ of rounds (0 = not private)', numberOption('--noise-multiplier', 0, 1e4))
-    .option('--clip <c>', 'default L2 clip norm of updates in secure or private rounds (default 10)', numberOption('--clip', Number.MIN_VALUE, 1e6))
+    .option('--clip <c>', 'default L2 bound of updates: plain rounds scale larger updates down to it, secure and private rounds require nodes to clip to it (default 10)', numberOption('--clip', Number.MIN_VALUE, 1e6))
+    .option('--aggregator <name>', `default aggregation of plain rounds: ${AGGREGATOR_KINDS.join(', ')} (default fedavg)`, choiceOption('--aggregator', AGGREGATOR_KINDS))
+    .option('--trim-fraction <f>', 'trimmed mean: fraction of values dropped at each end of every coordinate (default 0.1)', numberOption('--trim-fraction', 0, 0.499))
+    .option('--max-weight-share <c>', 'largest share of a round\'s total example weight one node\'s update or evaluation may have (default 0.25)', numberOption('--max-weight-share', Number.MIN_VALUE, 1))
+    .option('--progress-timeout <s>', `seconds a node may take to send the next message of an upload being read, or to take one of its Join stream, before it is dropped from the round (default ${DEFAULT_PROGRESS_TIMEOUT_MS / 1000})`, numberOption('--progress-timeout', 0.001, 3600))
     .option('--metrics-port <port>', 'serve Prometheus /metrics, /healthz and /readyz on this port (0 = any free port; default: off)', intOption('--metrics-port', 0, 65535))
     .option('--metrics-host <host>', `address of the metrics endpoint (default ${DEFAULT_METRICS_HOST}; it has no TLS or authentication)`)
     .option('--regression-margin <m>', `warn when federated accuracy falls more than this below the best round (default ${DEFAULT_REGRESSION_MARGIN})`, numberOption('--regression-margin', 0, 1))

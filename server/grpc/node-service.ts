@@ -246,7 +246,10 @@ class GrpcNodeSession implements NodeSession {
     else if (how === 'status') this.log.info({ node: this.name, session: this.id, reason }, 'closing node session');
     this.onEnd(reason);
     if (how === 'none') return;
-    if ((how === 'reset' || stuck) && resetCall(this.call)) return;
+    if (how === 'reset' || stuck) {
+      if (resetCall(this.call)) return;
+      this.log.warn({ node: this.name, session: this.id }, 'cannot reset streams in this grpc-js version: what HTTP/2 holds for this node stays until it reads or disconnects');
+    }
     const code = reason === 'certificate revoked' ? grpc.status.UNAUTHENTICATED : how === 'reset' ? grpc.status.RESOURCE_EXHAUSTED : grpc.status.UNAVAILABLE;
     this.call.emit('error', { code, details: reason });
   }
