@@ -8,7 +8,9 @@ import type { PrivacyConfig as _cohort_v1_PrivacyConfig, PrivacyConfig__Output a
 import type { Long } from '@grpc/proto-loader';
 
 /**
- * Announces a task; exactly chunk_count WeightsChunk messages follow.
+ * Announces a task; exactly chunk_count WeightsChunk messages follow, holding the
+ * global weights the task is about (num_parameters float32 values in ModelSpec layout).
+ * A node that cannot do a task declines it (Decline) rather than letting it time out.
  */
 export interface Task {
   'round'?: (number | string | Long);
@@ -18,11 +20,13 @@ export interface Task {
   'numParameters'?: (number);
   'chunkCount'?: (number);
   /**
-   * Unix milliseconds after which the coordinator stops waiting for this task.
+   * Unix milliseconds after which the coordinator stops waiting for this task: a train
+   * stage then closes with the updates it has (and sends CancelTask to the rest), an
+   * evaluation stage with the reports it has.
    */
   'deadlineMs'?: (number | string | Long);
   /**
-   * Seed for the node's local shuffling, so a round is reproducible.
+   * Seed of the node's local shuffling (see TrainConfig), so a round is reproducible.
    */
   'seed'?: (number);
   /**
@@ -33,13 +37,33 @@ export interface Task {
    * Present when the round is differentially private (train tasks only).
    */
   'privacy'?: (_cohort_v1_PrivacyConfig | null);
+  /**
+   * Bytes of every chunk but the last, in both directions (262,144 in this version).
+   */
   'chunkBytes'?: (number);
+  /**
+   * P, in milliseconds. The coordinator starts reading an upload once one of its
+   * --upload-slots is free (until then HTTP/2 flow control holds the node's writes, and
+   * no time counts against the node). From then on every message of the upload must
+   * arrive within P of the previous one (the first within P of the start), and the
+   * whole update within P · (1 + ceil(chunk_count / 4)), i.e. at least one chunk per P
+   * and on average four; otherwise the upload ends with DEADLINE_EXCEEDED and the node
+   * is out of the round. P also bounds how long the node may take to take one message of
+   * its Join stream. Default 10,000 (256 KiB in 10 s is 26 KiB/s).
+   */
   'progressTimeoutMs'?: (number);
+  /**
+   * Plain train tasks: an update whose L2 norm exceeds this is scaled down to it by the
+   * coordinator before it is averaged (a node may clip it itself). 0 when not set
+   * (private rounds use PrivacyConfig.clip_norm, secure rounds FixedPoint.clip_norm).
+   */
   'maxUpdateNorm'?: (number | string);
 }
 
 /**
- * Announces a task; exactly chunk_count WeightsChunk messages follow.
+ * Announces a task; exactly chunk_count WeightsChunk messages follow, holding the
+ * global weights the task is about (num_parameters float32 values in ModelSpec layout).
+ * A node that cannot do a task declines it (Decline) rather than letting it time out.
  */
 export interface Task__Output {
   'round': (number);
@@ -49,11 +73,13 @@ export interface Task__Output {
   'numParameters': (number);
   'chunkCount': (number);
   /**
-   * Unix milliseconds after which the coordinator stops waiting for this task.
+   * Unix milliseconds after which the coordinator stops waiting for this task: a train
+   * stage then closes with the updates it has (and sends CancelTask to the rest), an
+   * evaluation stage with the reports it has.
    */
   'deadlineMs': (number);
   /**
-   * Seed for the node's local shuffling, so a round is reproducible.
+   * Seed of the node's local shuffling (see TrainConfig), so a round is reproducible.
    */
   'seed': (number);
   /**
@@ -64,7 +90,25 @@ export interface Task__Output {
    * Present when the round is differentially private (train tasks only).
    */
   'privacy': (_cohort_v1_PrivacyConfig__Output | null);
+  /**
+   * Bytes of every chunk but the last, in both directions (262,144 in this version).
+   */
   'chunkBytes': (number);
+  /**
+   * P, in milliseconds. The coordinator starts reading an upload once one of its
+   * --upload-slots is free (until then HTTP/2 flow control holds the node's writes, and
+   * no time counts against the node). From then on every message of the upload must
+   * arrive within P of the previous one (the first within P of the start), and the
+   * whole update within P · (1 + ceil(chunk_count / 4)), i.e. at least one chunk per P
+   * and on average four; otherwise the upload ends with DEADLINE_EXCEEDED and the node
+   * is out of the round. P also bounds how long the node may take to take one message of
+   * its Join stream. Default 10,000 (256 KiB in 10 s is 26 KiB/s).
+   */
   'progressTimeoutMs': (number);
+  /**
+   * Plain train tasks: an update whose L2 norm exceeds this is scaled down to it by the
+   * coordinator before it is averaged (a node may clip it itself). 0 when not set
+   * (private rounds use PrivacyConfig.clip_norm, secure rounds FixedPoint.clip_norm).
+   */
   'maxUpdateNorm': (number);
 }
