@@ -10,6 +10,7 @@ import { benchDp } from './dp.js';
 import { benchFedAvg } from './fedavg.js';
 import { benchLoad } from './load.js';
 import { benchPrivateTraining } from './private.js';
+import { benchRobust } from './robust.js';
 import { quietIpWarnings } from './helpers/warnings.js';
 import { benchMetrics } from './metrics.js';
 import type { BenchFigure } from './report.js';
@@ -30,6 +31,7 @@ const SECTIONS: Record<string, () => Promise<BenchFigure[]>> = {
   secagg: () => benchSecAgg(),
   'secure-round': benchSecureRound,
   metrics: benchMetrics,
+  robust: benchRobust,
 };
 
 /** Outcome of one section: its figures, or why it failed. */

@@ -195,7 +195,7 @@ export function register(program: Command, io: CliIo): void {
     .option('--clip <c>', 'default L2 bound of updates: plain rounds scale larger updates down to it, secure and private rounds require nodes to clip to it (default 10)', numberOption('--clip', Number.MIN_VALUE, 1e6))
     .option('--aggregator <name>', `default aggregation of plain rounds: ${AGGREGATOR_KINDS.join(', ')} (default fedavg)`, choiceOption('--aggregator', AGGREGATOR_KINDS))
     .option('--trim-fraction <f>', 'trimmed mean: fraction of values dropped at each end of every coordinate (default 0.1)', numberOption('--trim-fraction', 0, 0.499))
-    .option('--max-weight-share <c>', 'largest share of a round\'s total example weight one node\'s update or evaluation may have (default 0.25)', numberOption('--max-weight-share', Number.MIN_VALUE, 1))
+    .option('--max-weight-share <c>', 'largest share of a round\'s total example weight one node\'s update or evaluation may have (default 0.2)', numberOption('--max-weight-share', Number.MIN_VALUE, 1))
     .option('--progress-timeout <s>', `seconds a node may take to send the next message of an upload being read, or to take one of its Join stream, before it is dropped from the round (default ${DEFAULT_PROGRESS_TIMEOUT_MS / 1000})`, numberOption('--progress-timeout', 0.001, 3600))
     .option('--metrics-port <port>', 'serve Prometheus /metrics, /healthz and /readyz on this port (0 = any free port; default: off)', intOption('--metrics-port', 0, 65535))
     .option('--metrics-host <host>', `address of the metrics endpoint (default ${DEFAULT_METRICS_HOST}; it has no TLS or authentication)`)

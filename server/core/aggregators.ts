@@ -28,11 +28,13 @@ export function isAggregatorKind(v: unknown): v is AggregatorKind {
 
 /**
  * Default cap on one node's share of a round's total weight. With the default norm bound
- * (B = 10) it keeps one node that claims 10M examples and sends a random update to ≤ 0.02
- * of MNIST accuracy (bench `robust`), while a federation of 4 or more nodes still weights
- * by example counts unless one node holds more than a quarter of the examples.
+ * (B = 10), one node that claims 10M examples and sends a random update in every round
+ * cost at most 0.014 of MNIST accuracy after 5 rounds over 4 attacker seeds (0.25: up to
+ * 0.0205; bench `robust`), while a round of 5 or more nodes still weights by example
+ * counts unless one node holds more than a fifth of its examples. (Below 5 nodes no
+ * weighting can keep every share under a fifth: updates then count equally.)
  */
-export const DEFAULT_MAX_WEIGHT_SHARE = 0.25;
+export const DEFAULT_MAX_WEIGHT_SHARE = 0.2;
 
 /** Default trim of the trimmed mean: the lowest and highest 10% per coordinate. */
 export const DEFAULT_TRIM_FRACTION = 0.1;

@@ -16,11 +16,11 @@ function refused(settings: Partial<RoundSettings>, pattern: RegExp): void {
 }
 
 describe('influence and progress settings', () => {
-  it('default to fedavg with a 0.25 share cap, a norm bound of 10 and a 10 s progress timeout', () => {
+  it('default to fedavg with a 0.2 share cap, a norm bound of 10 and a 10 s progress timeout', () => {
     const config = coordinatorConfig(base);
     assert.equal(config.defaults.aggregator, 'fedavg');
     assert.equal(config.defaults.maxWeightShare, DEFAULT_MAX_WEIGHT_SHARE);
-    assert.equal(config.defaults.maxWeightShare, 0.25);
+    assert.equal(config.defaults.maxWeightShare, 0.2);
     assert.equal(config.defaults.trimFraction, DEFAULT_TRIM_FRACTION);
     assert.equal(config.defaults.clipNorm, 10);
     assert.equal(config.progressTimeoutMs, DEFAULT_PROGRESS_TIMEOUT_MS);
