@@ -11,7 +11,7 @@ export interface UpdateHeader {
   /**
    * Distinct local training examples behind this update, in [1, 10,000,000] — not
    * multiplied by epochs. FedAvg weights updates by it, but no node's share of the
-   * round's total weight may exceed the coordinator's --max-weight-share (default 0.25):
+   * round's total weight may exceed the coordinator's --max-weight-share (default 0.2):
    * when one would, every weight is blended with equal weights just enough that the
    * largest share is that cap (or all are equal, if the round has fewer than 1/cap
    * updates). Ignored in private and secure rounds (every update counts 1) and by the
@@ -50,7 +50,7 @@ export interface UpdateHeader__Output {
   /**
    * Distinct local training examples behind this update, in [1, 10,000,000] — not
    * multiplied by epochs. FedAvg weights updates by it, but no node's share of the
-   * round's total weight may exceed the coordinator's --max-weight-share (default 0.25):
+   * round's total weight may exceed the coordinator's --max-weight-share (default 0.2):
    * when one would, every weight is blended with equal weights just enough that the
    * largest share is that cap (or all are equal, if the round has fewer than 1/cap
    * updates). Ignored in private and secure rounds (every update counts 1) and by the
