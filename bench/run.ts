@@ -8,6 +8,7 @@ import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { benchDp } from './dp.js';
 import { benchFedAvg } from './fedavg.js';
+import { benchHostile } from './hostile.js';
 import { benchLoad } from './load.js';
 import { benchPrivateTraining } from './private.js';
 import { benchRobust } from './robust.js';
@@ -32,6 +33,7 @@ const SECTIONS: Record<string, () => Promise<BenchFigure[]>> = {
   'secure-round': benchSecureRound,
   metrics: benchMetrics,
   robust: benchRobust,
+  hostile: benchHostile,
 };
 
 /** Outcome of one section: its figures, or why it failed. */
