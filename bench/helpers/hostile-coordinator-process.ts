@@ -4,8 +4,8 @@
  * NODES WARMUP_ROUNDS ROUNDS PROGRESS_TIMEOUT_MS. Sends {type: 'listening', port}, then
  * {type: 'ready'} once NODES nodes are connected. On {type: 'go'} it runs WARMUP_ROUNDS
  * rounds, collects garbage and reads its memory, runs ROUNDS rounds (every connected node
- * selected, at least NODES taking part), collects garbage and reads its memory again, and
- * sends a HostileResult. It serves until SIGTERM or until the parent goes away.
+ * selected, at least NODES taking part) reading its RSS after GC every SAMPLE_EVERY rounds,
+ * collects garbage and reads its memory again, and sends a HostileResult. It serves until SIGTERM or until the parent goes away.
  */
 import { startCoordinator } from '../../server/main.js';
 import { DEFAULT_ROUND_SETTINGS } from '../../server/core/coordinator.js';
@@ -25,11 +25,16 @@ export interface HostileResult {
   /** Live memory (V8 heap in use + Buffers and typed arrays) after GC, before and after: RSS minus allocator noise. */
   readonly liveBeforeBytes: number;
   readonly liveAfterBytes: number;
+  /** RSS after GC every SAMPLE_EVERY rounds (the first before any measured round): a trend is steadier than two readings. */
+  readonly rssSamplesBytes: number[];
   readonly seconds: number[];
   readonly participants: number[];
   /** Bytes the transport still held for nodes after the last round. */
   readonly queuedBytesAfter: number;
 }
+
+/** Rounds between two RSS readings. */
+const SAMPLE_EVERY = 5;
 
 function gc(): void {
   const collect = (globalThis as { gc?: () => void }).gc;
@@ -86,7 +91,15 @@ async function main(argv: string[]): Promise<void> {
   const sampler = setInterval(() => {
     peakRssBytes = Math.max(peakRssBytes, process.memoryUsage.rss());
   }, 10);
-  const measured = await run(Number(rounds));
+  const rssSamplesBytes = [rssBeforeBytes];
+  const measured = { seconds: [] as number[], participants: [] as number[] };
+  for (let done = 0; done < Number(rounds); done += SAMPLE_EVERY) {
+    const part = await run(Math.min(SAMPLE_EVERY, Number(rounds) - done));
+    measured.seconds.push(...part.seconds);
+    measured.participants.push(...part.participants);
+    gc();
+    rssSamplesBytes.push(process.memoryUsage.rss());
+  }
   clearInterval(sampler);
   gc();
   const after = process.memoryUsage();
@@ -97,6 +110,7 @@ async function main(argv: string[]): Promise<void> {
     peakRssBytes,
     liveBeforeBytes: before.heapUsed + before.arrayBuffers,
     liveAfterBytes: after.heapUsed + after.arrayBuffers,
+    rssSamplesBytes,
     ...measured,
     queuedBytesAfter: started.transport.queuedBytes,
   };

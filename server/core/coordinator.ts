@@ -71,7 +71,7 @@ export interface CoordinatorOptions {
   readonly seedRng: RandomSource;
   readonly log: Logger;
   readonly chunkBytes: number;
-  /** Updates buffered at once; bounds memory to (slots + 2)·d floats whatever the node count. */
+  /** Updates buffered at once: what uploads hold is slots·d floats whatever the node count (robust aggregators then keep a copy of each). */
   readonly uploadSlots: number;
   /** Announced in every task; the transport enforces it (default DEFAULT_PROGRESS_TIMEOUT_MS). */
   readonly progressTimeoutMs?: number;
@@ -560,7 +560,7 @@ export class Coordinator {
     }
   }
 
-  /** Plain FedAvg: updates arrive in the clear and are averaged by example counts. */
+  /** Plain rounds: updates arrive in the clear, are bounded in norm and combined by the round's aggregator. */
   private async plainAggregate({ active, selected, settings, privacy, deadline, progress, log }: AggregationInput): Promise<Aggregated> {
     if (settings.aggregator !== 'fedavg' && selected.length * this.numParameters > MAX_ROBUST_VALUES) {
       const mib = Math.round((selected.length * this.numParameters * 4) / 2 ** 20);
