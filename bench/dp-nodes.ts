@@ -8,7 +8,7 @@
  * An in-process simulation without sockets, built from the code a real round runs: each
  * node's local training (ModelWork, the real trainer on its MNIST shard), the node's clipping
  * (clippedForCentralNoise), the coordinator's streaming sum and central Gaussian noise
- * (FedAvgAccumulator), Poisson sampling and the fixed denominator for q < 1, σ from the
+ * (CappedFedAvg, as the coordinator runs it), Poisson sampling and the fixed denominator for q < 1, σ from the
  * inverse RDP accountant for the target ε, and federated evaluation as the example-weighted
  * mean over every node's held-out split. With distributed noise the sum carries the same
  * noise when at least m nodes survive, so the figures hold for both modes.
@@ -24,7 +24,7 @@ import { DEFAULT_TRAIN_CONFIG } from '../shared/model/train.js';
 import { SeededRandom } from '../shared/random.js';
 import { chunkCount } from '../shared/tensor/chunks.js';
 import { CHUNK_BYTES } from '../shared/wire/proto.js';
-import { FedAvgAccumulator } from '../server/core/fedavg.js';
+import { CappedFedAvg, DEFAULT_MAX_WEIGHT_SHARE } from '../server/core/aggregators.js';
 import { poissonSample } from '../server/core/sampling.js';
 import type { PrivacyTask } from '../server/core/types.js';
 import type { BenchFigure } from './report.js';
@@ -56,7 +56,7 @@ async function simulate(works: readonly ModelWork[], o: DpNodesOptions, sigma: n
     const task: IncomingTask = { round, kind: 'train', model: SPEC, train: DEFAULT_TRAIN_CONFIG, numParameters: d, chunkCount: chunkCount(d, CHUNK_BYTES), deadlineMs: 0, seed: 0 };
     const selected = poissonSample(works, o.sampleRate, sampling);
     if (selected.length === 0) continue;
-    const sum = new FedAvgAccumulator(d);
+    const sum = new CappedFedAvg(d, DEFAULT_MAX_WEIGHT_SHARE);
     for (const work of selected) {
       const update = work.train({ ...task, seed: seeds.nextInt(2 ** 32) }, global);
       if (privacy) sum.add(clippedForCentralNoise(update, privacy, silentLogger).delta, 1);

@@ -9,8 +9,10 @@ import { join } from 'node:path';
 import { benchDp } from './dp.js';
 import { benchDpNodes } from './dp-nodes.js';
 import { benchFedAvg } from './fedavg.js';
+import { benchHostile } from './hostile.js';
 import { benchLoad } from './load.js';
 import { benchPrivateTraining } from './private.js';
+import { benchRobust } from './robust.js';
 import { quietIpWarnings } from './helpers/warnings.js';
 import { benchMetrics } from './metrics.js';
 import type { BenchFigure } from './report.js';
@@ -32,6 +34,8 @@ const SECTIONS: Record<string, () => Promise<BenchFigure[]>> = {
   secagg: () => benchSecAgg(),
   'secure-round': benchSecureRound,
   metrics: benchMetrics,
+  robust: benchRobust,
+  hostile: benchHostile,
 };
 
 /** Outcome of one section: its figures, or why it failed. */

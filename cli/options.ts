@@ -61,6 +61,15 @@ export function numberOption(name: string, min = -Infinity, max = Infinity): (v:
   };
 }
 
+/** Parse an option that must be one of `choices`. */
+export function choiceOption<T extends string>(name: string, choices: readonly T[]): (v: string) => T {
+  return (v) => {
+    const c = choices.find((x) => x === v.trim());
+    if (c === undefined) throw usage(`${name} must be one of ${choices.join(', ')}, got "${v}"`);
+    return c;
+  };
+}
+
 /** Parse HOST:PORT. */
 export function parseHostPort(v: string): { host: string; port: number } {
   const m = /^(\[[^\]]+\]|[^:]+):(\d{1,5})$/.exec(v.trim());

@@ -12,12 +12,13 @@ import { compareRevocations, REVOCATIONS_FILE, type RevocationList } from '../sh
 import { normaliseSerial } from '../shared/pki/serial.js';
 import { SeededRandom, secureRandom } from '../shared/random.js';
 import { CHUNK_BYTES } from '../shared/wire/proto.js';
-import { Coordinator, type Resume } from './core/coordinator.js';
+import { Coordinator, DEFAULT_PROGRESS_TIMEOUT_MS, type Resume } from './core/coordinator.js';
 import type { PrivacyBudget } from './core/privacy.js';
 import { StoreJournal } from './store/journal.js';
 import { type CoordinatorStore, openStore } from './store/store.js';
 import type { NodeRecord, RoundSettings } from './core/types.js';
 import { RateLimiter, type RateLimit } from './grpc/rate-limit.js';
+import type { TransportStats } from './grpc/node-service.js';
 import { type RunningServer, serve } from './grpc/server.js';
 import { type CoordinatorMonitoring, CoordinatorMonitor } from './metrics/monitor.js';
 
@@ -34,6 +35,10 @@ export interface CoordinatorConfig {
   readonly seed: number;
   readonly defaults: RoundSettings;
   readonly uploadSlots: number;
+  /** Longest a node may stall an upload or its Join stream (default DEFAULT_PROGRESS_TIMEOUT_MS). */
+  readonly progressTimeoutMs?: number;
+  /** Bytes queued for one node before it is dropped (default: two models plus 1 MiB). */
+  readonly sendQueueBytes?: number;
   /** How often to look for a new revocations.json. */
   readonly revocationPollMs: number;
   /**
@@ -59,6 +64,8 @@ export interface StartedCoordinator {
   readonly coordinator: Coordinator;
   /** Present when monitoring is on; `port` is set when the endpoint listens. */
   readonly monitor?: CoordinatorMonitor;
+  /** What the node transport holds right now. */
+  readonly transport: TransportStats;
   close(): Promise<void>;
 }
 
@@ -172,6 +179,7 @@ export async function startCoordinator(config: CoordinatorConfig, deps: { log: L
     throw err;
   }
   const monitor = config.monitoring ? new CoordinatorMonitor(config.monitoring, deps.log) : undefined;
+  const progressTimeoutMs = config.progressTimeoutMs ?? DEFAULT_PROGRESS_TIMEOUT_MS;
   let coordinator: Coordinator;
   try {
     // Refuses a budget other than the data dir's; the store must not stay locked then.
@@ -187,6 +195,7 @@ export async function startCoordinator(config: CoordinatorConfig, deps: { log: L
     chunkBytes: CHUNK_BYTES,
     uploadSlots: config.uploadSlots,
     historySize: STATUS_HISTORY,
+    progressTimeoutMs,
     ...(config.privacy ? { privacy: { budget: config.privacy } } : {}),
     ...(monitor ? { observer: monitor.observer } : {}),
     });
@@ -211,6 +220,9 @@ export async function startCoordinator(config: CoordinatorConfig, deps: { log: L
         allow: (caller, method) => limiter.take(caller, method),
       },
       log: deps.log,
+      clock: deps.clock,
+      progressTimeoutMs,
+      ...(config.sendQueueBytes !== undefined ? { sendQueueBytes: config.sendQueueBytes } : {}),
       ...(monitor ? { rpcMetrics: monitor.metrics } : {}),
       ...(config.featureRange ? { featureRange: config.featureRange } : {}),
     });
@@ -225,6 +237,7 @@ export async function startCoordinator(config: CoordinatorConfig, deps: { log: L
   return {
     port: server.port,
     coordinator,
+    transport: server.transport,
     ...(monitor ? { monitor } : {}),
     close: async () => {
       monitor?.stopping();

@@ -6,12 +6,13 @@ import { DEFAULT_FEATURE_RANGE, parseFeatureRange } from '../../shared/model/fea
 import { parseModelSpec } from '../../shared/model/spec.js';
 import { parseTrainConfig } from '../../shared/model/train.js';
 import type { RoundSettings } from '../../server/core/types.js';
-import { DEFAULT_ROUND_SETTINGS, validateSettings } from '../../server/core/coordinator.js';
+import { AGGREGATOR_KINDS, type AggregatorKind } from '../../server/core/aggregators.js';
+import { DEFAULT_PROGRESS_TIMEOUT_MS, DEFAULT_ROUND_SETTINGS, validateSettings } from '../../server/core/coordinator.js';
 import { type CoordinatorConfig, startCoordinator } from '../../server/main.js';
 import { loadCertificates } from '../certs.js';
 import type { CliIo } from '../io.js';
 import { createLogger, parseLogLevel, routeGrpcLogs } from '../logging.js';
-import { describeRange, intOption, numberOption, parseDecimal, usage } from '../options.js';
+import { choiceOption, describeRange, intOption, numberOption, parseDecimal, usage } from '../options.js';
 import { DEFAULT_METRICS_HOST } from '../../shared/metrics/endpoint.js';
 import type { CoordinatorMonitoring } from '../../server/metrics/monitor.js';
 import { DEFAULT_REGRESSION_MARGIN } from '../../server/metrics/regression.js';
@@ -45,6 +46,10 @@ export interface CoordinatorArgs {
   metricsHost?: string;
   regressionMargin?: number;
   featureRange?: string;
+  aggregator?: string;
+  trimFraction?: number;
+  maxWeightShare?: number;
+  progressTimeout?: number;
   logLevel: string;
 }
 
@@ -70,6 +75,10 @@ const CONFIG_KEYS = new Set([
   'metricsHost',
   'regressionMargin',
   'featureRange',
+  'aggregator',
+  'trimFraction',
+  'maxWeightShare',
+  'progressTimeout',
 ]);
 
 /** δ of the (ε, δ) guarantee unless --delta says otherwise. */
@@ -115,8 +124,13 @@ export function coordinatorConfig(args: CoordinatorArgs): CoordinatorConfig {
       evalTimeoutMs: seconds('evalTimeout', DEFAULT_ROUND_SETTINGS.evalTimeoutMs),
       noiseMultiplier: num('noiseMultiplier', 0),
       clipNorm: num('clip', DEFAULT_ROUND_SETTINGS.clipNorm),
+      aggregator: (pick('aggregator') ?? DEFAULT_ROUND_SETTINGS.aggregator) as AggregatorKind,
+      trimFraction: num('trimFraction', DEFAULT_ROUND_SETTINGS.trimFraction),
+      maxWeightShare: num('maxWeightShare', DEFAULT_ROUND_SETTINGS.maxWeightShare),
     };
     validateSettings(defaults);
+    const progressSeconds = num('progressTimeout', DEFAULT_PROGRESS_TIMEOUT_MS / 1000);
+    if (!(progressSeconds >= 0.001 && progressSeconds <= 3600)) throw usage(`--progress-timeout must be ${describeRange(0.001, 3600, false)} seconds, got ${String(pick('progressTimeout'))}`);
     const seed = num('seed', 1);
     const uploadSlots = num('uploadSlots', 4);
     if (!Number.isInteger(seed) || seed < 0) throw usage(`--seed must be ${describeRange(0, Number.MAX_SAFE_INTEGER, true)}, got ${String(pick('seed'))}`);
@@ -129,7 +143,21 @@ export function coordinatorConfig(args: CoordinatorArgs): CoordinatorConfig {
     const monitoring = monitoringConfig(pick('metricsPort') === undefined ? undefined : num('metricsPort', 0), pick('metricsHost'), pick('regressionMargin') === undefined ? undefined : num('regressionMargin', 0));
     const range = pick('featureRange');
     const featureRange = range === undefined ? DEFAULT_FEATURE_RANGE : parseFeatureRange(Array.isArray(range) ? range.join(',') : String(range));
-    return { host: args.host, port: args.port, certsDir: args.certs, dataDir: args.dataDir, model, seed, defaults, uploadSlots, revocationPollMs: 1000, privacy, monitoring, featureRange };
+    return {
+      host: args.host,
+      port: args.port,
+      certsDir: args.certs,
+      dataDir: args.dataDir,
+      model,
+      seed,
+      defaults,
+      uploadSlots,
+      progressTimeoutMs: Math.round(progressSeconds * 1000),
+      revocationPollMs: 1000,
+      privacy,
+      monitoring,
+      featureRange,
+    };
   } catch (err) {
     if (err instanceof CohortError && err.code === 'invalid_argument') throw usage(err.message);
     throw err;
@@ -177,7 +205,11 @@ export function register(program: Command, io: CliIo): void {
     .option('--epsilon-budget <e>', 'privacy budget ε: rounds that would exceed it are refused (every round must then be private)', numberOption('--epsilon-budget', Number.MIN_VALUE, 1e6))
     .option('--delta <d>', `δ of the (ε, δ) guarantee (default ${DEFAULT_DELTA})`, numberOption('--delta', Number.MIN_VALUE, 0.5))
     .option('--noise-multiplier <s>', 'default noise multiplier σ of rounds (0 = not private)', numberOption('--noise-multiplier', 0, 1e4))
-    .option('--clip <c>', 'default L2 clip norm of updates in secure or private rounds (default 10)', numberOption('--clip', Number.MIN_VALUE, 1e6))
+    .option('--clip <c>', 'default L2 bound of updates: plain rounds scale larger updates down to it, secure and private rounds require nodes to clip to it (default 10)', numberOption('--clip', Number.MIN_VALUE, 1e6))
+    .option('--aggregator <name>', `default aggregation of plain rounds: ${AGGREGATOR_KINDS.join(', ')} (default fedavg)`, choiceOption('--aggregator', AGGREGATOR_KINDS))
+    .option('--trim-fraction <f>', 'trimmed mean: fraction of values dropped at each end of every coordinate (default 0.1)', numberOption('--trim-fraction', 0, 0.499))
+    .option('--max-weight-share <c>', 'largest share of a round\'s total example weight one node\'s update or evaluation may have (default 0.2)', numberOption('--max-weight-share', Number.MIN_VALUE, 1))
+    .option('--progress-timeout <s>', `seconds a node may take to send the next message of an upload being read, or to take one of its Join stream, before it is dropped from the round (default ${DEFAULT_PROGRESS_TIMEOUT_MS / 1000})`, numberOption('--progress-timeout', 0.001, 3600))
     .option('--metrics-port <port>', 'serve Prometheus /metrics, /healthz and /readyz on this port (0 = any free port; default: off)', intOption('--metrics-port', 0, 65535))
     .option('--metrics-host <host>', `address of the metrics endpoint (default ${DEFAULT_METRICS_HOST}; it has no TLS or authentication)`)
     .option('--regression-margin <m>', `warn when federated accuracy falls more than this below the best round (default ${DEFAULT_REGRESSION_MARGIN})`, numberOption('--regression-margin', 0, 1))

@@ -8,7 +8,8 @@ import type { RoundEvent__Output } from '../../shared/wire/generated/cohort/v1/R
 import { type AdminArgs, adminClient, adminError, adminOptions } from '../admin-client.js';
 import { declineLines, finalStatus, type RoundJson, roundJson, roundLine, roundsJson } from '../format.js';
 import { type CliIo, printJson } from '../io.js';
-import { intOption, numberOption } from '../options.js';
+import { AGGREGATOR_KINDS, type AggregatorKind } from '../../server/core/aggregators.js';
+import { choiceOption, intOption, numberOption } from '../options.js';
 import { ANSI, launchBar } from '../progress.js';
 
 interface LaunchArgs extends AdminArgs {
@@ -33,6 +34,8 @@ interface LaunchArgs extends AdminArgs {
   adaptiveClip?: boolean;
   clipQuantile?: number;
   clipLearningRate?: number;
+  aggregator?: AggregatorKind;
+  trimFraction?: number;
 }
 
 /** What the privacy budget affords of a launch (private launches only). */
@@ -89,6 +92,8 @@ export async function launchRounds(
     adaptiveClip: args.adaptiveClip === true,
     clipQuantile: args.clipQuantile ?? 0,
     clipLearningRate: args.clipLearningRate ?? 0,
+    aggregator: args.aggregator ?? '',
+    trimFraction: args.trimFraction ?? 0,
   };
   const client = adminClient(args);
   const rounds: RoundJson[] = [];
@@ -162,7 +167,9 @@ export function register(program: Command, io: CliIo): void {
       .option('--secure-aggregation', 'SecAgg+: the coordinator learns only the sum of the surviving nodes\' clipped updates')
       .option('--threshold <t>', 'Shamir threshold (secure aggregation; default chosen from the number of nodes)', intOption('--threshold'))
       .option('--neighbours <k>', 'neighbours per node (secure aggregation; default chosen from the number of nodes)', intOption('--neighbours'))
-      .option('--clip <c>', 'L2 clip norm of each update in secure or private rounds (default 10)', numberOption('--clip', Number.MIN_VALUE, 1e6))
+      .option('--clip <c>', 'L2 bound of each update: plain rounds scale larger updates down to it, secure and private rounds require nodes to clip to it (default 10)', numberOption('--clip', Number.MIN_VALUE, 1e6))
+      .option('--aggregator <name>', `plain rounds: ${AGGREGATOR_KINDS.join(', ')} (default: the coordinator's, fedavg)`, choiceOption('--aggregator', AGGREGATOR_KINDS))
+      .option('--trim-fraction <f>', 'trimmed mean: fraction of values dropped at each end of every coordinate (default 0.1)', numberOption('--trim-fraction', Number.MIN_VALUE, 0.499))
       .option('--noise-multiplier <s>', 'differential privacy: Gaussian noise multiplier σ (0 = off)', numberOption('--noise-multiplier', 0, 1e4))
       .option('--adaptive-clip', 'adaptive clipping (Andrew et al. 2021): --clip is where the clip norm starts')
       .option('--clip-quantile <q>', 'adaptive clipping: fraction of updates to keep within the clip norm (default 0.5)', numberOption('--clip-quantile', Number.MIN_VALUE, 0.999999))

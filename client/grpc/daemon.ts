@@ -11,12 +11,13 @@ import { CohortError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
 import type { DeclineCategory } from '../../shared/decline.js';
 import type { FeatureRange } from '../../shared/model/feature-range.js';
-import { type ModelSpec, parseModelSpec } from '../../shared/model/spec.js';
+import { type ModelKind, type ModelSpec, parseModelSpec } from '../../shared/model/spec.js';
 import { parseTrainConfig } from '../../shared/model/train.js';
 import { type RandomSource, secureRandom } from '../../shared/random.js';
 import type { ClientMessage } from '../../shared/secagg/messages.js';
 import { toChunks } from '../../shared/tensor/chunks.js';
 import type { CoordinatorMessage__Output } from '../../shared/wire/generated/cohort/v1/CoordinatorMessage.js';
+import type { NodeCapabilities } from '../../shared/wire/generated/cohort/v1/NodeCapabilities.js';
 import type { NodeServiceClient } from '../../shared/wire/generated/cohort/v1/NodeService.js';
 import type { PrivacyConfig__Output } from '../../shared/wire/generated/cohort/v1/PrivacyConfig.js';
 import type { Task__Output } from '../../shared/wire/generated/cohort/v1/Task.js';
@@ -343,6 +344,12 @@ export class NodeDaemon {
     }
   }
 
+  /** What this node announces on Join: the coordinator selects it only for rounds it can do. */
+  private capabilities(): NodeCapabilities {
+    // The built-in trainer's kinds; the agent clips and noises any PrivacyConfig itself.
+    return { modelKinds: ['logreg', 'mlp'] satisfies ModelKind[], secureAggregation: this.opts.identity !== undefined, privacy: true };
+  }
+
   /** Fault injection: cut the session and never reconnect, as a killed node would. */
   private vanish(call: grpc.ClientReadableStream<CoordinatorMessage__Output>): void {
     this.opts.log.warn({ dropAt: this.opts.dropAt }, 'fault injection: dropping out of the round');
@@ -384,7 +391,7 @@ export class NodeDaemon {
         this.opts.budget,
       );
       this.agentValue = agent;
-      const call = this.client.Join({ protocol: PROTOCOL, software: NODE_VERSION });
+      const call = this.client.Join({ protocol: PROTOCOL, software: NODE_VERSION, capabilities: this.capabilities() });
       const onAbort = (): void => call.cancel();
       signal.addEventListener('abort', onAbort, { once: true });
       let settled = false;

@@ -12,7 +12,8 @@ import { parameterCount } from '../../shared/model/spec.js';
 import { DEFAULT_TRAIN_CONFIG, type TrainConfig } from '../../shared/model/train.js';
 import type { RandomSource } from '../../shared/random.js';
 import { toChunks } from '../../shared/tensor/chunks.js';
-import { NodeRegistry } from './registry.js';
+import { createAggregator, DEFAULT_MAX_WEIGHT_SHARE, DEFAULT_TRIM_FRACTION, isAggregatorKind, MAX_ROBUST_VALUES } from './aggregators.js';
+import { describeRequirements, NodeRegistry, requirementsFor } from './registry.js';
 import { poissonSample } from './sampling.js';
 import { type FixedPointParams, fixedPointParams } from '../../shared/secagg/fixed-point.js';
 import { chooseParameters } from '../../shared/secagg/graph.js';
@@ -52,7 +53,17 @@ export const DEFAULT_ROUND_SETTINGS: RoundSettings = {
   clipNorm: 10,
   secaggStageTimeoutMs: 30_000,
   noiseMultiplier: 0,
+  aggregator: 'fedavg',
+  trimFraction: DEFAULT_TRIM_FRACTION,
+  maxWeightShare: DEFAULT_MAX_WEIGHT_SHARE,
 };
+
+/**
+ * Longest the coordinator waits for the next message of an upload it is reading, or for a
+ * node to take the next message of its Join stream: a node that needs longer for 256 KiB
+ * (under 26 KiB/s) is dropped from the round, and no stalled node holds an upload slot longer.
+ */
+export const DEFAULT_PROGRESS_TIMEOUT_MS = 10_000;
 
 /** Distributed noise is clamped at this many standard deviations per coordinate (fixed-point range). */
 const NOISE_BOUND_STDS = 8;
@@ -75,8 +86,10 @@ export interface CoordinatorOptions {
   readonly seedRng: RandomSource;
   readonly log: Logger;
   readonly chunkBytes: number;
-  /** Updates buffered at once; bounds memory to (slots + 2)·d floats whatever the node count. */
+  /** Updates buffered at once: what uploads hold is slots·d floats whatever the node count (robust aggregators then keep a copy of each). */
   readonly uploadSlots: number;
+  /** Announced in every task; the transport enforces it (default DEFAULT_PROGRESS_TIMEOUT_MS). */
+  readonly progressTimeoutMs?: number;
   /** Finished rounds kept for status. */
   readonly historySize?: number;
   /** Sees every round event as it happens (metrics); must not throw. */
@@ -259,6 +272,11 @@ export class Coordinator {
     return this.opts.model;
   }
 
+  /** Upload buffers free now and in all: every one is free again once no upload is being read. */
+  get uploadBuffers(): { readonly free: number; readonly total: number } {
+    return { free: this.buffers.available, total: Math.max(1, this.opts.uploadSlots) };
+  }
+
   // ------------------------------------------------------------------ nodes
 
   /** A node opened its session. */
@@ -277,7 +295,16 @@ export class Coordinator {
   /** Start receiving `name`'s update (the transport then feeds chunks to the receiver). */
   async openUpdate(name: string, header: UpdateHeader, signal: AbortSignal): Promise<UpdateReceiver> {
     this.registry.touch(name);
-    if (header.masked) return this.secureStage(header.round).openMasked(name, header, signal);
+    if (header.masked) {
+      const secure = this.secureStage(header.round);
+      try {
+        return await secure.openMasked(name, header, signal);
+      } catch (err) {
+        // The contract: a refused header drops the node from the round, as in plain rounds.
+        if (err instanceof CohortError && err.code === 'invalid_argument') secure.leave(name, `masked input refused: ${err.message}`);
+        throw err;
+      }
+    }
     const stage = this.stageFor(header.round, 'train') as TrainStage;
     return stage.open(name, header, signal);
   }
@@ -590,17 +617,20 @@ export class Coordinator {
     try {
       this.journal.started(round, settings, launchId);
       progress('wait');
-      const enough = await this.registry.waitForConnected(settings.minNodes, settings.waitForNodesMs, this.stop.signal);
+      const needs = requirementsFor(settings, this.opts.model);
+      const enough = await this.registry.waitForConnected(settings.minNodes, settings.waitForNodesMs, this.stop.signal, needs);
       if (this.stop.signal.aborted) return end('failed', { reason: 'coordinator shut down' });
       if (!enough) {
         const connected = this.registry.connected().length;
+        const able = this.registry.eligible(needs).length;
+        const which = able < connected ? `; only ${able} of them can do what this round needs (${describeRequirements(needs)})` : '';
         return end('skipped', {
-          reason: `only ${connected} node(s) connected after waiting ${settings.waitForNodesMs / 1000} s; at least ${settings.minNodes} needed`,
+          reason: `only ${connected} node(s) connected after waiting ${settings.waitForNodesMs / 1000} s${which}; at least ${settings.minNodes} needed`,
         });
       }
 
       progress('select');
-      const candidates = this.registry.connected();
+      const candidates = this.registry.eligible(needs);
       const selected = poissonSample(candidates, settings.sampleRate, this.opts.samplingRng);
       if (selected.length < settings.minNodes) {
         return end('skipped', {
@@ -654,9 +684,9 @@ export class Coordinator {
       for (const name of participants) this.registry.participated(name);
 
       // Federated evaluation of the committed model; its results are attached to the round afterwards.
-      const evaluators = this.registry.connected();
+      const evaluators = this.registry.eligible({ modelKind: this.opts.model.kind, secureAggregation: false, privacy: false });
       const evalDeadline = clock.now() + settings.evalTimeoutMs;
-      const evaluation = new EvalStage(round, evaluators.map((s) => s.name), log.child({ stage: 'evaluate' }));
+      const evaluation = new EvalStage(round, evaluators.map((s) => s.name), log.child({ stage: 'evaluate' }), settings.maxWeightShare);
       active.evaluate = evaluation;
       progress('evaluate', committed);
       this.broadcast(evaluators, this.task(round, 'evaluate', settings, evalDeadline), next, (name, detail) => evaluation.leave(name, 'disconnected', detail), log);
@@ -686,20 +716,23 @@ export class Coordinator {
     }
   }
 
-  /** Plain FedAvg: updates arrive in the clear and are averaged by example counts. */
+  /** Plain rounds: updates arrive in the clear, are bounded in norm and combined by the round's aggregator. */
   private async plainAggregate({ active, selected, settings, privacy, divisor, deadline, progress, log }: AggregationInput): Promise<Aggregated> {
-    const train = new TrainStage(
-      active.round,
-      selected.map((s) => s.name),
-      this.numParameters,
-      this.opts.chunkBytes,
-      this.buffers,
-      log.child({ stage: 'train' }),
-      privacy?.clipNorm,
-    );
+    if (settings.aggregator !== 'fedavg' && selected.length * this.numParameters > MAX_ROBUST_VALUES) {
+      const mib = Math.round((selected.length * this.numParameters * 4) / 2 ** 20);
+      return { kind: 'failed', participants: 0, reason: `${settings.aggregator} keeps every update: ${selected.length} nodes × ${this.numParameters} parameters need ${mib} MiB, over the limit of ${(MAX_ROBUST_VALUES * 4) / 2 ** 20} MiB (use fedavg, fewer nodes or a lower sample rate)` };
+    }
+    const train = new TrainStage(active.round, selected.map((s) => s.name), {
+      numParameters: this.numParameters,
+      chunkBytes: this.opts.chunkBytes,
+      buffers: this.buffers,
+      log: log.child({ stage: 'train' }),
+      aggregator: createAggregator(settings.aggregator, this.numParameters, settings),
+      ...(privacy ? { clipNorm: privacy.clipNorm } : { normBound: settings.clipNorm }),
+    });
     active.train = train;
     progress('train', { selected: selected.length });
-    const task = { ...this.task(active.round, 'train', settings, deadline), ...(privacy ? { privacy } : {}) };
+    const task = { ...this.task(active.round, 'train', settings, deadline), ...(privacy ? { privacy } : { maxUpdateNorm: settings.clipNorm }) };
     this.broadcast(selected, task, this.global, (name, detail) => train.leave(name, 'disconnected', detail), log);
     await this.until(train, deadline);
     active.train = undefined;
@@ -712,6 +745,7 @@ export class Coordinator {
         reason: `only ${participants.length} of ${selected.length} selected nodes returned a valid update (${gone} dropped, timed out, declined or were rejected); at least ${settings.minNodes} needed — the global model is unchanged`,
       };
     }
+    if (train.normBounded > 0) log.info({ stage: 'train', scaled: train.normBounded, bound: settings.clipNorm }, 'updates scaled down to the norm bound');
     // Central noise: the coordinator, trusted here, adds σ·C before anything is released.
     if (privacy) train.aggregate.addNoise(privacy.noiseMultiplier * privacy.clipNorm, this.opts.samplingRng);
     const noisedWithinClip =
@@ -785,6 +819,8 @@ export class Coordinator {
       numParameters: this.numParameters,
       deadlineMs,
       seed: this.opts.seedRng.nextInt(2 ** 32),
+      chunkBytes: this.opts.chunkBytes,
+      progressTimeoutMs: this.opts.progressTimeoutMs ?? DEFAULT_PROGRESS_TIMEOUT_MS,
     };
   }
 
@@ -870,6 +906,13 @@ export function validateSettings(s: RoundSettings): void {
       bad((err as Error).message);
     }
   }
+  if (!isAggregatorKind(s.aggregator)) bad(`aggregator must be fedavg, trimmed-mean or median, got ${String(s.aggregator)}`);
+  if (s.aggregator !== 'fedavg' && (s.secureAggregation || s.noiseMultiplier > 0)) {
+    bad(`aggregator ${s.aggregator} needs every update in the clear: it works in plain rounds only (no --secure-aggregation, no --noise-multiplier)`);
+  }
+  if (!(s.trimFraction >= 0 && s.trimFraction < 0.5)) bad(`trim fraction must be in [0, 0.5), got ${s.trimFraction}`);
+  if (!(s.maxWeightShare > 0 && s.maxWeightShare <= 1)) bad(`max weight share must be in (0, 1], got ${s.maxWeightShare}`);
+  if (!(s.clipNorm > 0 && Number.isFinite(s.clipNorm))) bad(`clip must be a positive number (it bounds every update's norm), got ${s.clipNorm}`);
   if (s.noise === 'distributed' && !s.secureAggregation) {
     bad('distributed noise needs --secure-aggregation: without it the coordinator would see each update with only its share of the noise (use --noise central)');
   }

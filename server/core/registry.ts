@@ -1,7 +1,34 @@
 /** The coordinator's registry of nodes: who is connected, when each was last seen, who is revoked. */
 import type { Clock } from '../../shared/clock.js';
 import type { Logger } from '../../shared/logger.js';
-import type { NodeRecord, NodeSession } from './types.js';
+import type { ModelSpec } from '../../shared/model/spec.js';
+import type { NodeCapabilities, NodeRecord, NodeSession, RoundSettings } from './types.js';
+
+/** What a node must be able to do to take part in a round. */
+export interface Requirements {
+  readonly modelKind: string;
+  readonly secureAggregation: boolean;
+  readonly privacy: boolean;
+}
+
+/** What a round with `settings` on `model` needs from each node it selects. */
+export function requirementsFor(settings: RoundSettings, model: ModelSpec): Requirements {
+  return { modelKind: model.kind, secureAggregation: settings.secureAggregation, privacy: settings.noiseMultiplier > 0 };
+}
+
+/** True when a node with `c` can do what `r` asks. */
+export function meets(c: NodeCapabilities, r: Requirements): boolean {
+  if (c.modelKinds.length > 0 && !c.modelKinds.includes(r.modelKind)) return false;
+  return (!r.secureAggregation || c.secureAggregation) && (!r.privacy || c.privacy);
+}
+
+/** `r` in words, for a skipped round's reason. */
+export function describeRequirements(r: Requirements): string {
+  const needs = [`model kind "${r.modelKind}"`];
+  if (r.secureAggregation) needs.push('secure aggregation');
+  if (r.privacy) needs.push('differential privacy');
+  return needs.join(', ');
+}
 
 interface Entry {
   name: string;
@@ -129,6 +156,11 @@ export class NodeRegistry {
     return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
+  /** Connected, non-revoked sessions whose node can do what `r` asks, sorted by name. */
+  eligible(r: Requirements): NodeSession[] {
+    return this.connected().filter((s) => meets(s.capabilities, r));
+  }
+
   /** Every known node, sorted by name. */
   list(): NodeRecord[] {
     return [...this.entries.values()].map((e) => this.recordOf(e)).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -140,9 +172,10 @@ export class NodeRegistry {
     return () => this.listeners.delete(listener);
   }
 
-  /** Resolve with true once at least `count` nodes are connected, or false after `timeoutMs`. */
-  waitForConnected(count: number, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
-    if (this.connected().length >= count) return Promise.resolve(true);
+  /** Resolve with true once at least `count` nodes (meeting `r`, if given) are connected, or false after `timeoutMs`. */
+  waitForConnected(count: number, timeoutMs: number, signal?: AbortSignal, r?: Requirements): Promise<boolean> {
+    const ready = (): boolean => (r ? this.eligible(r) : this.connected()).length >= count;
+    if (ready()) return Promise.resolve(true);
     return new Promise((resolve) => {
       const finish = (ok: boolean): void => {
         unsubscribe();
@@ -152,7 +185,7 @@ export class NodeRegistry {
       };
       const onAbort = (): void => finish(false);
       const unsubscribe = this.onChange(() => {
-        if (this.connected().length >= count) finish(true);
+        if (ready()) finish(true);
       });
       const timer = this.clock.schedule(timeoutMs, () => finish(false));
       signal?.addEventListener('abort', onAbort, { once: true });

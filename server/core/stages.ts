@@ -3,17 +3,20 @@
  * pending and settles when none are, so a round never waits for a node that is gone.
  */
 import { deferred, type Pool } from '../../shared/async.js';
-import { l2Norm } from '../../shared/dp/clip.js';
+import { clipL2, l2Norm } from '../../shared/dp/clip.js';
 import { CohortError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
 import { ChunkAssembler, chunkCount } from '../../shared/tensor/chunks.js';
-import { FedAvgAccumulator } from './fedavg.js';
+import { type Aggregator, capMix } from './aggregators.js';
 
 /** Largest example count a node may claim: bounds any one node's FedAvg weight. */
 export const MAX_EXAMPLES_PER_NODE = 10_000_000;
 
 /** Why an expected node is no longer expected. */
-export type LeaveReason = 'submitted' | 'declined' | 'disconnected' | 'deadline' | 'rejected' | 'cancelled';
+export type LeaveReason = 'submitted' | 'declined' | 'disconnected' | 'deadline' | 'rejected' | 'cancelled' | 'stalled';
+
+/** Why the transport ended an upload before it was complete. */
+export type AbortReason = 'disconnected' | 'rejected' | 'stalled';
 
 /** Common bookkeeping: who is expected, who left and why, and a promise that settles when nobody is pending. */
 abstract class Collector {
@@ -83,30 +86,54 @@ export interface UpdateReceiver {
   accept(index: number, data: Uint8Array): void;
   /** Add the complete update to the aggregate. */
   finish(): void;
-  /** The upload broke off; the node leaves the round. */
-  abort(detail: string): void;
+  /**
+   * The upload ended early; the node leaves the round at once and its buffer is freed:
+   * it disconnected, sent a malformed message (`rejected`) or stopped making progress.
+   */
+  abort(detail: string, why?: AbortReason): void;
 }
 
-/** Collects training updates from the selected nodes into one streaming FedAvg aggregate. */
+/** How a train stage checks and combines updates. */
+export interface TrainStageOptions {
+  readonly numParameters: number;
+  readonly chunkBytes: number;
+  readonly buffers: Pool<Float32Array>;
+  readonly log: Logger;
+  readonly aggregator: Aggregator;
+  /** Private rounds: every update must be clipped to this L2 norm (else refused) and counts with weight 1. */
+  readonly clipNorm?: number;
+  /** Plain rounds: an update with a larger L2 norm is scaled down to it before it is added. */
+  readonly normBound?: number;
+}
+
+/** Collects training updates from the selected nodes into one aggregate. */
 export class TrainStage extends Collector {
-  readonly aggregate: FedAvgAccumulator;
+  readonly aggregate: Aggregator;
   /** Adaptive clipping: how many accepted updates were within the clip norm. */
   withinClip = 0;
+  /** Plain rounds: how many accepted updates were scaled down to the norm bound. */
+  normBounded = 0;
   /** Uploads in progress, each with the function that ends it and frees its buffer. */
   private readonly receiving = new Map<string, () => void>();
+  private readonly numParameters: number;
+  private readonly chunkBytes: number;
+  private readonly buffers: Pool<Float32Array>;
+  private readonly clipNorm: number | undefined;
+  private readonly normBound: number | undefined;
 
-  constructor(
-    round: number,
-    selected: readonly string[],
-    private readonly numParameters: number,
-    private readonly chunkBytes: number,
-    private readonly buffers: Pool<Float32Array>,
-    log: Logger,
-    /** Private rounds: every update must be clipped to this L2 norm and counts with weight 1. */
-    private readonly clipNorm?: number,
-  ) {
-    super(round, selected, log);
-    this.aggregate = new FedAvgAccumulator(numParameters);
+  constructor(round: number, selected: readonly string[], opts: TrainStageOptions) {
+    super(round, selected, opts.log);
+    this.numParameters = opts.numParameters;
+    this.chunkBytes = opts.chunkBytes;
+    this.buffers = opts.buffers;
+    this.clipNorm = opts.clipNorm;
+    this.normBound = opts.normBound;
+    this.aggregate = opts.aggregator;
+  }
+
+  /** Uploads holding a buffer right now. */
+  get uploading(): number {
+    return this.receiving.size;
   }
 
   /** Names whose update is in the aggregate. */
@@ -166,7 +193,9 @@ export class TrainStage extends Collector {
       return `update has ${h.numParameters} parameters, the model has ${this.numParameters}`;
     }
     const expectedChunks = chunkCount(this.numParameters, this.chunkBytes);
-    if (h.chunkCount !== expectedChunks) return `update announces ${h.chunkCount} chunks, expected ${expectedChunks}`;
+    if (h.chunkCount !== expectedChunks) {
+      return `update announces ${h.chunkCount} chunks, expected ${expectedChunks}: ${this.numParameters} values are sent in chunks of exactly ${this.chunkBytes} bytes (Task.chunk_bytes), the last one shorter`;
+    }
     if (!Number.isInteger(h.numExamples) || h.numExamples < 1 || h.numExamples > MAX_EXAMPLES_PER_NODE) {
       return `num_examples must be an integer in [1, ${MAX_EXAMPLES_PER_NODE}], got ${h.numExamples}`;
     }
@@ -217,13 +246,21 @@ export class TrainStage extends Collector {
           fail('rejected', err instanceof Error ? err.message : String(err));
           throw err;
         }
+        // Scaled, not refused: an honest node with a large step still counts, within the bound.
+        if (this.clipNorm === undefined && this.normBound !== undefined) {
+          const { clipped, norm } = clipL2(update, this.normBound);
+          if (clipped) {
+            this.normBounded += 1;
+            this.log.info({ node: name, norm: Number(norm.toPrecision(4)), bound: this.normBound }, 'update scaled down to the norm bound');
+          }
+        }
         // A private round bounds each node's influence: uniform weights, not example counts.
         this.aggregate.add(update, this.clipNorm !== undefined ? 1 : header.numExamples);
         if (header.withinClip) this.withinClip += 1;
         release();
         this.leave(name, 'submitted');
       },
-      abort: (detail) => fail('disconnected', detail),
+      abort: (detail, why = 'disconnected') => fail(why, detail),
     };
   }
 }
@@ -247,6 +284,7 @@ const LEFT_BECAUSE: Record<LeaveReason, string> = {
   deadline: 'it missed the deadline',
   rejected: 'its report was refused',
   cancelled: 'the stage was cancelled',
+  stalled: 'it stopped making progress',
 };
 
 /** One node's federated-evaluation report. */
@@ -257,11 +295,29 @@ export interface EvaluationReport {
   readonly loss: number;
 }
 
-/** Collects federated-evaluation reports and keeps their example-weighted means. */
+/**
+ * Collects federated-evaluation reports and keeps their example-weighted means, with the
+ * same cap on one node's share as training (`capMix`): a node that claims 10M examples
+ * and perfect accuracy moves the reported accuracy by at most its capped share.
+ */
 export class EvalStage extends Collector {
   private examples = 0;
-  private correct = 0;
+  private maxExamples = 0;
+  private reports = 0;
+  private weightedAccuracy = 0;
+  private weightedLoss = 0;
+  private accuracySum = 0;
   private lossSum = 0;
+
+  constructor(
+    round: number,
+    expected: readonly string[],
+    log: Logger,
+    /** Largest share of the total weight one report may have, in (0, 1]. */
+    private readonly maxShare = 1,
+  ) {
+    super(round, expected, log);
+  }
 
   /** Number of nodes whose evaluation counted. */
   get evaluated(): number {
@@ -270,7 +326,10 @@ export class EvalStage extends Collector {
 
   /** Weighted mean accuracy and loss, if anyone evaluated. */
   get metrics(): { accuracy: number; loss: number } | undefined {
-    return this.examples > 0 ? { accuracy: this.correct / this.examples, loss: this.lossSum / this.examples } : undefined;
+    if (this.reports === 0) return undefined;
+    const alpha = capMix(this.examples, this.maxExamples, this.reports, this.maxShare);
+    const mean = (weighted: number, plain: number): number => (alpha * weighted) / this.examples + ((1 - alpha) * plain) / this.reports;
+    return { accuracy: mean(this.weightedAccuracy, this.accuracySum), loss: mean(this.weightedLoss, this.lossSum) };
   }
 
   /** Record `name`'s report after checking it belongs here and is well-formed. */
@@ -290,8 +349,12 @@ export class EvalStage extends Collector {
       throw new CohortError('invalid_argument', problem);
     }
     this.examples += report.numExamples;
-    this.correct += report.accuracy * report.numExamples;
-    this.lossSum += report.loss * report.numExamples;
+    this.maxExamples = Math.max(this.maxExamples, report.numExamples);
+    this.reports += 1;
+    this.weightedAccuracy += report.accuracy * report.numExamples;
+    this.weightedLoss += report.loss * report.numExamples;
+    this.accuracySum += report.accuracy;
+    this.lossSum += report.loss;
     this.leave(name, 'submitted');
   }
 }

@@ -5,6 +5,7 @@ import type { TrainConfig } from '../../shared/model/train.js';
 import type { AdaptiveClipConfig } from '../../shared/dp/adaptive-clip.js';
 import type { ServerMessage } from '../../shared/secagg/messages.js';
 import type { SecureSetup } from '../../shared/wire/secagg.js';
+import type { AggregatorKind } from './aggregators.js';
 
 /** What a task asks a node to do. */
 export type TaskKind = 'train' | 'evaluate';
@@ -22,6 +23,22 @@ export interface TaskDescriptor {
   readonly secure?: SecureSetup;
   /** Present when the round is differentially private (train tasks only). */
   readonly privacy?: PrivacyTask;
+  /** Bytes of every chunk but the last, in both directions. */
+  readonly chunkBytes: number;
+  /** Longest the coordinator waits for the next message of an upload it is reading, or for the node to take one it sends. */
+  readonly progressTimeoutMs: number;
+  /** Plain train tasks: the L2 norm an update is scaled down to. */
+  readonly maxUpdateNorm?: number;
+}
+
+/** What a node said it can do when it joined; selection only picks nodes that can do what a round needs. */
+export interface NodeCapabilities {
+  /** Model kinds it can train and evaluate; empty means it did not say (any kind). */
+  readonly modelKinds: readonly string[];
+  /** It takes part in SecAgg+ secure aggregation. */
+  readonly secureAggregation: boolean;
+  /** It clips and noises its update as a PrivacyConfig asks. */
+  readonly privacy: boolean;
 }
 
 /** Where the Gaussian noise of a private round comes from. */
@@ -54,6 +71,7 @@ export interface NodeSession {
   readonly id: number;
   /** The node's certificate (PEM) as TLS verified it; peers check secure-aggregation keys against it. */
   readonly certificatePem: string;
+  readonly capabilities: NodeCapabilities;
   /** Send a secure-aggregation message, in order after anything sent before. */
   sendSecAgg(round: number, message: ServerMessage): void;
   /** Send a task and its weights; resolves once written, rejects if the session closed. */
@@ -88,7 +106,10 @@ export interface RoundSettings {
   readonly waitForNodesMs: number;
   /** Secure aggregation (SecAgg+): the coordinator learns only the survivors' sum. */
   readonly secureAggregation: boolean;
-  /** L2 clip norm of each update in secure rounds (bounds the fixed-point range). */
+  /**
+   * L2 bound of each update: plain rounds scale larger updates down to it; secure and
+   * private rounds require nodes to clip to it (fixed-point range, DP sensitivity).
+   */
   readonly clipNorm: number;
   /** Operator overrides of the Shamir threshold t and neighbours per node k. */
   readonly threshold?: number;
@@ -101,6 +122,12 @@ export interface RoundSettings {
   readonly noise?: NoiseMode;
   /** Adaptive clipping (private rounds): `clipNorm` is where the clip norm starts. */
   readonly adaptiveClip?: AdaptiveClipConfig;
+  /** How plain rounds combine updates (robust aggregators: plain, non-private rounds only). */
+  readonly aggregator: AggregatorKind;
+  /** Trimmed mean: fraction of values dropped at each end of every coordinate, in [0, 0.5). */
+  readonly trimFraction: number;
+  /** Largest share of a round's total weight one node's update or evaluation may have, in (0, 1]. */
+  readonly maxWeightShare: number;
 }
 
 /** What the operator sees of one round. */

@@ -12,6 +12,7 @@ import { DEFAULT_ADAPTIVE_CLIP } from '../../shared/dp/adaptive-clip.js';
 import { CohortError } from '../../shared/errors.js';
 import { toChunks } from '../../shared/tensor/chunks.js';
 import { CHUNK_BYTES } from '../../shared/wire/proto.js';
+import type { AggregatorKind } from '../core/aggregators.js';
 import type { ModelRecord } from '../core/journal.js';
 import type { BudgetReportRequest__Output } from '../../shared/wire/generated/cohort/v1/BudgetReportRequest.js';
 import type { LaunchRequest__Output } from '../../shared/wire/generated/cohort/v1/LaunchRequest.js';
@@ -137,6 +138,8 @@ function launchSettings(req: LaunchRequest__Output): LaunchSettings {
       ? { targetQuantile: req.clipQuantile || DEFAULT_ADAPTIVE_CLIP.targetQuantile, learningRate: req.clipLearningRate || DEFAULT_ADAPTIVE_CLIP.learningRate }
       : undefined,
     train: { epochs: pos(req.train?.epochs ?? 0), batchSize: pos(req.train?.batchSize ?? 0), learningRate: pos(req.train?.learningRate ?? 0) },
+    aggregator: req.aggregator === '' ? undefined : (req.aggregator as AggregatorKind),
+    trimFraction: pos(req.trimFraction),
   };
 }
 

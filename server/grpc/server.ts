@@ -3,6 +3,7 @@ import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import * as grpc from '@grpc/grpc-js';
 import { CohortError } from '../../shared/errors.js';
+import type { Clock } from '../../shared/clock.js';
 import type { Logger } from '../../shared/logger.js';
 import { CHANNEL_OPTIONS, loadContract } from '../../shared/wire/proto.js';
 import type { Coordinator } from '../core/coordinator.js';
@@ -11,7 +12,7 @@ import type { CallPolicy } from './auth.js';
 import { MAX_CONCURRENT_STREAMS, mutualTlsServerCredentials, type ServerTlsMaterial } from './credentials.js';
 import { http2Listeners, widenConnectionWindows } from './listeners.js';
 import type { FeatureRange } from '../../shared/model/feature-range.js';
-import { nodeServiceDefinition, nodeServiceHandlers } from './node-service.js';
+import { defaultSendQueueBytes, nodeServiceDefinition, nodeServiceHandlers, TransportStats } from './node-service.js';
 import { meteredDefinition, type RpcRecorder, rpcInterceptor } from '../metrics/rpc.js';
 
 /** How to serve. */
@@ -23,6 +24,11 @@ export interface ServeOptions {
   readonly tls: ServerTlsMaterial;
   readonly policy: CallPolicy;
   readonly log: Logger;
+  readonly clock: Clock;
+  /** See NodeTransportOptions; the coordinator announces the same value in every task. */
+  readonly progressTimeoutMs: number;
+  /** Bytes queued for one node before it is dropped (default: two models plus 1 MiB). */
+  readonly sendQueueBytes?: number;
   /** Records latency and bytes of every call when metrics are on. */
   readonly rpcMetrics?: RpcRecorder;
   /** The range the model's inputs are declared for, told to every node on Join (default [0, 1]). */
@@ -32,6 +38,8 @@ export interface ServeOptions {
 /** A running server. */
 export interface RunningServer {
   readonly port: number;
+  /** What the node transport holds right now (queued bytes, sessions, uploads being read). */
+  readonly transport: TransportStats;
   /** Stop accepting calls, cancel open streams, wait for the listener to close. */
   close(): Promise<void>;
 }
@@ -99,7 +107,13 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
   const server = new grpc.Server({ ...CHANNEL_OPTIONS, 'grpc.max_concurrent_streams': MAX_CONCURRENT_STREAMS, ...(rpc ? { interceptors: [rpcInterceptor(rpc)] } : {}) });
   const contract = loadContract();
   const metered = (d: grpc.ServiceDefinition): grpc.ServiceDefinition => (rpc ? meteredDefinition(d, rpc) : d);
-  server.addService(metered(nodeServiceDefinition()), nodeServiceHandlers(opts.coordinator, opts.policy, opts.log, opts.featureRange) as unknown as grpc.UntypedServiceImplementation);
+  const transport = new TransportStats();
+  const limits = {
+    clock: opts.clock,
+    progressTimeoutMs: opts.progressTimeoutMs,
+    sendQueueBytes: opts.sendQueueBytes ?? defaultSendQueueBytes(opts.coordinator.status().numParameters),
+  };
+  server.addService(metered(nodeServiceDefinition()), nodeServiceHandlers(opts.coordinator, opts.policy, opts.log, limits, transport, opts.featureRange) as unknown as grpc.UntypedServiceImplementation);
   server.addService(metered(contract.cohort.v1.AdminService.service), adminServiceHandlers(opts.coordinator, opts.policy, opts.log));
   const port = await new Promise<number>((resolve, reject) => {
     server.bindAsync(`${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${opts.port}`, mutualTlsServerCredentials(opts.tls), (err, bound) => {
@@ -112,6 +126,7 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
   opts.log.info({ host: opts.host, port }, 'coordinator listening (TLS 1.3, client certificates required)');
   return {
     port,
+    transport,
     close: async () => {
       await opts.coordinator.close();
       await new Promise<void>((resolve) => {

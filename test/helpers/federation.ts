@@ -2,7 +2,7 @@
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { systemClock } from '../../shared/clock.js';
+import { type Clock, systemClock } from '../../shared/clock.js';
 import { type Logger, MemoryLogger } from '../../shared/logger.js';
 import { parseModelSpec } from '../../shared/model/spec.js';
 import { copyHolderFiles, initCa, issue, revoke } from '../../shared/pki/ca-dir.js';
@@ -87,7 +87,19 @@ export class TestPki {
 /** Start a coordinator on an ephemeral loopback port with `pki`'s certificates. */
 export async function startTestCoordinator(
   pki: TestPki,
-  opts: { log?: Logger; settings?: Partial<RoundSettings>; model?: Parameters<typeof parseModelSpec>[0]; revocationPollMs?: number; privacy?: PrivacyBudget; monitoring?: CoordinatorMonitoring } = {},
+  opts: {
+    log?: Logger;
+    settings?: Partial<RoundSettings>;
+    model?: Parameters<typeof parseModelSpec>[0];
+    revocationPollMs?: number;
+    privacy?: PrivacyBudget;
+    monitoring?: CoordinatorMonitoring;
+    /** Drives deadlines and progress timeouts (default: the system clock). */
+    clock?: Clock;
+    uploadSlots?: number;
+    progressTimeoutMs?: number;
+    sendQueueBytes?: number;
+  } = {},
 ): Promise<StartedCoordinator> {
   return startCoordinator(
     {
@@ -97,12 +109,14 @@ export async function startTestCoordinator(
       model: parseModelSpec(opts.model ?? {}),
       seed: 1,
       defaults: { ...TEST_SETTINGS, ...opts.settings },
-      uploadSlots: 4,
+      uploadSlots: opts.uploadSlots ?? 4,
       revocationPollMs: opts.revocationPollMs ?? 100,
       ...(opts.privacy ? { privacy: opts.privacy } : {}),
       ...(opts.monitoring ? { monitoring: opts.monitoring } : {}),
+      ...(opts.progressTimeoutMs !== undefined ? { progressTimeoutMs: opts.progressTimeoutMs } : {}),
+      ...(opts.sendQueueBytes !== undefined ? { sendQueueBytes: opts.sendQueueBytes } : {}),
     },
-    { log: opts.log ?? new MemoryLogger(), clock: systemClock },
+    { log: opts.log ?? new MemoryLogger(), clock: opts.clock ?? systemClock },
   );
 }
 

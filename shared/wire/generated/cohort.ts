@@ -25,6 +25,7 @@ import type { MaskingReport as _cohort_v1_MaskingReport, MaskingReport__Output a
 import type { ModelChunk as _cohort_v1_ModelChunk, ModelChunk__Output as _cohort_v1_ModelChunk__Output } from './cohort/v1/ModelChunk.js';
 import type { ModelInfo as _cohort_v1_ModelInfo, ModelInfo__Output as _cohort_v1_ModelInfo__Output } from './cohort/v1/ModelInfo.js';
 import type { ModelSpec as _cohort_v1_ModelSpec, ModelSpec__Output as _cohort_v1_ModelSpec__Output } from './cohort/v1/ModelSpec.js';
+import type { NodeCapabilities as _cohort_v1_NodeCapabilities, NodeCapabilities__Output as _cohort_v1_NodeCapabilities__Output } from './cohort/v1/NodeCapabilities.js';
 import type { NodeDecline as _cohort_v1_NodeDecline, NodeDecline__Output as _cohort_v1_NodeDecline__Output } from './cohort/v1/NodeDecline.js';
 import type { NodeInfo as _cohort_v1_NodeInfo, NodeInfo__Output as _cohort_v1_NodeInfo__Output } from './cohort/v1/NodeInfo.js';
 import type { NodeServiceClient as _cohort_v1_NodeServiceClient, NodeServiceDefinition as _cohort_v1_NodeServiceDefinition } from './cohort/v1/NodeService.js';
@@ -93,6 +94,7 @@ export interface ProtoGrpcType {
       ModelChunk: MessageTypeDefinition<_cohort_v1_ModelChunk, _cohort_v1_ModelChunk__Output>
       ModelInfo: MessageTypeDefinition<_cohort_v1_ModelInfo, _cohort_v1_ModelInfo__Output>
       ModelSpec: MessageTypeDefinition<_cohort_v1_ModelSpec, _cohort_v1_ModelSpec__Output>
+      NodeCapabilities: MessageTypeDefinition<_cohort_v1_NodeCapabilities, _cohort_v1_NodeCapabilities__Output>
       NodeDecline: MessageTypeDefinition<_cohort_v1_NodeDecline, _cohort_v1_NodeDecline__Output>
       NodeInfo: MessageTypeDefinition<_cohort_v1_NodeInfo, _cohort_v1_NodeInfo__Output>
       /**

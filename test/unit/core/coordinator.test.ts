@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { CohortError, type ErrorCode } from '../../../shared/errors.js';
 import { toChunks } from '../../../shared/tensor/chunks.js';
-import type { LaunchSettings } from '../../../server/core/coordinator.js';
+import { DEFAULT_PROGRESS_TIMEOUT_MS, type LaunchSettings } from '../../../server/core/coordinator.js';
 import { MemoryJournal } from '../../../server/core/journal.js';
 import type { Broadcast, NodeRecord, RoundEvent } from '../../../server/core/types.js';
 import {
@@ -98,6 +98,9 @@ describe('Coordinator (fake sessions, manual clock)', () => {
         numParameters: D,
         deadlineMs: DEFAULTS.trainTimeoutMs,
         seed: first.task.seed,
+        chunkBytes: CHUNK_BYTES,
+        progressTimeoutMs: DEFAULT_PROGRESS_TIMEOUT_MS,
+        maxUpdateNorm: DEFAULTS.clipNorm,
       });
       assert.deepEqual(first.chunks.map((ch) => ch.byteLength), [16, 16, 16, 12]);
       assert.deepEqual(weightsOf(first), initialWeights());
@@ -409,7 +412,7 @@ describe('Coordinator (fake sessions, manual clock)', () => {
     it('a malformed update header is invalid_argument; that node leaves, the others continue', async () => {
       const bad = [
         ['p', { numParameters: D + 1 }, /^update has 16 parameters, the model has 15$/],
-        ['q', { chunkCount: 3 }, /^update announces 3 chunks, expected 4$/],
+        ['q', { chunkCount: 3 }, /^update announces 3 chunks, expected 4: 15 values are sent in chunks of exactly 16 bytes/],
         ['r', { numExamples: 0 }, /^num_examples must be an integer in \[1, 10000000\], got 0$/],
         ['s', { numExamples: 2.5 }, /got 2\.5$/],
         ['t', { numExamples: 10_000_001 }, /got 10000001$/],

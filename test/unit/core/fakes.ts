@@ -9,8 +9,11 @@ import type { ServerMessage } from '../../../shared/secagg/messages.js';
 import { ChunkAssembler, chunkCount, toChunks } from '../../../shared/tensor/chunks.js';
 import { Coordinator, DEFAULT_ROUND_SETTINGS, type Resume } from '../../../server/core/coordinator.js';
 import type { EvaluationReport, UpdateHeader } from '../../../server/core/stages.js';
-import type { Broadcast, NodeSession, RoundEvent, RoundSettings } from '../../../server/core/types.js';
+import type { Broadcast, NodeCapabilities, NodeSession, RoundEvent, RoundSettings } from '../../../server/core/types.js';
 import { MemoryJournal, type RoundJournal } from '../../../server/core/journal.js';
+
+/** A node that can do everything a round may ask. */
+export const ALL_CAPABILITIES: NodeCapabilities = { modelKinds: ['logreg', 'mlp'], secureAggregation: true, privacy: true };
 
 /** logreg 4 → 3: 15 parameters. */
 export const SPEC: ModelSpec = { kind: 'logreg', features: 4, classes: 3, hidden: 0 };
@@ -28,6 +31,8 @@ export const DEFAULTS: RoundSettings = {
   trainTimeoutMs: 10_000,
   evalTimeoutMs: 5_000,
   waitForNodesMs: 1_000,
+  // Exact FedAvg with any example counts; the share cap has tests of its own.
+  maxWeightShare: 1,
 };
 
 /** Dyadic starting weights: sums and means of dyadic deltas stay exact in float32. */
@@ -63,7 +68,10 @@ export class FakeSession implements NodeSession {
   private read = 0;
   private waiter: Deferred<Broadcast> | undefined;
 
-  constructor(readonly name: string) {}
+  constructor(
+    readonly name: string,
+    readonly capabilities: NodeCapabilities = ALL_CAPABILITIES,
+  ) {}
 
   send(b: Broadcast): Promise<void> {
     if (this.closedWith !== undefined) return Promise.reject(new Error(`session closed: ${this.closedWith}`));
@@ -111,8 +119,8 @@ export interface Harness {
   readonly journal: RoundJournal;
   /** Errors thrown while auto-answering; a test asserts this stays empty. */
   readonly errors: unknown[];
-  /** Attach a new session named `name`. */
-  connect(name: string): FakeSession;
+  /** Attach a new session named `name` (able to do everything unless told). */
+  connect(name: string, capabilities?: NodeCapabilities): FakeSession;
 }
 
 /** Options of `harness`. */
@@ -151,8 +159,8 @@ export function harness(opts: HarnessOptions = {}): Harness {
     log,
     journal,
     errors: [],
-    connect(name) {
-      const s = new FakeSession(name);
+    connect(name, capabilities) {
+      const s = new FakeSession(name, capabilities);
       coordinator.attach(s);
       return s;
     },

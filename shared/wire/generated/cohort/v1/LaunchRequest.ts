@@ -30,7 +30,9 @@ export interface LaunchRequest {
   'threshold'?: (number);
   'neighbours'?: (number);
   /**
-   * L2 clip norm of each update (bounds the fixed-point range); 0 = default.
+   * L2 bound of each update: plain rounds scale larger updates down to it, secure and
+   * private rounds require nodes to clip to it (fixed-point range, DP sensitivity);
+   * 0 = default.
    */
   'clipNorm'?: (number | string);
   /**
@@ -51,6 +53,17 @@ export interface LaunchRequest {
   'adaptiveClip'?: (boolean);
   'clipQuantile'?: (number | string);
   'clipLearningRate'?: (number | string);
+  /**
+   * Plain rounds: "fedavg" (example-weighted, capped shares), "trimmed-mean" or "median"
+   * (coordinate-wise, unweighted; they keep every update: nodes × d × 4 bytes, at most
+   * 256 MiB). "" = the coordinator's default.
+   */
+  'aggregator'?: (string);
+  /**
+   * Trimmed mean: fraction of values dropped at each end of every coordinate, in
+   * (0, 0.5); 0 = the coordinator's default (0.1).
+   */
+  'trimFraction'?: (number | string);
 }
 
 export interface LaunchRequest__Output {
@@ -81,7 +94,9 @@ export interface LaunchRequest__Output {
   'threshold': (number);
   'neighbours': (number);
   /**
-   * L2 clip norm of each update (bounds the fixed-point range); 0 = default.
+   * L2 bound of each update: plain rounds scale larger updates down to it, secure and
+   * private rounds require nodes to clip to it (fixed-point range, DP sensitivity);
+   * 0 = default.
    */
   'clipNorm': (number);
   /**
@@ -102,4 +117,15 @@ export interface LaunchRequest__Output {
   'adaptiveClip': (boolean);
   'clipQuantile': (number);
   'clipLearningRate': (number);
+  /**
+   * Plain rounds: "fedavg" (example-weighted, capped shares), "trimmed-mean" or "median"
+   * (coordinate-wise, unweighted; they keep every update: nodes × d × 4 bytes, at most
+   * 256 MiB). "" = the coordinator's default.
+   */
+  'aggregator': (string);
+  /**
+   * Trimmed mean: fraction of values dropped at each end of every coordinate, in
+   * (0, 0.5); 0 = the coordinator's default (0.1).
+   */
+  'trimFraction': (number);
 }

@@ -15,14 +15,16 @@ import type { UpdateMessage as _cohort_v1_UpdateMessage, UpdateMessage__Output a
  */
 export interface NodeServiceClient extends grpc.Client {
   /**
-   * Declines a task; the coordinator treats it as non-participation.
+   * Declines a task the node was sent and has not answered; the coordinator treats it as
+   * non-participation. Refused with FAILED_PRECONDITION once the node is out of the stage.
    */
   Decline(argument: _cohort_v1_DeclineRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_SubmitAck__Output>): grpc.ClientUnaryCall;
   Decline(argument: _cohort_v1_DeclineRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_cohort_v1_SubmitAck__Output>): grpc.ClientUnaryCall;
   Decline(argument: _cohort_v1_DeclineRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_SubmitAck__Output>): grpc.ClientUnaryCall;
   Decline(argument: _cohort_v1_DeclineRequest, callback: grpc.requestCallback<_cohort_v1_SubmitAck__Output>): grpc.ClientUnaryCall;
   /**
-   * Declines a task; the coordinator treats it as non-participation.
+   * Declines a task the node was sent and has not answered; the coordinator treats it as
+   * non-participation. Refused with FAILED_PRECONDITION once the node is out of the stage.
    */
   decline(argument: _cohort_v1_DeclineRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_SubmitAck__Output>): grpc.ClientUnaryCall;
   decline(argument: _cohort_v1_DeclineRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_cohort_v1_SubmitAck__Output>): grpc.ClientUnaryCall;
@@ -30,31 +32,45 @@ export interface NodeServiceClient extends grpc.Client {
   decline(argument: _cohort_v1_DeclineRequest, callback: grpc.requestCallback<_cohort_v1_SubmitAck__Output>): grpc.ClientUnaryCall;
   
   /**
-   * Opens the node's session. The coordinator pushes tasks down this stream,
-   * each a Task followed by its global weights as WeightsChunk messages.
+   * Opens the node's session: the coordinator sends a Welcome, then pushes tasks down
+   * this stream, each a Task followed by its global weights as WeightsChunk messages.
+   * A node keeps its Join stream open and keeps reading it, also while it trains: the
+   * coordinator gives each message Task.progress_timeout_ms to be taken, and holds at
+   * most 2 × (4 × num_parameters) + 1 MiB bytes not yet taken by one node. A node that
+   * takes longer, or lets more pile up, is dropped: the coordinator resets the stream
+   * (RST_STREAM ENHANCE_YOUR_CALM, which gRPC clients report as RESOURCE_EXHAUSTED
+   * without a cohort-error trailer) and the node is out of every stage it was in.
+   * Reconnecting is allowed at once; the node is then selected again in later rounds.
    */
   Join(argument: _cohort_v1_JoinRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_cohort_v1_CoordinatorMessage__Output>;
   Join(argument: _cohort_v1_JoinRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_cohort_v1_CoordinatorMessage__Output>;
   /**
-   * Opens the node's session. The coordinator pushes tasks down this stream,
-   * each a Task followed by its global weights as WeightsChunk messages.
+   * Opens the node's session: the coordinator sends a Welcome, then pushes tasks down
+   * this stream, each a Task followed by its global weights as WeightsChunk messages.
+   * A node keeps its Join stream open and keeps reading it, also while it trains: the
+   * coordinator gives each message Task.progress_timeout_ms to be taken, and holds at
+   * most 2 × (4 × num_parameters) + 1 MiB bytes not yet taken by one node. A node that
+   * takes longer, or lets more pile up, is dropped: the coordinator resets the stream
+   * (RST_STREAM ENHANCE_YOUR_CALM, which gRPC clients report as RESOURCE_EXHAUSTED
+   * without a cohort-error trailer) and the node is out of every stage it was in.
+   * Reconnecting is allowed at once; the node is then selected again in later rounds.
    */
   join(argument: _cohort_v1_JoinRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_cohort_v1_CoordinatorMessage__Output>;
   join(argument: _cohort_v1_JoinRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_cohort_v1_CoordinatorMessage__Output>;
   
   /**
-   * Secure aggregation: key advertisement, encrypted shares, consistency
-   * signature and unmasking shares. (The masked input itself goes through
-   * SubmitUpdate with masked = true.)
+   * Secure aggregation: key advertisement, encrypted shares, consistency signature and
+   * unmasking shares. (The masked input itself goes through SubmitUpdate with
+   * masked = true.)
    */
   SecAggSend(argument: _cohort_v1_SecAggFromNode, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_SubmitAck__Output>): grpc.ClientUnaryCall;
   SecAggSend(argument: _cohort_v1_SecAggFromNode, metadata: grpc.Metadata, callback: grpc.requestCallback<_cohort_v1_SubmitAck__Output>): grpc.ClientUnaryCall;
   SecAggSend(argument: _cohort_v1_SecAggFromNode, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_SubmitAck__Output>): grpc.ClientUnaryCall;
   SecAggSend(argument: _cohort_v1_SecAggFromNode, callback: grpc.requestCallback<_cohort_v1_SubmitAck__Output>): grpc.ClientUnaryCall;
   /**
-   * Secure aggregation: key advertisement, encrypted shares, consistency
-   * signature and unmasking shares. (The masked input itself goes through
-   * SubmitUpdate with masked = true.)
+   * Secure aggregation: key advertisement, encrypted shares, consistency signature and
+   * unmasking shares. (The masked input itself goes through SubmitUpdate with
+   * masked = true.)
    */
   secAggSend(argument: _cohort_v1_SecAggFromNode, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_SubmitAck__Output>): grpc.ClientUnaryCall;
   secAggSend(argument: _cohort_v1_SecAggFromNode, metadata: grpc.Metadata, callback: grpc.requestCallback<_cohort_v1_SubmitAck__Output>): grpc.ClientUnaryCall;
@@ -77,14 +93,16 @@ export interface NodeServiceClient extends grpc.Client {
   submitEvaluation(argument: _cohort_v1_EvaluationResult, callback: grpc.requestCallback<_cohort_v1_SubmitAck__Output>): grpc.ClientUnaryCall;
   
   /**
-   * Sends a training update: one UpdateHeader, then the update's chunks in order.
+   * Sends a training update or masked input: one UpdateHeader, then its chunks in order,
+   * then the end of the stream. See UpdateHeader for the checks and what a refusal means.
    */
   SubmitUpdate(metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_SubmitAck__Output>): grpc.ClientWritableStream<_cohort_v1_UpdateMessage>;
   SubmitUpdate(metadata: grpc.Metadata, callback: grpc.requestCallback<_cohort_v1_SubmitAck__Output>): grpc.ClientWritableStream<_cohort_v1_UpdateMessage>;
   SubmitUpdate(options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_SubmitAck__Output>): grpc.ClientWritableStream<_cohort_v1_UpdateMessage>;
   SubmitUpdate(callback: grpc.requestCallback<_cohort_v1_SubmitAck__Output>): grpc.ClientWritableStream<_cohort_v1_UpdateMessage>;
   /**
-   * Sends a training update: one UpdateHeader, then the update's chunks in order.
+   * Sends a training update or masked input: one UpdateHeader, then its chunks in order,
+   * then the end of the stream. See UpdateHeader for the checks and what a refusal means.
    */
   submitUpdate(metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_SubmitAck__Output>): grpc.ClientWritableStream<_cohort_v1_UpdateMessage>;
   submitUpdate(metadata: grpc.Metadata, callback: grpc.requestCallback<_cohort_v1_SubmitAck__Output>): grpc.ClientWritableStream<_cohort_v1_UpdateMessage>;
@@ -98,20 +116,28 @@ export interface NodeServiceClient extends grpc.Client {
  */
 export interface NodeServiceHandlers extends grpc.UntypedServiceImplementation {
   /**
-   * Declines a task; the coordinator treats it as non-participation.
+   * Declines a task the node was sent and has not answered; the coordinator treats it as
+   * non-participation. Refused with FAILED_PRECONDITION once the node is out of the stage.
    */
   Decline: grpc.handleUnaryCall<_cohort_v1_DeclineRequest__Output, _cohort_v1_SubmitAck>;
   
   /**
-   * Opens the node's session. The coordinator pushes tasks down this stream,
-   * each a Task followed by its global weights as WeightsChunk messages.
+   * Opens the node's session: the coordinator sends a Welcome, then pushes tasks down
+   * this stream, each a Task followed by its global weights as WeightsChunk messages.
+   * A node keeps its Join stream open and keeps reading it, also while it trains: the
+   * coordinator gives each message Task.progress_timeout_ms to be taken, and holds at
+   * most 2 × (4 × num_parameters) + 1 MiB bytes not yet taken by one node. A node that
+   * takes longer, or lets more pile up, is dropped: the coordinator resets the stream
+   * (RST_STREAM ENHANCE_YOUR_CALM, which gRPC clients report as RESOURCE_EXHAUSTED
+   * without a cohort-error trailer) and the node is out of every stage it was in.
+   * Reconnecting is allowed at once; the node is then selected again in later rounds.
    */
   Join: grpc.handleServerStreamingCall<_cohort_v1_JoinRequest__Output, _cohort_v1_CoordinatorMessage>;
   
   /**
-   * Secure aggregation: key advertisement, encrypted shares, consistency
-   * signature and unmasking shares. (The masked input itself goes through
-   * SubmitUpdate with masked = true.)
+   * Secure aggregation: key advertisement, encrypted shares, consistency signature and
+   * unmasking shares. (The masked input itself goes through SubmitUpdate with
+   * masked = true.)
    */
   SecAggSend: grpc.handleUnaryCall<_cohort_v1_SecAggFromNode__Output, _cohort_v1_SubmitAck>;
   
@@ -121,7 +147,8 @@ export interface NodeServiceHandlers extends grpc.UntypedServiceImplementation {
   SubmitEvaluation: grpc.handleUnaryCall<_cohort_v1_EvaluationResult__Output, _cohort_v1_SubmitAck>;
   
   /**
-   * Sends a training update: one UpdateHeader, then the update's chunks in order.
+   * Sends a training update or masked input: one UpdateHeader, then its chunks in order,
+   * then the end of the stream. See UpdateHeader for the checks and what a refusal means.
    */
   SubmitUpdate: grpc.handleClientStreamingCall<_cohort_v1_UpdateMessage__Output, _cohort_v1_SubmitAck>;
   

@@ -4,7 +4,7 @@ import type { TaskKind as _cohort_v1_TaskKind, TaskKind__Output as _cohort_v1_Ta
 import type { Long } from '@grpc/proto-loader';
 
 /**
- * A slice of the global weights for the task announced just before.
+ * A slice of the global weights for the task announced just before (see TENSORS).
  */
 export interface WeightsChunk {
   'round'?: (number | string | Long);
@@ -17,7 +17,7 @@ export interface WeightsChunk {
 }
 
 /**
- * A slice of the global weights for the task announced just before.
+ * A slice of the global weights for the task announced just before (see TENSORS).
  */
 export interface WeightsChunk__Output {
   'round': (number);
