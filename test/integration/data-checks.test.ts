@@ -195,10 +195,11 @@ describe('a node checks its data against the coordinator\'s model (integration)'
         said('hospital-d', 'warn').join('\n'),
       );
       assert.ok(said('hospital-d', 'info').includes("local data fits the coordinator's model"));
-      // Joining sent nothing but the Join request itself.
+      // Joining sent nothing but the Join request itself: protocol, software and what the node can do.
+      const capabilities = { modelKinds: ['logreg', 'mlp'], secureAggregation: true, privacy: true };
       assert.deepEqual(
         coordinator.received.map((r) => [r.node, r.method, r.request]).sort(),
-        ['hospital-b', 'hospital-c', 'hospital-d'].map((n) => [n, 'Join', { protocol: 'cohort.v1', software: NODE_VERSION }]),
+        ['hospital-b', 'hospital-c', 'hospital-d'].map((n) => [n, 'Join', { protocol: 'cohort.v1', software: NODE_VERSION, capabilities }]),
       );
     });
 
