@@ -15,6 +15,7 @@ import { PerturbWork } from '../client/core/work.js';
 import { NodeDaemon } from '../client/grpc/daemon.js';
 import { type Clock, systemClock } from '../shared/clock.js';
 import { silentLogger } from '../shared/logger.js';
+import { builtinModel } from '../shared/model/model.js';
 import { parseModelSpec } from '../shared/model/spec.js';
 import { initCa, issue, loadTlsMaterial } from '../shared/pki/ca-dir.js';
 import { secureRandom } from '../shared/random.js';
@@ -44,7 +45,7 @@ async function federation(certs: string, prefix: string, metrics: boolean): Prom
       host: '127.0.0.1',
       port: 0,
       certsDir: certs,
-      model: MODEL,
+      model: builtinModel(MODEL),
       seed: 1,
       defaults: { ...DEFAULT_ROUND_SETTINGS, minNodes: NODES, waitForNodesMs: 60_000 },
       uploadSlots: 4,

@@ -12,6 +12,7 @@ import { loadLocalData } from '../client/data/index.js';
 import { NodeDaemon } from '../client/grpc/daemon.js';
 import { systemClock } from '../shared/clock.js';
 import { silentLogger } from '../shared/logger.js';
+import { builtinModel } from '../shared/model/model.js';
 import { parseModelSpec } from '../shared/model/spec.js';
 import { initCa, issue, loadTlsMaterial } from '../shared/pki/ca-dir.js';
 import { SeededRandom } from '../shared/random.js';
@@ -34,7 +35,7 @@ async function runFederation(certs: string, noiseMultiplier: number): Promise<Ro
       host: '127.0.0.1',
       port: 0,
       certsDir: certs,
-      model: parseModelSpec({ kind: 'logreg' }),
+      model: builtinModel(parseModelSpec({ kind: 'logreg' })),
       seed: 1,
       defaults: { ...DEFAULT_ROUND_SETTINGS, minNodes: 5, sampleRate: SAMPLE_RATE, clipNorm: CLIP, noiseMultiplier, waitForNodesMs: 120_000 },
       uploadSlots: 4,

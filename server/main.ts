@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import type { Clock } from '../shared/clock.js';
 import { CohortError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
-import { initParameters, type ModelSpec, parameterCount } from '../shared/model/spec.js';
+import type { FederatedModel } from '../shared/model/model.js';
+import { initParameters } from '../shared/model/spec.js';
 import { loadRevocations, loadTlsMaterial, type RevocationList } from '../shared/pki/ca-dir.js';
 import { SeededRandom, secureRandom } from '../shared/random.js';
 import { CHUNK_BYTES } from '../shared/wire/proto.js';
@@ -23,8 +24,10 @@ export interface CoordinatorConfig {
   readonly host: string;
   readonly port: number;
   readonly certsDir: string;
-  readonly model: ModelSpec;
-  /** Seed of the initial global weights. */
+  readonly model: FederatedModel;
+  /** The first global weights of a model given as a file; built-in models draw theirs from `seed`. */
+  readonly initialWeights?: Float32Array;
+  /** Seed of a built-in model's initial weights, and of the nodes' shuffle seeds. */
   readonly seed: number;
   readonly defaults: RoundSettings;
   readonly uploadSlots: number;
@@ -85,7 +88,7 @@ export async function startCoordinator(config: CoordinatorConfig, deps: { log: L
   const monitor = config.monitoring ? new CoordinatorMonitor(config.monitoring, deps.log) : undefined;
   const coordinator = new Coordinator({
     model: config.model,
-    initialWeights: durable?.weights ?? initParameters(config.model, new SeededRandom(config.seed)),
+    initialWeights: durable?.weights ?? firstWeights(config),
     ...(durable ? { journal: durable.journal, resume: durable.resume } : {}),
     defaults: config.defaults,
     clock: deps.clock,
@@ -150,7 +153,7 @@ export async function startCoordinator(config: CoordinatorConfig, deps: { log: L
 function recover(store: CoordinatorStore, config: CoordinatorConfig, log: Logger): { journal: StoreJournal; weights: Float32Array | undefined; resume: { nextRound: number; launches: JournalLaunch[] } } {
   for (const r of store.recovery.abortedRounds) log.warn({ round: r.round, reason: r.reason }, 'round was cut off by a coordinator stop and is marked aborted');
   const checkpoint = store.latestCheckpoint();
-  const expected = parameterCount(config.model);
+  const expected = config.model.manifest.numParameters;
   if (checkpoint && checkpoint.weights.length !== expected) {
     throw new CohortError(
       'failed_precondition',
@@ -161,4 +164,11 @@ function recover(store: CoordinatorStore, config: CoordinatorConfig, log: Logger
   const resume = { nextRound: store.lastRound() + 1, launches: journal.pendingLaunches() };
   log.info({ dataDir: config.dataDir, lastRound: store.lastRound(), checkpoint: checkpoint?.round, ledgerEntries: store.ledger().length, pendingLaunches: resume.launches.length }, 'state loaded from the data dir');
   return { journal, weights: checkpoint?.weights, resume };
+}
+
+/** The first global model: the model file's weights, or a built-in model drawn from the seed. */
+function firstWeights(config: CoordinatorConfig): Float32Array {
+  if (config.initialWeights) return config.initialWeights;
+  if (!config.model.builtin) throw new CohortError('invalid_argument', 'a model given as tensors needs its initial weights (the model file)');
+  return initParameters(config.model.builtin, new SeededRandom(config.seed));
 }

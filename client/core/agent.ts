@@ -5,8 +5,7 @@
  */
 import { CohortError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
-import type { ModelSpec } from '../../shared/model/spec.js';
-import { parameterCount } from '../../shared/model/spec.js';
+import type { FederatedModel } from '../../shared/model/model.js';
 import type { TrainConfig } from '../../shared/model/train.js';
 import { clipL2 } from '../../shared/dp/clip.js';
 import type { RandomSource } from '../../shared/random.js';
@@ -22,7 +21,7 @@ export type TaskKind = 'train' | 'evaluate';
 export interface IncomingTask {
   readonly round: number;
   readonly kind: TaskKind;
-  readonly model: ModelSpec;
+  readonly model: FederatedModel;
   readonly train: TrainConfig;
   readonly numParameters: number;
   readonly chunkCount: number;
@@ -52,6 +51,8 @@ export interface LocalUpdate {
   readonly trainLoss: number;
   /** Adaptive clipping: the update's norm was within the clip norm before clipping. */
   readonly withinClip?: boolean;
+  /** The manifest the update follows (set by the agent from its task). */
+  readonly manifestSha256?: string;
 }
 
 /** The result of evaluating the global model on the held-out split. */
@@ -64,7 +65,7 @@ export interface LocalEvaluation {
 /** Local computation, swappable so transport benchmarks can time the framework alone. */
 export interface LocalWork {
   /** Why this node cannot work on `model` (e.g. its data has other features), or undefined. */
-  incompatibility(model: ModelSpec): string | undefined;
+  incompatibility(model: FederatedModel): string | undefined;
   /** May return a promise, e.g. when training runs in a worker. */
   train(task: IncomingTask, global: Float32Array): LocalUpdate | Promise<LocalUpdate>;
   evaluate(task: IncomingTask, global: Float32Array): LocalEvaluation | Promise<LocalEvaluation>;
@@ -226,7 +227,7 @@ export class NodeAgent {
   }
 
   private checkTask(task: IncomingTask): string | undefined {
-    const expected = parameterCount(task.model);
+    const expected = task.model.manifest.numParameters;
     if (task.numParameters !== expected) return `task announces ${task.numParameters} parameters but the model has ${expected}`;
     if (task.chunkCount !== chunkCount(task.numParameters, this.chunkBytes)) return `task announces ${task.chunkCount} chunks, expected ${chunkCount(task.numParameters, this.chunkBytes)}`;
     return this.work.incompatibility(task.model);
@@ -267,7 +268,10 @@ export class NodeAgent {
         log.info({ examples: update.numExamples, trainLoss: update.trainLoss, ms: Math.round(performance.now() - t0) }, 'local training done');
         if (cancelled()) return;
         if (task.secure) await this.startSecure(task, update);
-        else await this.link.submitUpdate(task.round, task.privacy ? clippedForCentralNoise(update, task.privacy, log) : update);
+        else {
+          const stated = { ...update, manifestSha256: task.model.manifest.sha256 };
+          await this.link.submitUpdate(task.round, task.privacy ? clippedForCentralNoise(stated, task.privacy, log) : stated);
+        }
         this.stats.trained += 1;
       } else {
         const evaluation = await this.local(task, cancelled, () => this.work.evaluate(task, global));

@@ -9,7 +9,7 @@ import { deferred } from '../../shared/async.js';
 import { type Clock, sleep } from '../../shared/clock.js';
 import { CohortError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
-import { parseModelSpec } from '../../shared/model/spec.js';
+import { parseTrainerOptions } from '../../shared/model/options.js';
 import { parseTrainConfig } from '../../shared/model/train.js';
 import { type RandomSource, secureRandom } from '../../shared/random.js';
 import type { ClientMessage } from '../../shared/secagg/messages.js';
@@ -23,6 +23,7 @@ import { fromNodeToWire, setupFromWire, toNodeFromWire } from '../../shared/wire
 import type { NodeBudget } from '../core/budget.js';
 import { type SecureIdentity, VerifiedPeers } from '../core/secure.js';
 import { errorFromStatus, taskKindFromWire, WIRE_TASK_KIND } from '../../shared/wire/mapping.js';
+import { modelFromWire } from '../../shared/wire/model.js';
 import { CHANNEL_OPTIONS, CHUNK_BYTES, FLOW_CONTROL_WINDOW_BYTES, loadContract, PROTOCOL } from '../../shared/wire/proto.js';
 import { type CoordinatorLink, type IncomingTask, type LocalUpdate, type LocalWork, NodeAgent, type PrivacyTask, type TaskKind } from '../core/agent.js';
 
@@ -128,8 +129,11 @@ function parseTask(t: Task__Output): IncomingTask {
   return {
     round: t.round,
     kind,
-    model: parseModelSpec({ kind: t.model?.kind, features: t.model?.features, classes: t.model?.classes, hidden: t.model?.hidden || undefined }),
-    train: parseTrainConfig({ epochs: t.train?.epochs, batchSize: t.train?.batchSize, learningRate: t.train?.learningRate }),
+    model: modelFromWire(t.model),
+    train: {
+      ...parseTrainConfig({ epochs: t.train?.epochs, batchSize: t.train?.batchSize, learningRate: t.train?.learningRate }),
+      options: parseTrainerOptions(t.train?.options ? { ...t.train.options } : {}, 'the task\'s config'),
+    },
     numParameters: t.numParameters,
     chunkCount: t.chunkCount,
     deadlineMs: t.deadlineMs,
@@ -170,7 +174,15 @@ class GrpcLink implements CoordinatorLink {
 
   submitUpdate(round: number, update: LocalUpdate): Promise<void> {
     return this.upload(
-      { round, numExamples: update.numExamples, numParameters: update.delta.length, trainLoss: update.trainLoss, masked: false, withinClip: update.withinClip === true },
+      {
+        round,
+        numExamples: update.numExamples,
+        numParameters: update.delta.length,
+        trainLoss: update.trainLoss,
+        masked: false,
+        withinClip: update.withinClip === true,
+        manifestSha256: update.manifestSha256 ?? '',
+      },
       toChunks(update.delta, this.chunkBytes),
     );
   }

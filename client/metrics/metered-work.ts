@@ -1,5 +1,5 @@
 /** LocalWork that times itself for the node's metrics and runs the drift check after each round. */
-import type { ModelSpec } from '../../shared/model/spec.js';
+import type { FederatedModel } from '../../shared/model/model.js';
 import type { IncomingTask, LocalEvaluation, LocalUpdate, LocalWork } from '../core/agent.js';
 import type { NodeMetrics } from './node-metrics.js';
 
@@ -14,7 +14,7 @@ export class MeteredWork implements LocalWork {
     private readonly afterRound?: () => void,
   ) {}
 
-  incompatibility(model: ModelSpec): string | undefined {
+  incompatibility(model: FederatedModel): string | undefined {
     return this.inner.incompatibility(model);
   }
 

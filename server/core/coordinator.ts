@@ -6,8 +6,8 @@ import { Channel, Pool } from '../../shared/async.js';
 import type { Clock } from '../../shared/clock.js';
 import { CohortError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
-import type { ModelSpec } from '../../shared/model/spec.js';
-import { parameterCount } from '../../shared/model/spec.js';
+import type { FederatedModel } from '../../shared/model/model.js';
+import { parseTrainerOptions } from '../../shared/model/options.js';
 import { DEFAULT_TRAIN_CONFIG, type TrainConfig } from '../../shared/model/train.js';
 import type { RandomSource } from '../../shared/random.js';
 import { toChunks } from '../../shared/tensor/chunks.js';
@@ -44,7 +44,7 @@ const NOISE_BOUND_STDS = 8;
 
 /** Everything the coordinator core needs, injected by the composition root or a test. */
 export interface CoordinatorOptions {
-  readonly model: ModelSpec;
+  readonly model: FederatedModel;
   readonly initialWeights: Float32Array;
   readonly defaults: RoundSettings;
   readonly clock: Clock;
@@ -87,7 +87,7 @@ export interface LaunchHandle {
 /** Snapshot for `cohort status`. */
 export interface CoordinatorStatus {
   readonly startedAtMs: number;
-  readonly model: ModelSpec;
+  readonly model: FederatedModel;
   readonly numParameters: number;
   readonly connectedNodes: number;
   readonly knownNodes: number;
@@ -159,7 +159,7 @@ export class Coordinator {
   constructor(private readonly opts: CoordinatorOptions) {
     this.journal = opts.journal ?? new MemoryJournal();
     this.accountant = new PrivacyAccountant(opts.privacy?.budget ?? { epsilon: undefined, delta: 1e-5 }, this.journal.ledger);
-    this.numParameters = parameterCount(opts.model);
+    this.numParameters = opts.model.manifest.numParameters;
     if (opts.initialWeights.length !== this.numParameters) {
       throw new CohortError('invalid_argument', `initial weights have ${opts.initialWeights.length} values, the model needs ${this.numParameters}`);
     }
@@ -191,7 +191,7 @@ export class Coordinator {
   }
 
   /** The model every node trains. */
-  get model(): ModelSpec {
+  get model(): FederatedModel {
     return this.opts.model;
   }
 
@@ -540,6 +540,7 @@ export class Coordinator {
       this.buffers,
       log.child({ stage: 'train' }),
       privacy?.clipNorm,
+      this.opts.model.manifest.sha256,
     );
     active.train = train;
     progress('train', { selected: selected.length });
@@ -753,4 +754,5 @@ export function validateSettings(s: RoundSettings): void {
   if (!Number.isInteger(t.epochs) || t.epochs < 1 || t.epochs > 1000) bad(`epochs must be an integer in [1, 1000], got ${t.epochs}`);
   if (!Number.isInteger(t.batchSize) || t.batchSize < 1 || t.batchSize > 65536) bad(`batch size must be an integer in [1, 65536], got ${t.batchSize}`);
   if (!(t.learningRate > 0 && t.learningRate <= 100)) bad(`learning rate must be in (0, 100], got ${t.learningRate}`);
+  parseTrainerOptions(t.options, 'config');
 }

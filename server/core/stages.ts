@@ -75,6 +75,8 @@ export interface UpdateHeader {
   readonly masked?: boolean;
   /** Adaptive clipping: the update's norm was within the clip norm. */
   readonly withinClip?: boolean;
+  /** The manifest the node says its update follows ("" or absent: not stated). */
+  readonly manifestSha256?: string;
 }
 
 /** Receives one node's update chunk by chunk; the transport drives it. */
@@ -104,6 +106,8 @@ export class TrainStage extends Collector {
     log: Logger,
     /** Private rounds: every update must be clipped to this L2 norm and counts with weight 1. */
     private readonly clipNorm?: number,
+    /** The round model's manifest hash; an update that names another manifest is refused. */
+    private readonly manifestSha256?: string,
   ) {
     super(round, selected, log);
     this.aggregate = new FedAvgAccumulator(numParameters);
@@ -171,6 +175,9 @@ export class TrainStage extends Collector {
       return `num_examples must be an integer in [1, ${MAX_EXAMPLES_PER_NODE}], got ${h.numExamples}`;
     }
     if (!Number.isFinite(h.trainLoss) || h.trainLoss < 0) return `train_loss must be a finite non-negative number, got ${h.trainLoss}`;
+    if (h.manifestSha256 && this.manifestSha256 !== undefined && h.manifestSha256 !== this.manifestSha256) {
+      return `update follows the model manifest ${h.manifestSha256}, but round ${this.round} trains manifest ${this.manifestSha256}`;
+    }
     return undefined;
   }
 

@@ -14,6 +14,7 @@ import type { NodeServiceHandlers } from '../../shared/wire/generated/cohort/v1/
 import type { SubmitAck } from '../../shared/wire/generated/cohort/v1/SubmitAck.js';
 import type { UpdateMessage__Output } from '../../shared/wire/generated/cohort/v1/UpdateMessage.js';
 import { taskKindFromWire, WIRE_TASK_KIND } from '../../shared/wire/mapping.js';
+import { modelToWire } from '../../shared/wire/model.js';
 import { loadContract, PROTOCOL } from '../../shared/wire/proto.js';
 import type { Coordinator } from '../core/coordinator.js';
 import type { UpdateReceiver } from '../core/stages.js';
@@ -59,8 +60,8 @@ function framesOf(b: Broadcast): Buffer[] {
         task: {
           round: t.round,
           kind,
-          model: t.model,
-          train: { epochs: t.train.epochs, batchSize: t.train.batchSize, learningRate: t.train.learningRate },
+          model: modelToWire(t.model),
+          train: { epochs: t.train.epochs, batchSize: t.train.batchSize, learningRate: t.train.learningRate, options: { ...t.train.options } },
           numParameters: t.numParameters,
           chunkCount: b.chunks.length,
           deadlineMs: t.deadlineMs,
@@ -230,7 +231,7 @@ export function nodeServiceHandlers(coordinator: Coordinator, policy: CallPolicy
             coordinator
               .openUpdate(
                 name,
-                { round: h.round, numExamples: h.numExamples, numParameters: h.numParameters, chunkCount: h.chunkCount, trainLoss: h.trainLoss, masked: h.masked, withinClip: h.withinClip },
+                { round: h.round, numExamples: h.numExamples, numParameters: h.numParameters, chunkCount: h.chunkCount, trainLoss: h.trainLoss, masked: h.masked, withinClip: h.withinClip, manifestSha256: h.manifestSha256 },
                 abort.signal,
               )
               .then((r) => {

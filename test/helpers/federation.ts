@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { systemClock } from '../../shared/clock.js';
 import { type Logger, MemoryLogger } from '../../shared/logger.js';
+import { builtinModel } from '../../shared/model/model.js';
 import { parseModelSpec } from '../../shared/model/spec.js';
 import { initCa, issue } from '../../shared/pki/ca-dir.js';
 import type { Role } from '../../shared/pki/names.js';
@@ -54,7 +55,7 @@ export async function startTestCoordinator(
       host: '127.0.0.1',
       port: 0,
       certsDir: pki.dir,
-      model: parseModelSpec(opts.model ?? {}),
+      model: builtinModel(parseModelSpec(opts.model ?? {})),
       seed: 1,
       defaults: { ...TEST_SETTINGS, ...opts.settings },
       uploadSlots: 4,

@@ -18,6 +18,7 @@ import {
   header,
   initialWeights,
   scriptedRandom,
+  SPEC,
   state,
   upload,
   weightsOf,
@@ -92,7 +93,7 @@ describe('Coordinator (fake sessions, manual clock)', () => {
       assert.deepEqual(first.task, {
         round: 1,
         kind: 'train',
-        model: { kind: 'logreg', features: 4, classes: 3, hidden: 0 },
+        model: SPEC,
         train: DEFAULTS.train,
         numParameters: D,
         deadlineMs: DEFAULTS.trainTimeoutMs,

@@ -22,6 +22,11 @@ export interface UpdateHeader {
    * Adaptive clipping (plain rounds): the update's norm was within the clip norm.
    */
   'withinClip'?: (boolean);
+  /**
+   * The manifest_sha256 of the model the update follows (the task's). Optional; when
+   * set and different from the round's model, the update is refused.
+   */
+  'manifestSha256'?: (string);
 }
 
 export interface UpdateHeader__Output {
@@ -44,4 +49,9 @@ export interface UpdateHeader__Output {
    * Adaptive clipping (plain rounds): the update's norm was within the clip norm.
    */
   'withinClip': (boolean);
+  /**
+   * The manifest_sha256 of the model the update follows (the task's). Optional; when
+   * set and different from the round's model, the update is refused.
+   */
+  'manifestSha256': (string);
 }
