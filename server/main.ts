@@ -160,7 +160,13 @@ function recover(store: CoordinatorStore, config: CoordinatorConfig, log: Logger
       `the data dir's latest model (round ${checkpoint.round}) has ${checkpoint.weights.length} parameters, but the configured model has ${expected}: start with the same --model/--features/--classes/--hidden, or a new --data-dir`,
     );
   }
-  const journal = new StoreJournal(store);
+  if (checkpoint?.manifestSha256 !== undefined && checkpoint.manifestSha256 !== config.model.manifest.sha256) {
+    throw new CohortError(
+      'failed_precondition',
+      `the data dir's latest model (round ${checkpoint.round}) has the tensors of manifest ${checkpoint.manifestSha256}, but the configured model is manifest ${config.model.manifest.sha256}: start with the same --model, or a new --data-dir`,
+    );
+  }
+  const journal = new StoreJournal(store, config.model.manifest);
   const resume = { nextRound: store.lastRound() + 1, launches: journal.pendingLaunches() };
   log.info({ dataDir: config.dataDir, lastRound: store.lastRound(), checkpoint: checkpoint?.round, ledgerEntries: store.ledger().length, pendingLaunches: resume.launches.length }, 'state loaded from the data dir');
   return { journal, weights: checkpoint?.weights, resume };

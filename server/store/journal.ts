@@ -6,6 +6,7 @@ import type { LedgerRecord, PrivacyLedger } from '../core/privacy.js';
 import type { RoundEvent, RoundSettings } from '../core/types.js';
 import type { LedgerEntry } from './ledger.js';
 import type { CoordinatorStore } from './store.js';
+import type { ModelManifest } from '../../shared/model/manifest.js';
 
 function toRecord(e: LedgerEntry): LedgerRecord {
   return {
@@ -27,7 +28,11 @@ function toRecord(e: LedgerEntry): LedgerRecord {
 export class StoreJournal implements RoundJournal {
   readonly ledger: PrivacyLedger;
 
-  constructor(private readonly store: CoordinatorStore) {
+  /** @param manifest the model's tensors, recorded with every checkpoint */
+  constructor(
+    private readonly store: CoordinatorStore,
+    private readonly manifest?: ModelManifest,
+  ) {
     this.ledger = { entries: () => store.ledger().map(toRecord) };
   }
 
@@ -47,6 +52,7 @@ export class StoreJournal implements RoundJournal {
       time: c.time,
       sha256: c.sha256,
       numParameters: c.numParameters,
+      ...(c.manifestSha256 !== undefined ? { manifestSha256: c.manifestSha256 } : {}),
       ...(c.accuracy !== undefined ? { accuracy: c.accuracy } : {}),
       ...(c.epsilon !== undefined ? { epsilon: c.epsilon } : {}),
     }));
@@ -66,7 +72,14 @@ export class StoreJournal implements RoundJournal {
   }
 
   committed(args: { readonly event: RoundEvent; readonly weights: Float32Array; readonly ledger?: LedgerRecord; readonly launchId: number }): void {
-    this.store.commitRound({ round: args.event.round, event: args.event, weights: args.weights, launchId: args.launchId, ...(args.ledger ? { ledgerEntry: args.ledger } : {}) });
+    this.store.commitRound({
+      round: args.event.round,
+      event: args.event,
+      weights: args.weights,
+      launchId: args.launchId,
+      ...(args.ledger ? { ledgerEntry: args.ledger } : {}),
+      ...(this.manifest ? { manifest: this.manifest } : {}),
+    });
   }
 
   finished(event: RoundEvent, launchId: number): void {

@@ -35,8 +35,11 @@ describe('store database: opening and migrations', () => {
     again.close();
     assert.equal(log.lines.filter((l) => l.msg.includes('schema migrated')).length, 1);
     const db = new Database(join(dir, 'cohort.db'), { readonly: true });
-    assert.deepEqual(tables(db), ['checkpoints', 'launches', 'ledger', 'nodes', 'rounds', 'schema_version']);
-    assert.deepEqual(db.prepare('SELECT version, applied_at FROM schema_version').all(), [{ version: 1, applied_at: 1_000 }]);
+    assert.deepEqual(tables(db), ['checkpoints', 'launches', 'ledger', 'manifests', 'nodes', 'rounds', 'schema_version']);
+    assert.deepEqual(
+      db.prepare('SELECT version, applied_at FROM schema_version').all(),
+      COORDINATOR_MIGRATIONS.map((m) => ({ version: m.version, applied_at: 1_000 })),
+    );
     db.close();
   });
 
@@ -69,7 +72,7 @@ describe('store database: opening and migrations', () => {
     db.prepare("INSERT INTO schema_version VALUES (99, 'from the future', 5)").run();
     db.close();
     const before = readFileSync(path);
-    assert.throws(() => openStore(dir, { clock, log: silentLogger }), coded('failed_precondition', /cohort\.db/, /schema version is 99, newer than this version of Cohort supports \(1\)/));
+    assert.throws(() => openStore(dir, { clock, log: silentLogger }), coded('failed_precondition', /cohort\.db/, new RegExp(`schema version is 99, newer than this version of Cohort supports \\(${COORDINATOR_MIGRATIONS.length}\\)`)));
     assert.deepEqual(readFileSync(path), before);
   });
 
