@@ -7,7 +7,8 @@ import { setMaxListeners } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ModelWork } from '../client/core/work.js';
+import { BuiltinTrainer } from '../client/trainer/builtin.js';
+import { TrainerWork } from '../client/trainer/work.js';
 import { loadLocalData } from '../client/data/index.js';
 import { NodeDaemon } from '../client/grpc/daemon.js';
 import { systemClock } from '../shared/clock.js';
@@ -54,7 +55,7 @@ async function runFederation(certs: string, noiseMultiplier: number): Promise<Ro
       const daemon = new NodeDaemon({
         address: `127.0.0.1:${coordinator.port}`,
         tls: loadTlsMaterial(certs, name),
-        work: new ModelWork(await loadLocalData({ kind: 'mnist', shard: i, of: NODES })),
+        work: new TrainerWork(new BuiltinTrainer(await loadLocalData({ kind: 'mnist', shard: i, of: NODES })), silentLogger),
         log: silentLogger,
         clock: systemClock,
         rng: new SeededRandom(i),

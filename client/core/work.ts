@@ -1,38 +1,8 @@
-/** LocalWork implementations: the real trainer, and a fixed perturbation for transport benchmarks. */
-import type { FederatedModel } from '../../shared/model/model.js';
-import { CohortError } from '../../shared/errors.js';
-import type { ModelSpec } from '../../shared/model/spec.js';
-import { evaluate, train } from '../../shared/model/train.js';
-import { SeededRandom } from '../../shared/random.js';
-import type { LocalData } from '../data/index.js';
+/**
+ * A fixed perturbation instead of training, for transport benchmarks. Real work goes
+ * through a Trainer (client/trainer/work.ts).
+ */
 import type { IncomingTask, LocalEvaluation, LocalUpdate, LocalWork } from './agent.js';
-
-/** Trains the task's model on the node's own data and evaluates on its held-out split. */
-export class ModelWork implements LocalWork {
-  constructor(private readonly data: LocalData) {}
-
-  incompatibility(federated: FederatedModel): string | undefined {
-    const model = federated.builtin;
-    if (!model) return 'the model is given as tensors and this node has no trainer for it (start the node with --trainer)';
-    const d = this.data.train;
-    if (model.features !== d.features) return `the model expects ${model.features} features but this node's data has ${d.features}`;
-    if (model.classes !== d.classes) return `the model has ${model.classes} classes but this node's data has ${d.classes}`;
-    if (d.count === 0) return 'this node has no training examples';
-    return undefined;
-  }
-
-  train(task: IncomingTask, global: Float32Array): LocalUpdate {
-    const result = train(builtinSpec(task), global, this.data.train, task.train, new SeededRandom(task.seed));
-    const delta = result.weights;
-    for (let i = 0; i < delta.length; i++) delta[i] = (delta[i] as number) - (global[i] as number);
-    return { delta, numExamples: result.examples, trainLoss: result.loss };
-  }
-
-  evaluate(task: IncomingTask, global: Float32Array): LocalEvaluation {
-    const r = evaluate(builtinSpec(task), global, this.data.heldOut);
-    return { numExamples: r.count, accuracy: r.accuracy, loss: r.loss };
-  }
-}
 
 /**
  * No training at all: the update is a fixed small perturbation of the global weights, so
@@ -57,9 +27,4 @@ export class PerturbWork implements LocalWork {
   evaluate(): LocalEvaluation {
     return { numExamples: 1, accuracy: 0, loss: 0 };
   }
-}
-
-function builtinSpec(task: IncomingTask): ModelSpec {
-  if (!task.model.builtin) throw new CohortError('failed_precondition', 'the built-in trainer trains only the built-in models');
-  return task.model.builtin;
 }
