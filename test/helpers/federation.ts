@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { systemClock } from '../../shared/clock.js';
 import { type Logger, MemoryLogger } from '../../shared/logger.js';
-import { builtinModel } from '../../shared/model/model.js';
+import { builtinModel, type FederatedModel } from '../../shared/model/model.js';
 import { parseModelSpec } from '../../shared/model/spec.js';
 import { initCa, issue } from '../../shared/pki/ca-dir.js';
 import type { Role } from '../../shared/pki/names.js';
@@ -48,14 +48,23 @@ export class TestPki {
 /** Start a coordinator on an ephemeral loopback port with `pki`'s certificates. */
 export async function startTestCoordinator(
   pki: TestPki,
-  opts: { log?: Logger; settings?: Partial<RoundSettings>; model?: Parameters<typeof parseModelSpec>[0]; revocationPollMs?: number; privacy?: PrivacyBudget; monitoring?: CoordinatorMonitoring } = {},
+  opts: {
+    log?: Logger;
+    settings?: Partial<RoundSettings>;
+    model?: Parameters<typeof parseModelSpec>[0] | { readonly tensors: FederatedModel; readonly weights: Float32Array };
+    revocationPollMs?: number;
+    privacy?: PrivacyBudget;
+    monitoring?: CoordinatorMonitoring;
+  } = {},
 ): Promise<StartedCoordinator> {
   return startCoordinator(
     {
       host: '127.0.0.1',
       port: 0,
       certsDir: pki.dir,
-      model: builtinModel(parseModelSpec(opts.model ?? {})),
+      ...(opts.model && 'tensors' in opts.model
+        ? { model: opts.model.tensors, initialWeights: opts.model.weights }
+        : { model: builtinModel(parseModelSpec(opts.model ?? {})) }),
       seed: 1,
       defaults: { ...TEST_SETTINGS, ...opts.settings },
       uploadSlots: 4,
