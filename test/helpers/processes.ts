@@ -101,3 +101,56 @@ export function pythonHas(...modules: string[]): boolean {
   const r = spawnSync(python(), ['-c', modules.map((m) => `import ${m}`).join('; ')], { stdio: 'ignore' });
   return r.status === 0;
 }
+
+/** What `cohort round launch --json` prints. */
+export interface RoundsDoc {
+  rounds: Array<{ round: number; status: string; accuracy: number | null; loss: number | null; participants: number; epsilon?: number }>;
+  final: { accuracy: number | null; epsilon?: number | null };
+}
+
+/** A federation of processes: a coordinator, one node daemon per site, an operator who launched rounds. */
+export interface ProcessFederation {
+  readonly doc: RoundsDoc;
+  readonly address: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Start `cohort coordinator --model MODEL` and one `cohort node --trainer TRAINER` per site
+ * (certificates in DIR/certs, operator "alice"), run `cohort round launch --json` with
+ * `launchArgs`, and return its output with the federation still up (call `stop`).
+ */
+export async function processFederation(o: {
+  readonly dir: string;
+  readonly env: NodeJS.ProcessEnv;
+  readonly name: string;
+  readonly model: string;
+  readonly sites: ReadonlyArray<{ readonly name: string; readonly trainer: string }>;
+  readonly coordinatorArgs?: readonly string[];
+  readonly launchArgs: readonly string[];
+}): Promise<ProcessFederation> {
+  const opts = { cwd: o.dir, env: o.env };
+  const daemons: Daemon[] = [];
+  const stop = async (): Promise<void> => {
+    await Promise.all(daemons.map((d) => d.stop()));
+  };
+  try {
+    const coordinator = cohortDaemon(
+      ['coordinator', '--port', '0', '--certs', 'certs', '--model', o.model, '--min-nodes', String(o.sites.length), '--data-dir', `${o.name}-data`, '--log-level', 'warn', ...(o.coordinatorArgs ?? [])],
+      /listening on (127\.0\.0\.1:\d+)/,
+      opts,
+    );
+    daemons.push(coordinator);
+    const address = (await coordinator.ready)[1] as string;
+    for (const s of o.sites) {
+      daemons.push(cohortDaemon(['node', '--coordinator', address, '--name', s.name, '--certs', 'certs', '--trainer', s.trainer, '--data-dir', `${o.name}-${s.name}`, '--log-level', 'info'], /connected to coordinator/, opts));
+    }
+    await Promise.all(daemons.map((d) => d.ready));
+    const launched = await run(process.execPath, [COHORT_BIN, 'round', 'launch', '--json', '--coordinator', address, '--certs', 'certs', '--name', 'alice', ...o.launchArgs], opts);
+    if (launched.code !== 0) throw new Error(`round launch exited ${launched.code}: ${launched.err}\n${daemons.map((d) => d.stderr().slice(-3000)).join('\n')}`);
+    return { doc: JSON.parse(launched.out) as RoundsDoc, address, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}

@@ -9,15 +9,10 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Daemon, cohortDaemon, COHORT_BIN, python, pythonHas, REPO, run } from '../helpers/processes.js';
+import { COHORT_BIN, type ProcessFederation, processFederation, python, pythonHas, REPO, run } from '../helpers/processes.js';
 
 const EXAMPLE = join(REPO, 'examples', 'pytorch-mnist');
 const SITES = ['hospital-a', 'hospital-b', 'hospital-c'];
-
-interface RoundsDoc {
-  rounds: Array<{ round: number; status: string; accuracy: number | null; participants: number; epsilon?: number }>;
-  final: { accuracy: number | null; epsilon?: number | null };
-}
 
 describe('examples/pytorch-mnist: three PyTorch sites over TLS (slow)', function () {
   this.timeout(600_000);
@@ -39,28 +34,9 @@ describe('examples/pytorch-mnist: three PyTorch sites over TLS (slow)', function
 
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  /** A coordinator and three node daemons; runs `launch` and returns its JSON. */
-  async function federation(name: string, coordinatorArgs: string[], launchArgs: string[]): Promise<{ doc: RoundsDoc; address: string; stop(): Promise<void> }> {
-    const daemons: Daemon[] = [];
-    const coordinator = cohortDaemon(['coordinator', '--port', '0', '--certs', 'certs', '--model', 'init.safetensors', '--min-nodes', '3', '--data-dir', `${name}-data`, '--log-level', 'warn', ...coordinatorArgs], /listening on (127\.0\.0\.1:\d+)/, { cwd: dir, env });
-    daemons.push(coordinator);
-    const stop = async (): Promise<void> => {
-      await Promise.all(daemons.map((d) => d.stop()));
-    };
-    try {
-      const address = (await coordinator.ready)[1] as string;
-      for (const s of SITES) {
-        const trainer = `${python()} ${join(EXAMPLE, 'train.py')} --data ${s}`;
-        daemons.push(cohortDaemon(['node', '--coordinator', address, '--name', s, '--certs', 'certs', '--trainer', trainer, '--data-dir', `${name}-${s}`, '--log-level', 'info'], /connected to coordinator/, { cwd: dir, env }));
-      }
-      await Promise.all(daemons.map((d) => d.ready));
-      const launched = await cohort(['round', 'launch', '--rounds', '5', '--json', '--coordinator', address, '--certs', 'certs', '--name', 'alice', ...launchArgs]);
-      assert.equal(launched.code, 0, `${launched.err}\n${daemons.map((d) => d.stderr().slice(-3000)).join('\n')}`);
-      return { doc: JSON.parse(launched.out) as RoundsDoc, address, stop };
-    } catch (err) {
-      await stop();
-      throw err;
-    }
+  function federation(name: string, coordinatorArgs: string[], launchArgs: string[]): Promise<ProcessFederation> {
+    const sites = SITES.map((s) => ({ name: s, trainer: `${python()} ${join(EXAMPLE, 'train.py')} --data ${s}` }));
+    return processFederation({ dir, env, name, model: 'init.safetensors', sites, coordinatorArgs, launchArgs: ['--rounds', '5', ...launchArgs] });
   }
 
   it('reaches at least 0.96 federated accuracy within 5 rounds, and the exported model loads in PyTorch', async function () {
