@@ -16,6 +16,7 @@ import type { BenchFigure } from './report.js';
 import { benchRound } from './round.js';
 import { benchSecAgg } from './secagg.js';
 import { benchSecureRound } from './secure-round.js';
+import { benchTrainer } from './trainer.js';
 import { benchTraining } from './training.js';
 import { benchTransport } from './transport.js';
 
@@ -30,6 +31,7 @@ const SECTIONS: Record<string, () => Promise<BenchFigure[]>> = {
   secagg: () => benchSecAgg(),
   'secure-round': benchSecureRound,
   metrics: benchMetrics,
+  trainer: benchTrainer,
 };
 
 /** Outcome of one section: its figures, or why it failed. */

@@ -31,7 +31,7 @@ export function modelWithParameters(parameters: number): ModelSpec {
 }
 
 /** Start a coordinator for `model` that waits for `nodes` nodes before each round. */
-export function startBenchCoordinator(certsDir: string, model: ModelSpec | FederatedModel, nodes: number): Promise<StartedCoordinator> {
+export function startBenchCoordinator(certsDir: string, model: ModelSpec | FederatedModel, nodes: number, initialWeights?: Float32Array): Promise<StartedCoordinator> {
   const defaults: RoundSettings = {
     ...DEFAULT_ROUND_SETTINGS,
     minNodes: nodes,
@@ -40,7 +40,7 @@ export function startBenchCoordinator(certsDir: string, model: ModelSpec | Feder
     waitForNodesMs: 120_000,
   };
   return startCoordinator(
-    { host: '127.0.0.1', port: 0, certsDir, model: 'manifest' in model ? model : builtinModel(model), seed: 1, defaults, uploadSlots: UPLOAD_SLOTS, revocationPollMs: 60_000 },
+    { host: '127.0.0.1', port: 0, certsDir, model: 'manifest' in model ? model : builtinModel(model), ...(initialWeights ? { initialWeights } : {}), seed: 1, defaults, uploadSlots: UPLOAD_SLOTS, revocationPollMs: 60_000 },
     { log: silentLogger, clock: preciseClock },
   );
 }
