@@ -56,7 +56,7 @@ describe('site trainers in a federation (integration)', function () {
   const works: TrainerWork[] = [];
   const trainers = new Map<string, ProcessTrainer>();
   const log = new MemoryLogger();
-  const good = ['good-1', 'good-2', 'chatty'];
+  const good = ['good-1', 'good-2', 'chatty', 'huge-update'];
 
   before(async function () {
     pki = new TestPki();
@@ -74,6 +74,7 @@ describe('site trainers in a federation (integration)', function () {
       'good-1': scripted('ok', `"${join(dir, 'options-1.jsonl')}"`),
       'good-2': scripted('ok'),
       chatty: scripted('flood-stdout'),
+      'huge-update': scripted('huge-update'),
       ...Object.fromEntries(Object.entries(BROKEN).map(([n, b]) => [n, b.command(dir)])),
     };
     for (const [name, command] of Object.entries(commands)) {
@@ -150,7 +151,7 @@ describe('site trainers in a federation (integration)', function () {
     assert.equal(await launched, 0, rec.err());
     const doc = JSON.parse(rec.out()) as { rounds: Array<{ status: string; participants: number; accuracy: number }> };
     assert.equal(doc.rounds[0]?.status, 'completed');
-    assert.equal(doc.rounds[0]?.participants, good.length, 'the two good trainers and the chatty one');
+    assert.equal(doc.rounds[0]?.participants, good.length, 'the two good trainers, the chatty one and the one with a huge update');
 
     const declines = log.lines.filter((l) => l.msg === 'node declined its task' && l.fields['stage'] === 'train');
     for (const [name, b] of Object.entries(BROKEN)) {
@@ -164,5 +165,16 @@ describe('site trainers in a federation (integration)', function () {
     const options = readFileSync(join(dir, 'options-1.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { options: Record<string, string> });
     assert.deepEqual(options[0]?.options, { lr_schedule: 'cosine', warmup: '2', note: 'a=b' }, 'round launch --config and --config-file reach the trainer; flags win');
     assert.ok((trainers.get('chatty') as ProcessTrainer).stats.suppressedLines > 0, 'the chatty trainer\'s flood was counted, not logged');
+  });
+
+  it('clips a trainer\'s enormous update in a private round before it leaves the node', async function () {
+    const handle = coordinator.coordinator.launch({ rounds: 1, settings: { noiseMultiplier: 0.5, clipNorm: 1 } });
+    let last;
+    for await (const e of handle.events) last = e;
+    assert.equal(last?.state, 'completed', last?.reason);
+    assert.equal(last?.participants, good.length, 'the coordinator, which refuses updates above the clip norm, took the huge one');
+    const clipped = log.lines.find((l) => l.fields['node'] === 'huge-update' && l.msg === 'update clipped' && l.fields['round'] === last?.round);
+    assert.ok(clipped, 'the huge update was clipped by its daemon');
+    assert.ok(!log.lines.some((l) => /exceeds the round's clip norm/.test(String(l.fields['detail'] ?? ''))));
   });
 });

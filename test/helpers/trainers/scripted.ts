@@ -76,6 +76,10 @@ switch (mode) {
   case 'nan':
     void serveTrainer(trainer({ train: (_r, weights) => Promise.resolve({ kind: 'weights', tensors, values: Float32Array.from(weights, (_, i) => (i === 1 ? NaN : 0)), numExamples: 20, loss: 0.5 }) }));
     break;
+  case 'huge-update':
+    // Finite, well-formed and enormous: only the daemon's clipping bounds it.
+    void serveTrainer(trainer({ train: (_r, weights) => Promise.resolve({ kind: 'weights', tensors, values: Float32Array.from(weights, (w) => w + 1e6), numExamples: 20, loss: 0.5 }) }));
+    break;
   case 'huge-examples':
     void serveTrainer(trainer({ train: (_r, weights) => Promise.resolve({ kind: 'delta', tensors, values: new Float32Array(weights.length), numExamples: 50_000_000, loss: 0.5 }) }));
     break;
