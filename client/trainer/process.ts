@@ -107,7 +107,7 @@ export class ProcessTrainer implements Trainer {
   private readonly listeners = new Set<() => void>();
 
   constructor(private readonly opts: ProcessTrainerOptions) {
-    this.log = opts.log.child({ component: 'trainer' });
+    this.log = opts.log.child({ source: 'trainer' });
   }
 
   /** Start the process now (the daemon does at start, so the trainer sets up before the first round). */
