@@ -6,7 +6,7 @@
  * shrinks as 1/N: this is why node-level DP needs many nodes.
  *
  * An in-process simulation without sockets, built from the code a real round runs: each
- * node's local training (ModelWork, the real trainer on its MNIST shard), the node's clipping
+ * node's local training (the built-in trainer on its MNIST shard, through TrainerWork), the node's clipping
  * (clippedForCentralNoise), the coordinator's streaming sum and central Gaussian noise
  * (CappedFedAvg, as the coordinator runs it), Poisson sampling and the fixed denominator for q < 1, σ from the
  * inverse RDP accountant for the target ε, and federated evaluation as the example-weighted
@@ -14,7 +14,9 @@
  * noise when at least m nodes survive, so the figures hold for both modes.
  */
 import { clippedForCentralNoise, type IncomingTask } from '../client/core/agent.js';
-import { ModelWork } from '../client/core/work.js';
+import { BuiltinTrainer } from '../client/trainer/builtin.js';
+import { TrainerWork } from '../client/trainer/work.js';
+import { builtinModel } from '../shared/model/model.js';
 import { loadLocalData } from '../client/data/index.js';
 import { noiseForEpsilon } from '../shared/dp/noise-search.js';
 import { privacyPlan } from '../shared/dp/plan.js';
@@ -42,9 +44,10 @@ export interface DpNodesOptions {
 export const DP_NODES_DEFAULTS: DpNodesOptions = { nodes: [10, 100, 1000], rounds: 30, sampleRate: 1, clipNorm: 1, targets: [8, 1], delta: 1e-5 };
 
 const SPEC = parseModelSpec({ kind: 'logreg' });
+const MODEL = builtinModel(SPEC);
 
 /** Federated accuracy after `rounds` rounds of `nodes` nodes at noise multiplier `sigma` (0: plain FedAvg, no clipping). */
-async function simulate(works: readonly ModelWork[], o: DpNodesOptions, sigma: number): Promise<number> {
+async function simulate(works: readonly TrainerWork[], o: DpNodesOptions, sigma: number): Promise<number> {
   const d = parameterCount(SPEC);
   let global = initParameters(SPEC, new SeededRandom(1));
   const sampling = new SeededRandom(2);
@@ -53,12 +56,12 @@ async function simulate(works: readonly ModelWork[], o: DpNodesOptions, sigma: n
   const privacy: PrivacyTask | undefined = sigma > 0 ? { clipNorm: o.clipNorm, noiseMultiplier: sigma, minSurvivors: 1, noise: 'central' } : undefined;
   const expected = o.sampleRate * works.length;
   for (let round = 1; round <= o.rounds; round++) {
-    const task: IncomingTask = { round, kind: 'train', model: SPEC, train: DEFAULT_TRAIN_CONFIG, numParameters: d, chunkCount: chunkCount(d, CHUNK_BYTES), deadlineMs: 0, seed: 0 };
+    const task: IncomingTask = { round, kind: 'train', model: MODEL, train: DEFAULT_TRAIN_CONFIG, numParameters: d, chunkCount: chunkCount(d, CHUNK_BYTES), deadlineMs: Number.MAX_SAFE_INTEGER, seed: 0 };
     const selected = poissonSample(works, o.sampleRate, sampling);
     if (selected.length === 0) continue;
     const sum = new CappedFedAvg(d, DEFAULT_MAX_WEIGHT_SHARE);
     for (const work of selected) {
-      const update = work.train({ ...task, seed: seeds.nextInt(2 ** 32) }, global);
+      const update = await work.train({ ...task, seed: seeds.nextInt(2 ** 32) }, global);
       if (privacy) sum.add(clippedForCentralNoise(update, privacy, silentLogger).delta, 1);
       else sum.add(update.delta, update.numExamples);
     }
@@ -68,7 +71,7 @@ async function simulate(works: readonly ModelWork[], o: DpNodesOptions, sigma: n
   let correct = 0;
   let count = 0;
   for (const work of works) {
-    const e = work.evaluate({ round: o.rounds, kind: 'evaluate', model: SPEC, train: DEFAULT_TRAIN_CONFIG, numParameters: d, chunkCount: 0, deadlineMs: 0, seed: 0 }, global);
+    const e = await work.evaluate({ round: o.rounds, kind: 'evaluate', model: MODEL, train: DEFAULT_TRAIN_CONFIG, numParameters: d, chunkCount: 0, deadlineMs: Number.MAX_SAFE_INTEGER, seed: 0 }, global);
     correct += e.accuracy * e.numExamples;
     count += e.numExamples;
   }
@@ -80,7 +83,7 @@ export async function benchDpNodes(options: Partial<DpNodesOptions> = {}): Promi
   const o = { ...DP_NODES_DEFAULTS, ...options };
   const figures: BenchFigure[] = [];
   for (const n of o.nodes) {
-    const works = await Promise.all(Array.from({ length: n }, async (_, i) => new ModelWork(await loadLocalData({ kind: 'mnist', shard: i + 1, of: n }))));
+    const works = await Promise.all(Array.from({ length: n }, async (_, i) => new TrainerWork(new BuiltinTrainer(await loadLocalData({ kind: 'mnist', shard: i + 1, of: n })), silentLogger)));
     const plain = await simulate(works, o, 0);
     figures.push({ section: 'dp-nodes', name: `MNIST logreg, ${n} nodes, q = ${o.sampleRate}, ${o.rounds} rounds, no DP (plain FedAvg)`, value: plain, unit: 'accuracy' });
     for (const target of o.targets) {

@@ -13,6 +13,7 @@
  *    federation without it: coordinator alone in its process, honest nodes as processes,
  *    RSS read after a full GC before and after the 30 rounds.
  */
+import { builtinModel } from '../shared/model/model.js';
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { silentLogger } from '../shared/logger.js';
@@ -73,7 +74,7 @@ async function federation(pki: BenchPki, names: readonly string[], hostile: read
       host: '127.0.0.1',
       port: 0,
       certsDir: pki.dir,
-      model: modelWithParameters(ROUND_PARAMETERS),
+      model: builtinModel(modelWithParameters(ROUND_PARAMETERS)),
       seed: 1,
       defaults: { ...DEFAULT_ROUND_SETTINGS, minNodes: HONEST, trainTimeoutMs: 120_000, evalTimeoutMs: 120_000, waitForNodesMs: 120_000 },
       uploadSlots: 4,

@@ -12,6 +12,7 @@ import { PerturbWork } from '../client/core/work.js';
 import { NodeDaemon } from '../client/grpc/daemon.js';
 import { type Clock, systemClock } from '../shared/clock.js';
 import { silentLogger } from '../shared/logger.js';
+import { builtinModel } from '../shared/model/model.js';
 import { parseModelSpec } from '../shared/model/spec.js';
 import { loadTlsMaterial } from '../shared/pki/ca-dir.js';
 import { BenchPki } from './helpers/pki.js';
@@ -42,7 +43,7 @@ async function federation(certs: string, prefix: string, metrics: boolean): Prom
       host: '127.0.0.1',
       port: 0,
       certsDir: certs,
-      model: MODEL,
+      model: builtinModel(MODEL),
       seed: 1,
       defaults: { ...DEFAULT_ROUND_SETTINGS, minNodes: NODES, waitForNodesMs: 60_000 },
       uploadSlots: 4,

@@ -19,6 +19,7 @@ import type { BenchFigure } from './report.js';
 import { benchRound } from './round.js';
 import { benchSecAgg } from './secagg.js';
 import { benchSecureRound } from './secure-round.js';
+import { benchTrainer } from './trainer.js';
 import { benchTraining } from './training.js';
 import { benchTransport } from './transport.js';
 
@@ -36,6 +37,7 @@ const SECTIONS: Record<string, () => Promise<BenchFigure[]>> = {
   metrics: benchMetrics,
   robust: benchRobust,
   hostile: benchHostile,
+  trainer: benchTrainer,
 };
 
 /** Outcome of one section: its figures, or why it failed. */

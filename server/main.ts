@@ -6,7 +6,8 @@ import type { Clock } from '../shared/clock.js';
 import { CohortError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import type { FeatureRange } from '../shared/model/feature-range.js';
-import { initParameters, type ModelSpec, parameterCount } from '../shared/model/spec.js';
+import type { FederatedModel } from '../shared/model/model.js';
+import { initParameters } from '../shared/model/spec.js';
 import { findCaPrivateKey, loadRevocations, loadTlsMaterial } from '../shared/pki/ca-dir.js';
 import { compareRevocations, REVOCATIONS_FILE, type RevocationList } from '../shared/pki/revocations.js';
 import { normaliseSerial } from '../shared/pki/serial.js';
@@ -30,8 +31,10 @@ export interface CoordinatorConfig {
   readonly host: string;
   readonly port: number;
   readonly certsDir: string;
-  readonly model: ModelSpec;
-  /** Seed of the initial global weights. */
+  readonly model: FederatedModel;
+  /** The first global weights of a model given as a file; built-in models draw theirs from `seed`. */
+  readonly initialWeights?: Float32Array;
+  /** Seed of a built-in model's initial weights, and of the nodes' shuffle seeds. */
   readonly seed: number;
   readonly defaults: RoundSettings;
   readonly uploadSlots: number;
@@ -185,7 +188,7 @@ export async function startCoordinator(config: CoordinatorConfig, deps: { log: L
     // Refuses a budget other than the data dir's; the store must not stay locked then.
     coordinator = new Coordinator({
     model: config.model,
-    initialWeights: durable?.weights ?? initParameters(config.model, new SeededRandom(config.seed)),
+    initialWeights: durable?.weights ?? firstWeights(config),
     ...(durable ? { journal: durable.journal, resume: durable.resume } : {}),
     defaults: config.defaults,
     clock: deps.clock,
@@ -258,14 +261,20 @@ export async function startCoordinator(config: CoordinatorConfig, deps: { log: L
 function recover(store: CoordinatorStore, config: CoordinatorConfig, log: Logger): { journal: StoreJournal; weights: Float32Array | undefined; resume: Resume } {
   for (const r of store.recovery.abortedRounds) log.warn({ round: r.round, reason: r.reason }, 'round was cut off by a coordinator stop and is marked aborted');
   const checkpoint = store.latestCheckpoint();
-  const expected = parameterCount(config.model);
+  const expected = config.model.manifest.numParameters;
   if (checkpoint && checkpoint.weights.length !== expected) {
     throw new CohortError(
       'invalid_argument',
       `the data dir's latest model (round ${checkpoint.round}) has ${checkpoint.weights.length} parameters, but the configured model has ${expected}: start with the same --model/--features/--classes/--hidden, or a new --data-dir`,
     );
   }
-  const journal = new StoreJournal(store);
+  if (checkpoint?.manifestSha256 !== undefined && checkpoint.manifestSha256 !== config.model.manifest.sha256) {
+    throw new CohortError(
+      'invalid_argument',
+      `the data dir's latest model (round ${checkpoint.round}) has the tensors of manifest ${checkpoint.manifestSha256}, but the configured model is manifest ${config.model.manifest.sha256}: start with the same --model, or a new --data-dir`,
+    );
+  }
+  const journal = new StoreJournal(store, config.model.manifest);
   // Revoked is what the CA's list says now: a name revoked and then issued a new certificate is not.
   const revoked = new Set(loadRevocations(config.certsDir).revoked.filter((r) => r.reason === 'revoked').map((r) => r.name));
   const nodes = journal.nodes().map((n): NodeRecord => ({ ...n, status: revoked.has(n.name) ? 'revoked' : 'disconnected' }));
@@ -275,4 +284,11 @@ function recover(store: CoordinatorStore, config: CoordinatorConfig, log: Logger
     'state loaded from the data dir',
   );
   return { journal, weights: checkpoint?.weights, resume };
+}
+
+/** The first global model: the model file's weights, or a built-in model drawn from the seed. */
+function firstWeights(config: CoordinatorConfig): Float32Array {
+  if (config.initialWeights) return config.initialWeights;
+  if (!config.model.builtin) throw new CohortError('invalid_argument', 'a model given as tensors needs its initial weights (the model file)');
+  return initParameters(config.model.builtin, new SeededRandom(config.seed));
 }

@@ -7,6 +7,7 @@
  * selected, at least NODES taking part) reading its RSS after GC every SAMPLE_EVERY rounds,
  * collects garbage and reads its memory again, and sends a HostileResult. It serves until SIGTERM or until the parent goes away.
  */
+import { builtinModel } from '../../shared/model/model.js';
 import { startCoordinator } from '../../server/main.js';
 import { DEFAULT_ROUND_SETTINGS } from '../../server/core/coordinator.js';
 import { silentLogger } from '../../shared/logger.js';
@@ -52,7 +53,7 @@ async function main(argv: string[]): Promise<void> {
       host: '127.0.0.1',
       port: 0,
       certsDir,
-      model: modelWithParameters(Number(parameters)),
+      model: builtinModel(modelWithParameters(Number(parameters))),
       seed: 1,
       defaults: { ...DEFAULT_ROUND_SETTINGS, minNodes: n, trainTimeoutMs: 120_000, evalTimeoutMs: 120_000, waitForNodesMs: 120_000 },
       uploadSlots: 4,

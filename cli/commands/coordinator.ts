@@ -3,6 +3,8 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { CohortError } from '../../shared/errors.js';
 import { DEFAULT_FEATURE_RANGE, parseFeatureRange } from '../../shared/model/feature-range.js';
+import { builtinModel, describeFederatedModel, type FederatedModel, tensorModel } from '../../shared/model/model.js';
+import { readSafetensorsFile } from '../../shared/model/safetensors.js';
 import { parseModelSpec } from '../../shared/model/spec.js';
 import { parseTrainConfig } from '../../shared/model/train.js';
 import type { RoundSettings } from '../../server/core/types.js';
@@ -112,7 +114,7 @@ export function coordinatorConfig(args: CoordinatorArgs): CoordinatorConfig {
     return n;
   };
   try {
-    const model = parseModelSpec({ kind: pick('model'), features: pick('features'), classes: pick('classes'), hidden: pick('hidden') });
+    const { model, initialWeights } = chooseModel(pick('model'), pick('features'), pick('classes'), pick('hidden'));
     const train = parseTrainConfig({ epochs: pick('epochs'), batchSize: pick('batchSize'), learningRate: pick('learningRate') });
     const seconds = (k: 'trainTimeout' | 'evalTimeout', fallback: number): number => (pick(k) === undefined ? fallback : num(k, 0) * 1000);
     const defaults: RoundSettings = {
@@ -149,6 +151,7 @@ export function coordinatorConfig(args: CoordinatorArgs): CoordinatorConfig {
       certsDir: args.certs,
       dataDir: args.dataDir,
       model,
+      ...(initialWeights ? { initialWeights } : {}),
       seed,
       defaults,
       uploadSlots,
@@ -162,6 +165,20 @@ export function coordinatorConfig(args: CoordinatorArgs): CoordinatorConfig {
     if (err instanceof CohortError && err.code === 'invalid_argument') throw usage(err.message);
     throw err;
   }
+}
+
+/**
+ * `--model logreg|mlp` (with --features/--classes/--hidden) is a built-in model; any other
+ * value is a safetensors file, whose tensors are the model and whose values its first weights.
+ */
+function chooseModel(kind: unknown, features: unknown, classes: unknown, hidden: unknown): { model: FederatedModel; initialWeights?: Float32Array } {
+  if (kind === undefined || kind === 'logreg' || kind === 'mlp') return { model: builtinModel(parseModelSpec({ kind, features, classes, hidden })) };
+  if (typeof kind !== 'string' || kind.trim() === '') throw usage(`--model must be logreg, mlp or a .safetensors file, got ${String(kind)}`);
+  if (features !== undefined || classes !== undefined || hidden !== undefined) {
+    throw usage('--features, --classes and --hidden describe the built-in models; a model file describes itself');
+  }
+  const file = readSafetensorsFile(kind);
+  return { model: tensorModel(file.manifest), initialWeights: file.weights };
 }
 
 /** Metrics are always kept (the regression alert logs from them); the endpoint only with a port. */
@@ -188,7 +205,7 @@ export function register(program: Command, io: CliIo): void {
     .option('--certs <dir>', 'certs dir with ca.crt, coordinator.crt/.key and revocations.json (never the CA key: the coordinator refuses to start beside it)', 'certs')
     .option('--data-dir <dir>', 'rounds, privacy ledger and model checkpoints (SQLite + files; survives restarts)', './cohort-data')
     .option('--config <file>', 'JSON file with any of the options below (flags win)')
-    .option('--model <kind>', 'logreg or mlp (default logreg)')
+    .option('--model <kind|file>', 'logreg or mlp (default logreg), or a .safetensors file whose named float32 tensors are the model and its first weights')
     .option('--features <n>', 'input features (default 784, MNIST)', intOption('--features'))
     .option('--classes <n>', 'classes (default 10)', intOption('--classes', 2, 255))
     .option('--hidden <n>', 'hidden units of the mlp (default 64)', intOption('--hidden'))
@@ -221,6 +238,7 @@ export function register(program: Command, io: CliIo): void {
       loadCertificates(config.certsDir, 'coordinator');
       const started = await startCoordinator(config, { log, clock: io.clock });
       io.err(`cohort coordinator listening on ${config.host}:${started.port} (TLS 1.3, client certificates from ${config.certsDir}/ca.crt)\n`);
+      io.err(`model: ${describeFederatedModel(config.model)}\n`);
       const metricsPort = started.monitor?.port;
       if (metricsPort !== undefined) io.err(`metrics on http://${config.monitoring?.endpoint?.host ?? DEFAULT_METRICS_HOST}:${metricsPort}/metrics (also /healthz, /readyz)\n`);
       await new Promise<void>((resolve) => {

@@ -9,6 +9,7 @@ import type { Command } from 'commander';
 import { createNode } from '../../client/main.js';
 import type { DropStage } from '../../client/grpc/daemon.js';
 import { initCa, issue } from '../../shared/pki/ca-dir.js';
+import { builtinModel } from '../../shared/model/model.js';
 import { parseModelSpec } from '../../shared/model/spec.js';
 import { startCoordinator } from '../../server/main.js';
 import { DEFAULT_ROUND_SETTINGS } from '../../server/core/coordinator.js';
@@ -87,7 +88,7 @@ export function register(program: Command, io: CliIo): void {
             host: '127.0.0.1',
             port: 0,
             certsDir: dir,
-            model,
+            model: builtinModel(model),
             seed: args.seed,
             defaults: {
               ...DEFAULT_ROUND_SETTINGS,

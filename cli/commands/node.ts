@@ -16,6 +16,8 @@ interface NodeArgs {
   certs: string;
   data?: string;
   label?: string;
+  trainer?: string;
+  trainerStartTimeout?: number;
   work: string;
   serverName?: string;
   dataDir?: string;
@@ -39,6 +41,8 @@ export function register(program: Command, io: CliIo): void {
     .option('--certs <dir>', 'directory with ca.crt and this node\'s certificate and key', 'certs')
     .option('--data <spec>', 'mnist:I/N (shard I of N of the bundled MNIST) or csv:PATH (with --label) (required)')
     .option('--label <column>', 'label column of a csv: data spec')
+    .option('--trainer <command>', 'train with this site\'s own trainer process instead of the built-in models, e.g. "python3 train.py" (see proto/cohort/trainer/v1/trainer.proto)')
+    .option('--trainer-start-timeout <s>', 'seconds the trainer has to say Hello after each start (default 120)', numberOption('--trainer-start-timeout', 0.1, 86400))
     // Benchmarks only (a node that does not train): not for users, so not in --help.
     .addOption(new Option('--work <kind>', 'train or perturb (framework-only benchmark: no training)').default('train').hideHelp())
     .option('--server-name <name>', 'name to check in the coordinator\'s certificate (default: the host of --coordinator)')
@@ -55,9 +59,16 @@ export function register(program: Command, io: CliIo): void {
       const { host, port } = parseHostPort(args.coordinator);
       validateName(args.name);
       let work: WorkSpec;
+      if (args.trainer !== undefined && (args.data !== undefined || args.label !== undefined)) {
+        throw usage('--trainer and --data do not go together: the trainer reads its own data');
+      }
+      if (args.trainerStartTimeout !== undefined && args.trainer === undefined) throw usage('--trainer-start-timeout applies to --trainer only');
       if (args.work === 'perturb') work = { kind: 'perturb' };
-      else if (args.work === 'train') {
-        if (!args.data) throw usage('--data is required: mnist:I/N (e.g. mnist:1/3) or csv:PATH with --label COLUMN');
+      else if (args.trainer !== undefined) {
+        if (args.trainer.trim() === '') throw usage('--trainer needs a command, e.g. --trainer "python3 train.py"');
+        work = { kind: 'trainer', command: args.trainer, ...(args.trainerStartTimeout !== undefined ? { startTimeoutMs: args.trainerStartTimeout * 1000 } : {}) };
+      } else if (args.work === 'train') {
+        if (!args.data) throw usage('--data (mnist:I/N, or csv:PATH with --label COLUMN) or --trainer "COMMAND" is required');
         work = { kind: 'data', data: parseDataSpec(args.data, args.label) };
       } else throw usage(`--work must be train or perturb, got "${args.work}"`);
       if (args.metricsHost !== undefined && args.metricsPort === undefined) throw usage('--metrics-host needs --metrics-port');

@@ -8,8 +8,10 @@ import type { RoundEvent__Output } from '../../shared/wire/generated/cohort/v1/R
 import { type AdminArgs, adminClient, adminError, adminOptions } from '../admin-client.js';
 import { declineLines, finalStatus, type RoundJson, roundJson, roundLine, roundsJson } from '../format.js';
 import { type CliIo, printJson } from '../io.js';
+import { readFileSync } from 'node:fs';
 import { AGGREGATOR_KINDS, type AggregatorKind } from '../../server/core/aggregators.js';
-import { choiceOption, intOption, numberOption } from '../options.js';
+import { parseTrainerOptions } from '../../shared/model/options.js';
+import { choiceOption, intOption, numberOption, usage } from '../options.js';
 import { ANSI, launchBar } from '../progress.js';
 
 interface LaunchArgs extends AdminArgs {
@@ -36,6 +38,8 @@ interface LaunchArgs extends AdminArgs {
   clipLearningRate?: number;
   aggregator?: AggregatorKind;
   trimFraction?: number;
+  config?: Record<string, string>;
+  configFile?: string;
 }
 
 /** What the privacy budget affords of a launch (private launches only). */
@@ -66,6 +70,38 @@ export function planLine(p: PlanJson, firstRound: number): string {
   return `${budget}: it affords ${p.affordable} of the ${p.requested} requested rounds (ε ${eps(p.epsilonAfter)} after them); queued ${p.affordable} from round ${firstRound}, the other ${p.requested - p.affordable} are refused and take no round numbers`;
 }
 
+/** `--config KEY=VALUE`, repeatable: collects the operator's options for the sites' trainers. */
+function configOption(value: string, previous: Record<string, string> = {}): Record<string, string> {
+  const eq = value.indexOf('=');
+  if (eq <= 0) throw usage(`--config takes KEY=VALUE (e.g. --config lr_schedule=cosine), got "${value}"`);
+  return { ...previous, [value.slice(0, eq)]: value.slice(eq + 1) };
+}
+
+/** The trainer options of a launch: --config-file (a JSON object of strings, numbers or booleans), then --config flags. */
+function trainerOptions(args: { config?: Record<string, string>; configFile?: string }): Record<string, string> | undefined {
+  let fromFile: Record<string, string> = {};
+  if (args.configFile !== undefined) {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(readFileSync(args.configFile, 'utf8'));
+    } catch (err) {
+      throw usage(`--config-file ${args.configFile}: ${(err as Error).message}`);
+    }
+    if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw usage(`--config-file ${args.configFile}: must hold a JSON object`);
+    for (const [k, v] of Object.entries(raw as Record<string, unknown>)) {
+      if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') throw usage(`--config-file ${args.configFile}: "${k}" must be a string, number or boolean`);
+      fromFile[k] = String(v);
+    }
+  }
+  const merged = { ...fromFile, ...(args.config ?? {}) };
+  if (Object.keys(merged).length === 0) return undefined;
+  try {
+    return { ...parseTrainerOptions(merged, '--config') };
+  } catch (err) {
+    throw usage((err as Error).message);
+  }
+}
+
 /** Launch rounds and collect their results; exported for the demo and tests. */
 export async function launchRounds(
   args: LaunchArgs,
@@ -78,7 +114,7 @@ export async function launchRounds(
     minNodes: args.minNodes ?? 0,
     sampleRate: args.sampleRate ?? 0,
     detach: args.detach === true,
-    train: { epochs: args.epochs ?? 0, batchSize: args.batchSize ?? 0, learningRate: args.learningRate ?? 0 },
+    train: { epochs: args.epochs ?? 0, batchSize: args.batchSize ?? 0, learningRate: args.learningRate ?? 0, options: trainerOptions(args) ?? {} },
     trainTimeoutMs: args.trainTimeout ? Math.round(args.trainTimeout * 1000) : 0,
     evalTimeoutMs: args.evalTimeout ? Math.round(args.evalTimeout * 1000) : 0,
     waitForNodesMs: args.wait !== undefined ? Math.round(args.wait * 1000) : 0,
@@ -175,6 +211,8 @@ export function register(program: Command, io: CliIo): void {
       .option('--clip-quantile <q>', 'adaptive clipping: fraction of updates to keep within the clip norm (default 0.5)', numberOption('--clip-quantile', Number.MIN_VALUE, 0.999999))
       .option('--clip-learning-rate <eta>', 'adaptive clipping: geometric step of the clip norm (default 0.2)', numberOption('--clip-learning-rate', Number.MIN_VALUE, 10))
       .option('--noise <mode>', 'distributed (each node adds its share; needs --secure-aggregation) or central (the coordinator adds it)')
+      .option('--config <key=value>', 'an option for the sites\' trainers (repeatable), passed to them as it is, e.g. --config lr_schedule=cosine', configOption)
+      .option('--config-file <file>', 'a JSON object of options for the sites\' trainers (--config flags win)')
       .option('--stage-timeout <s>', 'seconds per secure-aggregation stage after training (default 30)', numberOption('--stage-timeout', 0.001, 86400))
       .option('--detach', 'return once the rounds are queued')
       .option('--json', 'print one JSON object: {rounds: [...], final: {...}}'),

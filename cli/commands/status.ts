@@ -125,7 +125,11 @@ export function register(program: Command, io: CliIo): void {
       }
       const m = s.model;
       io.out(`coordinator ${s.coordinatorVersion}, up since ${iso(s.startedAtMs) ?? '?'}\n`);
-      io.out(`model       ${m?.kind ?? '?'} (${m?.features ?? '?'} features, ${m?.classes ?? '?'} classes${m?.kind === 'mlp' ? `, ${m.hidden} hidden` : ''}), ${s.numParameters} parameters\n`);
+      const shape =
+        m?.kind === 'tensors'
+          ? `${m.tensors.length} named tensors, manifest ${m.manifestSha256.slice(0, 12)}`
+          : `${m?.features ?? '?'} features, ${m?.classes ?? '?'} classes${m?.kind === 'mlp' ? `, ${m.hidden} hidden` : ''}`;
+      io.out(`model       ${m?.kind ?? '?'} (${shape}), ${s.numParameters} parameters\n`);
       io.out(`nodes       ${s.connectedNodes} connected of ${s.knownNodes} known\n`);
       io.out(`rounds      ${s.completedRounds} completed, ${s.queuedRounds} queued${current ? `, round ${current.round} running (${current.stage})` : ''}\n`);
       if (recent.length > 0) {

@@ -3,12 +3,11 @@
  * results into outbound submissions. Transport-free; the gRPC session feeds it
  * messages and gives it a `CoordinatorLink` to answer on.
  */
-import type { DeclineCategory } from '../../shared/decline.js';
+import { type DeclineCategory, LocalRefusal } from '../../shared/decline.js';
 import { CohortError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
 import type { FeatureRange } from '../../shared/model/feature-range.js';
-import type { ModelSpec } from '../../shared/model/spec.js';
-import { parameterCount } from '../../shared/model/spec.js';
+import { describeFederatedModel, type FederatedModel } from '../../shared/model/model.js';
 import type { TrainConfig } from '../../shared/model/train.js';
 import { clipL2 } from '../../shared/dp/clip.js';
 import type { RandomSource } from '../../shared/random.js';
@@ -24,7 +23,7 @@ export type TaskKind = 'train' | 'evaluate';
 export interface IncomingTask {
   readonly round: number;
   readonly kind: TaskKind;
-  readonly model: ModelSpec;
+  readonly model: FederatedModel;
   readonly train: TrainConfig;
   readonly numParameters: number;
   readonly chunkCount: number;
@@ -54,6 +53,8 @@ export interface LocalUpdate {
   readonly trainLoss: number;
   /** Adaptive clipping: the update's norm was within the clip norm before clipping. */
   readonly withinClip?: boolean;
+  /** The manifest the update follows (set by the agent from its task). */
+  readonly manifestSha256?: string;
 }
 
 /** The result of evaluating the global model on the held-out split. */
@@ -75,7 +76,7 @@ export interface Incompatibility {
 /** Local computation, swappable so transport benchmarks can time the framework alone. */
 export interface LocalWork {
   /** Why this node cannot work on `model` (e.g. its data has other features), or undefined. */
-  incompatibility(model: ModelSpec): Incompatibility | undefined;
+  incompatibility(model: FederatedModel): Incompatibility | undefined;
   /** Advice for this node's operator when its inputs fall far outside `range` (never sent anywhere). */
   inputWarnings?(range: FeatureRange): string[];
   /** May return a promise, e.g. when training runs in a worker. */
@@ -151,7 +152,7 @@ export class NodeAgent {
    * tell this node's operator, in the data's own terms, what does not fit and how to fix
    * it. Nothing is sent: tasks are declined one by one, each with the short reason.
    */
-  onWelcome(model: ModelSpec, range: FeatureRange | undefined): void {
+  onWelcome(model: FederatedModel, range: FeatureRange | undefined): void {
     const problem = this.work.incompatibility(model);
     if (problem) {
       this.log.error(
@@ -159,7 +160,7 @@ export class NodeAgent {
         `this node's data does not fit the coordinator's model: ${problem.detail ?? problem.reason}. It will decline every round until this is fixed`,
       );
     } else {
-      this.log.info({ model: `${model.kind} ${model.features}x${model.classes}` }, 'local data fits the coordinator\'s model');
+      this.log.info({ model: describeFederatedModel(model) }, 'local data fits the coordinator\'s model');
     }
     if (range && !problem) for (const warning of this.work.inputWarnings?.(range) ?? []) this.log.warn({}, warning);
   }
@@ -257,7 +258,7 @@ export class NodeAgent {
   }
 
   private checkTask(task: IncomingTask): Incompatibility | undefined {
-    const expected = parameterCount(task.model);
+    const expected = task.model.manifest.numParameters;
     const bad = (reason: string): Incompatibility => ({ category: 'bad_task', reason });
     if (task.numParameters !== expected) return bad(`task announces ${task.numParameters} parameters but the model has ${expected}`);
     if (task.chunkCount !== chunkCount(task.numParameters, this.chunkBytes)) return bad(`task announces ${task.chunkCount} chunks, expected ${chunkCount(task.numParameters, this.chunkBytes)}`);
@@ -301,7 +302,10 @@ export class NodeAgent {
         log.info({ examples: update.numExamples, trainLoss: update.trainLoss, ms: Math.round(performance.now() - t0) }, 'local training done');
         if (cancelled()) return;
         if (task.secure) await this.startSecure(task, update);
-        else await this.link.submitUpdate(task.round, task.privacy ? clippedForCentralNoise(update, task.privacy, log) : update);
+        else {
+          const stated = { ...update, manifestSha256: task.model.manifest.sha256 };
+          await this.link.submitUpdate(task.round, task.privacy ? clippedForCentralNoise(stated, task.privacy, log) : stated);
+        }
         this.stats.trained += 1;
       } else {
         const evaluation = await this.local(task, cancelled, () => this.work.evaluate(task, global));
@@ -354,7 +358,8 @@ export class NodeAgent {
       return await work();
     } catch (err) {
       this.log.error({ round: task.round, stage: task.kind, err: err instanceof Error ? err.message : String(err) }, 'local work failed');
-      if (!cancelled()) await this.decline(task.round, task.kind, 'local_failure', `local ${task.kind} failed (the node's log says why)`);
+      const reason = err instanceof LocalRefusal ? `local ${task.kind} failed: ${err.message}` : `local ${task.kind} failed (the node's log says why)`;
+      if (!cancelled()) await this.decline(task.round, task.kind, 'local_failure', reason);
       return undefined;
     }
   }

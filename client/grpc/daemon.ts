@@ -11,7 +11,8 @@ import { CohortError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
 import type { DeclineCategory } from '../../shared/decline.js';
 import type { FeatureRange } from '../../shared/model/feature-range.js';
-import { type ModelKind, type ModelSpec, parseModelSpec } from '../../shared/model/spec.js';
+import type { FederatedModel, ModelKindName } from '../../shared/model/model.js';
+import { parseTrainerOptions } from '../../shared/model/options.js';
 import { parseTrainConfig } from '../../shared/model/train.js';
 import { type RandomSource, secureRandom } from '../../shared/random.js';
 import type { ClientMessage } from '../../shared/secagg/messages.js';
@@ -29,6 +30,7 @@ import { type RevocationMemory, type SecureIdentity, VerifiedPeers } from '../co
 import type { SignedRevocations } from '../../shared/pki/revocations.js';
 import type { SignedRevocationList__Output } from '../../shared/wire/generated/cohort/v1/SignedRevocationList.js';
 import { errorFromStatus, taskKindFromWire, WIRE_DECLINE_CATEGORY, WIRE_TASK_KIND } from '../../shared/wire/mapping.js';
+import { modelFromWire } from '../../shared/wire/model.js';
 import { CHANNEL_OPTIONS, CHUNK_BYTES, FLOW_CONTROL_WINDOW_BYTES, loadContract, PROTOCOL } from '../../shared/wire/proto.js';
 import { checkCoordinatorName, connectionFailure, isNameMismatch } from './tls-names.js';
 import { type CoordinatorLink, type IncomingTask, type LocalUpdate, type LocalWork, NodeAgent, type PrivacyTask, type TaskKind } from '../core/agent.js';
@@ -49,8 +51,14 @@ export interface Backoff {
   readonly maxMs: number;
 }
 
+/** What the built-in trainer trains; a site's trainer process may train any of these or a model given as tensors. */
+export const BUILTIN_MODEL_KINDS: readonly ModelKindName[] = ['logreg', 'mlp'];
+export const ANY_MODEL_KINDS: readonly ModelKindName[] = ['logreg', 'mlp', 'tensors'];
+
 /** Everything a daemon needs. */
 export interface DaemonOptions {
+  /** Model kinds announced on Join (default BUILTIN_MODEL_KINDS). */
+  readonly modelKinds?: readonly ModelKindName[];
   /** HOST:PORT of the coordinator. */
   readonly address: string;
   readonly tls: ClientTlsMaterial;
@@ -151,8 +159,11 @@ function parseTask(t: Task__Output): IncomingTask {
   return {
     round: t.round,
     kind,
-    model: parseModelSpec({ kind: t.model?.kind, features: t.model?.features, classes: t.model?.classes, hidden: t.model?.hidden || undefined }),
-    train: parseTrainConfig({ epochs: t.train?.epochs, batchSize: t.train?.batchSize, learningRate: t.train?.learningRate }),
+    model: modelFromWire(t.model),
+    train: {
+      ...parseTrainConfig({ epochs: t.train?.epochs, batchSize: t.train?.batchSize, learningRate: t.train?.learningRate }),
+      options: parseTrainerOptions(t.train?.options ? { ...t.train.options } : {}, 'the task\'s config'),
+    },
     numParameters: t.numParameters,
     chunkCount: t.chunkCount,
     deadlineMs: t.deadlineMs,
@@ -167,10 +178,10 @@ function parseTask(t: Task__Output): IncomingTask {
  * coordinator older than these fields) or one this node cannot read: tasks are then
  * checked one by one as before.
  */
-function parseWelcome(w: Welcome__Output, log: Logger): { model: ModelSpec; range?: FeatureRange } | undefined {
+function parseWelcome(w: Welcome__Output, log: Logger): { model: FederatedModel; range?: FeatureRange } | undefined {
   if (!w.model) return undefined;
   try {
-    const model = parseModelSpec({ kind: w.model.kind, features: w.model.features, classes: w.model.classes, hidden: w.model.hidden || undefined });
+    const model = modelFromWire(w.model);
     const r = w.featureRange;
     const range = r && Number.isFinite(r.min) && Number.isFinite(r.max) && r.min < r.max ? { min: r.min, max: r.max } : undefined;
     return { model, ...(range ? { range } : {}) };
@@ -211,7 +222,15 @@ class GrpcLink implements CoordinatorLink {
 
   submitUpdate(round: number, update: LocalUpdate): Promise<void> {
     return this.upload(
-      { round, numExamples: update.numExamples, numParameters: update.delta.length, trainLoss: update.trainLoss, masked: false, withinClip: update.withinClip === true },
+      {
+        round,
+        numExamples: update.numExamples,
+        numParameters: update.delta.length,
+        trainLoss: update.trainLoss,
+        masked: false,
+        withinClip: update.withinClip === true,
+        manifestSha256: update.manifestSha256 ?? '',
+      },
       toChunks(update.delta, this.chunkBytes),
     );
   }
@@ -346,8 +365,8 @@ export class NodeDaemon {
 
   /** What this node announces on Join: the coordinator selects it only for rounds it can do. */
   private capabilities(): NodeCapabilities {
-    // The built-in trainer's kinds; the agent clips and noises any PrivacyConfig itself.
-    return { modelKinds: ['logreg', 'mlp'] satisfies ModelKind[], secureAggregation: this.opts.identity !== undefined, privacy: true };
+    // The agent clips and noises any PrivacyConfig itself, whatever trains.
+    return { modelKinds: [...(this.opts.modelKinds ?? BUILTIN_MODEL_KINDS)], secureAggregation: this.opts.identity !== undefined, privacy: true };
   }
 
   /** Fault injection: cut the session and never reconnect, as a killed node would. */

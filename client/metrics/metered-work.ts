@@ -1,6 +1,6 @@
 /** LocalWork that times itself for the node's metrics and runs the drift check after each round. */
-import type { ModelSpec } from '../../shared/model/spec.js';
 import type { FeatureRange } from '../../shared/model/feature-range.js';
+import type { FederatedModel } from '../../shared/model/model.js';
 import type { Incompatibility, IncomingTask, LocalEvaluation, LocalUpdate, LocalWork } from '../core/agent.js';
 import type { NodeMetrics } from './node-metrics.js';
 
@@ -15,7 +15,7 @@ export class MeteredWork implements LocalWork {
     private readonly afterRound?: () => void,
   ) {}
 
-  incompatibility(model: ModelSpec): Incompatibility | undefined {
+  incompatibility(model: FederatedModel): Incompatibility | undefined {
     return this.inner.incompatibility(model);
   }
 

@@ -7,8 +7,8 @@ import type { Clock } from '../../shared/clock.js';
 import type { DeclineCategory } from '../../shared/decline.js';
 import { CohortError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
-import type { ModelSpec } from '../../shared/model/spec.js';
-import { parameterCount } from '../../shared/model/spec.js';
+import { type FederatedModel, modelKind } from '../../shared/model/model.js';
+import { parseTrainerOptions } from '../../shared/model/options.js';
 import { DEFAULT_TRAIN_CONFIG, type TrainConfig } from '../../shared/model/train.js';
 import type { RandomSource } from '../../shared/random.js';
 import { toChunks } from '../../shared/tensor/chunks.js';
@@ -70,7 +70,7 @@ const NOISE_BOUND_STDS = 8;
 
 /** Everything the coordinator core needs, injected by the composition root or a test. */
 export interface CoordinatorOptions {
-  readonly model: ModelSpec;
+  readonly model: FederatedModel;
   readonly initialWeights: Float32Array;
   readonly defaults: RoundSettings;
   readonly clock: Clock;
@@ -131,7 +131,7 @@ export interface LaunchHandle {
 /** Snapshot for `cohort status`. */
 export interface CoordinatorStatus {
   readonly startedAtMs: number;
-  readonly model: ModelSpec;
+  readonly model: FederatedModel;
   readonly numParameters: number;
   readonly connectedNodes: number;
   readonly knownNodes: number;
@@ -218,7 +218,7 @@ export class Coordinator {
     // The data dir's budget wins over the flags: a different one is refused, never applied.
     bindBudget(this.journal, budget, opts.clock.now());
     this.accountant = new PrivacyAccountant(this.journal.ledger, budget);
-    this.numParameters = parameterCount(opts.model);
+    this.numParameters = opts.model.manifest.numParameters;
     if (opts.initialWeights.length !== this.numParameters) {
       throw new CohortError('invalid_argument', `initial weights have ${opts.initialWeights.length} values, the model needs ${this.numParameters}`);
     }
@@ -268,7 +268,7 @@ export class Coordinator {
   }
 
   /** The model every node trains. */
-  get model(): ModelSpec {
+  get model(): FederatedModel {
     return this.opts.model;
   }
 
@@ -684,7 +684,7 @@ export class Coordinator {
       for (const name of participants) this.registry.participated(name);
 
       // Federated evaluation of the committed model; its results are attached to the round afterwards.
-      const evaluators = this.registry.eligible({ modelKind: this.opts.model.kind, secureAggregation: false, privacy: false });
+      const evaluators = this.registry.eligible({ modelKind: modelKind(this.opts.model), secureAggregation: false, privacy: false });
       const evalDeadline = clock.now() + settings.evalTimeoutMs;
       const evaluation = new EvalStage(round, evaluators.map((s) => s.name), log.child({ stage: 'evaluate' }), settings.maxWeightShare);
       active.evaluate = evaluation;
@@ -729,6 +729,7 @@ export class Coordinator {
       log: log.child({ stage: 'train' }),
       aggregator: createAggregator(settings.aggregator, this.numParameters, settings),
       ...(privacy ? { clipNorm: privacy.clipNorm } : { normBound: settings.clipNorm }),
+      manifestSha256: this.opts.model.manifest.sha256,
     });
     active.train = train;
     progress('train', { selected: selected.length });
@@ -920,4 +921,5 @@ export function validateSettings(s: RoundSettings): void {
   if (!Number.isInteger(t.epochs) || t.epochs < 1 || t.epochs > 1000) bad(`epochs must be an integer in [1, 1000], got ${t.epochs}`);
   if (!Number.isInteger(t.batchSize) || t.batchSize < 1 || t.batchSize > 65536) bad(`batch size must be an integer in [1, 65536], got ${t.batchSize}`);
   if (!(t.learningRate > 0 && t.learningRate <= 100)) bad(`learning rate must be in (0, 100], got ${t.learningRate}`);
+  parseTrainerOptions(t.options, 'config');
 }

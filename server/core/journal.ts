@@ -41,6 +41,8 @@ export interface ModelRecord {
   readonly time: number;
   readonly sha256: string;
   readonly numParameters: number;
+  /** The model's manifest hash (absent for checkpoints from before manifests were recorded). */
+  readonly manifestSha256?: string;
   readonly accuracy?: number;
   readonly epsilon?: number;
 }

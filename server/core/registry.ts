@@ -1,7 +1,7 @@
 /** The coordinator's registry of nodes: who is connected, when each was last seen, who is revoked. */
 import type { Clock } from '../../shared/clock.js';
 import type { Logger } from '../../shared/logger.js';
-import type { ModelSpec } from '../../shared/model/spec.js';
+import { type FederatedModel, modelKind } from '../../shared/model/model.js';
 import type { NodeCapabilities, NodeRecord, NodeSession, RoundSettings } from './types.js';
 
 /** What a node must be able to do to take part in a round. */
@@ -12,8 +12,8 @@ export interface Requirements {
 }
 
 /** What a round with `settings` on `model` needs from each node it selects. */
-export function requirementsFor(settings: RoundSettings, model: ModelSpec): Requirements {
-  return { modelKind: model.kind, secureAggregation: settings.secureAggregation, privacy: settings.noiseMultiplier > 0 };
+export function requirementsFor(settings: RoundSettings, model: FederatedModel): Requirements {
+  return { modelKind: modelKind(model), secureAggregation: settings.secureAggregation, privacy: settings.noiseMultiplier > 0 };
 }
 
 /** True when a node with `c` can do what `r` asks. */

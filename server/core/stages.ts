@@ -78,6 +78,8 @@ export interface UpdateHeader {
   readonly masked?: boolean;
   /** Adaptive clipping: the update's norm was within the clip norm. */
   readonly withinClip?: boolean;
+  /** The manifest the node says its update follows ("" or absent: not stated). */
+  readonly manifestSha256?: string;
 }
 
 /** Receives one node's update chunk by chunk; the transport drives it. */
@@ -104,6 +106,8 @@ export interface TrainStageOptions {
   readonly clipNorm?: number;
   /** Plain rounds: an update with a larger L2 norm is scaled down to it before it is added. */
   readonly normBound?: number;
+  /** The round model's manifest hash; an update that names another manifest is refused. */
+  readonly manifestSha256?: string;
 }
 
 /** Collects training updates from the selected nodes into one aggregate. */
@@ -120,6 +124,7 @@ export class TrainStage extends Collector {
   private readonly buffers: Pool<Float32Array>;
   private readonly clipNorm: number | undefined;
   private readonly normBound: number | undefined;
+  private readonly manifestSha256: string | undefined;
 
   constructor(round: number, selected: readonly string[], opts: TrainStageOptions) {
     super(round, selected, opts.log);
@@ -128,6 +133,7 @@ export class TrainStage extends Collector {
     this.buffers = opts.buffers;
     this.clipNorm = opts.clipNorm;
     this.normBound = opts.normBound;
+    this.manifestSha256 = opts.manifestSha256;
     this.aggregate = opts.aggregator;
   }
 
@@ -200,6 +206,9 @@ export class TrainStage extends Collector {
       return `num_examples must be an integer in [1, ${MAX_EXAMPLES_PER_NODE}], got ${h.numExamples}`;
     }
     if (!Number.isFinite(h.trainLoss) || h.trainLoss < 0) return `train_loss must be a finite non-negative number, got ${h.trainLoss}`;
+    if (h.manifestSha256 && this.manifestSha256 !== undefined && h.manifestSha256 !== this.manifestSha256) {
+      return `update follows the model manifest ${h.manifestSha256}, but round ${this.round} trains manifest ${this.manifestSha256}`;
+    }
     return undefined;
   }
 

@@ -1,6 +1,6 @@
 /** Domain types of the coordinator core (independent of the wire format). */
 import type { NodeDecline } from '../../shared/decline.js';
-import type { ModelSpec } from '../../shared/model/spec.js';
+import type { FederatedModel } from '../../shared/model/model.js';
 import type { TrainConfig } from '../../shared/model/train.js';
 import type { AdaptiveClipConfig } from '../../shared/dp/adaptive-clip.js';
 import type { ServerMessage } from '../../shared/secagg/messages.js';
@@ -14,7 +14,7 @@ export type TaskKind = 'train' | 'evaluate';
 export interface TaskDescriptor {
   readonly round: number;
   readonly kind: TaskKind;
-  readonly model: ModelSpec;
+  readonly model: FederatedModel;
   readonly train: TrainConfig;
   readonly numParameters: number;
   readonly deadlineMs: number;

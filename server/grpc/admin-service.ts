@@ -10,7 +10,9 @@ import type { ModelChunk } from '../../shared/wire/generated/cohort/v1/ModelChun
 import type { ModelInfo } from '../../shared/wire/generated/cohort/v1/ModelInfo.js';
 import { DEFAULT_ADAPTIVE_CLIP } from '../../shared/dp/adaptive-clip.js';
 import { CohortError } from '../../shared/errors.js';
+import { parseTrainerOptions } from '../../shared/model/options.js';
 import { toChunks } from '../../shared/tensor/chunks.js';
+import { modelToWire } from '../../shared/wire/model.js';
 import { CHUNK_BYTES } from '../../shared/wire/proto.js';
 import type { AggregatorKind } from '../core/aggregators.js';
 import type { ModelRecord } from '../core/journal.js';
@@ -115,6 +117,7 @@ function modelInfo(m: ModelRecord): ModelInfo {
     epsilon: m.epsilon ?? 0,
     sha256: m.sha256,
     numParameters: m.numParameters,
+    manifestSha256: m.manifestSha256 ?? '',
   };
 }
 
@@ -137,7 +140,12 @@ function launchSettings(req: LaunchRequest__Output): LaunchSettings {
     adaptiveClip: req.adaptiveClip
       ? { targetQuantile: req.clipQuantile || DEFAULT_ADAPTIVE_CLIP.targetQuantile, learningRate: req.clipLearningRate || DEFAULT_ADAPTIVE_CLIP.learningRate }
       : undefined,
-    train: { epochs: pos(req.train?.epochs ?? 0), batchSize: pos(req.train?.batchSize ?? 0), learningRate: pos(req.train?.learningRate ?? 0) },
+    train: {
+      epochs: pos(req.train?.epochs ?? 0),
+      batchSize: pos(req.train?.batchSize ?? 0),
+      learningRate: pos(req.train?.learningRate ?? 0),
+      options: req.train && Object.keys(req.train.options).length > 0 ? parseTrainerOptions(req.train.options, 'config') : undefined,
+    },
     aggregator: req.aggregator === '' ? undefined : (req.aggregator as AggregatorKind),
     trimFraction: pos(req.trimFraction),
   };
@@ -180,7 +188,7 @@ export function adminServiceHandlers(coordinator: Coordinator, policy: CallPolic
         callback(null, {
           coordinatorVersion: COORDINATOR_VERSION,
           startedAtMs: s.startedAtMs,
-          model: s.model,
+          model: modelToWire(s.model),
           numParameters: s.numParameters,
           connectedNodes: s.connectedNodes,
           knownNodes: s.knownNodes,
@@ -252,7 +260,7 @@ export function adminServiceHandlers(coordinator: Coordinator, policy: CallPolic
     ListModels(call: grpc.ServerUnaryCall<ListModelsRequest__Output, ListModelsReply>, callback: grpc.sendUnaryData<ListModelsReply>): void {
       try {
         authorize(call, 'ListModels', ['operator'], policy, log);
-        callback(null, { models: coordinator.models().map(modelInfo), model: coordinator.model });
+        callback(null, { models: coordinator.models().map(modelInfo), model: modelToWire(coordinator.model) });
       } catch (err) {
         callback(toServiceError(err, log));
       }

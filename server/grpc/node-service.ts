@@ -19,6 +19,7 @@ import type { NodeServiceHandlers } from '../../shared/wire/generated/cohort/v1/
 import type { SubmitAck } from '../../shared/wire/generated/cohort/v1/SubmitAck.js';
 import type { UpdateMessage__Output } from '../../shared/wire/generated/cohort/v1/UpdateMessage.js';
 import { declineCategoryFromWire, taskKindFromWire, WIRE_TASK_KIND } from '../../shared/wire/mapping.js';
+import { modelToWire } from '../../shared/wire/model.js';
 import { loadContract, PROTOCOL } from '../../shared/wire/proto.js';
 import type { Coordinator } from '../core/coordinator.js';
 import type { UpdateReceiver } from '../core/stages.js';
@@ -65,8 +66,8 @@ function framesOf(b: Broadcast, revocations: SignedRevocations): Buffer[] {
         task: {
           round: t.round,
           kind,
-          model: t.model,
-          train: { epochs: t.train.epochs, batchSize: t.train.batchSize, learningRate: t.train.learningRate },
+          model: modelToWire(t.model),
+          train: { epochs: t.train.epochs, batchSize: t.train.batchSize, learningRate: t.train.learningRate, options: { ...t.train.options } },
           numParameters: t.numParameters,
           chunkCount: b.chunks.length,
           deadlineMs: t.deadlineMs,
@@ -382,7 +383,7 @@ export function nodeServiceHandlers(
       call.on('cancelled', () => session.gone('connection closed by the node'));
       call.on('error', () => session.gone('stream error'));
       call.on('close', () => session.gone('stream closed'));
-      session.enqueue({ welcome: { nodeName: id.name, coordinatorVersion: COORDINATOR_VERSION, model: coordinator.model, featureRange, revocations: revocationsToWire(policy.revocations()) } });
+      session.enqueue({ welcome: { nodeName: id.name, coordinatorVersion: COORDINATOR_VERSION, model: modelToWire(coordinator.model), featureRange, revocations: revocationsToWire(policy.revocations()) } });
       coordinator.attach(session);
     },
 
@@ -449,7 +450,7 @@ export function nodeServiceHandlers(
             coordinator
               .openUpdate(
                 name,
-                { round: h.round, numExamples: h.numExamples, numParameters: h.numParameters, chunkCount: h.chunkCount, trainLoss: h.trainLoss, masked: h.masked, withinClip: h.withinClip },
+                { round: h.round, numExamples: h.numExamples, numParameters: h.numParameters, chunkCount: h.chunkCount, trainLoss: h.trainLoss, masked: h.masked, withinClip: h.withinClip, manifestSha256: h.manifestSha256 },
                 abort.signal,
               )
               .then((r) => {

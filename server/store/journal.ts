@@ -6,6 +6,7 @@ import type { BudgetRecord, LedgerRecord, PrivacyLedger, RoundRecord } from '../
 import type { NodeRecord, RoundEvent, RoundSettings } from '../core/types.js';
 import type { LedgerEntry } from './ledger.js';
 import type { CoordinatorStore } from './store.js';
+import type { ModelManifest } from '../../shared/model/manifest.js';
 
 function toRecord(e: LedgerEntry): LedgerRecord {
   if (e.kind === 'budget') {
@@ -33,7 +34,11 @@ function toRecord(e: LedgerEntry): LedgerRecord {
 export class StoreJournal implements RoundJournal {
   readonly ledger: PrivacyLedger;
 
-  constructor(private readonly store: CoordinatorStore) {
+  /** @param manifest the model's tensors, recorded with every checkpoint */
+  constructor(
+    private readonly store: CoordinatorStore,
+    private readonly manifest?: ModelManifest,
+  ) {
     this.ledger = { entries: () => store.ledger().map(toRecord) };
   }
 
@@ -58,6 +63,7 @@ export class StoreJournal implements RoundJournal {
       time: c.time,
       sha256: c.sha256,
       numParameters: c.numParameters,
+      ...(c.manifestSha256 !== undefined ? { manifestSha256: c.manifestSha256 } : {}),
       ...(c.accuracy !== undefined ? { accuracy: c.accuracy } : {}),
       ...(c.epsilon !== undefined ? { epsilon: c.epsilon } : {}),
     }));
@@ -82,7 +88,14 @@ export class StoreJournal implements RoundJournal {
 
   committed(args: { readonly event: RoundEvent; readonly weights: Float32Array; readonly ledger: RoundRecord; readonly launchId: number }): void {
     const { kind: _kind, ...entry } = args.ledger;
-    this.store.commitRound({ round: args.event.round, event: args.event, weights: args.weights, launchId: args.launchId, ledgerEntry: entry });
+    this.store.commitRound({
+      round: args.event.round,
+      event: args.event,
+      weights: args.weights,
+      launchId: args.launchId,
+      ledgerEntry: entry,
+      ...(this.manifest ? { manifest: this.manifest } : {}),
+    });
   }
 
   budgetChanged(record: BudgetRecord): void {

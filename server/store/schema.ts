@@ -116,4 +116,19 @@ export const COORDINATOR_MIGRATIONS: readonly Migration[] = [
       ALTER TABLE ledger_v2 RENAME TO ledger;
     `,
   },
+  {
+    version: 4,
+    description: 'model manifests: the named tensors of each checkpoint',
+    sql: `
+      -- A model's named tensors (JSON [{"name", "shape"}], in parameter order), keyed by
+      -- the sha256 of their canonical form (shared/model/manifest.ts).
+      CREATE TABLE manifests (
+        sha256  TEXT PRIMARY KEY CHECK (length(sha256) = 64),
+        tensors TEXT NOT NULL
+      ) STRICT;
+
+      -- NULL for checkpoints committed before manifests were recorded.
+      ALTER TABLE checkpoints ADD COLUMN manifest_sha256 TEXT REFERENCES manifests (sha256);
+    `,
+  },
 ];

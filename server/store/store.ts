@@ -19,6 +19,7 @@ import type { NodeRecord, RoundEvent } from '../core/types.js';
 import { BYTES_PER_PARAMETER, checkpointFileName, decodeWeights, encodeWeights, roundOfFileName } from './checkpoint-file.js';
 import { type BudgetEntry, type BudgetEntryInput, checkSpending, type LedgerEntry, type LedgerNoise, ledgerFields, parseBudgetEntry, parseRoundEntry, type RoundEntry, type RoundEntryInput } from './ledger.js';
 import { COORDINATOR_MIGRATIONS } from './schema.js';
+import { type ModelManifest, parseManifest } from '../../shared/model/manifest.js';
 
 /** The coordinator's data dir when none is given. */
 export const DEFAULT_DATA_DIR = './cohort-data';
@@ -64,6 +65,8 @@ export interface CheckpointInfo {
   readonly epsilon?: number;
   /** The ledger's head hash when it was committed. */
   readonly ledgerHead: string;
+  /** The model's manifest hash (absent for checkpoints from before schema 2). */
+  readonly manifestSha256?: string;
 }
 
 /** A checkpoint whose file matched its manifest row. */
@@ -123,6 +126,8 @@ export interface CommitRoundArgs {
   readonly ledgerEntry?: RoundEntryInput;
   /** The launch this round belongs to; its `done` count moves on in the same transaction. */
   readonly launchId?: number;
+  /** The model's named tensors; recorded (once per manifest) with the checkpoint. */
+  readonly manifest?: ModelManifest;
 }
 
 interface RoundRow {
@@ -174,6 +179,7 @@ interface CheckpointRow {
   accuracy: number | null;
   epsilon: number | null;
   ledger_head: string;
+  manifest_sha256: string | null;
 }
 
 interface LaunchRow {
@@ -243,6 +249,8 @@ export class CoordinatorStore {
     insertCheckpoint: Database.Statement;
     setRoundEvaluation: Database.Statement;
     setCheckpointAccuracy: Database.Statement;
+    insertManifest: Database.Statement;
+    getManifest: Database.Statement;
     getCheckpoint: Database.Statement;
     latestCheckpoint: Database.Statement;
     listCheckpoints: Database.Statement;
@@ -299,11 +307,13 @@ export class CoordinatorStore {
                  @epsilon_unamplified_after, @accountant, @noise, @secure_aggregation, @budget_epsilon, @operator, @reason, @delta, @prev_hash, @hash)`,
       ),
       insertCheckpoint: db.prepare(
-        `INSERT INTO checkpoints (round, time, file, sha256, num_parameters, accuracy, epsilon, ledger_head)
-         VALUES (@round, @time, @file, @sha256, @numParameters, @accuracy, @epsilon, @ledgerHead)`,
+        `INSERT INTO checkpoints (round, time, file, sha256, num_parameters, accuracy, epsilon, ledger_head, manifest_sha256)
+         VALUES (@round, @time, @file, @sha256, @numParameters, @accuracy, @epsilon, @ledgerHead, @manifestSha256)`,
       ),
       setRoundEvaluation: db.prepare("UPDATE rounds SET evaluated = @evaluated, accuracy = @accuracy, loss = @loss, declines = @declines WHERE round = @round AND state = 'completed'"),
       setCheckpointAccuracy: db.prepare('UPDATE checkpoints SET accuracy = @accuracy WHERE round = @round'),
+      insertManifest: db.prepare('INSERT INTO manifests (sha256, tensors) VALUES (?, ?) ON CONFLICT (sha256) DO NOTHING'),
+      getManifest: db.prepare('SELECT * FROM manifests WHERE sha256 = ?'),
       getCheckpoint: db.prepare('SELECT * FROM checkpoints WHERE round = ?'),
       latestCheckpoint: db.prepare('SELECT * FROM checkpoints ORDER BY round DESC LIMIT 1'),
       listCheckpoints: db.prepare('SELECT * FROM checkpoints ORDER BY round'),
@@ -380,6 +390,9 @@ export class CoordinatorStore {
     if (event.round !== round) throw new CohortError('invalid_argument', `the event is for round ${event.round}, not ${round}`);
     if (event.state !== 'completed') throw new CohortError('invalid_argument', `only a completed round is committed; round ${round} is ${event.state}`);
     if (!(weights instanceof Float32Array) || weights.length === 0) throw new CohortError('invalid_argument', 'weights must be a non-empty Float32Array');
+    if (args.manifest && args.manifest.numParameters !== weights.length) {
+      throw new CohortError('invalid_argument', `the manifest has ${args.manifest.numParameters} parameters, the weights ${weights.length}`);
+    }
     for (let i = 0; i < weights.length; i++) {
       if (!Number.isFinite(weights[i])) throw new CohortError('invalid_argument', `weights[${i}] of round ${round} is ${weights[i]}; a non-finite model is never checkpointed`);
     }
@@ -414,8 +427,10 @@ export class CoordinatorStore {
         ...(finiteOrUndefined(event.accuracy) === undefined ? {} : { accuracy: event.accuracy }),
         ...(epsilon === undefined ? {} : { epsilon }),
         ledgerHead,
+        ...(args.manifest ? { manifestSha256: args.manifest.sha256 } : {}),
       };
-      this.sql.insertCheckpoint.run({ ...info, accuracy: info.accuracy ?? null, epsilon: info.epsilon ?? null });
+      if (args.manifest) this.sql.insertManifest.run(args.manifest.sha256, JSON.stringify(args.manifest.tensors));
+      this.sql.insertCheckpoint.run({ ...info, accuracy: info.accuracy ?? null, epsilon: info.epsilon ?? null, manifestSha256: info.manifestSha256 ?? null });
       return info;
     });
     let info: CheckpointInfo;
@@ -576,6 +591,21 @@ export class CoordinatorStore {
       throw new CohortError('failed_precondition', `the checkpoint ${path} is corrupt: its sha256 is ${actual}, the manifest says ${info.sha256}; refusing to use it`);
     }
     return { ...info, weights: decodeWeights(bytes) };
+  }
+
+  /** A recorded manifest by its hash, checked against the hash (undefined if none). */
+  manifest(sha256: string): ModelManifest | undefined {
+    this.assertOpen();
+    const row = this.sql.getManifest.get(sha256) as { sha256: string; tensors: string } | undefined;
+    if (!row) return undefined;
+    let manifest: ModelManifest;
+    try {
+      manifest = parseManifest(JSON.parse(row.tensors), `the manifest ${sha256} in ${this.dbPath}`);
+    } catch (err) {
+      throw new CohortError('failed_precondition', `the manifest ${sha256} in ${this.dbPath} is corrupt: ${reasonOf(err)}`, { cause: err });
+    }
+    if (manifest.sha256 !== sha256) throw new CohortError('failed_precondition', `the manifest stored as ${sha256} in ${this.dbPath} hashes to ${manifest.sha256}; refusing to use it`);
+    return manifest;
   }
 
   /** The newest checkpoint, verified (undefined if none); a corrupt one throws rather than falling back. */
@@ -902,6 +932,7 @@ function toCheckpointInfo(r: CheckpointRow): CheckpointInfo {
     ...(r.accuracy === null ? {} : { accuracy: r.accuracy }),
     ...(r.epsilon === null ? {} : { epsilon: r.epsilon }),
     ledgerHead: r.ledger_head,
+    ...(r.manifest_sha256 === null ? {} : { manifestSha256: r.manifest_sha256 }),
   };
 }
 

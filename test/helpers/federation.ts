@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Clock, systemClock } from '../../shared/clock.js';
 import { type Logger, MemoryLogger } from '../../shared/logger.js';
+import { builtinModel, type FederatedModel } from '../../shared/model/model.js';
 import { parseModelSpec } from '../../shared/model/spec.js';
 import { copyHolderFiles, initCa, issue, revoke } from '../../shared/pki/ca-dir.js';
 import { decodeRevocationFile, REVOCATIONS_FILE, type SignedRevocations } from '../../shared/pki/revocations.js';
@@ -90,7 +91,7 @@ export async function startTestCoordinator(
   opts: {
     log?: Logger;
     settings?: Partial<RoundSettings>;
-    model?: Parameters<typeof parseModelSpec>[0];
+    model?: Parameters<typeof parseModelSpec>[0] | { readonly tensors: FederatedModel; readonly weights: Float32Array };
     revocationPollMs?: number;
     privacy?: PrivacyBudget;
     monitoring?: CoordinatorMonitoring;
@@ -106,7 +107,9 @@ export async function startTestCoordinator(
       host: '127.0.0.1',
       port: 0,
       certsDir: pki.dir,
-      model: parseModelSpec(opts.model ?? {}),
+      ...(opts.model && 'tensors' in opts.model
+        ? { model: opts.model.tensors, initialWeights: opts.model.weights }
+        : { model: builtinModel(parseModelSpec(opts.model ?? {})) }),
       seed: 1,
       defaults: { ...TEST_SETTINGS, ...opts.settings },
       uploadSlots: opts.uploadSlots ?? 4,

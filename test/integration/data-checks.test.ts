@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import type { PeerCertificate } from 'node:tls';
-import { ModelWork } from '../../client/core/work.js';
+import { BuiltinTrainer } from '../../client/trainer/builtin.js';
+import { TrainerWork } from '../../client/trainer/work.js';
 import { NODE_VERSION } from '../../client/grpc/daemon.js';
 import { loadLocalData } from '../../client/data/index.js';
 import { runCli } from '../../cli/main.js';
@@ -43,8 +44,8 @@ function scaledRow(i: number): number[] {
   return [a, b, ((i * 13) % 100) / 100, 0.5, a + b > 1 ? 1 : 0];
 }
 
-async function work(path: string): Promise<ModelWork> {
-  return new ModelWork(await loadLocalData({ kind: 'csv', path, label: 'outcome' }));
+async function work(path: string): Promise<TrainerWork> {
+  return new TrainerWork(new BuiltinTrainer(await loadLocalData({ kind: 'csv', path, label: 'outcome' })), new MemoryLogger());
 }
 
 /** One call a node made, as the scripted coordinator parsed it. */

@@ -49,6 +49,7 @@ import type { StatusRequest as _cohort_v1_StatusRequest, StatusRequest__Output a
 import type { SubmitAck as _cohort_v1_SubmitAck, SubmitAck__Output as _cohort_v1_SubmitAck__Output } from './cohort/v1/SubmitAck.js';
 import type { SurvivorList as _cohort_v1_SurvivorList, SurvivorList__Output as _cohort_v1_SurvivorList__Output } from './cohort/v1/SurvivorList.js';
 import type { Task as _cohort_v1_Task, Task__Output as _cohort_v1_Task__Output } from './cohort/v1/Task.js';
+import type { TensorInfo as _cohort_v1_TensorInfo, TensorInfo__Output as _cohort_v1_TensorInfo__Output } from './cohort/v1/TensorInfo.js';
 import type { TrainConfig as _cohort_v1_TrainConfig, TrainConfig__Output as _cohort_v1_TrainConfig__Output } from './cohort/v1/TrainConfig.js';
 import type { UnmaskRequest as _cohort_v1_UnmaskRequest, UnmaskRequest__Output as _cohort_v1_UnmaskRequest__Output } from './cohort/v1/UnmaskRequest.js';
 import type { UnmaskResponse as _cohort_v1_UnmaskResponse, UnmaskResponse__Output as _cohort_v1_UnmaskResponse__Output } from './cohort/v1/UnmaskResponse.js';
@@ -123,6 +124,7 @@ export interface ProtoGrpcType {
       SurvivorList: MessageTypeDefinition<_cohort_v1_SurvivorList, _cohort_v1_SurvivorList__Output>
       Task: MessageTypeDefinition<_cohort_v1_Task, _cohort_v1_Task__Output>
       TaskKind: EnumTypeDefinition
+      TensorInfo: MessageTypeDefinition<_cohort_v1_TensorInfo, _cohort_v1_TensorInfo__Output>
       TrainConfig: MessageTypeDefinition<_cohort_v1_TrainConfig, _cohort_v1_TrainConfig__Output>
       UnmaskRequest: MessageTypeDefinition<_cohort_v1_UnmaskRequest, _cohort_v1_UnmaskRequest__Output>
       UnmaskResponse: MessageTypeDefinition<_cohort_v1_UnmaskResponse, _cohort_v1_UnmaskResponse__Output>

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { type Deferred, deferred } from '../../../shared/async.js';
 import { CohortError } from '../../../shared/errors.js';
 import { MemoryLogger } from '../../../shared/logger.js';
-import type { ModelSpec } from '../../../shared/model/spec.js';
+import type { FederatedModel } from '../../../shared/model/model.js';
 import { toChunks } from '../../../shared/tensor/chunks.js';
 import type { DeclineCategory } from '../../../shared/decline.js';
 import {
@@ -66,7 +66,7 @@ class FakeWork implements LocalWork {
   examples = 7;
   fail: Error | undefined;
 
-  incompatibility(_model: ModelSpec): Incompatibility | undefined {
+  incompatibility(_model: FederatedModel): Incompatibility | undefined {
     return this.incompatible;
   }
 
@@ -120,7 +120,7 @@ describe('NodeAgent (fake local work and link)', () => {
     assert.equal(work.calls.length, 1);
     assert.equal(work.calls[0]?.task, t);
     assert.deepEqual(work.calls[0]?.global, initialWeights());
-    assert.deepEqual(link.calls, [{ op: 'update', round: 3, update: { delta: deltaFor(3), numExamples: 7, trainLoss: 0.25 } }]);
+    assert.deepEqual(link.calls, [{ op: 'update', round: 3, update: { delta: deltaFor(3), numExamples: 7, trainLoss: 0.25, manifestSha256: SPEC.manifest.sha256 } }]);
     assert.deepEqual(agent.stats, { trained: 1, evaluated: 0, declined: 0, failed: 0, cancelled: 0, declinedForBudget: 0 });
   });
 
@@ -306,7 +306,7 @@ describe('NodeAgent (fake local work and link)', () => {
       // An error's message may quote the data (a label, a value): it is not sent.
       { op: 'decline', round: 1, kind: 'train', category: 'local_failure', reason: "local train failed (the node's log says why)" },
       { op: 'decline', round: 1, kind: 'evaluate', category: 'local_failure', reason: "local evaluate failed (the node's log says why)" },
-      { op: 'update', round: 2, update: { delta: deltaFor(2), numExamples: 7, trainLoss: 0.25 } },
+      { op: 'update', round: 2, update: { delta: deltaFor(2), numExamples: 7, trainLoss: 0.25, manifestSha256: SPEC.manifest.sha256 } },
     ]);
     assert.ok(log.lines.some((l) => l.level === 'error' && l.msg === 'local work failed' && l.fields.round === 1 && l.fields.err === 'out of memory'));
   });

@@ -19,6 +19,7 @@ import {
   header,
   initialWeights,
   scriptedRandom,
+  SPEC,
   state,
   upload,
   weightsOf,
@@ -93,7 +94,7 @@ describe('Coordinator (fake sessions, manual clock)', () => {
       assert.deepEqual(first.task, {
         round: 1,
         kind: 'train',
-        model: { kind: 'logreg', features: 4, classes: 3, hidden: 0 },
+        model: SPEC,
         train: DEFAULTS.train,
         numParameters: D,
         deadlineMs: DEFAULTS.trainTimeoutMs,

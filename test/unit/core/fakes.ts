@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { type Deferred, deferred } from '../../../shared/async.js';
 import { ManualClock } from '../../../shared/clock.js';
 import { MemoryLogger } from '../../../shared/logger.js';
-import type { ModelSpec } from '../../../shared/model/spec.js';
+import { builtinModel, type FederatedModel } from '../../../shared/model/model.js';
 import { type RandomSource, SeededRandom } from '../../../shared/random.js';
 import type { ServerMessage } from '../../../shared/secagg/messages.js';
 import { ChunkAssembler, chunkCount, toChunks } from '../../../shared/tensor/chunks.js';
@@ -16,7 +16,7 @@ import { MemoryJournal, type RoundJournal } from '../../../server/core/journal.j
 export const ALL_CAPABILITIES: NodeCapabilities = { modelKinds: ['logreg', 'mlp'], secureAggregation: true, privacy: true };
 
 /** logreg 4 → 3: 15 parameters. */
-export const SPEC: ModelSpec = { kind: 'logreg', features: 4, classes: 3, hidden: 0 };
+export const SPEC: FederatedModel = builtinModel({ kind: 'logreg', features: 4, classes: 3, hidden: 0 });
 /** Number of parameters of SPEC. */
 export const D = 15;
 /** 4 values per chunk, so a vector travels as 4 + 4 + 4 + 3 values. */

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { builtinModel } from '../../../shared/model/model.js';
 import { ManualClock } from '../../../shared/clock.js';
 import { MemoryLogger } from '../../../shared/logger.js';
 import { DEFAULT_ROUND_SETTINGS } from '../../../server/core/coordinator.js';
@@ -133,7 +134,7 @@ describe('NodeRegistry', () => {
     });
 
     it('requirementsFor reads secure aggregation and privacy from the settings and the kind from the model', () => {
-      const model = { kind: 'mlp' as const, features: 4, classes: 3, hidden: 2 };
+      const model = builtinModel({ kind: 'mlp', features: 4, classes: 3, hidden: 2 });
       assert.deepEqual(requirementsFor(DEFAULT_ROUND_SETTINGS, model), { modelKind: 'mlp', secureAggregation: false, privacy: false });
       assert.deepEqual(requirementsFor({ ...DEFAULT_ROUND_SETTINGS, secureAggregation: true, noiseMultiplier: 1 }, model), { modelKind: 'mlp', secureAggregation: true, privacy: true });
       assert.equal(describeRequirements({ modelKind: 'mlp', secureAggregation: true, privacy: true }), 'model kind "mlp", secure aggregation, differential privacy');

@@ -35,7 +35,7 @@ describe('store database: opening and migrations', () => {
     again.close();
     assert.equal(log.lines.filter((l) => l.msg.includes('schema migrated')).length, 1);
     const db = new Database(join(dir, 'cohort.db'), { readonly: true });
-    assert.deepEqual(tables(db), ['checkpoints', 'launches', 'ledger', 'nodes', 'rounds', 'schema_version']);
+    assert.deepEqual(tables(db), ['checkpoints', 'launches', 'ledger', 'manifests', 'nodes', 'rounds', 'schema_version']);
     assert.deepEqual(
       db.prepare('SELECT version, applied_at FROM schema_version').all(),
       COORDINATOR_MIGRATIONS.map((m) => ({ version: m.version, applied_at: 1_000 })),

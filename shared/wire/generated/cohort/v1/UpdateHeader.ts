@@ -39,6 +39,11 @@ export interface UpdateHeader {
    * before clipping.
    */
   'withinClip'?: (boolean);
+  /**
+   * The manifest_sha256 of the model the update follows (the task's). Optional; when
+   * set and different from the round's model, the update is refused.
+   */
+  'manifestSha256'?: (string);
 }
 
 export interface UpdateHeader__Output {
@@ -78,4 +83,9 @@ export interface UpdateHeader__Output {
    * before clipping.
    */
   'withinClip': (boolean);
+  /**
+   * The manifest_sha256 of the model the update follows (the task's). Optional; when
+   * set and different from the round's model, the update is refused.
+   */
+  'manifestSha256': (string);
 }
