@@ -93,7 +93,9 @@ export class TrainerWork implements LocalWork {
     try {
       trainerManifest = parseManifest(description.tensors, "this node's trainer describes its tensors wrongly");
     } catch (err) {
-      throw new LocalRefusal('failed_precondition', (err as Error).message);
+      // The message quotes the trainer's own names: it stays in this node's log.
+      this.log.error({ trainer: description.trainer, err: (err as Error).message }, "this node's trainer describes its tensors wrongly");
+      throw new LocalRefusal('failed_precondition', "this node's trainer describes its tensors wrongly (the node's log says how)");
     }
     const diff = tensorSetDifference(manifest.tensors, trainerManifest.tensors);
     if (diff) {

@@ -14,6 +14,7 @@ import type { LocalWork } from '../../client/core/agent.js';
 import type { NodeBudget } from '../../client/core/budget.js';
 import type { RevocationMemory } from '../../client/core/secure.js';
 import { type DropStage, NodeDaemon } from '../../client/grpc/daemon.js';
+import type { ModelKindName } from '../../shared/model/model.js';
 import { loadTlsMaterial } from '../../shared/pki/ca-dir.js';
 import { DEFAULT_ROUND_SETTINGS } from '../../server/core/coordinator.js';
 import type { PrivacyBudget } from '../../server/core/privacy.js';
@@ -134,6 +135,8 @@ export interface RunningNode {
 
 /** Optional parts of a test node. */
 export interface TestNodeOptions {
+  /** Model kinds the node announces (default: the built-in trainer's). */
+  readonly modelKinds?: readonly ModelKindName[];
   readonly log?: Logger;
   readonly dropAt?: DropStage;
   readonly budget?: NodeBudget;
@@ -157,6 +160,7 @@ export function startTestNode(pki: TestPki, port: number, name: string, work: Lo
     clock: systemClock,
     rng: new SeededRandom(7),
     backoff: { initialMs: 50, maxMs: 500 },
+    ...(opts.modelKinds ? { modelKinds: opts.modelKinds } : {}),
   });
   const controller = new AbortController();
   const done = daemon.run(controller.signal);

@@ -16,7 +16,9 @@ import { NODE_VERSION } from '../../client/grpc/daemon.js';
 import { loadLocalData } from '../../client/data/index.js';
 import { runCli } from '../../cli/main.js';
 import { MemoryLogger } from '../../shared/logger.js';
+import { builtinModel } from '../../shared/model/model.js';
 import { initParameters, parameterCount, parseModelSpec } from '../../shared/model/spec.js';
+import { modelToWire } from '../../shared/wire/model.js';
 import { loadTlsMaterial } from '../../shared/pki/ca-dir.js';
 import { SeededRandom } from '../../shared/random.js';
 import { toChunks } from '../../shared/tensor/chunks.js';
@@ -27,7 +29,8 @@ import { type RunningNode, startTestCoordinator, startTestNode, TestPki } from '
 import { recordingIo } from '../helpers/io.js';
 import type { StartedCoordinator } from '../../server/main.js';
 
-const MODEL = parseModelSpec({ features: 4, classes: 2 });
+const SPEC = parseModelSpec({ features: 4, classes: 2 });
+const MODEL = modelToWire(builtinModel(SPEC));
 
 /** A CSV with a header and `rows` rows of `columns(i)`; the label column is "outcome". */
 function csv(dir: string, name: string, header: string[], rows: number, columns: (i: number) => number[]): string {
@@ -102,14 +105,14 @@ class ScriptedCoordinator {
   sendTask(node: string, round: number, kind: 'TASK_KIND_TRAIN' | 'TASK_KIND_EVALUATE'): void {
     const call = this.joins.get(node);
     assert.ok(call, `${node} has not joined`);
-    const chunks = toChunks(initParameters(MODEL, new SeededRandom(1)), CHUNK_BYTES);
+    const chunks = toChunks(initParameters(SPEC, new SeededRandom(1)), CHUNK_BYTES);
     call.write({
       task: {
         round,
         kind,
         model: MODEL,
         train: { epochs: 1, batchSize: 8, learningRate: 0.1 },
-        numParameters: parameterCount(MODEL),
+        numParameters: parameterCount(SPEC),
         chunkCount: chunks.length,
         deadlineMs: Date.now() + 60_000,
         seed: 7,

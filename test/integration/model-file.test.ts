@@ -90,7 +90,7 @@ describe('cohort coordinator --model FILE (integration)', function () {
     const mine = parseManifest([{ name: 'y', shape: [4] }], 't');
     writeFileSync(path, encodeSafetensors(mine, new Float32Array(4)));
     const r = await cli(['coordinator', '--port', '0', '--certs', pki.dir, '--data-dir', dataDir, '--model', path]);
-    assert.equal(r.code, 1, r.err);
+    assert.equal(r.code, 2, r.err);
     assert.match(r.err, new RegExp(`round 1\\) has the tensors of manifest ${other.sha256}, but the configured model is manifest ${mine.sha256}: start with the same --model, or a new --data-dir`));
   });
 

@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { builtinModel } from '../../shared/model/model.js';
+import { modelToWire } from '../../shared/wire/model.js';
 import { spawn } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -225,7 +226,7 @@ describe('revocation and the CA key (attack tests)', function () {
         task: {
           round: r,
           kind: 'TASK_KIND_TRAIN',
-          model: { ...MODEL, hidden: 0 },
+          model: modelToWire(builtinModel(parseModelSpec(MODEL))),
           train: { epochs: 1, batchSize: 32, learningRate: 0.1 },
           numParameters: PARAMETERS,
           chunkCount: 1,

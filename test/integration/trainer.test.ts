@@ -22,6 +22,7 @@ import { parseManifest } from '../../shared/model/manifest.js';
 import { tensorModel } from '../../shared/model/model.js';
 import type { CoordinatorMessage__Output } from '../../shared/wire/generated/cohort/v1/CoordinatorMessage.js';
 import type { StartedCoordinator } from '../../server/main.js';
+import { ANY_MODEL_KINDS } from '../../client/grpc/daemon.js';
 import { type RunningNode, startTestCoordinator, startTestNode, TestPki } from '../helpers/federation.js';
 import { rawNodeClient } from '../helpers/grpc.js';
 import { recordingIo } from '../helpers/io.js';
@@ -84,7 +85,7 @@ describe('site trainers in a federation (integration)', function () {
       trainers.set(name, trainer);
       const work = new TrainerWork(trainer, nodeLog);
       works.push(work);
-      nodes.push(startTestNode(pki, coordinator.port, name, work, { log }));
+      nodes.push(startTestNode(pki, coordinator.port, name, work, { log, modelKinds: ANY_MODEL_KINDS }));
     }
     await Promise.all(nodes.map((n) => n.daemon.when('connected')));
   });

@@ -4,7 +4,7 @@
  * --trainer "node trainer.js --data FILE.csv"` daemons, `cohort round launch`.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseManifest } from '../../shared/model/manifest.js';
@@ -21,9 +21,12 @@ describe('examples/typescript-trainer: TypeScript trainer processes over TLS (in
   before(async function () {
     dir = mkdtempSync(join(tmpdir(), 'cohort-ts-trainer-'));
     const cohort = (args: string[]) => run(process.execPath, [COHORT_BIN, ...args], { cwd: dir });
-    assert.equal((await cohort(['ca', 'init', '--dir', 'certs'])).code, 0);
-    for (const s of ['hospital-a', 'hospital-b', 'hospital-c']) assert.equal((await cohort(['ca', 'issue', s, '--role', 'node', '--dir', 'certs'])).code, 0);
-    assert.equal((await cohort(['ca', 'issue', 'alice', '--role', 'operator', '--dir', 'certs'])).code, 0);
+    // The CA in its own dir (the admin workstation); certs/ gets everything but its key.
+    const holders = ['hospital-a', 'hospital-b', 'hospital-c', 'alice'];
+    assert.equal((await cohort(['ca', 'init', '--dir', 'ca'])).code, 0);
+    for (const s of holders) assert.equal((await cohort(['ca', 'issue', s, '--role', s === 'alice' ? 'operator' : 'node', '--dir', 'ca'])).code, 0);
+    mkdirSync(join(dir, 'certs'));
+    for (const f of ['ca.crt', 'coordinator.crt', 'coordinator.key', 'revocations.json', ...holders.flatMap((h) => [`${h}.crt`, `${h}.key`])]) copyFileSync(join(dir, 'ca', f), join(dir, 'certs', f));
     const manifest = parseManifest([{ name: 'linear.weight', shape: [2, 8] }, { name: 'linear.bias', shape: [2] }], 'test');
     writeFileSync(join(dir, 'init.safetensors'), encodeSafetensors(manifest, new Float32Array(manifest.numParameters)));
   });

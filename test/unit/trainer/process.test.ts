@@ -162,7 +162,7 @@ describe('trainer processes: supervision (real processes, manual clock)', functi
 
   it('a trainer whose tensors are not the model\'s: every task declined, naming the difference', async function () {
     const h = harness(command('hello-mismatch'));
-    await refused(h.work.train(task(h), global()), /^this node's trainer \(scripted hello-mismatch\) does not train the federation's model: dense\.kernel has shape \[4, 3, 2\], the model has \[4, 3\]$/);
+    await refused(h.work.train(task(h), global()), /^this node's trainer does not train the federation's model: dense\.kernel has shape \[4, 3, 2\], the model has \[4, 3\]$/);
     await refused(h.work.evaluate(task(h, 'evaluate'), global()), /does not train the federation's model/);
     assert.equal(h.trainer.stats.failures, 0, 'the process is healthy; only its model is wrong');
   });

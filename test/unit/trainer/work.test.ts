@@ -59,7 +59,7 @@ describe('TrainerWork: the daemon\'s checks on any trainer', () => {
 
   it('refuses a trainer that describes invalid tensors', async () => {
     const work = new TrainerWork(new FakeTrainer([{ name: 'a b', shape: [2] }], () => ({})), new MemoryLogger());
-    await refused(work.train(task(), global), /this node's trainer \(fake\) describes its tensors wrongly: tensor 0 has the name "a b"/);
+    await refused(work.train(task(), global), /^this node's trainer describes its tensors wrongly \(the node's log says how\)$/);
   });
 
   it('refuses results that do not fit, are not finite, or overflow once the global weights are subtracted', async () => {
