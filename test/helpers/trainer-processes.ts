@@ -1,6 +1,7 @@
 /** Real `cohort` processes and Python for tests that run what an operator runs. */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deferred } from '../../shared/async.js';
 
@@ -152,5 +153,25 @@ export async function processFederation(o: {
   } catch (err) {
     await stop();
     throw err;
+  }
+}
+
+/**
+ * Certificates as a deployment has them, made with the real `cohort ca`: the CA in
+ * `DIR/ca` (the admin workstation), everything but its key copied to `DIR/certs` (which
+ * the coordinator, the sites and the operator `alice` then share on this one machine).
+ */
+export async function federationCerts(dir: string, nodes: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  const cohort = (args: string[]) => run(process.execPath, [COHORT_BIN, ...args], { cwd: dir, env });
+  const must = async (args: string[]): Promise<void> => {
+    const r = await cohort(args);
+    if (r.code !== 0) throw new Error(`cohort ${args.join(' ')} exited ${String(r.code)}: ${r.err}`);
+  };
+  await must(['ca', 'init', '--dir', 'ca']);
+  for (const n of nodes) await must(['ca', 'issue', n, '--role', 'node', '--dir', 'ca']);
+  await must(['ca', 'issue', 'alice', '--role', 'operator', '--dir', 'ca']);
+  mkdirSync(join(dir, 'certs'));
+  for (const f of ['ca.crt', 'coordinator.crt', 'coordinator.key', 'revocations.json', ...[...nodes, 'alice'].flatMap((h) => [`${h}.crt`, `${h}.key`])]) {
+    copyFileSync(join(dir, 'ca', f), join(dir, 'certs', f));
   }
 }

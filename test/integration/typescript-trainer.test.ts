@@ -4,12 +4,12 @@
  * --trainer "node trainer.js --data FILE.csv"` daemons, `cohort round launch`.
  */
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseManifest } from '../../shared/model/manifest.js';
 import { encodeSafetensors } from '../../shared/model/safetensors.js';
-import { COHORT_BIN, processFederation, REPO, run } from '../helpers/trainer-processes.js';
+import { federationCerts, processFederation, REPO } from '../helpers/trainer-processes.js';
 
 const TRAINER = join(REPO, 'dist', 'examples', 'typescript-trainer', 'trainer.js');
 const DATA = join(REPO, 'examples', 'numpy-tabular', 'data');
@@ -20,13 +20,7 @@ describe('examples/typescript-trainer: TypeScript trainer processes over TLS (in
 
   before(async function () {
     dir = mkdtempSync(join(tmpdir(), 'cohort-ts-trainer-'));
-    const cohort = (args: string[]) => run(process.execPath, [COHORT_BIN, ...args], { cwd: dir });
-    // The CA in its own dir (the admin workstation); certs/ gets everything but its key.
-    const holders = ['hospital-a', 'hospital-b', 'hospital-c', 'alice'];
-    assert.equal((await cohort(['ca', 'init', '--dir', 'ca'])).code, 0);
-    for (const s of holders) assert.equal((await cohort(['ca', 'issue', s, '--role', s === 'alice' ? 'operator' : 'node', '--dir', 'ca'])).code, 0);
-    mkdirSync(join(dir, 'certs'));
-    for (const f of ['ca.crt', 'coordinator.crt', 'coordinator.key', 'revocations.json', ...holders.flatMap((h) => [`${h}.crt`, `${h}.key`])]) copyFileSync(join(dir, 'ca', f), join(dir, 'certs', f));
+    await federationCerts(dir, ['hospital-a', 'hospital-b', 'hospital-c']);
     const manifest = parseManifest([{ name: 'linear.weight', shape: [2, 8] }, { name: 'linear.bias', shape: [2] }], 'test');
     writeFileSync(join(dir, 'init.safetensors'), encodeSafetensors(manifest, new Float32Array(manifest.numParameters)));
   });

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { COHORT_BIN, processFederation, python, pythonHas, REPO, run } from '../helpers/trainer-processes.js';
+import { federationCerts, processFederation, python, pythonHas, REPO, run } from '../helpers/trainer-processes.js';
 
 const EXAMPLE = join(REPO, 'examples', 'numpy-tabular');
 const TS_TRAINER = join(REPO, 'dist', 'examples', 'typescript-trainer', 'trainer.js');
@@ -20,16 +20,13 @@ describe('examples/numpy-tabular: three hospitals\' CSV files (slow)', function 
   this.timeout(300_000);
   let dir: string;
   let env: NodeJS.ProcessEnv;
-  const cohort = (args: string[]) => run(process.execPath, [COHORT_BIN, ...args], { cwd: dir, env });
   const csv = (site: string): string => join(EXAMPLE, 'data', `${site}.csv`);
 
   before(async function () {
     if (!pythonHas('numpy', 'google.protobuf')) throw new Error(`${python()} lacks numpy or protobuf: apt-get install python3-numpy python3-protobuf (.ci/run does)`);
     dir = mkdtempSync(join(tmpdir(), 'cohort-tabular-'));
     env = { ...process.env, PYTHONPATH: join(REPO, 'sdk', 'python') };
-    assert.equal((await cohort(['ca', 'init', '--dir', 'certs'])).code, 0);
-    for (const s of SITES) assert.equal((await cohort(['ca', 'issue', s, '--role', 'node', '--dir', 'certs'])).code, 0);
-    assert.equal((await cohort(['ca', 'issue', 'alice', '--role', 'operator', '--dir', 'certs'])).code, 0);
+    await federationCerts(dir, SITES, env);
     const init = await run(python(), [join(EXAMPLE, 'train.py'), '--data', csv('hospital-a')], { cwd: dir, env: { ...env, COHORT_INIT_MODEL: 'init.safetensors' } });
     assert.equal(init.code, 0, init.err);
   });

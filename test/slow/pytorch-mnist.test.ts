@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { COHORT_BIN, type ProcessFederation, processFederation, python, pythonHas, REPO, run } from '../helpers/trainer-processes.js';
+import { COHORT_BIN, federationCerts, type ProcessFederation, processFederation, python, pythonHas, REPO, run } from '../helpers/trainer-processes.js';
 
 const EXAMPLE = join(REPO, 'examples', 'pytorch-mnist');
 const SITES = ['hospital-a', 'hospital-b', 'hospital-c'];
@@ -24,9 +24,7 @@ describe('examples/pytorch-mnist: three PyTorch sites over TLS (slow)', function
     if (!pythonHas('torch', 'numpy', 'google.protobuf')) throw new Error(`${python()} lacks torch, numpy or protobuf: apt-get install python3-torch python3-numpy python3-protobuf (.ci/run does)`);
     dir = mkdtempSync(join(tmpdir(), 'cohort-pytorch-'));
     env = { ...process.env, PYTHONPATH: join(REPO, 'sdk', 'python') };
-    assert.equal((await cohort(['ca', 'init', '--dir', 'certs'])).code, 0);
-    for (const s of SITES) assert.equal((await cohort(['ca', 'issue', s, '--role', 'node', '--dir', 'certs'])).code, 0);
-    assert.equal((await cohort(['ca', 'issue', 'alice', '--role', 'operator', '--dir', 'certs'])).code, 0);
+    await federationCerts(dir, SITES, env);
     for (const [i, s] of SITES.entries()) assert.equal((await cohort(['data', 'export', `mnist:${i + 1}/3`, '--out', s])).code, 0);
     const init = await run(python(), [join(EXAMPLE, 'train.py'), '--data', SITES[0] as string], { cwd: dir, env: { ...env, COHORT_INIT_MODEL: 'init.safetensors' } });
     assert.equal(init.code, 0, init.err);
