@@ -42,6 +42,8 @@ function privateRow(e: LedgerEntry__Output): LedgerRow {
     noise: e.noise === 'central' ? 'central' : 'distributed',
     ...(e.hasSecureAggregation ? { secureAggregation: e.secureAggregation } : {}),
     ...(e.hasEpsilonUnamplifiedAfter ? { epsilonUnamplifiedAfter: e.epsilonUnamplifiedAfter } : {}),
+    ...(e.modelSha256 ? { modelSha256: e.modelSha256 } : {}),
+    ...(e.manifestSha256 ? { manifestSha256: e.manifestSha256 } : {}),
   };
 }
 
@@ -62,6 +64,8 @@ export function reportInput(r: BudgetReportReply__Output, coordinator: string): 
         sampleRate: e.sampleRate,
         survivors: e.survivors,
         ...(e.hasSecureAggregation ? { secureAggregation: e.secureAggregation } : {}),
+        ...(e.modelSha256 ? { modelSha256: e.modelSha256 } : {}),
+        ...(e.manifestSha256 ? { manifestSha256: e.manifestSha256 } : {}),
         hash: e.hash,
         recorded: true,
       })),

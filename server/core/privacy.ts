@@ -35,6 +35,9 @@ export interface RoundRecord {
   readonly noise: NoiseMode | 'none';
   /** Whether the coordinator saw only the survivors' sum; absent in entries from before it was recorded. */
   readonly secureAggregation?: boolean;
+  /** sha256 of the released weights and of the model's manifest, as committed (absent before the commit and in older entries). */
+  readonly modelSha256?: string;
+  readonly manifestSha256?: string;
 }
 
 /** A change of the privacy budget, as the ledger records it. */

@@ -92,6 +92,8 @@ function wireLedgerEntry(e: LedgerRecord & { readonly hash: string }): WireLedge
     noise: e.noise,
     hasSecureAggregation: e.secureAggregation !== undefined,
     secureAggregation: e.secureAggregation ?? false,
+    modelSha256: e.modelSha256 ?? '',
+    manifestSha256: e.manifestSha256 ?? '',
     hash: e.hash,
   };
 }

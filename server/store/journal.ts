@@ -27,6 +27,8 @@ function toRecord(e: LedgerEntry): LedgerRecord {
     accountant: 'rdp',
     noise: e.noise,
     ...(e.secureAggregation !== undefined ? { secureAggregation: e.secureAggregation } : {}),
+    ...(e.modelSha256 !== undefined ? { modelSha256: e.modelSha256 } : {}),
+    ...(e.manifestSha256 !== undefined ? { manifestSha256: e.manifestSha256 } : {}),
   };
 }
 

@@ -39,6 +39,10 @@ export interface RoundEntryInput {
   readonly noise: LedgerNoise;
   /** Whether the round used secure aggregation; absent in entries written before it was recorded. */
   readonly secureAggregation?: boolean;
+  /** sha256 of the released model's weights (its checkpoint file), set by the commit; absent in older entries. */
+  readonly modelSha256?: string;
+  /** sha256 of the released model's manifest (its named tensors); absent in older entries. */
+  readonly manifestSha256?: string;
 }
 
 /** A change of the privacy budget: the value at first start, or an operator's audited `budget set`. */
@@ -97,7 +101,15 @@ export function ledgerFields(e: LedgerEntry): ChainFields {
     time: e.time,
   };
   if (e.format === 1) return v1;
-  return { ...v1, epsilonUnamplifiedAfter: nul(e.epsilonUnamplifiedAfter), format: 2, kind: 'round', secureAggregation: nul(e.secureAggregation) };
+  return {
+    ...v1,
+    epsilonUnamplifiedAfter: nul(e.epsilonUnamplifiedAfter),
+    format: 2,
+    kind: 'round',
+    manifestSha256: nul(e.manifestSha256),
+    modelSha256: nul(e.modelSha256),
+    secureAggregation: nul(e.secureAggregation),
+  };
 }
 
 function fail(where: string): (msg: string) => never {
@@ -135,6 +147,8 @@ export function parseRoundEntry(input: RoundEntryInput, previous: RoundEntry | u
     accountant: input.accountant,
     noise: input.noise,
     ...(input.secureAggregation === undefined ? {} : { secureAggregation: input.secureAggregation }),
+    ...(input.modelSha256 === undefined ? {} : { modelSha256: input.modelSha256 }),
+    ...(input.manifestSha256 === undefined ? {} : { manifestSha256: input.manifestSha256 }),
   };
   if (!Number.isSafeInteger(e.round) || e.round < 1) bad('round must be a positive integer');
   checkTime(bad, e.time);
@@ -144,6 +158,9 @@ export function parseRoundEntry(input: RoundEntryInput, previous: RoundEntry | u
   if (typeof e.accountant !== 'string' || !/^[a-z0-9-]{1,32}$/.test(e.accountant)) bad(`accountant must be a short lower-case name, got ${JSON.stringify(e.accountant)}`);
   if (e.noise !== 'distributed' && e.noise !== 'central' && e.noise !== 'none') bad(`noise must be "distributed", "central" or "none", got ${JSON.stringify(e.noise)}`);
   if (e.secureAggregation !== undefined && typeof e.secureAggregation !== 'boolean') bad('secureAggregation must be a boolean');
+  for (const [name, v] of [['modelSha256', e.modelSha256], ['manifestSha256', e.manifestSha256]] as const) {
+    if (v !== undefined && !/^[0-9a-f]{64}$/.test(v)) bad(`${name} must be 64 lower-case hex digits, got ${JSON.stringify(v)}`);
+  }
   if (e.noise === 'none') {
     // A release without noise has no finite ε: recording one would understate what it revealed.
     if (e.noiseMultiplier !== 0 || e.epsilonAfter !== undefined || e.epsilonUnamplifiedAfter !== undefined) bad('a release without noise has noiseMultiplier 0 and no epsilon');

@@ -99,6 +99,9 @@ export const COORDINATOR_MIGRATIONS: readonly Migration[] = [
         accountant                TEXT,
         noise                     TEXT CHECK (noise IN ('distributed', 'central', 'none')),
         secure_aggregation        INTEGER CHECK (secure_aggregation IN (0, 1)),
+        -- sha256 of the released model's weights and of its manifest (format 2 rounds).
+        model_sha256              TEXT CHECK (model_sha256 IS NULL OR length(model_sha256) = 64),
+        manifest_sha256           TEXT CHECK (manifest_sha256 IS NULL OR length(manifest_sha256) = 64),
         budget_epsilon            REAL,
         operator                  TEXT,
         reason                    TEXT,

@@ -162,6 +162,8 @@ interface LedgerRow {
   accountant: string | null;
   noise: LedgerNoise | null;
   secure_aggregation: 0 | 1 | null;
+  model_sha256: string | null;
+  manifest_sha256: string | null;
   budget_epsilon: number | null;
   operator: string | null;
   reason: string | null;
@@ -302,9 +304,9 @@ export class CoordinatorStore {
       listLedger: db.prepare('SELECT * FROM ledger ORDER BY seq'),
       insertLedger: db.prepare(
         `INSERT INTO ledger (seq, kind, format, round, time, sample_rate, noise_multiplier, clip_norm, min_survivors, survivors, epsilon_after,
-                             epsilon_unamplified_after, accountant, noise, secure_aggregation, budget_epsilon, operator, reason, delta, prev_hash, hash)
+                             epsilon_unamplified_after, accountant, noise, secure_aggregation, model_sha256, manifest_sha256, budget_epsilon, operator, reason, delta, prev_hash, hash)
          VALUES (@seq, @kind, @format, @round, @time, @sample_rate, @noise_multiplier, @clip_norm, @min_survivors, @survivors, @epsilon_after,
-                 @epsilon_unamplified_after, @accountant, @noise, @secure_aggregation, @budget_epsilon, @operator, @reason, @delta, @prev_hash, @hash)`,
+                 @epsilon_unamplified_after, @accountant, @noise, @secure_aggregation, @model_sha256, @manifest_sha256, @budget_epsilon, @operator, @reason, @delta, @prev_hash, @hash)`,
       ),
       insertCheckpoint: db.prepare(
         `INSERT INTO checkpoints (round, time, file, sha256, num_parameters, accuracy, epsilon, ledger_head, manifest_sha256)
@@ -415,7 +417,8 @@ export class CoordinatorStore {
       const time = this.now();
       if (args.launchId !== undefined) this.stepLaunch(args.launchId);
       this.sql.endRound.run({ ...roundRow, finishedAt: time });
-      if (entry) this.insertLedgerEntry({ kind: 'round', ...entry }, time);
+      // The entry names the very model it releases: its weights' hash and its manifest's.
+      if (entry) this.insertLedgerEntry({ kind: 'round', ...entry, modelSha256: sha256, ...(args.manifest ? { manifestSha256: args.manifest.sha256 } : {}) }, time);
       const ledgerHead = this.ledgerHead()?.hash ?? GENESIS_HASH;
       const epsilon = this.sql.nonPrivateRelease.get() ? undefined : this.lastPrivateEntry()?.epsilonAfter;
       const info: CheckpointInfo = {
@@ -886,6 +889,8 @@ function toLedgerEntry(r: LedgerRow): LedgerEntry {
     accountant: r.accountant ?? '',
     noise: r.noise ?? 'none',
     ...(r.secure_aggregation === null ? {} : { secureAggregation: r.secure_aggregation === 1 }),
+    ...(r.model_sha256 === null ? {} : { modelSha256: r.model_sha256 }),
+    ...(r.manifest_sha256 === null ? {} : { manifestSha256: r.manifest_sha256 }),
   };
 }
 
@@ -909,6 +914,8 @@ function toLedgerRow(e: LedgerEntry): LedgerRow {
     accountant: nul(round?.accountant),
     noise: nul(round?.noise),
     secure_aggregation: round?.secureAggregation === undefined ? null : round.secureAggregation ? 1 : 0,
+    model_sha256: nul(round?.modelSha256),
+    manifest_sha256: nul(round?.manifestSha256),
     budget_epsilon: nul(budget?.epsilon),
     operator: nul(budget?.operator),
     reason: nul(budget?.reason),

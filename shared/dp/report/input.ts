@@ -32,6 +32,9 @@ export interface LedgerRow {
   secureAggregation?: boolean;
   /** Total ε after this round without sampling amplification, as the ledger recorded it (absent in older entries). */
   epsilonUnamplifiedAfter?: number;
+  /** sha256 of the released weights and of its manifest, as the ledger recorded them (absent in older entries). */
+  modelSha256?: string;
+  manifestSha256?: string;
 }
 
 /** A model released without differential privacy: ε is unbounded for the data the round used. */
@@ -44,6 +47,9 @@ export interface ReleaseWithoutPrivacy {
   survivors: number;
   /** Absent when not recorded (entries from before it was, or releases missing from the ledger). */
   secureAggregation?: boolean;
+  /** sha256 of the released weights and of its manifest (absent when not recorded). */
+  modelSha256?: string;
+  manifestSha256?: string;
   /** The entry's hash; '' when the release is not in the ledger at all. */
   hash: string;
   /** False for a model committed before the ledger recorded releases without privacy. */
@@ -154,6 +160,11 @@ function text(name: string, v: unknown): string {
   return typeof v === 'string' ? v : bad(`${name} must be a string, got ${typeof v}`);
 }
 
+function sha256(name: string, v: unknown): string {
+  if (typeof v !== 'string' || !/^[0-9a-f]{64}$/.test(v)) bad(`${name} must be 64 lower-case hex digits`);
+  return v as string;
+}
+
 function checkRow(raw: LedgerRow, i: number, previous: LedgerRow | undefined): LedgerRow {
   const at = `rows[${i}]`;
   const round = raw.round;
@@ -175,6 +186,8 @@ function checkRow(raw: LedgerRow, i: number, previous: LedgerRow | undefined): L
     noise: oneOf(`${at}.noise`, raw.noise, ['distributed', 'central'] as const),
     ...(raw.secureAggregation === undefined ? {} : { secureAggregation: raw.secureAggregation === true }),
     ...(raw.epsilonUnamplifiedAfter === undefined ? {} : { epsilonUnamplifiedAfter: finite(`${at}.epsilonUnamplifiedAfter`, raw.epsilonUnamplifiedAfter) }),
+    ...(raw.modelSha256 === undefined ? {} : { modelSha256: sha256(`${at}.modelSha256`, raw.modelSha256) }),
+    ...(raw.manifestSha256 === undefined ? {} : { manifestSha256: sha256(`${at}.manifestSha256`, raw.manifestSha256) }),
   };
   if (!(row.sampleRate > 0 && row.sampleRate <= 1)) bad(`${at}.sampleRate must be in (0, 1], got ${row.sampleRate}`);
   if (row.noiseMultiplier < 0) bad(`${at}.noiseMultiplier must be >= 0, got ${row.noiseMultiplier}`);
@@ -212,6 +225,8 @@ export function checkReportInput(input: BudgetReportInput): BudgetReportInput {
       ...(r.sampleRate === undefined ? {} : { sampleRate: finite(`${at}.sampleRate`, r.sampleRate) }),
       survivors: count(`${at}.survivors`, r.survivors),
       ...(r.secureAggregation === undefined ? {} : { secureAggregation: r.secureAggregation === true }),
+      ...(r.modelSha256 === undefined ? {} : { modelSha256: sha256(`${at}.modelSha256`, r.modelSha256) }),
+      ...(r.manifestSha256 === undefined ? {} : { manifestSha256: sha256(`${at}.manifestSha256`, r.manifestSha256) }),
       hash: text(`${at}.hash`, r.hash),
       recorded: r.recorded === true,
     };

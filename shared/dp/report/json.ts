@@ -28,6 +28,9 @@ export interface BudgetReportJsonRound {
   noise: 'distributed' | 'central' | 'none';
   /** Whether the coordinator saw only the survivors' sum; null when not recorded. */
   secureAggregation: boolean | null;
+  /** sha256 of the released weights (as `cohort models export` writes them) and of the model's manifest; null when not recorded. */
+  modelSha256: string | null;
+  manifestSha256: string | null;
   /** The entry's hash in the ledger; '' for a release the ledger does not hold (older coordinators). */
   hash: string;
   inLedger: boolean;
@@ -94,6 +97,8 @@ export function budgetReportJson(input: BudgetReportInput): BudgetReportJson {
       accountant: row.accountant,
       noise: row.noise,
       secureAggregation: row.noise === 'distributed' ? true : (row.secureAggregation ?? null),
+      modelSha256: row.modelSha256 ?? null,
+      manifestSha256: row.manifestSha256 ?? null,
       hash: row.hash,
       inLedger: true,
     })),
@@ -112,6 +117,8 @@ export function budgetReportJson(input: BudgetReportInput): BudgetReportJson {
       accountant: null,
       noise: 'none' as const,
       secureAggregation: x.secureAggregation ?? null,
+      modelSha256: x.modelSha256 ?? null,
+      manifestSha256: x.manifestSha256 ?? null,
       hash: x.hash,
       inLedger: x.recorded,
     })),

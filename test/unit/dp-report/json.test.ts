@@ -32,14 +32,14 @@ describe('dp-report/json', function () {
     const first = j.rounds[0];
     assert.ok(first);
     const rowKeys = [...(['round', 'time', 'sampleRate', 'noiseMultiplier', 'clipNorm', 'minSurvivors', 'survivors', 'epsilonAfter', 'delta', 'accountant', 'hash', 'noise'] satisfies (keyof LedgerRow)[])];
-    assert.deepEqual(Object.keys(first).sort(), [...rowKeys, 'private', 'epsilonUnamplifiedAfter', 'secureAggregation', 'inLedger'].sort());
+    assert.deepEqual(Object.keys(first).sort(), [...rowKeys, 'private', 'epsilonUnamplifiedAfter', 'secureAggregation', 'modelSha256', 'manifestSha256', 'inLedger'].sort());
     assert.equal(first.time, new Date(T0 + 7 * 60_000).toISOString());
     assert.equal(first.time, '2025-03-03T09:07:00.000Z');
     for (const [i, r] of j.rounds.entries()) {
       const src = rows[i] as LedgerRow;
-      const { private: isPrivate, epsilonUnamplifiedAfter, secureAggregation, inLedger, ...rest } = r;
+      const { private: isPrivate, epsilonUnamplifiedAfter, secureAggregation, inLedger, modelSha256, manifestSha256, ...rest } = r;
       assert.deepEqual({ ...rest, time: Date.parse(r.time) }, src);
-      assert.deepEqual([isPrivate, secureAggregation, inLedger], [true, true, true]);
+      assert.deepEqual([isPrivate, secureAggregation, inLedger, modelSha256, manifestSha256], [true, true, true, null, null]);
       // Without amplification: the same σ composed at q = 1.
       assert.equal(epsilonUnamplifiedAfter, epsilonAfterRounds(Array.from({ length: i + 1 }, () => ({ q: 1, sigma: 1.4 })), 1e-5));
     }

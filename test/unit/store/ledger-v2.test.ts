@@ -14,6 +14,7 @@ import { ManualClock } from '../../../shared/clock.js';
 import { chainHash, GENESIS_HASH } from '../../../shared/durable/chain.js';
 import { openDatabase } from '../../../shared/durable/sqlite.js';
 import { silentLogger } from '../../../shared/logger.js';
+import { parseManifest } from '../../../shared/model/manifest.js';
 import { coded, entryFor, eventFor, TempDirs, weightsFor } from './fixtures.js';
 
 const D = 16;
@@ -95,6 +96,7 @@ describe('coordinator ledger, schema 2', () => {
     ['a raised budget', "UPDATE ledger SET budget_epsilon = 80 WHERE kind = 'budget'"],
     ['who changed the budget', "UPDATE ledger SET operator = 'mallory' WHERE kind = 'budget'"],
     ['a deleted budget change', "DELETE FROM ledger WHERE kind = 'budget'"],
+    ['another released model', "UPDATE ledger SET model_sha256 = '" + '0'.repeat(64) + "' WHERE round = 1"],
   ] as const) {
     it(`refuses a ledger with ${what} (the chain breaks)`, () => {
       const dir = dirs.make();
@@ -118,6 +120,22 @@ describe('coordinator ledger, schema 2', () => {
       assert.throws(() => openStore(dir, { clock, log: silentLogger }), coded('failed_precondition', /privacy ledger .* is broken/));
     });
   }
+
+  it('names the model each entry released: the weights hash of its checkpoint and its manifest, covered by the chain', () => {
+    const dir = dirs.make();
+    const s = openStore(dir, { clock: new ManualClock(1_000), log: silentLogger });
+    try {
+      const manifest = parseManifest([{ name: 'w', shape: [D] }], 'test');
+      s.recordRoundStart({ round: 1, settings: {} });
+      const info = s.commitRound({ round: 1, event: eventFor(1), weights: weightsFor(1, D), ledgerEntry: entryFor(1), manifest });
+      const entry = s.ledger().find((e) => e.kind === 'round');
+      assert.ok(entry?.kind === 'round');
+      assert.deepEqual([entry.modelSha256, entry.manifestSha256], [info.sha256, manifest.sha256]);
+      assert.equal(s.verifyLedger().ok, true);
+    } finally {
+      s.close();
+    }
+  });
 
   it('refuses a release without noise that claims an ε, and a private round without one', () => {
     const dir = dirs.make();

@@ -65,6 +65,14 @@ export interface LedgerEntry {
   'budgetEpsilon'?: (number | string);
   'operator'?: (string);
   'reason'?: (string);
+  /**
+   * Rounds: lower-case hex sha256 of the released weights (the checkpoint file, raw
+   * little-endian float32, as `ExportModel` streams it) and of the model's manifest
+   * (ModelSpec.manifest_sha256); both are covered by the entry's hash. Empty in entries
+   * written before they were recorded.
+   */
+  'modelSha256'?: (string);
+  'manifestSha256'?: (string);
 }
 
 /**
@@ -130,4 +138,12 @@ export interface LedgerEntry__Output {
   'budgetEpsilon': (number);
   'operator': (string);
   'reason': (string);
+  /**
+   * Rounds: lower-case hex sha256 of the released weights (the checkpoint file, raw
+   * little-endian float32, as `ExportModel` streams it) and of the model's manifest
+   * (ModelSpec.manifest_sha256); both are covered by the entry's hash. Empty in entries
+   * written before they were recorded.
+   */
+  'modelSha256': (string);
+  'manifestSha256': (string);
 }
