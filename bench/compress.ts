@@ -8,10 +8,12 @@
  * per round (models down, updates up), rounds 2–10 (round 1 sends every node the whole model).
  */
 import { loadLocalData } from '../client/data/index.js';
-import { ModelWork } from '../client/core/work.js';
+import { BuiltinTrainer } from '../client/trainer/builtin.js';
+import { TrainerWork } from '../client/trainer/work.js';
 import { NodeDaemon } from '../client/grpc/daemon.js';
 import { systemClock } from '../shared/clock.js';
 import { silentLogger } from '../shared/logger.js';
+import { builtinModel } from '../shared/model/model.js';
 import { parseModelSpec } from '../shared/model/spec.js';
 import { SeededRandom } from '../shared/random.js';
 import { DEFAULT_ROUND_SETTINGS } from '../server/core/coordinator.js';
@@ -35,7 +37,7 @@ interface Run {
 }
 
 async function federation(pki: BenchPki, kind: (typeof MODELS)[number], compress: Compression): Promise<Run> {
-  const model = parseModelSpec({ kind });
+  const model = builtinModel(parseModelSpec({ kind }));
   const names = nodeNames(NODES);
   const started = await startCoordinator(
     {
@@ -56,7 +58,7 @@ async function federation(pki: BenchPki, kind: (typeof MODELS)[number], compress
   try {
     const daemons = await Promise.all(
       names.map(async (name, i) => {
-        const work = new ModelWork(await loadLocalData({ kind: 'mnist', shard: i + 1, of: NODES }));
+        const work = new TrainerWork(new BuiltinTrainer(await loadLocalData({ kind: 'mnist', shard: i + 1, of: NODES })), silentLogger);
         return new NodeDaemon({ address: `127.0.0.1:${started.port}`, tls: pki.tls(name), work, log: silentLogger, clock: systemClock, rng: new SeededRandom(100 + i) });
       }),
     );

@@ -1,12 +1,14 @@
 /**
- * FedAvg aggregation cost: `FedAvgAccumulator.add` over 10 updates of d = 1M against a
- * bare `acc[i] += x[i]` Float32Array loop over the same data, measured in the same run.
- * The accumulator does more per element than the bare loop (it multiplies by the node's
- * example count and accumulates in float64 so that 50+ updates lose no precision); a
- * second baseline with exactly that arithmetic shows what the class itself costs.
+ * FedAvg aggregation cost: `CappedFedAvg.add` (with the default share cap, so it keeps
+ * Σ nᵢΔᵢ and Σ Δᵢ) over 10 updates of d = 1M against a bare `acc[i] += x[i]`
+ * Float32Array loop over the same data, measured in the same run. The accumulator does
+ * more per element than the bare loop (it multiplies by the node's example count,
+ * accumulates in float64 so that 50+ updates lose no precision, and keeps the unweighted
+ * sum the cap needs); a second baseline with the single weighted float64 sum shows what
+ * the class and the cap cost.
  */
 import { SeededRandom } from '../shared/random.js';
-import { FedAvgAccumulator } from '../server/core/fedavg.js';
+import { CappedFedAvg, DEFAULT_MAX_WEIGHT_SHARE } from '../server/core/aggregators.js';
 import { median, timeRuns, type BenchFigure } from './report.js';
 
 const PARAMETERS = 1_000_000;
@@ -36,7 +38,7 @@ export async function benchFedAvg(): Promise<BenchFigure[]> {
   const weights = updates.map((_, i) => 100 + i);
 
   // Same result check first: the weighted float64 sums of ours and of the bare loop agree.
-  const ours = new FedAvgAccumulator(PARAMETERS);
+  const ours = new CappedFedAvg(PARAMETERS, DEFAULT_MAX_WEIGHT_SHARE);
   for (let u = 0; u < UPDATES; u++) ours.add(updates[u] as Float32Array, weights[u] as number);
   const check = new Float64Array(PARAMETERS);
   bareWeightedFloat64(check, updates, weights);
@@ -48,7 +50,7 @@ export async function benchFedAvg(): Promise<BenchFigure[]> {
     if (Math.abs((mean[i] as number) - expected) > 1e-6) throw new Error(`FedAvg disagrees with the reference at ${i}: ${mean[i]} vs ${expected}`);
   }
 
-  const acc = new FedAvgAccumulator(PARAMETERS);
+  const acc = new CappedFedAvg(PARAMETERS, DEFAULT_MAX_WEIGHT_SHARE);
   const f32 = new Float32Array(PARAMETERS);
   const f64 = new Float64Array(PARAMETERS);
   const runs = {
@@ -75,7 +77,7 @@ export async function benchFedAvg(): Promise<BenchFigure[]> {
   return [
     {
       section: 'fedavg',
-      name: `FedAvgAccumulator.add × ${UPDATES} updates, d=1M`,
+      name: `CappedFedAvg.add × ${UPDATES} updates, d=1M, share cap ${DEFAULT_MAX_WEIGHT_SHARE}`,
       value: r1(oursMs),
       unit: 'ms',
       baseline: r1(bareMs),
@@ -87,11 +89,11 @@ export async function benchFedAvg(): Promise<BenchFigure[]> {
     },
     {
       section: 'fedavg',
-      name: `FedAvgAccumulator.add × ${UPDATES} updates, d=1M, against the same weighted float64 arithmetic`,
+      name: `CappedFedAvg.add × ${UPDATES} updates, d=1M, share cap ${DEFAULT_MAX_WEIGHT_SHARE}, against the single weighted float64 sum`,
       value: r1(oursMs),
       unit: 'ms',
       baseline: r1(weightedMs),
-      baselineName: 'bare Float64Array loop acc[i] += w·x[i] (what add computes, without the class)',
+      baselineName: 'bare Float64Array loop acc[i] += w·x[i] (uncapped FedAvg\'s arithmetic, without the class)',
       ratio: r2(oursMs / weightedMs),
       ratioMeaning: 'our time / bare time',
     },

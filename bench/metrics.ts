@@ -12,6 +12,7 @@ import { PerturbWork } from '../client/core/work.js';
 import { NodeDaemon } from '../client/grpc/daemon.js';
 import { type Clock, systemClock } from '../shared/clock.js';
 import { silentLogger } from '../shared/logger.js';
+import { builtinModel } from '../shared/model/model.js';
 import { parseModelSpec } from '../shared/model/spec.js';
 import { loadTlsMaterial } from '../shared/pki/ca-dir.js';
 import { BenchPki } from './helpers/pki.js';
@@ -43,7 +44,7 @@ async function federation(certs: string, prefix: string, metrics: boolean): Prom
       port: 0,
       bulkPort: 0,
       certsDir: certs,
-      model: MODEL,
+      model: builtinModel(MODEL),
       seed: 1,
       defaults: { ...DEFAULT_ROUND_SETTINGS, minNodes: NODES, waitForNodesMs: 60_000 },
       uploadSlots: 4,
@@ -138,13 +139,13 @@ async function hooksPerRound(): Promise<number> {
     stages.forEach((stage, i) => m.observe({ ...base, round, state: 'running', stage, seconds: i * 0.01 }));
     m.observe({ ...base, round, state: 'completed', participants: NODES, evaluated: NODES, seconds: 0.05, accuracy: 0.5, loss: 1 });
     for (let i = 0; i < NODES; i++) {
-      m.rpcFinished('SubmitUpdate', 'OK', 0.01);
+      m.rpcFinished('BulkUpdate', 'OK', 0.01);
       m.rpcFinished('SubmitEvaluation', 'OK', 0.001);
       for (let c = 0; c < 4; c++) m.rpcBytes('Join', 'sent', 400_000);
-      m.rpcBytes('SubmitUpdate', 'received', 30);
-      m.rpcBytes('SubmitUpdate', 'received', 400_010);
+      m.rpcBytes('BulkUpdate', 'received', 30);
+      m.rpcBytes('BulkUpdate', 'received', 400_010);
       m.rpcBytes('SubmitEvaluation', 'received', 20);
-      for (let c = 0; c < 2; c++) m.rpcBytes('SubmitUpdate', 'sent', 4);
+      for (let c = 0; c < 2; c++) m.rpcBytes('BulkUpdate', 'sent', 4);
     }
   };
   const runs = await timeRuns(() => {

@@ -4,11 +4,16 @@
  * trained without differential privacy, all measured in the same run.
  */
 import { setMaxListeners } from 'node:events';
-import { ModelWork } from '../client/core/work.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BuiltinTrainer } from '../client/trainer/builtin.js';
+import { TrainerWork } from '../client/trainer/work.js';
 import { loadLocalData } from '../client/data/index.js';
 import { NodeDaemon } from '../client/grpc/daemon.js';
 import { systemClock } from '../shared/clock.js';
 import { silentLogger } from '../shared/logger.js';
+import { builtinModel } from '../shared/model/model.js';
 import { parseModelSpec } from '../shared/model/spec.js';
 import { loadTlsMaterial } from '../shared/pki/ca-dir.js';
 import { BenchPki } from './helpers/pki.js';
@@ -33,7 +38,7 @@ async function runFederation(certs: string, noiseMultiplier: number): Promise<Ro
       port: 0,
       bulkPort: 0,
       certsDir: certs,
-      model: parseModelSpec({ kind: 'logreg' }),
+      model: builtinModel(parseModelSpec({ kind: 'logreg' })),
       seed: 1,
       defaults: { ...DEFAULT_ROUND_SETTINGS, minNodes: 5, sampleRate: SAMPLE_RATE, clipNorm: CLIP, noiseMultiplier, waitForNodesMs: 120_000 },
       uploadSlots: 4,
@@ -52,7 +57,7 @@ async function runFederation(certs: string, noiseMultiplier: number): Promise<Ro
       const daemon = new NodeDaemon({
         address: `127.0.0.1:${coordinator.port}`,
         tls: loadTlsMaterial(certs, name),
-        work: new ModelWork(await loadLocalData({ kind: 'mnist', shard: i, of: NODES })),
+        work: new TrainerWork(new BuiltinTrainer(await loadLocalData({ kind: 'mnist', shard: i, of: NODES })), silentLogger),
         log: silentLogger,
         clock: systemClock,
         rng: new SeededRandom(i),

@@ -8,15 +8,19 @@ import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { benchCompress } from './compress.js';
 import { benchDp } from './dp.js';
+import { benchDpNodes } from './dp-nodes.js';
 import { benchFedAvg } from './fedavg.js';
+import { benchHostile } from './hostile.js';
 import { benchLoad } from './load.js';
 import { benchPrivateTraining } from './private.js';
+import { benchRobust } from './robust.js';
 import { quietIpWarnings } from './helpers/warnings.js';
 import { benchMetrics } from './metrics.js';
 import type { BenchFigure } from './report.js';
 import { benchRound } from './round.js';
 import { benchSecAgg } from './secagg.js';
 import { benchSecureRound } from './secure-round.js';
+import { benchTrainer } from './trainer.js';
 import { benchTraining } from './training.js';
 import { benchTransport } from './transport.js';
 import { benchTransportChoice } from './transport-choice.js';
@@ -29,11 +33,15 @@ const SECTIONS: Record<string, () => Promise<BenchFigure[]>> = {
   compress: benchCompress,
   training: benchTraining,
   dp: benchDp,
+  'dp-nodes': () => benchDpNodes(),
   private: benchPrivateTraining,
   load: benchLoad,
   secagg: () => benchSecAgg(),
   'secure-round': benchSecureRound,
   metrics: benchMetrics,
+  robust: benchRobust,
+  hostile: benchHostile,
+  trainer: benchTrainer,
 };
 
 /** Outcome of one section: its figures, or why it failed. */

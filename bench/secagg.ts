@@ -37,8 +37,8 @@ export const DEFAULT_SECAGG_GRID: readonly SecAggBenchPoint[] = [10, 50, 100].fl
 );
 
 const SECTION = 'secagg';
-const NODE_STAGES = ['', 'advertise keys', 'share keys', 'open shares + mask', 'confirm survivors', 'reveal shares'];
-const COORDINATOR_STAGES = ['', 'check adverts', 'route shares', 'accumulate masked inputs', 'check confirmations', 'unmask'];
+const NODE_STAGES = ['', 'advertise keys', 'share keys', 'open shares + sign masking report + mask', 'check reports + confirm survivors', 'reveal shares'];
+const COORDINATOR_STAGES = ['', 'check adverts', 'route shares', 'check reports + accumulate masked inputs', 'check confirmations', 'unmask'];
 const PLAIN_REPEATS = 5;
 const KEY_POOL = 8;
 const TARGET_UNMASK_MS = 1500;
@@ -78,7 +78,8 @@ function measurePoint(p: SecAggBenchPoint, keys: readonly { privateKey: KeyObjec
   const drops = new Map<string, number>();
   const dropCount = Math.round(p.dropout * p.n);
   for (let i = 0; i < dropCount; i++) drops.set(ids[Math.floor((i * p.n) / dropCount)] as string, 3);
-  const config: SecAggConfig = { roundId: 'bench', participants: ids, k: params.k, t: params.t, minSurvivors: 2, vectorLength: p.d, graphSeed: new Uint8Array(32).fill(1) };
+  const fixedPoint = { clipNorm: fixed.clipNorm, noiseBound: fixed.noiseBound, maxSummands: fixed.maxSummands, scale: fixed.scale };
+  const config: SecAggConfig = { roundId: 'bench', participants: ids, k: params.k, t: params.t, minSurvivors: 2, vectorLength: p.d, graphSeed: new Uint8Array(32).fill(1), fixedPoint };
   const keyOf = (id: string): { privateKey: KeyObject; publicKey: KeyObject } => keys[ids.indexOf(id) % keys.length] as { privateKey: KeyObject; publicKey: KeyObject };
   const verifier = publicKeyVerifier(new Map(ids.map((id) => [id, keyOf(id).publicKey])));
 

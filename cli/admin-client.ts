@@ -4,11 +4,11 @@ import type { Command } from 'commander';
 import { clientChannelOptions, mutualTlsChannelCredentials } from '../client/grpc/daemon.js';
 import { connectionFailure, isNameMismatch } from '../client/grpc/tls-names.js';
 import { CohortError } from '../shared/errors.js';
-import { loadTlsMaterial } from '../shared/pki/ca-dir.js';
 import { validateName } from '../shared/pki/names.js';
 import type { AdminServiceClient } from '../shared/wire/generated/cohort/v1/AdminService.js';
 import { errorFromStatus } from '../shared/wire/mapping.js';
 import { loadContract } from '../shared/wire/proto.js';
+import { loadCertificates } from './certs.js';
 import { parseHostPort } from './options.js';
 
 /** Connection options every admin command takes. */
@@ -24,7 +24,7 @@ export function adminOptions(cmd: Command): Command {
   return cmd
     .option('--coordinator <host:port>', 'coordinator address', '127.0.0.1:7443')
     .option('--certs <dir>', 'directory with ca.crt and your certificate and key', 'certs')
-    .option('--name <name>', 'your certificate name (CERTS/NAME.crt, role operator)', 'operator')
+    .requiredOption('--name <name>', 'your certificate name: uses CERTS/NAME.crt and CERTS/NAME.key')
     .option('--server-name <name>', 'name to check in the coordinator\'s certificate');
 }
 
@@ -32,7 +32,7 @@ export function adminOptions(cmd: Command): Command {
 export function adminClient(args: AdminArgs): AdminServiceClient {
   const { host, port } = parseHostPort(args.coordinator);
   validateName(args.name);
-  const tls = loadTlsMaterial(args.certs, args.name);
+  const tls = loadCertificates(args.certs, args.name);
   const AdminService = loadContract().cohort.v1.AdminService;
   return new AdminService(`${host.includes(':') ? `[${host}]` : host}:${port}`, mutualTlsChannelCredentials(tls), clientChannelOptions(args.serverName));
 }

@@ -1,5 +1,17 @@
 /** Shared presentation of rounds for `round launch`, `status` and `demo`. */
+import { declineCategoryFromWire, taskKindFromWire } from '../shared/wire/mapping.js';
+import type { NodeDecline as WireNodeDecline } from '../shared/wire/generated/cohort/v1/NodeDecline.js';
 import type { RoundEvent } from '../shared/wire/generated/cohort/v1/RoundEvent.js';
+import type { DeclineCategory } from '../shared/decline.js';
+
+/** A node's decline of one of the round's tasks. */
+export interface DeclineJson {
+  node: string;
+  /** The task declined: "train" or "evaluate". */
+  stage: 'train' | 'evaluate';
+  category: DeclineCategory;
+  reason: string;
+}
 
 /** One round in the `--json` contract of `round launch` and `demo`. */
 export interface RoundJson {
@@ -15,6 +27,8 @@ export interface RoundJson {
   /** Clip norm used (secure or private rounds). */
   clipNorm?: number;
   reason?: string;
+  /** Nodes that declined a task of this round (omitted when none did). */
+  declines?: DeclineJson[];
 }
 
 /** The `--json` document of `round launch` and `demo`. */
@@ -37,9 +51,13 @@ export function finalStatus(e: RoundEvent | { status?: string | null }): RoundJs
 
 /** A finished round event as JSON. */
 export function roundJson(
-  e: Required<Pick<RoundEvent, 'round' | 'status' | 'hasMetrics' | 'accuracy' | 'loss' | 'participants' | 'selected' | 'seconds' | 'reason'>> & Pick<RoundEvent, 'hasEpsilon' | 'epsilon' | 'clipNorm'>,
+  e: Required<Pick<RoundEvent, 'round' | 'status' | 'hasMetrics' | 'accuracy' | 'loss' | 'participants' | 'selected' | 'seconds' | 'reason'>> &
+    Pick<RoundEvent, 'hasEpsilon' | 'epsilon' | 'clipNorm'> & { declines?: WireNodeDecline[] },
 ): RoundJson {
   const status = finalStatus(e) ?? 'failed';
+  const declines = (e.declines ?? []).map(
+    (d): DeclineJson => ({ node: String(d.node ?? ''), stage: taskKindFromWire(String(d.kind)) ?? 'train', category: declineCategoryFromWire(d.category ?? 0), reason: String(d.reason ?? '') }),
+  );
   return {
     round: Number(e.round),
     status,
@@ -51,7 +69,26 @@ export function roundJson(
     ...(e.hasEpsilon ? { epsilon: Number(e.epsilon) } : {}),
     ...(e.clipNorm ? { clipNorm: Number(e.clipNorm) } : {}),
     ...(e.reason ? { reason: String(e.reason) } : {}),
+    ...(declines.length > 0 ? { declines } : {}),
   };
+}
+
+/**
+ * One line per node that declined, e.g. "hospital-b declined (data): data has 8
+ * features, the model expects 784"; a node that declined training and evaluation for
+ * the same reason is one line.
+ */
+export function declineLines(r: RoundJson): string[] {
+  const seen = new Set<string>();
+  const lines: string[] = [];
+  for (const d of r.declines ?? []) {
+    const category = d.category === 'unspecified' ? '' : ` (${d.category.replace(/_/g, ' ')})`;
+    const line = `${d.node} declined${category}: ${d.reason || 'no reason given'}`;
+    if (seen.has(line)) continue;
+    seen.add(line);
+    lines.push(line);
+  }
+  return lines;
 }
 
 /** Summary document from finished rounds: `final` is the last completed round's metrics. */

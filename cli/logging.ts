@@ -1,4 +1,6 @@
 /** The pino-backed Logger handed out by composition roots: JSON lines on stderr. */
+import { format } from 'node:util';
+import * as grpc from '@grpc/grpc-js';
 import { pino } from 'pino';
 import { CohortError } from '../shared/errors.js';
 import type { LogFields, Logger } from '../shared/logger.js';
@@ -37,4 +39,26 @@ export function createLogger(level: LogLevel, component: string): Logger {
     pino.destination({ fd: 2, sync: true }),
   );
   return wrap(p);
+}
+
+/** True when the user asked grpc-js for its own diagnostics on stderr. */
+function grpcVerbosityFromEnv(): boolean {
+  return process.env['GRPC_VERBOSITY'] !== undefined || process.env['GRPC_NODE_VERBOSITY'] !== undefined;
+}
+
+/**
+ * grpc-js prints its own errors to stderr (e.g. "E No address added out of total 1
+ * resolved" just before our "port in use" message), which a user cannot act on: the CLI
+ * reports every failure itself. GRPC_VERBOSITY in the environment keeps grpc-js's output.
+ */
+export function quietGrpcLogs(): void {
+  if (!grpcVerbosityFromEnv()) grpc.setLogVerbosity(grpc.logVerbosity.NONE);
+}
+
+/** Keep grpc-js's error lines in the daemon's own log, at debug level, instead of dropping them. */
+export function routeGrpcLogs(log: Logger): void {
+  if (grpcVerbosityFromEnv()) return;
+  const line = (m: unknown, ...rest: unknown[]): void => log.debug({ grpc: format(m, ...rest) }, 'grpc-js');
+  grpc.setLogger({ error: line, info: line, debug: line });
+  grpc.setLogVerbosity(grpc.logVerbosity.ERROR);
 }

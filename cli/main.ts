@@ -1,14 +1,30 @@
 /** The `cohort` command line: builds the program, runs one command, maps errors to exit codes. */
-import { Command, CommanderError } from 'commander';
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError, Help, type Option } from 'commander';
 import { systemClock } from '../shared/clock.js';
 import { CohortError, ExitCode } from '../shared/errors.js';
 import type { CliIo } from './io.js';
 import { COMMANDS } from './commands/index.js';
+import { quietGrpcLogs } from './logging.js';
+
+/** The package version, as `cohort --version` prints it. */
+export function cohortVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: unknown };
+  return typeof pkg.version === 'string' ? pkg.version : 'unknown';
+}
+
+/** Help marks the options a command cannot run without; subcommands inherit this. */
+function optionDescription(this: Help, option: Option): string {
+  const text = Help.prototype.optionDescription.call(this, option);
+  return option.mandatory ? `${text} (required)` : text;
+}
 
 /** Build the commander program with every command registered against `io`. */
 export function buildProgram(io: CliIo): Command {
   const program = new Command('cohort')
     .description('Federated learning across hospitals and devices: coordinator, node daemons, operator tools')
+    .version(`cohort ${cohortVersion()}`, '--version', 'print the version and exit')
+    .configureHelp({ optionDescription })
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
     .exitOverride();
@@ -41,6 +57,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
 
 /** Entry point used by bin/cohort.js: real stdio, real clock, signals wired to an AbortSignal. */
 export async function main(argv: string[]): Promise<number> {
+  quietGrpcLogs();
   const controller = new AbortController();
   let signals = 0;
   const onSignal = (sig: NodeJS.Signals): void => {

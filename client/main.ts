@@ -10,14 +10,28 @@ import { ModelCache } from './core/models.js';
 import { modelFile } from './store/model-file.js';
 import { openNodeStore } from './store/index.js';
 import { revocationFile } from './store/revocation-file.js';
-import { ModelWork, PerturbWork } from './core/work.js';
+import { PerturbWork } from './core/work.js';
+import { labelWarnings } from './data/check.js';
+import { BuiltinTrainer } from './trainer/builtin.js';
+import { ProcessTrainer } from './trainer/process.js';
+import { TrainerWork } from './trainer/work.js';
 import { type DataSpec, type LocalData, loadLocalData } from './data/index.js';
 import { concatDatasets, type Dataset } from '../shared/model/dataset.js';
 import { type NodeMonitoring, NodeMonitor } from './metrics/monitor.js';
-import { type Backoff, type DropStage, NodeDaemon } from './grpc/daemon.js';
+import { ANY_MODEL_KINDS, type Backoff, BUILTIN_MODEL_KINDS, type DropStage, NodeDaemon } from './grpc/daemon.js';
 
-/** What the node works on: its own data, or (benchmarks) a fixed perturbation. */
-export type WorkSpec = { readonly kind: 'data'; readonly data: DataSpec } | { readonly kind: 'perturb' };
+/** A site's own trainer process (`cohort node --trainer COMMAND`). */
+export interface TrainerSpec {
+  readonly kind: 'trainer';
+  /** Shell command that starts it. */
+  readonly command: string;
+  readonly cwd?: string;
+  /** How long it has to say Hello after each start. */
+  readonly startTimeoutMs?: number;
+}
+
+/** What the node works on: its own data with the built-in trainer, its own trainer process, or (benchmarks) a fixed perturbation. */
+export type WorkSpec = { readonly kind: 'data'; readonly data: DataSpec } | TrainerSpec | { readonly kind: 'perturb' };
 
 /** Node daemon settings after parsing. */
 export interface NodeConfig {
@@ -46,16 +60,41 @@ export interface CreatedNode {
   close(): Promise<void>;
 }
 
-/** Build the node's local work: loads and splits its data (fails fast on a bad file); `onData` sees the data loaded. */
-export async function localWork(spec: WorkSpec, log: Logger, onData?: (data: LocalData) => void): Promise<LocalWork> {
+/**
+ * Build the node's local work: the built-in trainer over its data (loaded and split now,
+ * failing fast on a bad file; `onData` sees it), or its own trainer process (started now,
+ * so it sets up before the first round). `close` stops the trainer.
+ */
+export async function localWork(
+  spec: WorkSpec,
+  deps: { readonly log: Logger; readonly clock: Clock; readonly nodeName: string },
+  onData?: (data: LocalData) => void,
+): Promise<{ work: LocalWork; close(): Promise<void> }> {
+  const { log } = deps;
   if (spec.kind === 'perturb') {
     log.warn({}, 'framework-only mode: no training, updates are a fixed perturbation (for benchmarks)');
-    return new PerturbWork();
+    return { work: new PerturbWork(), close: () => Promise.resolve() };
+  }
+  if (spec.kind === 'trainer') {
+    const trainer = new ProcessTrainer({
+      command: spec.command,
+      ...(spec.cwd !== undefined ? { cwd: spec.cwd } : {}),
+      ...(spec.startTimeoutMs !== undefined ? { startTimeoutMs: spec.startTimeoutMs } : {}),
+      nodeName: deps.nodeName,
+      log,
+      clock: deps.clock,
+    });
+    trainer.start();
+    const work = new TrainerWork(trainer, log);
+    return { work, close: () => work.close() };
   }
   const data = await loadLocalData(spec.data);
   log.info({ data: data.description }, 'local data loaded');
+  // Said at once, before any coordinator is involved; the model checks follow on joining.
+  for (const warning of labelWarnings({ parts: [data.train, data.heldOut], ...(data.labelName ? { labelName: data.labelName } : {}) })) log.warn({}, warning);
   onData?.(data);
-  return new ModelWork(data);
+  const work = new TrainerWork(new BuiltinTrainer(data), log);
+  return { work, close: () => work.close() };
 }
 
 /** Load certificates, data and state, and build the daemon (call `run` to connect). */
@@ -64,24 +103,18 @@ export async function createNode(config: NodeConfig, deps: { log: Logger; clock:
   const monitor = config.monitoring ? new NodeMonitor(config.monitoring, deps.log) : undefined;
   const spec = config.work.kind === 'data' ? config.work.data : undefined;
   const all = (d: LocalData): Dataset => concatDatasets([d.train, d.heldOut]);
-  const work = await localWork(config.work, deps.log, (data) => {
+  const { work, close: closeWork } = await localWork(config.work, { ...deps, nodeName: config.name }, (data) => {
     // Bundled MNIST never changes; a csv file is read again at each check.
     const joined = all(data);
     monitor?.watchData(joined, spec?.kind === 'csv' ? async () => all(await loadLocalData(spec)) : () => Promise.resolve(joined));
   });
-  if (config.budget && config.dataDir === undefined) throw new CohortError('usage', 'a node privacy budget needs a data dir to keep its ledger in');
-  const store = config.dataDir !== undefined ? openNodeStore(config.dataDir, { clock: deps.clock, log: deps.log }) : undefined;
-  let budget: NodeBudget | undefined;
+  let store: ReturnType<typeof openNodeStore> | undefined;
   try {
-    budget = store && config.budget ? new NodeBudget(store, config.budget.epsilon, config.budget.delta) : undefined;
-  } catch (err) {
-    store?.close();
-    throw err;
-  }
-  if (store) deps.log.info({ dataDir: config.dataDir, spent: store.spent(), budget: config.budget?.epsilon ?? null }, 'node state loaded');
-  let daemon: NodeDaemon;
-  try {
-    daemon = new NodeDaemon({
+    if (config.budget && config.dataDir === undefined) throw new CohortError('usage', 'a node privacy budget needs a data dir to keep its ledger in');
+    store = config.dataDir !== undefined ? openNodeStore(config.dataDir, { clock: deps.clock, log: deps.log }) : undefined;
+    const budget = store && config.budget ? new NodeBudget(store, config.budget.epsilon, config.budget.delta) : undefined;
+    if (store) deps.log.info({ dataDir: config.dataDir, spent: store.spent(), budget: config.budget?.epsilon ?? null }, 'node state loaded');
+    const daemon = new NodeDaemon({
       address: config.address,
       tls,
       work: monitor ? monitor.wrap(work) : work,
@@ -93,30 +126,30 @@ export async function createNode(config: NodeConfig, deps: { log: Logger; clock:
       ...(config.serverName ? { serverName: config.serverName } : {}),
       ...(config.dropAt ? { dropAt: config.dropAt } : {}),
       ...(budget ? { budget } : {}),
+      // A site's trainer process may train any model its Hello matches; the built-in one only logreg and mlp.
+      modelKinds: config.work.kind === 'trainer' ? ANY_MODEL_KINDS : BUILTIN_MODEL_KINDS,
       // The data dir exists once the store is open.
       ...(store && config.dataDir !== undefined ? { revocationMemory: revocationFile(config.dataDir) } : {}),
       // The last verified model survives restarts, so a restarted node fetches nothing the coordinator has not changed.
       ...(store && config.dataDir !== undefined ? { models: new ModelCache(modelFile(config.dataDir, deps.log), deps.log) } : {}),
     });
-  } catch (err) {
-    store?.close();
-    throw err;
-  }
-  monitor?.bind(daemon, budget);
-  try {
+    monitor?.bind(daemon, budget);
     await monitor?.listen();
+    const opened = store;
+    return {
+      daemon,
+      ...(monitor ? { monitor } : {}),
+      close: async () => {
+        // The last model verified is on disk before the daemon exits (SIGTERM), so a restart fetches nothing it need not.
+        await daemon.models.flush();
+        opened?.close();
+        await monitor?.close();
+        await closeWork();
+      },
+    };
   } catch (err) {
     store?.close();
+    await closeWork();
     throw err;
   }
-  return {
-    daemon,
-    ...(monitor ? { monitor } : {}),
-    close: async () => {
-      // The last model verified is on disk before the daemon exits (SIGTERM), so a restart fetches nothing it need not.
-      await daemon.models.flush();
-      store?.close();
-      await monitor?.close();
-    },
-  };
 }

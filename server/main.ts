@@ -5,21 +5,26 @@ import { join } from 'node:path';
 import type { Clock } from '../shared/clock.js';
 import { CohortError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
-import { initParameters, type ModelSpec, parameterCount } from '../shared/model/spec.js';
+import type { FeatureRange } from '../shared/model/feature-range.js';
+import type { FederatedModel } from '../shared/model/model.js';
+import { initParameters } from '../shared/model/spec.js';
 import { findCaPrivateKey, loadRevocations, loadTlsMaterial } from '../shared/pki/ca-dir.js';
 import { compareRevocations, REVOCATIONS_FILE, type RevocationList } from '../shared/pki/revocations.js';
 import { normaliseSerial } from '../shared/pki/serial.js';
 import { SeededRandom, secureRandom } from '../shared/random.js';
-import { Coordinator } from './core/coordinator.js';
-import type { JournalLaunch } from './core/journal.js';
+import { Coordinator, DEFAULT_PROGRESS_TIMEOUT_MS, type Resume } from './core/coordinator.js';
 import type { PrivacyBudget } from './core/privacy.js';
 import { StoreJournal } from './store/journal.js';
 import { type CoordinatorStore, openStore } from './store/store.js';
-import type { RoundSettings } from './core/types.js';
+import type { NodeRecord, RoundSettings } from './core/types.js';
 import { RateLimiter, type RateLimit } from './grpc/rate-limit.js';
+import type { TransportStats } from './grpc/node-service.js';
 import { type RunningServer, serve } from './grpc/server.js';
-import { type BulkStats, DEFAULT_PROGRESS_TIMEOUT_MS, defaultMaxQueuedBytes } from './bulk/server.js';
+import type { BulkStats } from './bulk/server.js';
 import { type CoordinatorMonitoring, CoordinatorMonitor } from './metrics/monitor.js';
+
+/** Finished rounds `cohort status` shows, also after a restart. */
+const STATUS_HISTORY = 50;
 
 /** Coordinator settings after parsing (see shared/config.ts). */
 export interface CoordinatorConfig {
@@ -27,14 +32,23 @@ export interface CoordinatorConfig {
   readonly port: number;
   /** The bulk channel's TCP port (0 picks a free one). */
   readonly bulkPort: number;
-  /** Longest a node may stall an upload or a model transfer (default DEFAULT_PROGRESS_TIMEOUT_MS). */
-  readonly progressTimeoutMs?: number;
   readonly certsDir: string;
-  readonly model: ModelSpec;
-  /** Seed of the initial global weights. */
+  readonly model: FederatedModel;
+  /** The first global weights of a model given as a file; built-in models draw theirs from `seed`. */
+  readonly initialWeights?: Float32Array;
+  /** Seed of a built-in model's initial weights, and of the nodes' shuffle seeds. */
   readonly seed: number;
   readonly defaults: RoundSettings;
   readonly uploadSlots: number;
+  /** Longest a node may stall an upload, a model transfer or its Join stream (default DEFAULT_PROGRESS_TIMEOUT_MS). */
+  readonly progressTimeoutMs?: number;
+  /** Join-stream bytes queued for one node before it is dropped (default: 4 MiB). */
+  readonly sendQueueBytes?: number;
+  /**
+   * Bulk-channel bytes queued for one node before it is dropped (default: one model in f32
+   * and 1 MiB; a node has at most one answer in flight, so only tests set it lower).
+   */
+  readonly bulkQueueBytes?: number;
   /** How often to look for a new revocations.json. */
   readonly revocationPollMs: number;
   /**
@@ -42,7 +56,7 @@ export interface CoordinatorConfig {
    * CA is thrown away when it ends, sets this; a real coordinator refuses (SECURITY.md).
    */
   readonly allowCaKeyInCertsDir?: boolean;
-  /** Privacy budget set at start (operators cannot change it from the round CLI); default: none. */
+  /** Privacy budget; bound to the data dir at its first start (a different one is refused); default: none. */
   readonly privacy?: PrivacyBudget;
   /** Per-caller, per-method call rate (default DEFAULT_RATE_LIMIT). */
   readonly rateLimit?: RateLimit;
@@ -50,17 +64,21 @@ export interface CoordinatorConfig {
   readonly dataDir?: string;
   /** Metrics, the accuracy regression alert and the monitoring endpoint; undefined turns all of it off. */
   readonly monitoring?: CoordinatorMonitoring;
+  /** The range the model's input features are declared for (nodes warn far outside it); default [0, 1]. */
+  readonly featureRange?: FeatureRange;
 }
 
 /** A started coordinator. */
 export interface StartedCoordinator {
   readonly port: number;
   readonly bulkPort: number;
-  /** What the bulk channel holds and has moved. */
-  readonly bulk: BulkStats;
   readonly coordinator: Coordinator;
   /** Present when monitoring is on; `port` is set when the endpoint listens. */
   readonly monitor?: CoordinatorMonitor;
+  /** What the Join streams hold right now. */
+  readonly transport: TransportStats;
+  /** What the bulk channel holds right now, and the payload bytes it has moved. */
+  readonly bulk: BulkStats;
   close(): Promise<void>;
 }
 
@@ -166,7 +184,7 @@ export async function startCoordinator(config: CoordinatorConfig, deps: { log: L
   refuseOwnRevokedCertificate(config.certsDir, tls.cert, revocationList);
   reportFreshness(revocationList, deps);
   const store = config.dataDir !== undefined ? openStore(config.dataDir, { clock: deps.clock, log: deps.log }) : undefined;
-  let durable: { journal: StoreJournal; weights: Float32Array | undefined; round: number; resume: { nextRound: number; launches: JournalLaunch[] } } | undefined;
+  let durable: { journal: StoreJournal; weights: Float32Array | undefined; round: number; resume: Resume } | undefined;
   try {
     durable = store ? recover(store, config, deps.log) : undefined;
   } catch (err) {
@@ -174,9 +192,14 @@ export async function startCoordinator(config: CoordinatorConfig, deps: { log: L
     throw err;
   }
   const monitor = config.monitoring ? new CoordinatorMonitor(config.monitoring, deps.log) : undefined;
-  const coordinator = new Coordinator({
+  const progressTimeoutMs = config.progressTimeoutMs ?? DEFAULT_PROGRESS_TIMEOUT_MS;
+  let coordinator: Coordinator;
+  try {
+    // Refuses a budget other than the data dir's; the store must not stay locked then.
+    coordinator = new Coordinator({
     model: config.model,
-    initialWeights: durable?.weights ?? initParameters(config.model, new SeededRandom(config.seed)),
+    initialWeights: durable?.weights ?? firstWeights(config),
+    // The version nodes may already hold: a restart on the data dir serves the same model under the same name.
     ...(durable?.weights ? { initialRound: durable.round } : {}),
     ...(durable ? { journal: durable.journal, resume: durable.resume } : {}),
     defaults: config.defaults,
@@ -185,9 +208,15 @@ export async function startCoordinator(config: CoordinatorConfig, deps: { log: L
     seedRng: new SeededRandom(config.seed ^ 0x2545f491),
     log: deps.log,
     uploadSlots: config.uploadSlots,
+    historySize: STATUS_HISTORY,
+    progressTimeoutMs,
     ...(config.privacy ? { privacy: { budget: config.privacy } } : {}),
     ...(monitor ? { observer: monitor.observer } : {}),
-  });
+    });
+  } catch (err) {
+    store?.close();
+    throw err;
+  }
   monitor?.metrics.bind(coordinator);
   const revocations = watchRevocations(config.certsDir, revocationList, config.revocationPollMs, (list) => cutOffRevoked(coordinator, list), deps);
   const limiter = new RateLimiter(deps.clock, config.rateLimit);
@@ -205,12 +234,14 @@ export async function startCoordinator(config: CoordinatorConfig, deps: { log: L
         allow: (caller, method) => limiter.take(caller, method),
       },
       log: deps.log,
-      ...(monitor ? { rpcMetrics: monitor.metrics } : {}),
-      bulkPort: config.bulkPort,
       clock: deps.clock,
+      progressTimeoutMs,
+      bulkPort: config.bulkPort,
       rng: secureRandom,
-      progressTimeoutMs: config.progressTimeoutMs ?? DEFAULT_PROGRESS_TIMEOUT_MS,
-      maxQueuedBytes: defaultMaxQueuedBytes(parameterCount(config.model)),
+      ...(config.sendQueueBytes !== undefined ? { sendQueueBytes: config.sendQueueBytes } : {}),
+      ...(config.bulkQueueBytes !== undefined ? { maxQueuedBytes: config.bulkQueueBytes } : {}),
+      ...(monitor ? { rpcMetrics: monitor.metrics } : {}),
+      ...(config.featureRange ? { featureRange: config.featureRange } : {}),
     });
   } catch (err) {
     revocations.stop();
@@ -223,8 +254,9 @@ export async function startCoordinator(config: CoordinatorConfig, deps: { log: L
   return {
     port: server.port,
     bulkPort: server.bulkPort,
-    bulk: server.bulk,
     coordinator,
+    transport: server.transport,
+    bulk: server.bulk,
     ...(monitor ? { monitor } : {}),
     close: async () => {
       monitor?.stopping();
@@ -242,18 +274,37 @@ export async function startCoordinator(config: CoordinatorConfig, deps: { log: L
  * marked aborted by the store: nothing of theirs was released or spent), and launches
  * with rounds left are queued again.
  */
-function recover(store: CoordinatorStore, config: CoordinatorConfig, log: Logger): { journal: StoreJournal; weights: Float32Array | undefined; round: number; resume: { nextRound: number; launches: JournalLaunch[] } } {
+function recover(store: CoordinatorStore, config: CoordinatorConfig, log: Logger): { journal: StoreJournal; weights: Float32Array | undefined; round: number; resume: Resume } {
   for (const r of store.recovery.abortedRounds) log.warn({ round: r.round, reason: r.reason }, 'round was cut off by a coordinator stop and is marked aborted');
   const checkpoint = store.latestCheckpoint();
-  const expected = parameterCount(config.model);
+  const expected = config.model.manifest.numParameters;
   if (checkpoint && checkpoint.weights.length !== expected) {
     throw new CohortError(
-      'failed_precondition',
+      'invalid_argument',
       `the data dir's latest model (round ${checkpoint.round}) has ${checkpoint.weights.length} parameters, but the configured model has ${expected}: start with the same --model/--features/--classes/--hidden, or a new --data-dir`,
     );
   }
-  const journal = new StoreJournal(store);
-  const resume = { nextRound: store.lastRound() + 1, launches: journal.pendingLaunches() };
-  log.info({ dataDir: config.dataDir, lastRound: store.lastRound(), checkpoint: checkpoint?.round, ledgerEntries: store.ledger().length, pendingLaunches: resume.launches.length }, 'state loaded from the data dir');
+  if (checkpoint?.manifestSha256 !== undefined && checkpoint.manifestSha256 !== config.model.manifest.sha256) {
+    throw new CohortError(
+      'invalid_argument',
+      `the data dir's latest model (round ${checkpoint.round}) has the tensors of manifest ${checkpoint.manifestSha256}, but the configured model is manifest ${config.model.manifest.sha256}: start with the same --model, or a new --data-dir`,
+    );
+  }
+  const journal = new StoreJournal(store, config.model.manifest);
+  // Revoked is what the CA's list says now: a name revoked and then issued a new certificate is not.
+  const revoked = new Set(loadRevocations(config.certsDir).revoked.filter((r) => r.reason === 'revoked').map((r) => r.name));
+  const nodes = journal.nodes().map((n): NodeRecord => ({ ...n, status: revoked.has(n.name) ? 'revoked' : 'disconnected' }));
+  const resume: Resume = { nextRound: store.lastRound() + 1, launches: journal.pendingLaunches(), ...journal.finishedRounds(STATUS_HISTORY), nodes };
+  log.info(
+    { dataDir: config.dataDir, lastRound: store.lastRound(), checkpoint: checkpoint?.round, ledgerEntries: store.ledger().length, pendingLaunches: resume.launches.length, nodes: resume.nodes?.length },
+    'state loaded from the data dir',
+  );
   return { journal, weights: checkpoint?.weights, round: checkpoint?.round ?? 0, resume };
+}
+
+/** The first global model: the model file's weights, or a built-in model drawn from the seed. */
+function firstWeights(config: CoordinatorConfig): Float32Array {
+  if (config.initialWeights) return config.initialWeights;
+  if (!config.model.builtin) throw new CohortError('invalid_argument', 'a model given as tensors needs its initial weights (the model file)');
+  return initParameters(config.model.builtin, new SeededRandom(config.seed));
 }

@@ -78,6 +78,11 @@ export class Pool<T> {
     this.free = [...items];
   }
 
+  /** Resources free right now. */
+  get available(): number {
+    return this.free.length;
+  }
+
   /** Take a resource, waiting for one to be released if none is free. */
   acquire(signal?: AbortSignal): Promise<T> {
     // An 'abort' listener added after the fact never fires: refuse now rather than wait forever.

@@ -3,6 +3,7 @@ import { PerturbWork } from '../../client/core/work.js';
 import { NodeDaemon } from '../../client/grpc/daemon.js';
 import { type Clock, systemClock } from '../../shared/clock.js';
 import { silentLogger } from '../../shared/logger.js';
+import { builtinModel, type FederatedModel } from '../../shared/model/model.js';
 import { parameterCount, parseModelSpec, type ModelSpec } from '../../shared/model/spec.js';
 import { secureRandom } from '../../shared/random.js';
 import type { RoundEvent, RoundSettings } from '../../server/core/types.js';
@@ -30,7 +31,7 @@ export function modelWithParameters(parameters: number): ModelSpec {
 }
 
 /** Start a coordinator for `model` that waits for `nodes` nodes before each round. */
-export function startBenchCoordinator(certsDir: string, model: ModelSpec, nodes: number): Promise<StartedCoordinator> {
+export function startBenchCoordinator(certsDir: string, model: ModelSpec | FederatedModel, nodes: number, initialWeights?: Float32Array): Promise<StartedCoordinator> {
   const defaults: RoundSettings = {
     ...DEFAULT_ROUND_SETTINGS,
     minNodes: nodes,
@@ -39,7 +40,7 @@ export function startBenchCoordinator(certsDir: string, model: ModelSpec, nodes:
     waitForNodesMs: 120_000,
   };
   return startCoordinator(
-    { host: '127.0.0.1', port: 0, bulkPort: 0, certsDir, model, seed: 1, defaults, uploadSlots: UPLOAD_SLOTS, revocationPollMs: 60_000 },
+    { host: '127.0.0.1', port: 0, bulkPort: 0, certsDir, model: 'manifest' in model ? model : builtinModel(model), ...(initialWeights ? { initialWeights } : {}), seed: 1, defaults, uploadSlots: UPLOAD_SLOTS, revocationPollMs: 60_000 },
     { log: silentLogger, clock: preciseClock },
   );
 }

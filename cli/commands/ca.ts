@@ -20,6 +20,7 @@ import {
   type PublishedRevocations,
   type Role,
 } from '../../shared/pki/index.js';
+import { CohortError } from '../../shared/errors.js';
 import { printJson, type CliIo } from '../io.js';
 import { intOption, usage } from '../options.js';
 
@@ -119,7 +120,14 @@ export function coordinatorSans(san: string | undefined, localhost: boolean): st
 /** `cohort ca init`. */
 export function caInit(args: CaInitArgs, io: CliIo): void {
   const sans = coordinatorSans(args.san, args.localhost);
-  const r = initCa(args.dir, { sans, now: new Date(io.clock.now()), validityDays: args.days, caValidityDays: args.caDays });
+  let r: ReturnType<typeof initCa>;
+  try {
+    r = initCa(args.dir, { sans, now: new Date(io.clock.now()), validityDays: args.days, caValidityDays: args.caDays });
+  } catch (err) {
+    // An existing CA in --dir is the user's choice of directory: bad usage, nothing was touched.
+    if (err instanceof CohortError && err.code === 'already_exists') throw usage(err.message);
+    throw err;
+  }
   for (const w of r.warnings) io.err(`warning: ${w}\n`);
   const c = r.coordinator;
   if (args.json) {

@@ -9,11 +9,12 @@ import type { Command } from 'commander';
 import { createNode } from '../../client/main.js';
 import type { DropStage } from '../../client/grpc/daemon.js';
 import { initCa, issue } from '../../shared/pki/ca-dir.js';
+import { builtinModel } from '../../shared/model/model.js';
 import { parseModelSpec } from '../../shared/model/spec.js';
 import { startCoordinator } from '../../server/main.js';
 import { DEFAULT_ROUND_SETTINGS } from '../../server/core/coordinator.js';
 import { DEFAULT_ADAPTIVE_CLIP } from '../../shared/dp/adaptive-clip.js';
-import { launchRounds } from './round.js';
+import { launchRounds, planLine } from './round.js';
 import { roundLine, roundsJson } from '../format.js';
 import { type CliIo, printJson } from '../io.js';
 import { createLogger, parseLogLevel } from '../logging.js';
@@ -88,7 +89,7 @@ export function register(program: Command, io: CliIo): void {
             port: 0,
             bulkPort: 0,
             certsDir: dir,
-            model,
+            model: builtinModel(model),
             seed: args.seed,
             defaults: {
               ...DEFAULT_ROUND_SETTINGS,
@@ -120,7 +121,12 @@ export function register(program: Command, io: CliIo): void {
         if (args.secureAggregation) {
           say(`demo: secure aggregation on${args.drop > 0 ? `; node-${minNodes + 1}..node-${args.nodes} will vanish at the ${args.dropStage} stage` : ''}\n`);
         }
-        const rounds = await launchRounds({ coordinator: address, certs: dir, name: 'operator', rounds: args.rounds, wait: 30 }, io, (r, index, of) => say(`${roundLine(r, index, of)}\n`));
+        const rounds = await launchRounds(
+          { coordinator: address, certs: dir, name: 'operator', rounds: args.rounds, wait: 30 },
+          io,
+          (r, index, of) => say(`${roundLine(r, index, of)}\n`),
+          (plan, firstRound) => say(`demo: ${planLine(plan, firstRound)}\n`),
+        );
         const refused = rounds.find((r) => r.status === 'refused');
         if (refused) say(`demo: stopped before round ${refused.round}: ${refused.reason ?? 'refused'}\n`);
         const result = roundsJson(rounds);

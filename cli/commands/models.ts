@@ -9,7 +9,11 @@ import type { ModelChunk__Output } from '../../shared/wire/generated/cohort/v1/M
 import type { ModelInfo__Output } from '../../shared/wire/generated/cohort/v1/ModelInfo.js';
 import { type AdminArgs, adminClient, adminError, adminOptions, unaryCall } from '../admin-client.js';
 import { type CliIo, printJson } from '../io.js';
-import { intOption } from '../options.js';
+import { intOption, usage } from '../options.js';
+import type { ModelManifest } from '../../shared/model/manifest.js';
+import { encodeSafetensors } from '../../shared/model/safetensors.js';
+import type { ModelSpec__Output } from '../../shared/wire/generated/cohort/v1/ModelSpec.js';
+import { modelFromWire } from '../../shared/wire/model.js';
 
 interface ListArgs extends AdminArgs {
   json?: boolean;
@@ -17,6 +21,7 @@ interface ListArgs extends AdminArgs {
 
 interface ExportArgs extends AdminArgs {
   out: string;
+  format: string;
 }
 
 function modelJson(m: ModelInfo__Output): Record<string, unknown> {
@@ -27,7 +32,21 @@ function modelJson(m: ModelInfo__Output): Record<string, unknown> {
     epsilon: m.hasEpsilon ? m.epsilon : null,
     sha256: m.sha256,
     parameters: m.numParameters,
+    manifestSha256: m.manifestSha256 || null,
   };
+}
+
+/** The checkpoint's tensors: the model's manifest, which the checkpoint must name (or predate). */
+function checkpointManifest(info: ModelInfo__Output, model: ModelSpec__Output | null, io: CliIo): ModelManifest {
+  const manifest = modelFromWire(model).manifest;
+  if (info.manifestSha256 !== '' && info.manifestSha256 !== manifest.sha256) {
+    throw new CohortError('failed_precondition', `the checkpoint of round ${info.round} follows manifest ${info.manifestSha256}, not the coordinator's model (${manifest.sha256}); export it with --format raw`);
+  }
+  if (manifest.numParameters !== info.numParameters) {
+    throw new CohortError('failed_precondition', `the checkpoint of round ${info.round} has ${info.numParameters} parameters, the coordinator's model ${manifest.numParameters}; export it with --format raw`);
+  }
+  if (info.manifestSha256 === '') io.err(`note: the checkpoint of round ${info.round} predates recorded manifests; its tensors are named after the coordinator's current model\n`);
+  return manifest;
 }
 
 /** Fetch a checkpoint's weights, checking they hash to what the coordinator's manifest says. */
@@ -73,32 +92,51 @@ export function register(program: Command, io: CliIo): void {
         io.out('no model committed yet\n');
         return;
       }
-      io.out('ROUND  TIME                      ACCURACY  EPSILON   SHA256\n');
+      io.out(`model: ${reply.model?.kind ?? '?'}, ${reply.model?.tensors.length ?? 0} tensors, manifest ${reply.model?.manifestSha256 ?? '?'}\n`);
+      io.out('ROUND  TIME                      ACCURACY  EPSILON   MANIFEST      SHA256\n');
       for (const m of list) {
         const acc = m['accuracy'] === null ? '-' : (m['accuracy'] as number).toFixed(4);
         const eps = m['epsilon'] === null ? '-' : (m['epsilon'] as number).toPrecision(4);
-        io.out(`${String(m['round']).padEnd(5)}  ${String(m['time']).padEnd(24)}  ${acc.padEnd(8)}  ${eps.padEnd(8)}  ${String(m['sha256'])}\n`);
+        const manifest = m['manifestSha256'] === null ? '-' : String(m['manifestSha256']).slice(0, 12);
+        io.out(`${String(m['round']).padEnd(5)}  ${String(m['time']).padEnd(24)}  ${acc.padEnd(8)}  ${eps.padEnd(8)}  ${manifest.padEnd(12)}  ${String(m['sha256'])}\n`);
       }
     },
   );
   adminOptions(
     models
       .command('export <round>')
-      .description('write a model: FILE holds the weights as raw little-endian float32, FILE.json describes them')
-      .requiredOption('--out <file>', 'where to write the weights'),
+      .description('write a model: --format safetensors writes its named tensors (PyTorch: safetensors.torch.load_file); raw writes little-endian float32 and FILE.json')
+      .requiredOption('--out <file>', 'where to write the weights')
+      .option('--format <format>', 'safetensors or raw', 'raw'),
   ).action(async (roundText: string, args: ExportArgs) => {
     const round = intOption('ROUND')(roundText);
+    if (args.format !== 'raw' && args.format !== 'safetensors') throw usage(`--format must be safetensors or raw, got "${args.format}"`);
     const [{ info, bytes }, list] = await Promise.all([
       fetchModel(args, round, io.clock.now()),
       unaryCall<ListModelsReply__Output>(args, (c, deadline, cb) => c.ListModels({}, { deadline }, cb), io.clock.now()),
     ]);
+    if (args.format === 'safetensors') {
+      const manifest = checkpointManifest(info, list.model, io);
+      const weights = new Float32Array(Uint8Array.from(bytes).buffer);
+      const metadata: Record<string, string> = {
+        format: 'pt',
+        'cohort.round': String(round),
+        'cohort.manifest_sha256': manifest.sha256,
+        'cohort.weights_sha256': info.sha256,
+        ...(info.hasAccuracy ? { 'cohort.accuracy': String(info.accuracy) } : {}),
+        ...(info.hasEpsilon ? { 'cohort.epsilon': String(info.epsilon) } : {}),
+      };
+      writeFileSync(args.out, encodeSafetensors(manifest, weights, metadata));
+      io.err(`model of round ${round} (${manifest.tensors.length} tensors, ${info.numParameters} parameters, manifest ${manifest.sha256}) written to ${args.out}\n`);
+      return;
+    }
     writeFileSync(args.out, bytes);
     const meta = {
-      format: 'cohort-weights-v1: raw little-endian float32, parameters in the layout of shared/model/spec.ts',
+      format: 'cohort-weights-v1: raw little-endian float32, the tensors of `model` one after another in its order',
       ...modelJson(info),
       model: list.model,
     };
     writeFileSync(`${args.out}.json`, `${JSON.stringify(meta, null, 2)}\n`);
-    io.err(`model of round ${round} (${info.numParameters} parameters, sha256 ${info.sha256}) written to ${args.out} and ${args.out}.json\n`);
+    io.out(`model of round ${round} (${info.numParameters} parameters, sha256 ${info.sha256}) written to ${args.out} and ${args.out}.json\n`);
   });
 }

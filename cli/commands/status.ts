@@ -5,7 +5,7 @@ import { CohortError } from '../../shared/errors.js';
 import type { ListNodesReply__Output } from '../../shared/wire/generated/cohort/v1/ListNodesReply.js';
 import type { StatusReply__Output } from '../../shared/wire/generated/cohort/v1/StatusReply.js';
 import { type AdminArgs, adminOptions, unaryCall } from '../admin-client.js';
-import { finalStatus, roundJson, roundLine } from '../format.js';
+import { declineLines, finalStatus, roundJson, roundLine } from '../format.js';
 import { type CliIo, printJson } from '../io.js';
 import { numberOption, usage } from '../options.js';
 import { ANSI, epsilonLine, runningLine } from '../progress.js';
@@ -125,12 +125,19 @@ export function register(program: Command, io: CliIo): void {
       }
       const m = s.model;
       io.out(`coordinator ${s.coordinatorVersion}, up since ${iso(s.startedAtMs) ?? '?'}\n`);
-      io.out(`model       ${m?.kind ?? '?'} (${m?.features ?? '?'} features, ${m?.classes ?? '?'} classes${m?.kind === 'mlp' ? `, ${m.hidden} hidden` : ''}), ${s.numParameters} parameters\n`);
+      const shape =
+        m?.kind === 'tensors'
+          ? `${m.tensors.length} named tensors, manifest ${m.manifestSha256.slice(0, 12)}`
+          : `${m?.features ?? '?'} features, ${m?.classes ?? '?'} classes${m?.kind === 'mlp' ? `, ${m.hidden} hidden` : ''}`;
+      io.out(`model       ${m?.kind ?? '?'} (${shape}), ${s.numParameters} parameters\n`);
       io.out(`nodes       ${s.connectedNodes} connected of ${s.knownNodes} known\n`);
       io.out(`rounds      ${s.completedRounds} completed, ${s.queuedRounds} queued${current ? `, round ${current.round} running (${current.stage})` : ''}\n`);
       if (recent.length > 0) {
         io.out('recent rounds:\n');
-        for (const r of recent.slice(-10)) io.out(`  ${roundLine(r, 0, 0).replace(/ \(0\/0\)/, '')}\n`);
+        for (const r of recent.slice(-10)) {
+          io.out(`  ${roundLine(r, 0, 0).replace(/ \(0\/0\)/, '')}\n`);
+          for (const line of declineLines(r)) io.out(`    ${line}\n`);
+        }
       }
     },
   );

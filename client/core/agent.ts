@@ -3,10 +3,11 @@
  * results into outbound submissions. Transport-free; the gRPC session feeds it
  * messages and gives it a `CoordinatorLink` to answer on.
  */
+import { type DeclineCategory, LocalRefusal } from '../../shared/decline.js';
 import { CohortError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
-import type { ModelSpec } from '../../shared/model/spec.js';
-import { parameterCount } from '../../shared/model/spec.js';
+import type { FeatureRange } from '../../shared/model/feature-range.js';
+import { describeFederatedModel, type FederatedModel } from '../../shared/model/model.js';
 import type { TrainConfig } from '../../shared/model/train.js';
 import { clipL2 } from '../../shared/dp/clip.js';
 import type { RandomSource } from '../../shared/random.js';
@@ -24,7 +25,7 @@ export type TaskKind = 'train' | 'evaluate';
 export interface IncomingTask {
   readonly round: number;
   readonly kind: TaskKind;
-  readonly model: ModelSpec;
+  readonly model: FederatedModel;
   readonly train: TrainConfig;
   readonly numParameters: number;
   readonly deadlineMs: number;
@@ -57,6 +58,8 @@ export interface LocalUpdate {
   readonly trainLoss: number;
   /** Adaptive clipping: the update's norm was within the clip norm before clipping. */
   readonly withinClip?: boolean;
+  /** The manifest the update follows (set by the agent from its task). */
+  readonly manifestSha256?: string;
 }
 
 /** The result of evaluating the global model on the held-out split. */
@@ -66,10 +69,21 @@ export interface LocalEvaluation {
   readonly loss: number;
 }
 
+/** Why this node cannot work on a model. */
+export interface Incompatibility {
+  readonly category: DeclineCategory;
+  /** Sent with the decline: short, and nothing about the data beyond how it fails to fit the model. */
+  readonly reason: string;
+  /** For this node's own log only: the problem in the data's own terms and how to fix it. */
+  readonly detail?: string;
+}
+
 /** Local computation, swappable so transport benchmarks can time the framework alone. */
 export interface LocalWork {
   /** Why this node cannot work on `model` (e.g. its data has other features), or undefined. */
-  incompatibility(model: ModelSpec): string | undefined;
+  incompatibility(model: FederatedModel): Incompatibility | undefined;
+  /** Advice for this node's operator when its inputs fall far outside `range` (never sent anywhere). */
+  inputWarnings?(range: FeatureRange): string[];
   /** May return a promise, e.g. when training runs in a worker. */
   train(task: IncomingTask, global: Float32Array): LocalUpdate | Promise<LocalUpdate>;
   evaluate(task: IncomingTask, global: Float32Array): LocalEvaluation | Promise<LocalEvaluation>;
@@ -92,7 +106,7 @@ export interface CoordinatorLink extends SecureLink {
   fetchModel(want: ModelVersion, have: ModelVersion | undefined, base: Float32Array | undefined, into: Float32Array): Promise<ReceivedModel>;
   submitUpdate(round: number, update: LocalUpdate, encoding: TensorEncoding): Promise<void>;
   submitEvaluation(round: number, evaluation: LocalEvaluation): Promise<void>;
-  decline(round: number, kind: TaskKind, reason: string): Promise<void>;
+  decline(round: number, kind: TaskKind, category: DeclineCategory, reason: string): Promise<void>;
 }
 
 /** Counters a daemon reports (and tests assert on). */
@@ -110,7 +124,7 @@ export interface AgentStats {
  * Without secure aggregation a private round uses central noise: the node clips its update
  * (so its influence is bounded) and the coordinator adds the noise to the sum.
  */
-function clippedForCentralNoise(update: LocalUpdate, privacy: PrivacyTask, log: Logger): LocalUpdate {
+export function clippedForCentralNoise(update: LocalUpdate, privacy: PrivacyTask, log: Logger): LocalUpdate {
   const { clipped } = clipL2(update.delta, privacy.clipNorm);
   log.info({ clipped, clipNorm: privacy.clipNorm, noise: privacy.noise }, clipped ? 'update clipped' : 'update within the clip norm');
   return privacy.clipBitNoiseMultiplier !== undefined ? { ...update, withinClip: !clipped } : update;
@@ -138,13 +152,31 @@ export class NodeAgent {
     private readonly budget?: NodeBudget,
   ) {}
 
+  /**
+   * The coordinator said which model it trains: check this node's data against it now and
+   * tell this node's operator, in the data's own terms, what does not fit and how to fix
+   * it. Nothing is sent: tasks are declined one by one, each with the short reason.
+   */
+  onWelcome(model: FederatedModel, range: FeatureRange | undefined): void {
+    const problem = this.work.incompatibility(model);
+    if (problem) {
+      this.log.error(
+        { category: problem.category, reason: problem.reason },
+        `this node's data does not fit the coordinator's model: ${problem.detail ?? problem.reason}. It will decline every round until this is fixed`,
+      );
+    } else {
+      this.log.info({ model: describeFederatedModel(model) }, 'local data fits the coordinator\'s model');
+    }
+    if (range && !problem) for (const warning of this.work.inputWarnings?.(range) ?? []) this.log.warn({}, warning);
+  }
+
   /** A task arrived: it runs after the tasks before it, on its model (held, or fetched first). */
   onTask(task: IncomingTask): void {
     const seq = ++this.received;
     const problem = this.checkTask(task);
     if (problem) {
-      this.log.warn({ round: task.round, stage: task.kind, reason: problem }, 'declining malformed task');
-      this.enqueue(() => this.decline(task.round, task.kind, problem));
+      this.log.warn({ round: task.round, stage: task.kind, category: problem.category, reason: problem.reason }, 'declining the task');
+      this.enqueue(() => this.decline(task.round, task.kind, problem.category, problem.reason));
       return;
     }
     this.enqueue(() => this.run(task, seq));
@@ -152,7 +184,7 @@ export class NodeAgent {
 
   /** A task that could not be parsed at all: decline it with the reason. */
   onMalformedTask(round: number, kind: TaskKind, reason: string): void {
-    this.enqueue(() => this.decline(round, kind, reason));
+    this.enqueue(() => this.decline(round, kind, 'bad_task', reason));
   }
 
   /** The coordinator no longer needs this round's result. */
@@ -192,16 +224,19 @@ export class NodeAgent {
     });
   }
 
-  private checkTask(task: IncomingTask): string | undefined {
-    const expected = parameterCount(task.model);
-    if (task.numParameters !== expected) return `task announces ${task.numParameters} parameters but the model has ${expected}`;
-    if (task.secure && task.updateEncoding !== 'f32') return `a secure round's masked input is sent as float32 words, not ${task.updateEncoding}`;
+  private checkTask(task: IncomingTask): Incompatibility | undefined {
+    const expected = task.model.manifest.numParameters;
+    const bad = (reason: string): Incompatibility => ({ category: 'bad_task', reason });
+    if (task.numParameters !== expected) return bad(`task announces ${task.numParameters} parameters but the model has ${expected}`);
+    if (task.secure && task.updateEncoding !== 'f32') return bad(`a secure round's masked input is sent as float32 words, not ${task.updateEncoding}`);
+    // Without secure aggregation the coordinator would see this update with at most a share of the noise.
+    if (task.privacy?.noise === 'distributed' && !task.secure) return bad('the round asks for distributed noise without secure aggregation: the coordinator would see this node\'s update without its full noise');
     return this.work.incompatibility(task.model);
   }
 
-  private async decline(round: number, kind: TaskKind, reason: string): Promise<void> {
+  private async decline(round: number, kind: TaskKind, category: DeclineCategory, reason: string): Promise<void> {
     this.stats.declined += 1;
-    await this.link.decline(round, kind, reason);
+    await this.link.decline(round, kind, category, reason);
   }
 
   /**
@@ -264,7 +299,7 @@ export class NodeAgent {
       const e = CohortError.from(err);
       this.stats.failed += 1;
       log.warn({ code: e.code, err: e.message }, 'could not get the task\'s model');
-      if (e.code === 'invalid_argument' && !cancelled()) await this.decline(task.round, task.kind, e.message).catch(() => undefined);
+      if (e.code === 'invalid_argument' && !cancelled()) await this.decline(task.round, task.kind, 'bad_task', e.message).catch(() => undefined);
       return;
     }
     if (!global || cancelled()) return;
@@ -273,13 +308,13 @@ export class NodeAgent {
       if (task.kind === 'train') {
         if (this.budget) {
           try {
-            const epsilon = this.budget.charge(task.round, task.privacy);
-            log.info({ epsilon, spent: this.budget.spent(), budget: this.budget.epsilon }, 'round charged to this node\'s privacy budget');
+            const epsilon = this.budget.charge(task);
+            log.info({ epsilon, budget: this.budget.epsilon, delta: this.budget.delta }, 'round charged to this node\'s privacy budget');
           } catch (err) {
             const reason = `local privacy budget: ${(err as Error).message}`;
             log.warn({ reason }, 'declining the round');
             this.stats.declinedForBudget += 1;
-            await this.decline(task.round, task.kind, reason);
+            await this.decline(task.round, task.kind, 'privacy_budget', reason);
             return;
           }
         }
@@ -288,13 +323,16 @@ export class NodeAgent {
         log.info({ examples: update.numExamples, trainLoss: update.trainLoss, ms: Math.round(performance.now() - t0) }, 'local training done');
         if (cancelled()) return;
         if (task.secure) await this.startSecure(task, update);
-        else await this.link.submitUpdate(task.round, task.privacy ? clippedForCentralNoise(update, task.privacy, log) : update, task.updateEncoding);
+        else {
+          const stated = { ...update, manifestSha256: task.model.manifest.sha256 };
+          await this.link.submitUpdate(task.round, task.privacy ? clippedForCentralNoise(stated, task.privacy, log) : stated, task.updateEncoding);
+        }
         this.stats.trained += 1;
       } else {
         const evaluation = await this.local(task, cancelled, () => this.work.evaluate(task, global));
         if (!evaluation) return;
         if (evaluation.numExamples === 0) {
-          await this.decline(task.round, task.kind, 'no held-out examples to evaluate on');
+          await this.decline(task.round, task.kind, 'no_data', 'no held-out examples to evaluate on');
           return;
         }
         log.info({ examples: evaluation.numExamples, ms: Math.round(performance.now() - t0) }, 'evaluation done');
@@ -313,7 +351,7 @@ export class NodeAgent {
   private async startSecure(task: IncomingTask, update: LocalUpdate): Promise<void> {
     const setup = task.secure as SecureSetup;
     if (!this.secureDeps) {
-      await this.decline(task.round, task.kind, 'this node is not set up for secure aggregation');
+      await this.decline(task.round, task.kind, 'secure_aggregation', 'this node is not set up for secure aggregation');
       return;
     }
     let participant: SecureParticipant;
@@ -325,21 +363,24 @@ export class NodeAgent {
         log: this.log.child({ round: task.round, stage: 'secure-aggregation' }),
       });
     } catch (err) {
-      await this.decline(task.round, task.kind, `secure aggregation refused: ${(err as Error).message}`);
+      await this.decline(task.round, task.kind, 'secure_aggregation', `secure aggregation refused: ${(err as Error).message}`);
       return;
     }
     this.secure = participant;
     await participant.start();
   }
 
-  /** Run local work; if it throws, decline at once so the coordinator does not wait for this node until the deadline. */
+  /**
+   * Run local work; if it throws, decline at once so the coordinator does not wait for this
+   * node until the deadline. The error stays in this node's log: its message may quote the data.
+   */
   private async local<T>(task: IncomingTask, cancelled: () => boolean, work: () => T | Promise<T>): Promise<T | undefined> {
     try {
       return await work();
     } catch (err) {
-      const reason = `local ${task.kind} failed: ${err instanceof Error ? err.message : String(err)}`;
-      this.log.error({ round: task.round, stage: task.kind, reason }, 'local work failed');
-      if (!cancelled()) await this.decline(task.round, task.kind, reason);
+      this.log.error({ round: task.round, stage: task.kind, err: err instanceof Error ? err.message : String(err) }, 'local work failed');
+      const reason = err instanceof LocalRefusal ? `local ${task.kind} failed: ${err.message}` : `local ${task.kind} failed (the node's log says why)`;
+      if (!cancelled()) await this.decline(task.round, task.kind, 'local_failure', reason);
       return undefined;
     }
   }

@@ -7,6 +7,7 @@
 import { createPublicKey, type KeyObject, X509Certificate } from 'node:crypto';
 import { CohortError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
+import { centredClipBit } from '../../shared/dp/adaptive-clip.js';
 import { clipL2 } from '../../shared/dp/clip.js';
 import { gaussianNoise } from '../../shared/dp/gaussian.js';
 import { compareRevocations, type RevocationList, type SignedRevocations, verifyRevocations } from '../../shared/pki/revocations.js';
@@ -146,6 +147,73 @@ export class VerifiedPeers {
 
 const MAX_CACHED_PEERS = 10_000;
 
+/**
+ * What this node puts into the secure sum: its update clipped to C (in place), with adaptive
+ * clipping the centred clip bit (b − 1/2)·C as one more coordinate, and in distributed-noise
+ * rounds its share of the noise; then fixed point. Exported so tests run exactly this code.
+ */
+export function secureInput(delta: Float32Array, setup: SecureSetup, privacy: PrivacyTask | undefined, rng: RandomSource, log: Logger): Uint32Array {
+  const withBit = privacy?.clipBitNoiseMultiplier !== undefined;
+  if (delta.length + (withBit ? 1 : 0) !== setup.config.vectorLength) {
+    throw new CohortError('invalid_argument', `update has ${delta.length} values, the round expects ${setup.config.vectorLength}${withBit ? ' with the clip bit' : ''}`);
+  }
+  const fp = fixedPointParams(setup.config.fixedPoint);
+  const { clipped } = clipL2(delta, fp.clipNorm);
+  log.info({ clipped, clipNorm: fp.clipNorm }, clipped ? 'update clipped for secure aggregation' : 'update within the clip norm');
+  // Adaptive clipping's bit goes in as (b − 1/2)·C, inside the same fixed-point range as the update.
+  const input = new Float32Array(setup.config.vectorLength);
+  input.set(delta);
+  if (withBit) input[delta.length] = centredClipBit(!clipped) * fp.clipNorm;
+  if (privacy?.noise === 'distributed') {
+    // This node's share: any `floor` honest survivors together carry N(0, σ²C²) (PLAN §2.5).
+    const own = ownNoise(privacy, setup);
+    const noise = new Float32Array(input.length);
+    gaussianNoise(noise.subarray(0, delta.length), own.updateStd, rng);
+    if (own.bitStd !== undefined) gaussianNoise(noise.subarray(delta.length), own.bitStd, rng);
+    for (let i = 0; i < input.length; i++) input[i] = (input[i] as number) + (noise[i] as number);
+  }
+  return encode(input, fp, rng);
+}
+
+/** The noise a node adds itself in a distributed-noise round, and what it buys the node. */
+export interface OwnNoise {
+  /** Std of this node's share on each update coordinate, and on the clip-bit coordinate. */
+  readonly updateStd: number;
+  readonly bitStd?: number;
+  /** The survivor floor this node enforces: no sum containing its input is unmasked over fewer inputs. */
+  readonly floor: number;
+  /**
+   * The round's noise multiplier as this node can vouch for it: its own shares scaled by
+   * √floor (the floor's other survivors adding the same shares), over its own sensitivities
+   * (C for the update, C/2 for the centred bit), both queries composed.
+   */
+  readonly sigma: number;
+}
+
+/**
+ * This node's noise share, split over the survivor floor it enforces in secure aggregation
+ * (not a number the coordinator could set apart from it): a round whose noise is split over
+ * more survivors than the floor would leave a sum of `floor` inputs with too little noise.
+ */
+export function ownNoise(privacy: PrivacyTask, setup: SecureSetup): OwnNoise {
+  if (privacy.noise !== 'distributed') throw new CohortError('invalid_argument', 'the round uses central noise: this node adds none of its own');
+  const floor = setup.config.minSurvivors;
+  if (privacy.minSurvivors !== floor) {
+    throw new CohortError(
+      'invalid_argument',
+      `the round splits its noise over ${privacy.minSurvivors} survivors, but its secure aggregation releases sums of as few as ${floor} inputs: such a sum would carry too little noise`,
+    );
+  }
+  const clip = setup.config.fixedPoint.clipNorm;
+  if (privacy.clipNorm !== clip) throw new CohortError('invalid_argument', `privacy clip norm ${privacy.clipNorm} differs from the encoding's ${clip}`);
+  const updateStd = (privacy.noiseMultiplier * clip) / Math.sqrt(floor);
+  const bitStd = privacy.clipBitNoiseMultiplier !== undefined ? (privacy.clipBitNoiseMultiplier * clip) / Math.sqrt(floor) : undefined;
+  const total = Math.sqrt(floor);
+  const sigmaUpdate = (updateStd * total) / clip;
+  const sigma = bitStd === undefined ? sigmaUpdate : (sigmaUpdate ** -2 + ((bitStd * total) / (clip / 2)) ** -2) ** -0.5;
+  return { updateStd, ...(bitStd !== undefined ? { bitStd } : {}), floor, sigma };
+}
+
 /** Outbound secure-aggregation calls. */
 export interface SecureLink {
   secaggSend(round: number, message: Exclude<ClientMessage, { type: 'masked_input' }>): Promise<void>;
@@ -176,27 +244,7 @@ export class SecureParticipant {
       if (!pem) throw new CohortError('unauthenticated', `no certificate for participant ${name}`);
       keys.set(name, deps.peers.key(name, pem, deps.now));
     }
-    const withBit = privacy?.clipBitNoiseMultiplier !== undefined;
-    if (delta.length + (withBit ? 1 : 0) !== setup.config.vectorLength) {
-      throw new CohortError('invalid_argument', `update has ${delta.length} values, the round expects ${setup.config.vectorLength}${withBit ? ' with the clip bit' : ''}`);
-    }
-    const fp = fixedPointParams(setup.fixedPoint);
-    const { clipped } = clipL2(delta, fp.clipNorm);
-    deps.log.info({ round, clipped, clipNorm: fp.clipNorm }, clipped ? 'update clipped for secure aggregation' : 'update within the clip norm');
-    // Adaptive clipping's bit goes in as b·C, inside the same fixed-point range as the update.
-    const input = new Float32Array(setup.config.vectorLength);
-    input.set(delta);
-    if (withBit) input[delta.length] = clipped ? 0 : fp.clipNorm;
-    if (privacy?.noise === 'distributed') {
-      // This node's share: any m honest survivors together carry N(0, σ²C²) (PLAN §2.5).
-      if (privacy.clipNorm !== fp.clipNorm) throw new CohortError('invalid_argument', `privacy clip norm ${privacy.clipNorm} differs from the encoding's ${fp.clipNorm}`);
-      const share = Math.sqrt(privacy.minSurvivors);
-      const noise = new Float32Array(input.length);
-      gaussianNoise(noise.subarray(0, delta.length), (privacy.noiseMultiplier * privacy.clipNorm) / share, deps.rng);
-      if (withBit) gaussianNoise(noise.subarray(delta.length), ((privacy.clipBitNoiseMultiplier as number) * privacy.clipNorm) / share, deps.rng);
-      for (let i = 0; i < input.length; i++) input[i] = (input[i] as number) + (noise[i] as number);
-    }
-    this.input = encode(input, fp, deps.rng);
+    this.input = secureInput(delta, setup, privacy, deps.rng, deps.log);
     this.client = new SecAggClient(identity.name, setup.config, {
       signer: deps.peers.signer(identity.keyPem),
       verifier: publicKeyVerifier(keys),
@@ -212,19 +260,21 @@ export class SecureParticipant {
     await this.link.secaggSend(this.round, r.value);
   }
 
-  /** A coordinator message: answer it, and after the share delivery send the masked input. */
+  /**
+   * A coordinator message: answer it. The share delivery is answered by the masking
+   * report and then the masked input, which the coordinator accepts only after the report.
+   */
   async onMessage(message: unknown): Promise<void> {
     const r = this.client.handle(message);
     if (!r.ok) throw r.error;
-    if (r.value) {
-      await this.link.secaggSend(this.round, r.value as Exclude<ClientMessage, { type: 'masked_input' }>);
-      return;
-    }
-    if (this.client.stage === 'shares_received') {
-      const masked = this.client.maskInput(this.input);
-      if (!masked.ok) throw masked.error;
-      await this.link.submitMasked(this.round, masked.value.masked);
-    }
+    const reply = r.value as Exclude<ClientMessage, { type: 'masked_input' }>;
+    const sent = this.link.secaggSend(this.round, reply);
+    if (reply.type !== 'masking_report') return sent;
+    // Mask while the report is on its way.
+    const masked = this.client.maskInput(this.input);
+    await sent;
+    if (!masked.ok) throw masked.error;
+    await this.link.submitMasked(this.round, masked.value.masked);
   }
 
   /** True once this node has nothing more to do in the round. */

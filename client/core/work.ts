@@ -1,41 +1,15 @@
-/** LocalWork implementations: the real trainer, and a fixed perturbation for transport benchmarks. */
-import type { ModelSpec } from '../../shared/model/spec.js';
-import { evaluate, train } from '../../shared/model/train.js';
-import { SeededRandom } from '../../shared/random.js';
-import type { LocalData } from '../data/index.js';
+/**
+ * A fixed perturbation instead of training, for transport benchmarks. Real work goes
+ * through a Trainer (client/trainer/work.ts).
+ */
 import type { IncomingTask, LocalEvaluation, LocalUpdate, LocalWork } from './agent.js';
-
-/** Trains the task's model on the node's own data and evaluates on its held-out split. */
-export class ModelWork implements LocalWork {
-  constructor(private readonly data: LocalData) {}
-
-  incompatibility(model: ModelSpec): string | undefined {
-    const d = this.data.train;
-    if (model.features !== d.features) return `the model expects ${model.features} features but this node's data has ${d.features}`;
-    if (model.classes !== d.classes) return `the model has ${model.classes} classes but this node's data has ${d.classes}`;
-    if (d.count === 0) return 'this node has no training examples';
-    return undefined;
-  }
-
-  train(task: IncomingTask, global: Float32Array): LocalUpdate {
-    const result = train(task.model, global, this.data.train, task.train, new SeededRandom(task.seed));
-    const delta = result.weights;
-    for (let i = 0; i < delta.length; i++) delta[i] = (delta[i] as number) - (global[i] as number);
-    return { delta, numExamples: result.examples, trainLoss: result.loss };
-  }
-
-  evaluate(task: IncomingTask, global: Float32Array): LocalEvaluation {
-    const r = evaluate(task.model, global, this.data.heldOut);
-    return { numExamples: r.count, accuracy: r.accuracy, loss: r.loss };
-  }
-}
 
 /**
  * No training at all: the update is a fixed small perturbation of the global weights, so
  * a benchmark times only transport, TLS and aggregation (`cohort node --work perturb`).
  */
 export class PerturbWork implements LocalWork {
-  incompatibility(): string | undefined {
+  incompatibility(): undefined {
     return undefined;
   }
 

@@ -22,8 +22,12 @@ export interface LoadOptions {
 export interface LocalData {
   readonly train: Dataset;
   readonly heldOut: Dataset;
-  /** One line for logs, e.g. "MNIST shard 1/3: 2667 train, 667 held-out (784 features, 10 classes)". */
+  /** One line for logs, e.g. "MNIST shard 1/3: 2667 train, 667 held-out (784 features, labels 0..9)". */
   readonly description: string;
+  /** Names of the feature columns, in order (CSV only; for messages on this node). */
+  readonly featureNames?: readonly string[];
+  /** Name of the label column (CSV only). */
+  readonly labelName?: string;
 }
 
 /** Default held-out fraction. */
@@ -42,6 +46,7 @@ export async function loadLocalData(spec: DataSpec, opts: LoadOptions = {}): Pro
 
   let all: Dataset;
   let source: string;
+  let names: { featureNames: readonly string[]; labelName: string } | undefined;
   let splitSeed = seed;
   if (spec.kind === 'mnist') {
     if (opts.classes !== undefined && opts.classes !== MNIST_CLASSES) {
@@ -52,7 +57,9 @@ export async function loadLocalData(spec: DataSpec, opts: LoadOptions = {}): Pro
     // A different split stream per shard, so shards are not split in lockstep.
     splitSeed = mixSeed(seed, spec.shard, spec.of);
   } else {
-    all = (await readCsv(spec.path, spec.label, opts.classes)).data;
+    const table = await readCsv(spec.path, spec.label, opts.classes);
+    all = table.data;
+    names = { featureNames: table.featureNames, labelName: spec.label };
     source = `CSV ${spec.path} (label "${spec.label}")`;
   }
 
@@ -65,8 +72,15 @@ export async function loadLocalData(spec: DataSpec, opts: LoadOptions = {}): Pro
   shuffleInPlace(order, new SeededRandom(splitSeed));
   const heldOut = selectRows(all, order.subarray(0, heldOutCount));
   const train = selectRows(all, order.subarray(heldOutCount));
-  const description = `${source}: ${train.count} train, ${heldOut.count} held-out (${all.features} features, ${all.classes} classes)`;
-  return { train, heldOut, description };
+  // The labels as found, not a class count: labels coded 1..2 are not "3 classes" (see check.ts).
+  let lo = 255;
+  let hi = 0;
+  for (const label of all.y) {
+    lo = Math.min(lo, label);
+    hi = Math.max(hi, label);
+  }
+  const description = `${source}: ${train.count} train, ${heldOut.count} held-out (${all.features} feature${all.features === 1 ? '' : 's'}, labels ${lo}..${hi})`;
+  return { train, heldOut, description, ...names };
 }
 
 function mixSeed(seed: number, shard: number, of: number): number {

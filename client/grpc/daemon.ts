@@ -7,28 +7,34 @@
 import { createSecureContext } from 'node:tls';
 import * as grpc from '@grpc/grpc-js';
 import { deferred } from '../../shared/async.js';
-import { type Clock, sleep } from '../../shared/clock.js';
+import { type Clock, sleep, type TimerHandle } from '../../shared/clock.js';
 import { CohortError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
-import { parseModelSpec } from '../../shared/model/spec.js';
+import type { DeclineCategory } from '../../shared/decline.js';
+import type { FeatureRange } from '../../shared/model/feature-range.js';
+import type { FederatedModel, ModelKindName } from '../../shared/model/model.js';
+import { parseTrainerOptions } from '../../shared/model/options.js';
 import { parseTrainConfig } from '../../shared/model/train.js';
 import { type RandomSource, secureRandom } from '../../shared/random.js';
 import type { ClientMessage } from '../../shared/secagg/messages.js';
 import { encodeTensor, type TensorEncoding } from '../../shared/tensor/codec.js';
-import { type ModelVersion, describeVersion } from '../../shared/model/version.js';
+import { describeVersion, type ModelVersion } from '../../shared/model/version.js';
 import { SESSION_TOKEN_BYTES } from '../../shared/bulk/frames.js';
 import { BulkClient } from '../bulk/client.js';
 import { ModelCache } from '../core/models.js';
 import type { CoordinatorMessage__Output } from '../../shared/wire/generated/cohort/v1/CoordinatorMessage.js';
+import type { NodeCapabilities } from '../../shared/wire/generated/cohort/v1/NodeCapabilities.js';
 import type { NodeServiceClient } from '../../shared/wire/generated/cohort/v1/NodeService.js';
 import type { PrivacyConfig__Output } from '../../shared/wire/generated/cohort/v1/PrivacyConfig.js';
 import type { Task__Output } from '../../shared/wire/generated/cohort/v1/Task.js';
+import type { Welcome__Output } from '../../shared/wire/generated/cohort/v1/Welcome.js';
 import { fromNodeToWire, setupFromWire, toNodeFromWire } from '../../shared/wire/secagg.js';
 import type { NodeBudget } from '../core/budget.js';
 import { type RevocationMemory, type SecureIdentity, VerifiedPeers } from '../core/secure.js';
 import type { SignedRevocations } from '../../shared/pki/revocations.js';
 import type { SignedRevocationList__Output } from '../../shared/wire/generated/cohort/v1/SignedRevocationList.js';
-import { errorFromStatus, taskKindFromWire, tensorEncodingFromWire, WIRE_TASK_KIND } from '../../shared/wire/mapping.js';
+import { errorFromStatus, taskKindFromWire, tensorEncodingFromWire, WIRE_DECLINE_CATEGORY, WIRE_TASK_KIND } from '../../shared/wire/mapping.js';
+import { modelFromWire } from '../../shared/wire/model.js';
 import { CHANNEL_OPTIONS, FLOW_CONTROL_WINDOW_BYTES, loadContract, PROTOCOL } from '../../shared/wire/proto.js';
 import { checkCoordinatorName, connectionFailure, isNameMismatch } from './tls-names.js';
 import { type CoordinatorLink, type IncomingTask, type LocalUpdate, type LocalWork, NodeAgent, type PrivacyTask, type ReceivedModel, type TaskKind } from '../core/agent.js';
@@ -49,8 +55,14 @@ export interface Backoff {
   readonly maxMs: number;
 }
 
+/** What the built-in trainer trains; a site's trainer process may train any of these or a model given as tensors. */
+export const BUILTIN_MODEL_KINDS: readonly ModelKindName[] = ['logreg', 'mlp'];
+export const ANY_MODEL_KINDS: readonly ModelKindName[] = ['logreg', 'mlp', 'tensors'];
+
 /** Everything a daemon needs. */
 export interface DaemonOptions {
+  /** Model kinds announced on Join (default BUILTIN_MODEL_KINDS). */
+  readonly modelKinds?: readonly ModelKindName[];
   /** HOST:PORT of the coordinator. */
   readonly address: string;
   readonly tls: ClientTlsMaterial;
@@ -93,7 +105,7 @@ function droppingLink(link: CoordinatorLink, stage: DropStage, vanish: () => voi
     fetchModel: (w, h, b, i) => link.fetchModel(w, h, b, i),
     submitUpdate: (r, u, e) => link.submitUpdate(r, u, e),
     submitEvaluation: (r, e) => link.submitEvaluation(r, e),
-    decline: (r, k, why) => link.decline(r, k, why),
+    decline: (r, k, c, why) => link.decline(r, k, c, why),
     secaggSend: (r, m) => (dropped(m.type) ? gone() : link.secaggSend(r, m)),
     submitMasked: (r, w) => (dropped('masked_input') ? gone() : link.submitMasked(r, w)),
   };
@@ -157,8 +169,11 @@ function parseTask(t: Task__Output): IncomingTask {
   return {
     round: t.round,
     kind,
-    model: parseModelSpec({ kind: t.model?.kind, features: t.model?.features, classes: t.model?.classes, hidden: t.model?.hidden || undefined }),
-    train: parseTrainConfig({ epochs: t.train?.epochs, batchSize: t.train?.batchSize, learningRate: t.train?.learningRate }),
+    model: modelFromWire(t.model),
+    train: {
+      ...parseTrainConfig({ epochs: t.train?.epochs, batchSize: t.train?.batchSize, learningRate: t.train?.learningRate }),
+      options: parseTrainerOptions(t.train?.options ? { ...t.train.options } : {}, 'the task\'s config'),
+    },
     numParameters: t.numParameters,
     deadlineMs: t.deadlineMs,
     seed: t.seed,
@@ -167,6 +182,24 @@ function parseTask(t: Task__Output): IncomingTask {
     ...(t.secagg ? { secure: setupFromWire(t.secagg) } : {}),
     ...(t.privacy ? { privacy: parsePrivacy(t.privacy) } : {}),
   };
+}
+
+/**
+ * The model and input range a Welcome announces, or undefined when it names none (a
+ * coordinator older than these fields) or one this node cannot read: tasks are then
+ * checked one by one as before.
+ */
+function parseWelcome(w: Welcome__Output, log: Logger): { model: FederatedModel; range?: FeatureRange } | undefined {
+  if (!w.model) return undefined;
+  try {
+    const model = modelFromWire(w.model);
+    const r = w.featureRange;
+    const range = r && Number.isFinite(r.min) && Number.isFinite(r.max) && r.min < r.max ? { min: r.min, max: r.max } : undefined;
+    return { model, ...(range ? { range } : {}) };
+  } catch (err) {
+    log.warn({ err: (err as Error).message }, 'the coordinator announced a model this node cannot read; checking each task instead');
+    return undefined;
+  }
 }
 
 /** A task's privacy settings; anything a node cannot honour is refused (and the task declined). */
@@ -211,7 +244,16 @@ class SessionLink implements CoordinatorLink {
   async submitUpdate(round: number, update: LocalUpdate, encoding: TensorEncoding): Promise<void> {
     const bulk = await this.bulk;
     const payload = encodeTensor(update.delta, encoding, () => this.rng.nextInt(2 ** 32));
-    const header = { round, numExamples: update.numExamples, numParameters: update.delta.length, trainLoss: update.trainLoss, masked: false, withinClip: update.withinClip === true, encoding };
+    const header = {
+      round,
+      numExamples: update.numExamples,
+      numParameters: update.delta.length,
+      trainLoss: update.trainLoss,
+      masked: false,
+      withinClip: update.withinClip === true,
+      encoding,
+      ...(update.manifestSha256 ? { manifestSha256: update.manifestSha256 } : {}),
+    };
     await bulk.upload(header, payload, this.clock.now() + BULK_REQUEST_MS);
   }
 
@@ -233,9 +275,11 @@ class SessionLink implements CoordinatorLink {
     });
   }
 
-  decline(round: number, kind: TaskKind, reason: string): Promise<void> {
+  decline(round: number, kind: TaskKind, category: DeclineCategory, reason: string): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.client.Decline({ round, kind: WIRE_TASK_KIND[kind], reason }, { deadline: this.deadline() }, (err) => (err ? reject(errorFromStatus(err)) : resolve()));
+      this.client.Decline({ round, kind: WIRE_TASK_KIND[kind], category: WIRE_DECLINE_CATEGORY[category], reason }, { deadline: this.deadline() }, (err) =>
+        err ? reject(errorFromStatus(err)) : resolve(),
+      );
     });
   }
 }
@@ -246,6 +290,9 @@ function hostOf(address: string): string {
   if (!m) throw new CohortError('usage', `coordinator address must be HOST:PORT, got ${address}`);
   return m[1] as string;
 }
+
+/** How long a session whose bulk connection closed waits for the Join stream's status (the coordinator's reason). */
+const JOIN_STATUS_GRACE_MS = 2_000;
 
 /** Bulk refusals a daemon must not retry (as gRPC's FATAL). */
 const BULK_FATAL: ReadonlyMap<string, 'policy' | 'configuration'> = new Map([
@@ -348,6 +395,12 @@ export class NodeDaemon {
     }
   }
 
+  /** What this node announces on Join: the coordinator selects it only for rounds it can do. */
+  private capabilities(): NodeCapabilities {
+    // The agent clips and noises any PrivacyConfig itself, whatever trains.
+    return { modelKinds: [...(this.opts.modelKinds ?? BUILTIN_MODEL_KINDS)], secureAggregation: this.opts.identity !== undefined, privacy: true };
+  }
+
   /** Fault injection: cut the session and never reconnect, as a killed node would. */
   private vanish(call: grpc.ClientReadableStream<CoordinatorMessage__Output>): void {
     this.opts.log.warn({ dropAt: this.opts.dropAt }, 'fault injection: dropping out of the round');
@@ -398,24 +451,34 @@ export class NodeDaemon {
       );
       this.agentValue = agent;
       const held = this.models.held;
-      const call = this.client.Join({ protocol: PROTOCOL, software: NODE_VERSION, heldModel: held ? { round: held.round, sha256: held.sha256 } : null });
+      const call = this.client.Join({ protocol: PROTOCOL, software: NODE_VERSION, capabilities: this.capabilities(), ...(held ? { heldModel: { round: held.round, sha256: held.sha256 } } : {}) });
       const onAbort = (): void => call.cancel();
       signal.addEventListener('abort', onAbort, { once: true });
       let settled = false;
       const done = (error?: grpc.ServiceError): void => {
         if (settled) return;
         settled = true;
+        grace?.cancel();
         signal.removeEventListener('abort', onAbort);
         const ended = bulkError ?? new CohortError('unavailable', 'the session ended');
         bulkReady.reject(ended);
         bulk?.close(ended);
         resolve({ welcomed, ...(error ? { error } : {}), ...(bulkError ? { bulkError } : {}) });
       };
-      /** The bulk connection could not open, or closed: the whole session ends. */
+      let grace: TimerHandle | undefined;
+      /**
+       * The bulk connection could not open, or closed: the whole session ends. When the
+       * coordinator ended the session, its Join status (replaced, revoked, ...) says why and
+       * usually follows within milliseconds: it is given JOIN_STATUS_GRACE_MS to arrive.
+       */
       const bulkFailed = (err: CohortError): void => {
         if (settled) return;
         bulkError ??= err;
-        call.cancel();
+        if (BULK_FATAL.has(err.code) || !welcomed) {
+          call.cancel();
+          return;
+        }
+        grace ??= this.opts.clock.schedule(JOIN_STATUS_GRACE_MS, () => call.cancel());
       };
       const openBulk = (port: number, token: Buffer): void => {
         const host = hostOf(this.opts.address);
@@ -447,21 +510,23 @@ export class NodeDaemon {
       };
       call.on('data', (msg: CoordinatorMessage__Output) => {
         switch (msg.body) {
-          case 'welcome':
+          case 'welcome': {
             welcomed = true;
             this.sessions += 1;
             log.info({ as: msg.welcome?.nodeName, coordinator: msg.welcome?.coordinatorVersion }, 'connected to coordinator');
             this.takeRevocations(msg.welcome?.revocations);
-            {
-              const port = msg.welcome?.bulkPort ?? 0;
-              const token = msg.welcome?.bulkToken;
-              if (!(port > 0 && port < 65536) || token?.length !== SESSION_TOKEN_BYTES) {
-                bulkFailed(new CohortError('failed_precondition', 'the coordinator announced no bulk channel (an older coordinator?)'));
-                break;
-              }
-              openBulk(port, Buffer.from(token));
+            const model = msg.welcome ? parseWelcome(msg.welcome, log) : undefined;
+            if (model) agent.onWelcome(model.model, model.range);
+            const port = msg.welcome?.bulkPort ?? 0;
+            const token = msg.welcome?.bulkToken;
+            if (!(port > 0 && port < 65536) || token?.length !== SESSION_TOKEN_BYTES) {
+              bulkFailed(new CohortError('failed_precondition', 'the coordinator announced no bulk channel (an older coordinator?)'));
+              break;
             }
+            // Connected once the bulk channel is READY too: only then does the coordinator select this node.
+            openBulk(port, Buffer.from(token));
             break;
+          }
           case 'task': {
             const t = msg.task;
             if (!t) break;

@@ -1,6 +1,7 @@
 /** LocalWork that times itself for the node's metrics and runs the drift check after each round. */
-import type { ModelSpec } from '../../shared/model/spec.js';
-import type { IncomingTask, LocalEvaluation, LocalUpdate, LocalWork } from '../core/agent.js';
+import type { FeatureRange } from '../../shared/model/feature-range.js';
+import type { FederatedModel } from '../../shared/model/model.js';
+import type { Incompatibility, IncomingTask, LocalEvaluation, LocalUpdate, LocalWork } from '../core/agent.js';
 import type { NodeMetrics } from './node-metrics.js';
 
 /** Wraps the node's real work; the results pass through untouched. */
@@ -14,8 +15,12 @@ export class MeteredWork implements LocalWork {
     private readonly afterRound?: () => void,
   ) {}
 
-  incompatibility(model: ModelSpec): string | undefined {
+  incompatibility(model: FederatedModel): Incompatibility | undefined {
     return this.inner.incompatibility(model);
+  }
+
+  inputWarnings(range: FeatureRange): string[] {
+    return this.inner.inputWarnings?.(range) ?? [];
   }
 
   async train(task: IncomingTask, global: Float32Array): Promise<LocalUpdate> {

@@ -27,4 +27,16 @@ export const NODE_MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 2,
+    description: 'the noise each round gave this node, for its own RDP accountant',
+    sql: `
+      -- Format 2 rows record the round's noise multiplier as this node vouches for it and the
+      -- delta of the node's accounting; total is then RDP-composed (q = 1), not a plain sum.
+      -- hash = sha256(prev_hash || JCS({delta, epsilon, format, noiseMultiplier, round, seq, time, total})).
+      ALTER TABLE ledger ADD COLUMN format INTEGER NOT NULL DEFAULT 1 CHECK (format IN (1, 2));
+      ALTER TABLE ledger ADD COLUMN noise_multiplier REAL;
+      ALTER TABLE ledger ADD COLUMN delta REAL;
+    `,
+  },
 ];

@@ -29,13 +29,7 @@ import { BULK_PROTOCOL, type BulkFrame, describeVersion, encodeFrame, FrameReade
 import { FrameWriter } from '../../shared/bulk/writer.js';
 import type { TensorEncoding } from '../../shared/tensor/codec.js';
 import { authorize, type CallPolicy } from '../grpc/auth.js';
-
-/**
- * Longest a node may take to deliver 64 KiB of an upload being read, or to take anything of
- * a model being sent to it: a node slower than 6.4 KiB/s leaves the round, and no stalled
- * node holds an upload slot or queued bytes longer.
- */
-export const DEFAULT_PROGRESS_TIMEOUT_MS = 10_000;
+import type { RpcRecorder } from '../metrics/rpc.js';
 
 /** Bytes queued for one node before it is dropped: one model (each node has at most one in flight) and 1 MiB. */
 export function defaultMaxQueuedBytes(numParameters: number): number {
@@ -59,6 +53,8 @@ export interface UploadHeader {
   readonly masked: boolean;
   readonly withinClip: boolean;
   readonly encoding: TensorEncoding;
+  /** The manifest the node says its update follows (absent: not stated). */
+  readonly manifestSha256?: string;
 }
 
 /** Where an upload's payload goes: decoded into an upload slot by the core (stages.ts). */
@@ -109,7 +105,15 @@ export interface BulkServerOptions {
   /** Bytes queued for one node and not yet taken before it is dropped. */
   readonly maxQueuedBytes: number;
   readonly helloTimeoutMs?: number;
+  /**
+   * Request metrics, next to the gRPC methods': FETCH as `BulkFetch`, UPDATE as
+   * `BulkUpdate`, each timed from its header to its answer, with the frame bytes moved.
+   */
+  readonly metrics?: RpcRecorder;
 }
+
+/** The metric method names of bulk requests. */
+export const BULK_METHODS = { fetch: 'BulkFetch', update: 'BulkUpdate' } as const;
 
 /** What the bulk server holds right now; every figure returns to zero when nothing is open. */
 export class BulkStats {
@@ -154,6 +158,8 @@ class BulkConnection implements BulkLink {
   private attached = false;
   /** This connection's share of stats.queuedBytes. */
   private queuedSeen = 0;
+  /** The request being answered, for its metrics. */
+  private request: { method: string; startedAt: number; bytes: number } | undefined;
 
   constructor(
     private readonly socket: TLSSocket,
@@ -171,6 +177,10 @@ class BulkConnection implements BulkLink {
       if (this.state === 'closing' || this.state === 'closed') return;
       try {
         this.reader.push(chunk);
+        // A request waits for the answer before it (or for an upload slot): nothing more is
+        // taken from the socket meanwhile, so a node that pipelines requests without reading
+        // the answers fills TCP buffers, not the coordinator's memory.
+        if (this.reader.paused) this.socket.pause();
       } catch (err) {
         this.fail(err, 'read');
       }
@@ -190,6 +200,7 @@ class BulkConnection implements BulkLink {
       return true;
     }
     if (this.state !== 'ready') return false;
+    if (f.type === 'fetch' || f.type === 'update') this.request = { method: BULK_METHODS[f.type], startedAt: performance.now(), bytes: 0 };
     switch (f.type) {
       case 'fetch':
         this.fetch(f);
@@ -231,6 +242,7 @@ class BulkConnection implements BulkLink {
       const e = CohortError.from(err);
       if (e.code !== 'not_found') throw e;
       // A stale task: say so and keep the connection.
+      this.answered(e.code);
       void this.send({ type: 'error', code: e.code, message: e.message }).then((ok) => ok && this.resumeReading());
       return;
     }
@@ -238,6 +250,7 @@ class BulkConnection implements BulkLink {
     void this.send(answer.frame, answer.payload).then((ok) => {
       if (!ok) return;
       this.stats.bytesDown += answer.payload.byteLength;
+      this.answered('ok', answer.payload.byteLength, 'sent');
       this.resumeReading();
     });
   }
@@ -245,6 +258,7 @@ class BulkConnection implements BulkLink {
   private startUpload(f: Extract<BulkFrame, { type: 'update' }>): void {
     // Until a slot is free nothing more is read: the node's bytes wait in TCP buffers.
     this.socket.pause();
+    this.opts.log.debug({ node: this.name, round: f.round, payloadBytes: this.reader.payloadRemaining }, 'upload header received');
     const header: UploadHeader = {
       round: f.round,
       numExamples: f.numExamples,
@@ -253,6 +267,7 @@ class BulkConnection implements BulkLink {
       masked: f.masked,
       withinClip: f.withinClip,
       encoding: f.encoding,
+      ...(f.manifestSha256 ? { manifestSha256: f.manifestSha256 } : {}),
     };
     const payload = this.reader.payloadRemaining;
     this.host.openUpdate(this.name, header, this.opening.signal).then(
@@ -262,6 +277,7 @@ class BulkConnection implements BulkLink {
           return;
         }
         this.stats.uploads += 1;
+        this.opts.log.debug({ node: this.name, round: f.round, masked: f.masked, encoding: f.encoding }, 'reading upload');
         this.readPayload(receiver, f.round, payload);
       },
       (err: unknown) => {
@@ -314,6 +330,7 @@ class BulkConnection implements BulkLink {
     const u = this.upload;
     if (!u || this.state !== 'ready') return;
     this.stats.bytesUp += bytes.byteLength;
+    if (this.request) this.request.bytes += bytes.byteLength;
     u.sinceProgress += bytes.byteLength;
     if (u.sinceProgress >= PROGRESS_BYTES || this.reader.payloadRemaining === 0) {
       u.sinceProgress = 0;
@@ -334,6 +351,7 @@ class BulkConnection implements BulkLink {
     if (f.type !== 'update' || !u || this.state !== 'ready') return;
     this.endUpload();
     if (!u.receiver) {
+      this.answered('failed_precondition', undefined, 'received');
       this.resumeReading();
       return;
     }
@@ -343,6 +361,8 @@ class BulkConnection implements BulkLink {
       this.refuse(CohortError.from(err), u.round);
       return;
     }
+    this.opts.log.debug({ node: this.name, round: u.round }, 'update accepted');
+    this.answered('ok', undefined, 'received');
     void this.send({ type: 'ack', round: u.round });
   }
 
@@ -357,7 +377,19 @@ class BulkConnection implements BulkLink {
   /** Refuse the current request: stop reading, send ERROR, then close (the contract: a refused upload ends the connection). */
   private refuse(err: CohortError, round: number): void {
     this.opts.log.warn({ node: this.name, round, code: err.code, reason: err.message }, 'bulk request refused');
+    this.answered(err.code, undefined, 'received');
     this.errorThenClose(err);
+  }
+
+  /** The current request got its answer (or the connection ended it): record it once. */
+  private answered(code: string, bytes?: number, direction: 'sent' | 'received' = 'sent'): void {
+    const r = this.request;
+    if (!r) return;
+    this.request = undefined;
+    const m = this.opts.metrics;
+    if (!m) return;
+    m.rpcFinished(r.method, code.toUpperCase(), (performance.now() - r.startedAt) / 1000);
+    m.rpcBytes(r.method, direction, bytes ?? r.bytes);
   }
 
   /** A broken frame (read) or a peer that does not take what is sent (send). */
@@ -371,6 +403,7 @@ class BulkConnection implements BulkLink {
       this.endUpload();
       u.receiver?.abort(e.message, where === 'send' ? 'stalled' : 'rejected');
     }
+    this.answered(e.code, undefined, u ? 'received' : 'sent');
     // Nothing more can be sent to a peer that does not read.
     if (where === 'send') this.close(e.message);
     else this.errorThenClose(e);
@@ -422,6 +455,7 @@ class BulkConnection implements BulkLink {
       this.endUpload();
       u.receiver?.abort(reason, 'disconnected');
     }
+    this.answered('cancelled', undefined, u ? 'received' : 'sent');
     this.writer.close(new CohortError('unavailable', `bulk connection closed: ${reason}`));
     this.syncQueued();
     this.stats.connections -= 1;

@@ -4,27 +4,43 @@
  */
 import { Channel, Pool } from '../../shared/async.js';
 import type { Clock } from '../../shared/clock.js';
+import type { DeclineCategory } from '../../shared/decline.js';
 import { CohortError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
-import type { ModelSpec } from '../../shared/model/spec.js';
-import { parameterCount } from '../../shared/model/spec.js';
+import { type FederatedModel, modelKind } from '../../shared/model/model.js';
+import { parseTrainerOptions } from '../../shared/model/options.js';
 import { DEFAULT_TRAIN_CONFIG, type TrainConfig } from '../../shared/model/train.js';
 import type { RandomSource } from '../../shared/random.js';
 import { describeVersion, type ModelVersion, sameVersion, versionOf } from '../../shared/model/version.js';
 import { decodeTensor, encodeTensor, type TensorEncoding } from '../../shared/tensor/codec.js';
-import { NodeRegistry } from './registry.js';
+import { createAggregator, DEFAULT_MAX_WEIGHT_SHARE, DEFAULT_TRIM_FRACTION, isAggregatorKind, MAX_ROBUST_VALUES } from './aggregators.js';
+import { describeRequirements, NodeRegistry, requirementsFor } from './registry.js';
 import { poissonSample } from './sampling.js';
-import { decodeSum, type FixedPointParams, fixedPointParams } from '../../shared/secagg/fixed-point.js';
+import { type FixedPointParams, fixedPointParams } from '../../shared/secagg/fixed-point.js';
 import { chooseParameters } from '../../shared/secagg/graph.js';
+import { checkConfig } from '../../shared/secagg/messages.js';
 import { publicKeyVerifier } from '../../shared/secagg/signing.js';
 import type { SecureSetup } from '../../shared/wire/secagg.js';
-import { bitNoiseMultiplier, checkAdaptiveClip, nextClipNorm, updateNoiseMultiplier } from '../../shared/dp/adaptive-clip.js';
-import { gaussianNoise } from '../../shared/dp/gaussian.js';
+import { checkAdaptiveClip, nextClipNorm } from '../../shared/dp/adaptive-clip.js';
 import { type JournalLaunch, type LedgerAudit, MemoryJournal, type ModelRecord, type RoundJournal } from './journal.js';
-import { PrivacyAccountant, type PrivacyBudget } from './privacy.js';
+import {
+  bindBudget,
+  type BudgetRecord,
+  checkBudget,
+  checkReason,
+  DEFAULT_DELTA,
+  describeBudget,
+  noisedCentredBits,
+  noiseMode,
+  PrivacyAccountant,
+  type PrivacyBudget,
+  privacyTask,
+  releaseSecureSum,
+} from './privacy.js';
+import type { AccountedRound } from '../../shared/dp/compose.js';
 import { SecureStage } from './secure-stage.js';
 import { EvalStage, type EvaluationReport, TrainStage, type UpdateHeader, type UpdateReceiver } from './stages.js';
-import type { Compression, NodeRecord, NodeSession, NoiseMode, PrivacyTask, RoundEvent, RoundSettings, RoundStage, TaskDescriptor, TaskKind } from './types.js';
+import type { Compression, LaunchPlan, NodeRecord, NodeSession, NoiseMode, PrivacyTask, RoundEvent, RoundSettings, RoundStage, TaskDescriptor, TaskKind } from './types.js';
 
 /** Round defaults unless the coordinator's operator or a launch says otherwise. */
 export const DEFAULT_ROUND_SETTINGS: RoundSettings = {
@@ -38,15 +54,26 @@ export const DEFAULT_ROUND_SETTINGS: RoundSettings = {
   clipNorm: 10,
   secaggStageTimeoutMs: 30_000,
   noiseMultiplier: 0,
+  aggregator: 'fedavg',
+  trimFraction: DEFAULT_TRIM_FRACTION,
+  maxWeightShare: DEFAULT_MAX_WEIGHT_SHARE,
   compress: 'none',
 };
+
+/**
+ * Longest a node may take to take the next message of its Join stream, to take anything of
+ * a model sent to it, or to deliver 64 KiB of an upload being read (bulk.proto): a node
+ * slower than that is dropped from the round, and no stalled node holds an upload slot or
+ * queued bytes longer.
+ */
+export const DEFAULT_PROGRESS_TIMEOUT_MS = 10_000;
 
 /** Distributed noise is clamped at this many standard deviations per coordinate (fixed-point range). */
 const NOISE_BOUND_STDS = 8;
 
 /** Everything the coordinator core needs, injected by the composition root or a test. */
 export interface CoordinatorOptions {
-  readonly model: ModelSpec;
+  readonly model: FederatedModel;
   readonly initialWeights: Float32Array;
   readonly defaults: RoundSettings;
   readonly clock: Clock;
@@ -56,19 +83,33 @@ export interface CoordinatorOptions {
   readonly privacy?: { readonly budget: PrivacyBudget };
   /** Durable record of launches, rounds, checkpoints and the ledger (default: memory only). */
   readonly journal?: RoundJournal;
-  /** Where a restarted coordinator resumes: the next round number and launches still pending. */
-  readonly resume?: { readonly nextRound: number; readonly launches: readonly JournalLaunch[] };
+  /** Where a restarted coordinator resumes: the next round number, launches still pending, and what status shows. */
+  readonly resume?: Resume;
   /** Source of per-task shuffle seeds (reproducibility, not secrecy). */
   readonly seedRng: RandomSource;
   readonly log: Logger;
   /** The round that committed `initialWeights` (0 for fresh weights; a checkpoint's round after a restart). */
   readonly initialRound?: number;
-  /** Updates buffered at once; bounds memory to (slots + 2)·d floats whatever the node count. */
+  /** Updates buffered at once: what uploads hold is slots·d floats whatever the node count (robust aggregators then keep a copy of each). */
   readonly uploadSlots: number;
+  /** Announced in every task; the transport enforces it (default DEFAULT_PROGRESS_TIMEOUT_MS). */
+  readonly progressTimeoutMs?: number;
   /** Finished rounds kept for status. */
   readonly historySize?: number;
   /** Sees every round event as it happens (metrics); must not throw. */
   readonly observer?: (event: RoundEvent) => void;
+}
+
+/** What a restarted coordinator takes over from the data dir. */
+export interface Resume {
+  readonly nextRound: number;
+  readonly launches: readonly JournalLaunch[];
+  /** Rounds committed so far. */
+  readonly completed?: number;
+  /** The most recent finished rounds, oldest first. */
+  readonly recent?: readonly RoundEvent[];
+  /** Every node known so far (none of them connected yet). */
+  readonly nodes?: readonly NodeRecord[];
 }
 
 /** An operator's request for rounds; unset fields take the coordinator's defaults. */
@@ -82,15 +123,19 @@ export type LaunchSettings = Partial<Omit<RoundSettings, 'train'>> & { readonly 
 
 /** A queued launch: its rounds' events arrive on `events` until the last one finishes. */
 export interface LaunchHandle {
+  /** The number the first round will have if every round queued ahead takes one (refused rounds take none). */
   readonly firstRound: number;
+  /** Rounds queued: those the budget affords. */
   readonly rounds: number;
+  /** With a budget: what it affords of the request, told before round 1. */
+  readonly plan?: LaunchPlan;
   readonly events: AsyncIterable<RoundEvent>;
 }
 
 /** Snapshot for `cohort status`. */
 export interface CoordinatorStatus {
   readonly startedAtMs: number;
-  readonly model: ModelSpec;
+  readonly model: FederatedModel;
   readonly numParameters: number;
   readonly connectedNodes: number;
   readonly knownNodes: number;
@@ -102,10 +147,13 @@ export interface CoordinatorStatus {
 
 interface Job {
   readonly launchId: number;
-  readonly firstRound: number;
   readonly rounds: number;
   /** Rounds of the launch finished before this job (a launch resumed after a restart). */
   readonly doneBefore: number;
+  /** Rounds of this job finished so far. */
+  done: number;
+  /** Rounds of a resumed launch the budget no longer affords; the launch is closed when the job ends. */
+  readonly cut: number;
   readonly settings: RoundSettings;
   readonly events: Channel<RoundEvent>;
   /** The clip norm the next round uses (moves between rounds with adaptive clipping). */
@@ -119,6 +167,12 @@ interface AggregationInput {
   readonly selected: readonly NodeSession[];
   readonly settings: RoundSettings;
   readonly privacy: PrivacyTask | undefined;
+  /**
+   * Private rounds with q < 1 divide the sum by the expected number of participants (the
+   * fixed-denominator estimator of McMahan et al. 2018), so the released model is a function
+   * of the noised sum alone and does not reveal how many nodes were selected.
+   */
+  readonly divisor: number | undefined;
   /** End of local training: the train stage, or the secure path's key advertisement. */
   readonly deadline: number;
   readonly progress: (stage: RoundStage, fields?: Partial<RoundEvent>) => void;
@@ -178,42 +232,66 @@ export class Coordinator {
   private readonly queue: Job[] = [];
   private readonly history: RoundEvent[] = [];
   private readonly stop = new AbortController();
+  /** Numbers are taken when a round starts, so a round refused by the budget takes none. */
   private nextRound = 1;
-  /** The round running or last run; rounds run in number order, so those after it are queued. */
-  private lastRound = 0;
+  /** Whether the first queued job's next round is running. */
+  private running = false;
   private completed = 0;
   private active: ActiveRound | undefined;
   private worker: Promise<void> | undefined;
   private readonly startedAtMs: number;
   readonly accountant: PrivacyAccountant;
   private readonly journal: RoundJournal;
+  /** Set once shutting down: what close() recorded of each node stands. */
+  private closing = false;
 
   constructor(private readonly opts: CoordinatorOptions) {
     this.journal = opts.journal ?? new MemoryJournal();
-    this.accountant = new PrivacyAccountant(opts.privacy?.budget ?? { epsilon: undefined, delta: 1e-5 }, this.journal.ledger);
-    this.numParameters = parameterCount(opts.model);
+    const budget = opts.privacy?.budget ?? { epsilon: undefined, delta: DEFAULT_DELTA };
+    // The data dir's budget wins over the flags: a different one is refused, never applied.
+    bindBudget(this.journal, budget, opts.clock.now());
+    this.accountant = new PrivacyAccountant(this.journal.ledger, budget);
+    this.numParameters = opts.model.manifest.numParameters;
     if (opts.initialWeights.length !== this.numParameters) {
       throw new CohortError('invalid_argument', `initial weights have ${opts.initialWeights.length} values, the model needs ${this.numParameters}`);
     }
     this.global = opts.initialWeights.slice();
     this.version = versionOf(opts.initialRound ?? 0, this.global);
-    this.registry = new NodeRegistry(opts.clock, opts.log);
+    this.registry = new NodeRegistry(opts.clock, opts.log, (node) => this.recordNode(node));
     // One word more than the model: a secure round with adaptive clipping carries the clip bit.
     this.buffers = new Pool(Array.from({ length: Math.max(1, opts.uploadSlots) }, () => new Float32Array(this.numParameters + 1)));
     this.startedAtMs = opts.clock.now();
-    if (opts.resume) this.resumeLaunches(opts.resume);
+    if (opts.resume) this.resumeFrom(opts.resume);
   }
 
-  /** Queue again the rounds of launches a previous run left pending, under fresh round numbers. */
-  private resumeLaunches(resume: NonNullable<CoordinatorOptions['resume']>): void {
+  /**
+   * Take over from a previous run: rounds before `nextRound` are finished (none is
+   * queued until a pending launch is), the counts and recent rounds status shows, the
+   * nodes known so far; then queue pending launches again under fresh round numbers.
+   * They pass exactly the checks a new launch passes (settings, every round private under a
+   * budget, what the budget affords); a launch that fails them is closed and logged.
+   */
+  private resumeFrom(resume: Resume): void {
+    this.completed = resume.completed ?? 0;
+    this.history.push(...(resume.recent ?? []).slice(-(this.opts.historySize ?? 50)));
+    this.registry.restore(resume.nodes ?? []);
     this.nextRound = resume.nextRound;
     for (const l of resume.launches) {
       const remaining = l.rounds - l.done;
       if (remaining <= 0) continue;
-      const settings = this.mergeSettings(l.settings);
-      this.queue.push({ launchId: l.id, firstRound: this.nextRound, rounds: remaining, doneBefore: l.done, settings, events: new Channel(), clip: { value: settings.clipNorm } });
-      this.opts.log.info({ launch: l.id, firstRound: this.nextRound, rounds: remaining }, 'resuming rounds queued before the restart');
-      this.nextRound += remaining;
+      let settings: RoundSettings;
+      let plan: LaunchPlan | undefined;
+      try {
+        settings = this.mergeSettings(l.settings);
+        plan = this.admit(settings, remaining);
+      } catch (err) {
+        this.opts.log.error({ launch: l.id, rounds: remaining, err: CohortError.from(err).message }, 'not resuming rounds queued before the restart: they fail the checks of a new launch');
+        this.journal.launchClosed(l.id);
+        continue;
+      }
+      const rounds = plan?.affordable ?? remaining;
+      this.opts.log.info({ launch: l.id, firstRound: this.expectedNextRound(), rounds, refused: remaining - rounds }, 'resuming rounds queued before the restart');
+      this.queue.push({ launchId: l.id, rounds, doneBefore: l.done, done: 0, cut: remaining - rounds, settings, events: new Channel(), clip: { value: settings.clipNorm } });
     }
     if (this.queue.length > 0) this.worker ??= this.drain();
   }
@@ -221,6 +299,11 @@ export class Coordinator {
   /** The current global weights (a copy). */
   get weights(): Float32Array {
     return this.global.slice();
+  }
+
+  /** The model every node trains. */
+  get model(): FederatedModel {
+    return this.opts.model;
   }
 
   /** The version every task names until the next commit. */
@@ -245,9 +328,9 @@ export class Coordinator {
     return { version: this.version, numParameters: this.numParameters, encoding: 'f32', payload: new Uint8Array(g.buffer, g.byteOffset, g.byteLength) };
   }
 
-  /** The model every node trains. */
-  get model(): ModelSpec {
-    return this.opts.model;
+  /** Upload buffers free now and in all: every one is free again once no upload is being read. */
+  get uploadBuffers(): { readonly free: number; readonly total: number } {
+    return { free: this.buffers.available, total: Math.max(1, this.opts.uploadSlots) };
   }
 
   // ------------------------------------------------------------------ nodes
@@ -268,7 +351,16 @@ export class Coordinator {
   /** Start receiving `name`'s update (the transport then feeds chunks to the receiver). */
   async openUpdate(name: string, header: UpdateHeader, signal: AbortSignal): Promise<UpdateReceiver> {
     this.registry.touch(name);
-    if (header.masked) return this.secureStage(header.round).openMasked(name, header, signal);
+    if (header.masked) {
+      const secure = this.secureStage(header.round);
+      try {
+        return await secure.openMasked(name, header, signal);
+      } catch (err) {
+        // The contract: a refused header drops the node from the round, as in plain rounds.
+        if (err instanceof CohortError && err.code === 'invalid_argument') secure.leave(name, `masked input refused: ${err.message}`);
+        throw err;
+      }
+    }
     const stage = this.stageFor(header.round, 'train') as TrainStage;
     return stage.open(name, header, signal);
   }
@@ -293,20 +385,17 @@ export class Coordinator {
     (this.stageFor(report.round, 'evaluate') as EvalStage).submit(name, report);
   }
 
-  /** `name` declines its task for `round`: a normal non-participation. */
-  decline(name: string, round: number, kind: TaskKind, reason: string): void {
+  /** `name` declines its task for `round`: a normal non-participation, shown to operators with its category and reason. */
+  decline(name: string, round: number, kind: TaskKind, reason: string, category: DeclineCategory = 'unspecified'): void {
     this.registry.touch(name);
     const secure = kind === 'train' && this.active?.round === round ? this.active.secure : undefined;
-    if (secure) {
-      if (!secure.isPending(name)) throw new CohortError('failed_precondition', `${name} has no open ${kind} task in round ${round}`);
-      this.opts.log.info({ round, node: name, stage: kind, reason }, 'node declined its task');
-      secure.leave(name, `declined: ${reason}`);
-      return;
-    }
-    const stage = this.stageFor(round, kind);
+    const stage = secure ?? this.stageFor(round, kind);
     if (!stage.isPending(name)) throw new CohortError('failed_precondition', `${name} has no open ${kind} task in round ${round}`);
-    this.opts.log.info({ round, node: name, stage: kind, reason }, 'node declined its task');
-    stage.leave(name, 'declined', reason);
+    this.opts.log.info({ round, node: name, stage: kind, category, reason }, 'node declined its task');
+    const active = this.active as ActiveRound;
+    active.event = { ...active.event, declines: [...(active.event.declines ?? []), { node: name, kind, category, reason }] };
+    if (secure) secure.leave(name, `declined: ${reason}`);
+    else (stage as TrainStage | EvalStage).leave(name, 'declined', reason);
   }
 
   /** Revoke `name`: its session is cut and it is never selected again. */
@@ -339,18 +428,69 @@ export class Coordinator {
       throw new CohortError('invalid_argument', `rounds must be an integer in [1, 100000], got ${request.rounds}`);
     }
     const settings = this.mergeSettings(request.settings);
+    const plan = this.admit(settings, request.rounds);
+    // Only the rounds the budget affords are queued: the others are refused now, in one answer.
+    const rounds = plan?.affordable ?? request.rounds;
+    const firstRound = this.expectedNextRound();
+    const launchId = this.journal.launchQueued(firstRound, rounds, request.settings);
+    const job: Job = { launchId, rounds, doneBefore: 0, done: 0, cut: 0, settings, events: new Channel(), clip: { value: settings.clipNorm } };
+    this.queue.push(job);
+    this.opts.log.info({ firstRound, rounds, requested: request.rounds, sampleRate: settings.sampleRate, minNodes: settings.minNodes }, 'rounds queued');
+    this.worker ??= this.drain();
+    return { firstRound, rounds, ...(plan ? { plan } : {}), events: job.events };
+  }
+
+  /**
+   * The checks every launch passes, new or resumed after a restart: valid settings, every
+   * round private under a budget, and at least one round the budget affords after the
+   * ledger and the private rounds queued ahead. Returns what the budget affords (private rounds).
+   */
+  private admit(settings: RoundSettings, requested: number): LaunchPlan | undefined {
     validateSettings(settings);
-    if (settings.noiseMultiplier === 0 && this.accountant.budget.epsilon !== undefined) {
+    const budget = this.accountant.budget;
+    if (settings.noiseMultiplier === 0 && budget.epsilon !== undefined) {
       throw new CohortError('permission_denied', 'this coordinator enforces a privacy budget: every round must be private (give --noise-multiplier > 0)');
     }
-    if (settings.noiseMultiplier > 0) this.accountant.check(settings.sampleRate, settings.noiseMultiplier);
-    const launchId = this.journal.launchQueued(this.nextRound, request.rounds, request.settings);
-    const job: Job = { launchId, firstRound: this.nextRound, rounds: request.rounds, doneBefore: 0, settings, events: new Channel(), clip: { value: settings.clipNorm } };
-    this.nextRound += request.rounds;
-    this.queue.push(job);
-    this.opts.log.info({ firstRound: job.firstRound, rounds: job.rounds, sampleRate: settings.sampleRate, minNodes: settings.minNodes }, 'rounds queued');
-    this.worker ??= this.drain();
-    return { firstRound: job.firstRound, rounds: job.rounds, events: job.events };
+    if (settings.noiseMultiplier === 0) return undefined;
+    const ahead = this.queuedPrivateRounds();
+    const a = this.accountant.affordable(settings.sampleRate, settings.noiseMultiplier, requested, ahead);
+    if (a.affordable === 0) this.accountant.check(settings.sampleRate, settings.noiseMultiplier, ahead);
+    return { requested, affordable: a.affordable, ...(budget.epsilon !== undefined ? { budgetEpsilon: budget.epsilon } : {}), spent: this.accountant.spent(), epsilonAfter: a.epsilonAfter };
+  }
+
+  /** Private rounds queued or running, as the accountant composes them (each assumed to complete). */
+  private queuedPrivateRounds(): AccountedRound[] {
+    const out: AccountedRound[] = [];
+    for (const j of this.queue) {
+      if (j.settings.noiseMultiplier <= 0) continue;
+      for (let i = j.done; i < j.rounds; i++) out.push({ q: j.settings.sampleRate, sigma: j.settings.noiseMultiplier });
+    }
+    return out;
+  }
+
+  /** Rounds queued and not yet started. */
+  private queuedRounds(): number {
+    return this.queue.reduce((n, j) => n + j.rounds - j.done, 0) - (this.running ? 1 : 0);
+  }
+
+  /** The number the next queued launch's first round would take. */
+  private expectedNextRound(): number {
+    return this.nextRound + this.queuedRounds();
+  }
+
+  /**
+   * An operator changes the privacy budget (or removes it). Recorded in the ledger with who,
+   * when and why before it takes effect; every later report shows it. It applies from the
+   * next round's budget check.
+   */
+  setBudget(change: { readonly epsilon: number | undefined; readonly delta?: number; readonly operator: string; readonly reason: string }): BudgetRecord {
+    const delta = change.delta ?? this.accountant.budget.delta;
+    checkBudget({ epsilon: change.epsilon, delta });
+    const previous = this.accountant.budget;
+    const record: BudgetRecord = { kind: 'budget', time: this.opts.clock.now(), ...(change.epsilon !== undefined ? { epsilon: change.epsilon } : {}), delta, operator: change.operator, reason: checkReason(change.reason) };
+    this.journal.budgetChanged(record);
+    this.opts.log.warn({ operator: change.operator, from: describeBudget(previous), to: describeBudget(record), reason: record.reason }, 'privacy budget changed by an operator');
+    return record;
   }
 
   private mergeSettings(launch: LaunchSettings): RoundSettings {
@@ -392,13 +532,27 @@ export class Coordinator {
       knownNodes: this.registry.list().length,
       current: this.active?.event,
       recent: [...this.history],
-      queuedRounds: this.nextRound - 1 - this.lastRound,
+      queuedRounds: this.queuedRounds(),
       completedRounds: this.completed,
     };
   }
 
+  /** Keep a node's record durably; a failure costs only what `nodes` shows after a restart. */
+  private recordNode(node: NodeRecord): void {
+    if (this.closing) return;
+    try {
+      this.journal.node(node);
+    } catch (err) {
+      this.opts.log.warn({ node: node.name, err: CohortError.from(err).message }, 'could not record the node in the data dir');
+    }
+  }
+
   /** Stop: the running round is cancelled (nothing is released), queued rounds are dropped. */
   async close(): Promise<void> {
+    // Recorded as seen now, before the sessions close (the store closes right after).
+    const now = this.opts.clock.now();
+    for (const n of this.registry.list()) if (n.status === 'connected') this.recordNode({ ...n, status: 'disconnected', lastSeenMs: now });
+    this.closing = true;
     this.stop.abort(new CohortError('cancelled', 'coordinator shutting down'));
     this.active?.train?.close('cancelled');
     this.active?.evaluate?.close('cancelled');
@@ -411,20 +565,41 @@ export class Coordinator {
   private async drain(): Promise<void> {
     try {
       for (let job = this.queue[0]; job; job = this.queue[0]) {
-        const of = job.doneBefore + job.rounds;
-        for (let i = 0; i < job.rounds; i++) {
-          const round = job.firstRound + i;
-          this.lastRound = round;
+        const of = job.doneBefore + job.rounds + job.cut;
+        let closed = false;
+        while (job.done < job.rounds) {
+          const index = job.doneBefore + job.done + 1;
           if (this.stop.signal.aborted) {
             // Not journaled: the launch stays pending and its rounds run after a restart.
-            job.events.push(this.finished(round, job.doneBefore + i + 1, of, 'failed', 'coordinator shut down before the round started'));
+            job.events.push(this.finished(this.nextRound, index, of, 'failed', 'coordinator shut down before the round started'));
+            job.done += 1;
             continue;
           }
-          const event = await this.runRound(round, job.doneBefore + i + 1, of, job.settings, job.events, job.launchId, job.clip);
+          // Checked before a round number is taken: a round the budget cannot pay for does not
+          // wait for nodes, and the rest of its launch is refused with it, in one event.
+          const refusal = this.budgetRefusal(job.settings);
+          if (refusal) {
+            const left = job.rounds - job.done;
+            const which = left === 1 ? 'the last round of this launch was' : `the last ${left} rounds of this launch were`;
+            const event = this.finished(this.nextRound, index, of, 'refused', `${which} refused (no round number used): ${refusal}`);
+            this.opts.log.warn({ launch: job.launchId, rounds: left }, event.reason ?? '');
+            this.opts.observer?.(event);
+            job.events.push(event);
+            this.journal.launchClosed(job.launchId);
+            closed = true;
+            break;
+          }
+          const round = this.nextRound;
+          this.nextRound += 1;
+          this.running = true;
+          const event = await this.runRound(round, index, of, job.settings, job.events, job.launchId, job.clip);
+          this.running = false;
+          job.done += 1;
           this.history.push(event);
           if (this.history.length > (this.opts.historySize ?? 50)) this.history.shift();
           job.events.push(event);
         }
+        if (job.cut > 0 && !closed && !this.stop.signal.aborted) this.journal.launchClosed(job.launchId);
         job.events.end();
         this.queue.shift();
       }
@@ -433,7 +608,20 @@ export class Coordinator {
     }
   }
 
-  private finished(round: number, index: number, of: number, state: 'failed' | 'skipped', reason: string): RoundEvent {
+  /** Why the budget refuses a round with these settings now, or undefined. */
+  private budgetRefusal(settings: RoundSettings): string | undefined {
+    if (settings.noiseMultiplier > 0) {
+      try {
+        this.accountant.check(settings.sampleRate, settings.noiseMultiplier);
+      } catch (err) {
+        return CohortError.from(err).message;
+      }
+      return undefined;
+    }
+    return this.accountant.budget.epsilon !== undefined ? 'this coordinator now enforces a privacy budget: every round must be private' : undefined;
+  }
+
+  private finished(round: number, index: number, of: number, state: 'failed' | 'skipped' | 'refused', reason: string): RoundEvent {
     return { round, state, selected: 0, participants: 0, evaluated: 0, seconds: 0, reason, startedAtMs: this.opts.clock.now(), index, of };
   }
 
@@ -483,28 +671,22 @@ export class Coordinator {
     };
 
     try {
-      // Checked first: a round the budget cannot pay for must not even wait for nodes.
-      let epsilonAfter: number | undefined;
-      if (settings.noiseMultiplier > 0) {
-        try {
-          epsilonAfter = this.accountant.check(settings.sampleRate, settings.noiseMultiplier);
-        } catch (err) {
-          return end('refused', { reason: CohortError.from(err).message });
-        }
-      }
       this.journal.started(round, settings, launchId);
       progress('wait');
-      const enough = await this.registry.waitForConnected(settings.minNodes, settings.waitForNodesMs, this.stop.signal);
+      const needs = requirementsFor(settings, this.opts.model);
+      const enough = await this.registry.waitForConnected(settings.minNodes, settings.waitForNodesMs, this.stop.signal, needs);
       if (this.stop.signal.aborted) return end('failed', { reason: 'coordinator shut down' });
       if (!enough) {
         const connected = this.registry.connected().length;
+        const able = this.registry.eligible(needs).length;
+        const which = able < connected ? `; only ${able} of them can do what this round needs (${describeRequirements(needs)})` : '';
         return end('skipped', {
-          reason: `only ${connected} node(s) connected after waiting ${settings.waitForNodesMs / 1000} s; at least ${settings.minNodes} needed`,
+          reason: `only ${connected} node(s) connected after waiting ${settings.waitForNodesMs / 1000} s${which}; at least ${settings.minNodes} needed`,
         });
       }
 
       progress('select');
-      const candidates = this.registry.connected();
+      const candidates = this.registry.eligible(needs);
       const selected = poissonSample(candidates, settings.sampleRate, this.opts.samplingRng);
       if (selected.length < settings.minNodes) {
         return end('skipped', {
@@ -517,9 +699,10 @@ export class Coordinator {
       // Public: the sampling rate and how many nodes could have been selected.
       const expected = Math.max(1, settings.sampleRate * candidates.length);
       const privacy = privacyTask(settings, expected);
+      const divisor = privacy && settings.sampleRate < 1 ? expected : undefined;
       const aggregated = settings.secureAggregation
-        ? await this.secureAggregate({ active, selected, settings, privacy, deadline: trainDeadline, progress, log })
-        : await this.plainAggregate({ active, selected, settings, privacy, deadline: trainDeadline, progress, log });
+        ? await this.secureAggregate({ active, selected, settings, privacy, divisor, deadline: trainDeadline, progress, log })
+        : await this.plainAggregate({ active, selected, settings, privacy, divisor, deadline: trainDeadline, progress, log });
       if (this.stop.signal.aborted) return end('failed', { reason: 'coordinator shut down during training' });
       if (aggregated.kind === 'failed') return end('failed', { participants: aggregated.participants, reason: aggregated.reason });
       const { next, participants } = aggregated;
@@ -531,20 +714,13 @@ export class Coordinator {
       // Commit before release: the ledger entry and the model are durable together before
       // anything derived from the aggregate reaches a node, an operator, a log or a metric.
       progress('commit', { participants: participants.length });
+      // Every release gets a ledger entry; one without noise is recorded as such (unbounded ε).
+      const released = { round, time: clock.now(), sampleRate: settings.sampleRate, minSurvivors: settings.minNodes, survivors: participants.length, secureAggregation: settings.secureAggregation };
       const ledger =
         settings.noiseMultiplier > 0
-          ? this.accountant.prepare({
-              round,
-              time: clock.now(),
-              sampleRate: settings.sampleRate,
-              noiseMultiplier: settings.noiseMultiplier,
-              clipNorm: settings.clipNorm,
-              minSurvivors: settings.minNodes,
-              survivors: participants.length,
-              noise: noiseMode(settings),
-            })
-          : undefined;
-      epsilonAfter = ledger?.epsilonAfter;
+          ? this.accountant.prepare({ ...released, noiseMultiplier: settings.noiseMultiplier, clipNorm: settings.clipNorm, noise: noiseMode(settings) })
+          : this.accountant.prepareRelease({ ...released, ...(settings.secureAggregation ? { clipNorm: settings.clipNorm } : {}) });
+      const epsilonAfter = ledger.epsilonAfter;
       const committed: Partial<RoundEvent> = {
         ...(privacy || settings.secureAggregation ? { clipNorm: settings.clipNorm } : {}),
         participants: participants.length,
@@ -552,7 +728,7 @@ export class Coordinator {
       };
       const { stage: _stage, ...sofar } = active.event;
       try {
-        this.journal.committed({ event: { ...sofar, ...committed, state: 'completed', seconds: (clock.now() - started) / 1000 }, weights: next, ...(ledger ? { ledger } : {}), launchId });
+        this.journal.committed({ event: { ...sofar, ...committed, state: 'completed', seconds: (clock.now() - started) / 1000 }, weights: next, ledger, launchId });
       } catch (err) {
         return end('failed', { participants: participants.length, reason: `could not record the round durably, nothing was released: ${CohortError.from(err).message}` });
       }
@@ -566,9 +742,9 @@ export class Coordinator {
       for (const name of participants) this.registry.participated(name);
 
       // Federated evaluation of the committed model; its results are attached to the round afterwards.
-      const evaluators = this.registry.connected();
+      const evaluators = this.registry.eligible({ modelKind: modelKind(this.opts.model), secureAggregation: false, privacy: false });
       const evalDeadline = clock.now() + settings.evalTimeoutMs;
-      const evaluation = new EvalStage(round, evaluators.map((s) => s.name), log.child({ stage: 'evaluate' }));
+      const evaluation = new EvalStage(round, evaluators.map((s) => s.name), log.child({ stage: 'evaluate' }), settings.maxWeightShare);
       active.evaluate = evaluation;
       progress('evaluate', committed);
       this.broadcast(evaluators, this.task(round, 'evaluate', settings, evalDeadline), (name, detail) => evaluation.leave(name, 'disconnected', detail), log);
@@ -582,12 +758,11 @@ export class Coordinator {
           ? { accuracy: metrics.accuracy, loss: metrics.loss }
           : { reason: this.stop.signal.aborted ? 'the model is committed; the coordinator shut down before it was evaluated' : 'no node evaluated the new model before the deadline' }),
       };
-      if (metrics) {
-        try {
-          this.journal.evaluated(round, { evaluated: evaluation.evaluated, accuracy: metrics.accuracy, loss: metrics.loss });
-        } catch (err) {
-          log.error({ err: CohortError.from(err).message }, 'could not record the federated evaluation of a committed round');
-        }
+      try {
+        const declines = active.event.declines;
+        this.journal.evaluated(round, { evaluated: outcome.evaluated ?? 0, ...(metrics ? { accuracy: metrics.accuracy, loss: metrics.loss } : {}), ...(declines ? { declines } : {}) });
+      } catch (err) {
+        log.error({ err: CohortError.from(err).message }, 'could not record the federated evaluation of a committed round');
       }
       return end('completed', outcome);
     } catch (err) {
@@ -599,18 +774,24 @@ export class Coordinator {
     }
   }
 
-  /** Plain FedAvg: updates arrive in the clear and are averaged by example counts. */
-  private async plainAggregate({ active, selected, settings, privacy, deadline, progress, log }: AggregationInput): Promise<Aggregated> {
+  /** Plain rounds: updates arrive in the clear, are bounded in norm and combined by the round's aggregator. */
+  private async plainAggregate({ active, selected, settings, privacy, divisor, deadline, progress, log }: AggregationInput): Promise<Aggregated> {
+    if (settings.aggregator !== 'fedavg' && selected.length * this.numParameters > MAX_ROBUST_VALUES) {
+      const mib = Math.round((selected.length * this.numParameters * 4) / 2 ** 20);
+      return { kind: 'failed', participants: 0, reason: `${settings.aggregator} keeps every update: ${selected.length} nodes × ${this.numParameters} parameters need ${mib} MiB, over the limit of ${(MAX_ROBUST_VALUES * 4) / 2 ** 20} MiB (use fedavg, fewer nodes or a lower sample rate)` };
+    }
     const train = new TrainStage(active.round, selected.map((s) => s.name), {
       numParameters: this.numParameters,
+      encoding: updateEncoding(settings.compress),
       buffers: this.buffers,
       log: log.child({ stage: 'train' }),
-      encoding: updateEncoding(settings.compress),
-      ...(privacy ? { clipNorm: privacy.clipNorm } : {}),
+      aggregator: createAggregator(settings.aggregator, this.numParameters, settings),
+      ...(privacy ? { clipNorm: privacy.clipNorm } : { normBound: settings.clipNorm }),
+      manifestSha256: this.opts.model.manifest.sha256,
     });
     active.train = train;
     progress('train', { selected: selected.length });
-    const task = { ...this.task(active.round, 'train', settings, deadline), ...(privacy ? { privacy } : {}) };
+    const task = { ...this.task(active.round, 'train', settings, deadline), ...(privacy ? { privacy } : { maxUpdateNorm: settings.clipNorm }) };
     this.broadcast(selected, task, (name, detail) => train.leave(name, 'disconnected', detail), log);
     await this.until(train, deadline);
     active.train = undefined;
@@ -623,21 +804,28 @@ export class Coordinator {
         reason: `only ${participants.length} of ${selected.length} selected nodes returned a valid update (${gone} dropped, timed out, declined or were rejected); at least ${settings.minNodes} needed — the global model is unchanged`,
       };
     }
+    if (train.normBounded > 0) log.info({ stage: 'train', scaled: train.normBounded, bound: settings.clipNorm }, 'updates scaled down to the norm bound');
     // Central noise: the coordinator, trusted here, adds σ·C before anything is released.
     if (privacy) train.aggregate.addNoise(privacy.noiseMultiplier * privacy.clipNorm, this.opts.samplingRng);
-    const noisedWithinClip = privacy?.clipBitNoiseMultiplier !== undefined ? train.withinClip + gaussian(privacy.clipBitNoiseMultiplier, this.opts.samplingRng) : undefined;
-    if (settings.compress !== 'none') return { kind: 'ok', participants, ...this.compressedNext(train.aggregate.mean(), settings.compress) };
-    return { kind: 'ok', next: train.aggregate.apply(this.global), participants, ...(noisedWithinClip !== undefined ? { noisedWithinClip } : {}) };
+    const noisedWithinClip =
+      privacy?.clipBitNoiseMultiplier !== undefined ? noisedCentredBits(train.withinClip, participants.length, privacy.clipBitNoiseMultiplier, this.opts.samplingRng) : undefined;
+    const next = train.aggregate.apply(this.global, divisor);
+    if (settings.compress !== 'none') return { kind: 'ok', participants, ...this.compressedNext(next, settings.compress) };
+    return { kind: 'ok', next, participants, ...(noisedWithinClip !== undefined ? { noisedWithinClip } : {}) };
   }
 
   /**
-   * A compressed round quantises its global update like the nodes' updates, and the new
-   * model is the current one plus exactly that quantised update, so a node that holds the
-   * current model rebuilds the new one bit for bit from about a quarter of the bytes (int8).
+   * A compressed round quantises its global update (next − global) like the nodes'
+   * updates, and the new model is the current one plus exactly that quantised update, so
+   * a node that holds the current model rebuilds the new one bit for bit from about a
+   * quarter of the bytes (int8).
    */
-  private compressedNext(mean: Float32Array, encoding: Exclude<Compression, 'none'>): { next: Float32Array; delta: { encoding: TensorEncoding; payload: Buffer } } {
-    const payload = encodeTensor(mean, encoding, () => this.opts.samplingRng.nextInt(2 ** 32));
-    const next = decodeTensor(payload, this.global.slice(), encoding, 'add');
+  private compressedNext(exact: Float32Array, encoding: Exclude<Compression, 'none'>): { next: Float32Array; delta: { encoding: TensorEncoding; payload: Buffer } } {
+    const step = new Float32Array(exact.length);
+    const g = this.global;
+    for (let i = 0; i < step.length; i++) step[i] = (exact[i] as number) - (g[i] as number);
+    const payload = encodeTensor(step, encoding, () => this.opts.samplingRng.nextInt(2 ** 32));
+    const next = decodeTensor(payload, g.slice(), encoding, 'add');
     return { next, delta: { encoding, payload } };
   }
 
@@ -647,9 +835,9 @@ export class Coordinator {
    * the survivors' sum, which it averages uniformly (each node's weight is 1, so no node
    * needs to reveal its example count).
    */
-  private async secureAggregate({ active, selected, settings, privacy, deadline, progress, log }: AggregationInput): Promise<Aggregated> {
+  private async secureAggregate({ active, selected, settings, privacy, divisor, deadline, progress, log }: AggregationInput): Promise<Aggregated> {
     const names = selected.map((s) => s.name);
-    // Adaptive clipping rides along as one more coordinate: b·C, so it fits the same range.
+    // Adaptive clipping rides along as one more coordinate: (b − ½)·C, so it fits the same range.
     const withBit = privacy?.clipBitNoiseMultiplier !== undefined;
     const vectorLength = this.numParameters + (withBit ? 1 : 0);
     let setup: SecureSetup;
@@ -663,11 +851,13 @@ export class Coordinator {
       this.opts.samplingRng.fillBytes(graphSeed);
       fixedPoint = fixedPointParams({ clipNorm: settings.clipNorm, noiseBound: distributedNoiseBound(privacy), maxSummands: names.length });
       const roundId = `${active.round}-${Buffer.from(graphSeed.subarray(0, 6)).toString('hex')}`;
+      const encoding = { clipNorm: fixedPoint.clipNorm, noiseBound: fixedPoint.noiseBound, maxSummands: fixedPoint.maxSummands, scale: fixedPoint.scale };
       setup = {
-        config: { roundId, participants: names, k: params.k, t: params.t, minSurvivors: settings.minNodes, vectorLength, graphSeed },
+        config: { roundId, participants: names, k: params.k, t: params.t, minSurvivors: settings.minNodes, vectorLength, graphSeed, fixedPoint: encoding },
         certificates: new Map(selected.map((s) => [s.name, s.certificatePem])),
-        fixedPoint: { clipNorm: fixedPoint.clipNorm, noiseBound: fixedPoint.noiseBound, maxSummands: fixedPoint.maxSummands, scale: fixedPoint.scale },
       };
+      // The nodes' own check: a configuration they would refuse fails here, before anyone is asked.
+      checkConfig(setup.config);
       log.info({ stage: 'secure-aggregation', n: names.length, k: params.k, t: params.t, meetsTargets: params.meetsTargets }, 'secure aggregation parameters');
     } catch (err) {
       return { kind: 'failed', participants: 0, reason: `secure aggregation cannot run with these settings: ${CohortError.from(err).message}` };
@@ -687,19 +877,9 @@ export class Coordinator {
     if (outcome.kind === 'aborted') {
       return { kind: 'failed', participants: 0, reason: `secure aggregation aborted, nothing was released: ${outcome.reason}` };
     }
-    const sum = decodeSum(outcome.sum, fixedPoint);
-    if (privacy?.noise === 'central') {
-      const noise = new Float32Array(this.numParameters);
-      gaussianNoise(noise, privacy.noiseMultiplier * privacy.clipNorm, this.opts.samplingRng);
-      for (let i = 0; i < noise.length; i++) sum[i] = (sum[i] as number) + (noise[i] as number);
-    }
-    let noisedWithinClip: number | undefined;
-    if (privacy?.clipBitNoiseMultiplier !== undefined) {
-      const bits = (sum[this.numParameters] as number) / privacy.clipNorm;
-      noisedWithinClip = privacy.noise === 'central' ? bits + gaussian(privacy.clipBitNoiseMultiplier, this.opts.samplingRng) : bits;
-    }
+    const { sum, noisedCentredBits: noisedWithinClip } = releaseSecureSum(outcome.sum, fixedPoint, this.numParameters, privacy, this.opts.samplingRng);
     const next = new Float32Array(this.numParameters);
-    const inv = 1 / outcome.survivors.length;
+    const inv = 1 / (divisor ?? outcome.survivors.length);
     for (let i = 0; i < next.length; i++) next[i] = (this.global[i] as number) + (sum[i] as number) * inv;
     log.info({ stage: 'secure-aggregation', survivors: outcome.survivors.length, dropouts: outcome.dropouts.length }, 'secure sum released');
     return { kind: 'ok', next, participants: [...outcome.survivors], ...(noisedWithinClip !== undefined ? { noisedWithinClip } : {}) };
@@ -716,6 +896,7 @@ export class Coordinator {
       seed: this.opts.seedRng.nextInt(2 ** 32),
       modelVersion: this.version,
       updateEncoding: updateEncoding(settings.compress),
+      progressTimeoutMs: this.opts.progressTimeoutMs ?? DEFAULT_PROGRESS_TIMEOUT_MS,
     };
   }
 
@@ -750,31 +931,6 @@ export class Coordinator {
 /** How nodes encode their updates in a round compressed with `c`. */
 function updateEncoding(c: Compression): TensorEncoding {
   return c === 'none' ? 'f32' : c;
-}
-
-/** The noise mode a round uses: distributed needs secure aggregation, so central is the default without it. */
-function noiseMode(s: RoundSettings): NoiseMode {
-  return s.noise ?? (s.secureAggregation ? 'distributed' : 'central');
-}
-
-/**
- * What nodes must do for a private round, or undefined for a non-private one. With
- * adaptive clipping the operator's σ is split between the update and the within-clip bit
- * so that both queries together are charged exactly σ.
- */
-function privacyTask(s: RoundSettings, expectedParticipants: number): PrivacyTask | undefined {
-  if (s.noiseMultiplier <= 0) return undefined;
-  const base = { clipNorm: s.clipNorm, minSurvivors: s.minNodes, noise: noiseMode(s) };
-  if (!s.adaptiveClip) return { ...base, noiseMultiplier: s.noiseMultiplier };
-  const sigmaB = bitNoiseMultiplier(expectedParticipants, s.noiseMultiplier);
-  return { ...base, noiseMultiplier: updateNoiseMultiplier(s.noiseMultiplier, sigmaB), clipBitNoiseMultiplier: sigmaB };
-}
-
-/** One N(0, std²) draw. */
-function gaussian(std: number, rng: RandomSource): number {
-  const x = new Float32Array(1);
-  gaussianNoise(x, std, rng);
-  return x[0] as number;
 }
 
 /** Per-coordinate room for a node's distributed noise share in the fixed-point range. */
@@ -830,6 +986,13 @@ export function validateSettings(s: RoundSettings): void {
       bad((err as Error).message);
     }
   }
+  if (!isAggregatorKind(s.aggregator)) bad(`aggregator must be fedavg, trimmed-mean or median, got ${String(s.aggregator)}`);
+  if (s.aggregator !== 'fedavg' && (s.secureAggregation || s.noiseMultiplier > 0)) {
+    bad(`aggregator ${s.aggregator} needs every update in the clear: it works in plain rounds only (no --secure-aggregation, no --noise-multiplier)`);
+  }
+  if (!(s.trimFraction >= 0 && s.trimFraction < 0.5)) bad(`trim fraction must be in [0, 0.5), got ${s.trimFraction}`);
+  if (!(s.maxWeightShare > 0 && s.maxWeightShare <= 1)) bad(`max weight share must be in (0, 1], got ${s.maxWeightShare}`);
+  if (!(s.clipNorm > 0 && Number.isFinite(s.clipNorm))) bad(`clip must be a positive number (it bounds every update's norm), got ${s.clipNorm}`);
   if (s.noise === 'distributed' && !s.secureAggregation) {
     bad('distributed noise needs --secure-aggregation: without it the coordinator would see each update with only its share of the noise (use --noise central)');
   }
@@ -842,4 +1005,5 @@ export function validateSettings(s: RoundSettings): void {
   if (!Number.isInteger(t.epochs) || t.epochs < 1 || t.epochs > 1000) bad(`epochs must be an integer in [1, 1000], got ${t.epochs}`);
   if (!Number.isInteger(t.batchSize) || t.batchSize < 1 || t.batchSize > 65536) bad(`batch size must be an integer in [1, 65536], got ${t.batchSize}`);
   if (!(t.learningRate > 0 && t.learningRate <= 100)) bad(`learning rate must be in (0, 100], got ${t.learningRate}`);
+  parseTrainerOptions(t.options, 'config');
 }

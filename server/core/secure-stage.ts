@@ -81,7 +81,10 @@ export class SecureStage {
   async openMasked(name: string, header: UpdateHeader, signal: AbortSignal): Promise<UpdateReceiver> {
     this.checkOpen(name);
     if (this.server.stage !== 'masked_input') throw new CohortError('failed_precondition', `masked input refused: round ${this.round} is in stage ${this.server.stage}`);
-    if (!this.server.pending().includes(name)) throw new CohortError('failed_precondition', `duplicate or unexpected masked input from ${name} in round ${this.round}`);
+    // Checked before any buffer is taken: nodes accept no survivor whose masking report is missing.
+    if (!this.server.acceptsMaskedInput(name)) {
+      throw new CohortError('failed_precondition', `masked input from ${name} in round ${this.round} refused: duplicate, unexpected, or sent before its masking report`);
+    }
     if (this.receiving.has(name)) throw new CohortError('failed_precondition', `a masked input from ${name} is already being received`);
     const d = this.config.vectorLength;
     if (header.numParameters !== d) throw new CohortError('invalid_argument', `masked input has ${header.numParameters} words, expected ${d}`);

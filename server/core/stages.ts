@@ -3,11 +3,11 @@
  * pending and settles when none are, so a round never waits for a node that is gone.
  */
 import { deferred, type Pool } from '../../shared/async.js';
-import { l2Norm } from '../../shared/dp/clip.js';
+import { clipL2 } from '../../shared/dp/clip.js';
 import { CohortError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
 import { TensorDecoder, type TensorEncoding } from '../../shared/tensor/codec.js';
-import { FedAvgAccumulator } from './fedavg.js';
+import { type Aggregator, capMix } from './aggregators.js';
 
 /** Largest example count a node may claim: bounds any one node's FedAvg weight. */
 export const MAX_EXAMPLES_PER_NODE = 10_000_000;
@@ -77,6 +77,8 @@ export interface UpdateHeader {
   readonly masked?: boolean;
   /** Adaptive clipping: the update's norm was within the clip norm. */
   readonly withinClip?: boolean;
+  /** The manifest the node says its update follows ("" or absent: not stated). */
+  readonly manifestSha256?: string;
   /** How the payload's values are encoded (masked inputs: always f32 words). */
   readonly encoding: TensorEncoding;
 }
@@ -91,42 +93,53 @@ export interface UpdateReceiver {
   /** Check the complete update and add it to the aggregate; throws (and drops the node) if refused. */
   finish(): void;
   /**
-   * The upload ended early; the node leaves the round at once and its slot is freed: it
-   * disconnected, broke the framing (`rejected`) or stopped making progress (`stalled`).
+   * The upload ended early; the node leaves the round at once and its buffer is freed:
+   * it disconnected, broke the framing (`rejected`) or stopped making progress (`stalled`).
    */
-  abort(detail: string, why: AbortReason): void;
+  abort(detail: string, why?: AbortReason): void;
 }
 
 /** How a train stage checks and combines updates. */
 export interface TrainStageOptions {
   readonly numParameters: number;
-  readonly buffers: Pool<Float32Array>;
-  readonly log: Logger;
   /** The encoding every update of this round must use. */
   readonly encoding: TensorEncoding;
-  /** Private rounds: every update must be clipped to this L2 norm and counts with weight 1. */
+  readonly buffers: Pool<Float32Array>;
+  readonly log: Logger;
+  readonly aggregator: Aggregator;
+  /** Private rounds: every update must be clipped to this L2 norm (else refused) and counts with weight 1. */
   readonly clipNorm?: number;
+  /** Plain rounds: an update with a larger L2 norm is scaled down to it before it is added. */
+  readonly normBound?: number;
+  /** The round model's manifest hash; an update that names another manifest is refused. */
+  readonly manifestSha256?: string;
 }
 
-/** Collects training updates from the selected nodes into one streaming FedAvg aggregate. */
+/** Collects training updates from the selected nodes into one aggregate. */
 export class TrainStage extends Collector {
-  readonly aggregate: FedAvgAccumulator;
+  readonly aggregate: Aggregator;
   /** Adaptive clipping: how many accepted updates were within the clip norm. */
   withinClip = 0;
+  /** Plain rounds: how many accepted updates were scaled down to the norm bound. */
+  normBounded = 0;
   /** Uploads in progress, each with the function that ends it and frees its buffer. */
   private readonly receiving = new Map<string, () => void>();
   private readonly numParameters: number;
-  private readonly buffers: Pool<Float32Array>;
   private readonly encoding: TensorEncoding;
+  private readonly buffers: Pool<Float32Array>;
   private readonly clipNorm: number | undefined;
+  private readonly normBound: number | undefined;
+  private readonly manifestSha256: string | undefined;
 
   constructor(round: number, selected: readonly string[], opts: TrainStageOptions) {
     super(round, selected, opts.log);
     this.numParameters = opts.numParameters;
-    this.buffers = opts.buffers;
     this.encoding = opts.encoding;
+    this.buffers = opts.buffers;
     this.clipNorm = opts.clipNorm;
-    this.aggregate = new FedAvgAccumulator(opts.numParameters);
+    this.normBound = opts.normBound;
+    this.manifestSha256 = opts.manifestSha256;
+    this.aggregate = opts.aggregator;
   }
 
   /** Uploads holding a buffer right now. */
@@ -195,10 +208,15 @@ export class TrainStage extends Collector {
       return `num_examples must be an integer in [1, ${MAX_EXAMPLES_PER_NODE}], got ${h.numExamples}`;
     }
     if (!Number.isFinite(h.trainLoss) || h.trainLoss < 0) return `train_loss must be a finite non-negative number, got ${h.trainLoss}`;
+    if (h.manifestSha256 && this.manifestSha256 !== undefined && h.manifestSha256 !== this.manifestSha256) {
+      return `update follows the model manifest ${h.manifestSha256}, but round ${this.round} trains manifest ${this.manifestSha256}`;
+    }
     return undefined;
   }
 
   private receiver(name: string, header: UpdateHeader, buffer: Float32Array): UpdateReceiver {
+    // Decoded straight into the slot; the decoder also sums the squares, so the norm checks
+    // below need no second pass over the update.
     const decoder = new TensorDecoder(buffer.subarray(0, this.numParameters), header.encoding);
     let done = false;
     const release = (): void => {
@@ -234,12 +252,22 @@ export class TrainStage extends Collector {
           throw new CohortError('failed_precondition', `round ${this.round} stopped accepting updates`);
         }
         let update: Float32Array;
+        let norm: number;
         try {
           update = decoder.finish();
-          if (this.clipNorm !== undefined) checkClipped(update, this.clipNorm);
+          norm = Math.sqrt(decoder.sumOfSquares);
+          if (this.clipNorm !== undefined) checkClipped(norm, this.clipNorm);
         } catch (err) {
           fail('rejected', err instanceof Error ? err.message : String(err));
           throw err;
+        }
+        // Scaled, not refused: an honest node with a large step still counts, within the bound.
+        if (this.clipNorm === undefined && this.normBound !== undefined) {
+          const { clipped } = clipL2(update, this.normBound, norm);
+          if (clipped) {
+            this.normBounded += 1;
+            this.log.info({ node: name, norm: Number(norm.toPrecision(4)), bound: this.normBound }, 'update scaled down to the norm bound');
+          }
         }
         // A private round bounds each node's influence: uniform weights, not example counts.
         this.aggregate.add(update, this.clipNorm !== undefined ? 1 : header.numExamples);
@@ -247,7 +275,7 @@ export class TrainStage extends Collector {
         release();
         this.leave(name, 'submitted');
       },
-      abort: (detail, why) => fail(why, detail),
+      abort: (detail, why = 'disconnected') => fail(why, detail),
     };
   }
 }
@@ -255,9 +283,12 @@ export class TrainStage extends Collector {
 /** Relative slack for float32 rounding in a node's clipping. */
 const CLIP_TOLERANCE = 1e-4;
 
-/** Refuse an update whose L2 norm exceeds the round's clip norm: its sensitivity would be unbounded. */
-function checkClipped(update: Float32Array, clipNorm: number): void {
-  const norm = l2Norm(update);
+/**
+ * Refuse an update whose L2 norm exceeds the round's clip norm: its sensitivity would be
+ * unbounded. `norm` is summed in another order than the node's l2Norm (the decoder's);
+ * the difference is far below the tolerance.
+ */
+function checkClipped(norm: number, clipNorm: number): void {
   if (norm > clipNorm * (1 + CLIP_TOLERANCE)) {
     throw new CohortError('invalid_argument', `update norm ${norm.toPrecision(6)} exceeds the round's clip norm ${clipNorm}`);
   }
@@ -282,11 +313,29 @@ export interface EvaluationReport {
   readonly loss: number;
 }
 
-/** Collects federated-evaluation reports and keeps their example-weighted means. */
+/**
+ * Collects federated-evaluation reports and keeps their example-weighted means, with the
+ * same cap on one node's share as training (`capMix`): a node that claims 10M examples
+ * and perfect accuracy moves the reported accuracy by at most its capped share.
+ */
 export class EvalStage extends Collector {
   private examples = 0;
-  private correct = 0;
+  private maxExamples = 0;
+  private reports = 0;
+  private weightedAccuracy = 0;
+  private weightedLoss = 0;
+  private accuracySum = 0;
   private lossSum = 0;
+
+  constructor(
+    round: number,
+    expected: readonly string[],
+    log: Logger,
+    /** Largest share of the total weight one report may have, in (0, 1]. */
+    private readonly maxShare = 1,
+  ) {
+    super(round, expected, log);
+  }
 
   /** Number of nodes whose evaluation counted. */
   get evaluated(): number {
@@ -295,7 +344,10 @@ export class EvalStage extends Collector {
 
   /** Weighted mean accuracy and loss, if anyone evaluated. */
   get metrics(): { accuracy: number; loss: number } | undefined {
-    return this.examples > 0 ? { accuracy: this.correct / this.examples, loss: this.lossSum / this.examples } : undefined;
+    if (this.reports === 0) return undefined;
+    const alpha = capMix(this.examples, this.maxExamples, this.reports, this.maxShare);
+    const mean = (weighted: number, plain: number): number => (alpha * weighted) / this.examples + ((1 - alpha) * plain) / this.reports;
+    return { accuracy: mean(this.weightedAccuracy, this.accuracySum), loss: mean(this.weightedLoss, this.lossSum) };
   }
 
   /** Record `name`'s report after checking it belongs here and is well-formed. */
@@ -315,8 +367,12 @@ export class EvalStage extends Collector {
       throw new CohortError('invalid_argument', problem);
     }
     this.examples += report.numExamples;
-    this.correct += report.accuracy * report.numExamples;
-    this.lossSum += report.loss * report.numExamples;
+    this.maxExamples = Math.max(this.maxExamples, report.numExamples);
+    this.reports += 1;
+    this.weightedAccuracy += report.accuracy * report.numExamples;
+    this.weightedLoss += report.loss * report.numExamples;
+    this.accuracySum += report.accuracy;
+    this.lossSum += report.loss;
     this.leave(name, 'submitted');
   }
 }

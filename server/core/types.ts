@@ -1,11 +1,13 @@
 /** Domain types of the coordinator core (independent of the wire format). */
-import type { ModelSpec } from '../../shared/model/spec.js';
+import type { NodeDecline } from '../../shared/decline.js';
+import type { FederatedModel } from '../../shared/model/model.js';
 import type { TrainConfig } from '../../shared/model/train.js';
 import type { AdaptiveClipConfig } from '../../shared/dp/adaptive-clip.js';
 import type { ServerMessage } from '../../shared/secagg/messages.js';
 import type { SecureSetup } from '../../shared/wire/secagg.js';
 import type { ModelVersion } from '../../shared/model/version.js';
 import type { TensorEncoding } from '../../shared/tensor/codec.js';
+import type { AggregatorKind } from './aggregators.js';
 
 /** What a task asks a node to do. */
 export type TaskKind = 'train' | 'evaluate';
@@ -18,7 +20,7 @@ export type TaskKind = 'train' | 'evaluate';
 export interface TaskDescriptor {
   readonly round: number;
   readonly kind: TaskKind;
-  readonly model: ModelSpec;
+  readonly model: FederatedModel;
   readonly train: TrainConfig;
   readonly numParameters: number;
   readonly deadlineMs: number;
@@ -30,6 +32,20 @@ export interface TaskDescriptor {
   readonly secure?: SecureSetup;
   /** Present when the round is differentially private (train tasks only). */
   readonly privacy?: PrivacyTask;
+  /** Longest the node may take to take one message sent to it (Join stream and bulk channel), or to make progress on an upload. */
+  readonly progressTimeoutMs: number;
+  /** Plain train tasks: the L2 norm an update is scaled down to. */
+  readonly maxUpdateNorm?: number;
+}
+
+/** What a node said it can do when it joined; selection only picks nodes that can do what a round needs. */
+export interface NodeCapabilities {
+  /** Model kinds it can train and evaluate; empty means it did not say (any kind). */
+  readonly modelKinds: readonly string[];
+  /** It takes part in SecAgg+ secure aggregation. */
+  readonly secureAggregation: boolean;
+  /** It clips and noises its update as a PrivacyConfig asks. */
+  readonly privacy: boolean;
 }
 
 /** Where the Gaussian noise of a private round comes from. */
@@ -53,6 +69,7 @@ export interface NodeSession {
   readonly id: number;
   /** The node's certificate (PEM) as TLS verified it; peers check secure-aggregation keys against it. */
   readonly certificatePem: string;
+  readonly capabilities: NodeCapabilities;
   /** Send a secure-aggregation message, in order after anything sent before. */
   sendSecAgg(round: number, message: ServerMessage): void;
   /** Send a task (the same object to every node of a broadcast); resolves once written, rejects if the session closed. */
@@ -87,7 +104,10 @@ export interface RoundSettings {
   readonly waitForNodesMs: number;
   /** Secure aggregation (SecAgg+): the coordinator learns only the survivors' sum. */
   readonly secureAggregation: boolean;
-  /** L2 clip norm of each update in secure rounds (bounds the fixed-point range). */
+  /**
+   * L2 bound of each update: plain rounds scale larger updates down to it; secure and
+   * private rounds require nodes to clip to it (fixed-point range, DP sensitivity).
+   */
   readonly clipNorm: number;
   /** Operator overrides of the Shamir threshold t and neighbours per node k. */
   readonly threshold?: number;
@@ -100,6 +120,12 @@ export interface RoundSettings {
   readonly noise?: NoiseMode;
   /** Adaptive clipping (private rounds): `clipNorm` is where the clip norm starts. */
   readonly adaptiveClip?: AdaptiveClipConfig;
+  /** How plain rounds combine updates (robust aggregators: plain, non-private rounds only). */
+  readonly aggregator: AggregatorKind;
+  /** Trimmed mean: fraction of values dropped at each end of every coordinate, in [0, 0.5). */
+  readonly trimFraction: number;
+  /** Largest share of a round's total weight one node's update or evaluation may have, in (0, 1]. */
+  readonly maxWeightShare: number;
   /** Update compression of plain rounds (also quantises the round's global update). */
   readonly compress: Compression;
 }
@@ -127,6 +153,21 @@ export interface RoundEvent {
   /** 1-based position within its launch, and the launch's size. */
   readonly index: number;
   readonly of: number;
+  /** Nodes that declined a task of this round, in order (absent when none did). */
+  readonly declines?: readonly NodeDecline[];
+}
+
+/** What the privacy budget affords of a launch, told to the operator before its first round. */
+export interface LaunchPlan {
+  readonly requested: number;
+  /** Rounds queued: the most of `requested` the budget allows, assuming each completes. */
+  readonly affordable: number;
+  /** The budget ε; absent when the coordinator has none. */
+  readonly budgetEpsilon?: number;
+  /** ε spent before this launch. */
+  readonly spent: number;
+  /** ε after the affordable rounds (and the private rounds queued ahead). */
+  readonly epsilonAfter: number;
 }
 
 /** Registry view of a node. */

@@ -10,8 +10,11 @@ import type { ModelChunk } from '../../shared/wire/generated/cohort/v1/ModelChun
 import type { ModelInfo } from '../../shared/wire/generated/cohort/v1/ModelInfo.js';
 import { DEFAULT_ADAPTIVE_CLIP } from '../../shared/dp/adaptive-clip.js';
 import { CohortError } from '../../shared/errors.js';
+import { parseTrainerOptions } from '../../shared/model/options.js';
 import { toChunks } from '../../shared/tensor/chunks.js';
+import { modelToWire } from '../../shared/wire/model.js';
 import { CHUNK_BYTES } from '../../shared/wire/proto.js';
+import type { AggregatorKind } from '../core/aggregators.js';
 import type { ModelRecord } from '../core/journal.js';
 import type { Compression } from '../core/types.js';
 import type { BudgetReportRequest__Output } from '../../shared/wire/generated/cohort/v1/BudgetReportRequest.js';
@@ -23,10 +26,16 @@ import type { RoundStatus } from '../../shared/wire/generated/cohort/v1/RoundSta
 import type { StatusReply } from '../../shared/wire/generated/cohort/v1/StatusReply.js';
 import type { StatusRequest__Output } from '../../shared/wire/generated/cohort/v1/StatusRequest.js';
 import type { Coordinator, LaunchSettings } from '../core/coordinator.js';
-import type { NoiseMode, RoundEvent, RoundState } from '../core/types.js';
+import type { LaunchPlan, NoiseMode, RoundEvent, RoundState } from '../core/types.js';
+import type { LedgerRecord } from '../core/privacy.js';
+import type { LaunchPlan as WireLaunchPlan } from '../../shared/wire/generated/cohort/v1/LaunchPlan.js';
+import type { LedgerEntry as WireLedgerEntry } from '../../shared/wire/generated/cohort/v1/LedgerEntry.js';
+import type { SetBudgetReply } from '../../shared/wire/generated/cohort/v1/SetBudgetReply.js';
+import type { SetBudgetRequest__Output } from '../../shared/wire/generated/cohort/v1/SetBudgetRequest.js';
 import { authorize, type CallPolicy } from './auth.js';
 import { toServiceError } from './errors.js';
 import { COORDINATOR_VERSION } from './node-service.js';
+import { WIRE_DECLINE_CATEGORY, WIRE_TASK_KIND } from '../../shared/wire/mapping.js';
 
 const WIRE_STATUS: Record<RoundState, RoundStatus> = {
   queued: 'ROUND_STATUS_QUEUED',
@@ -57,6 +66,47 @@ export function toWireEvent(e: RoundEvent): WireRoundEvent {
     hasEpsilon: e.epsilon !== undefined,
     epsilon: e.epsilon ?? 0,
     clipNorm: e.clipNorm ?? 0,
+    declines: (e.declines ?? []).map((d) => ({ node: d.node, kind: WIRE_TASK_KIND[d.kind], category: WIRE_DECLINE_CATEGORY[d.category], reason: d.reason })),
+  };
+}
+
+/** A ledger entry (released model or budget change) → wire. */
+function wireLedgerEntry(e: LedgerRecord & { readonly hash: string }): WireLedgerEntry {
+  if (e.kind === 'budget') {
+    return { kind: 'budget', timeMs: e.time, delta: e.delta, hasBudgetEpsilon: e.epsilon !== undefined, budgetEpsilon: e.epsilon ?? 0, operator: e.operator ?? '', reason: e.reason, hash: e.hash };
+  }
+  return {
+    kind: 'round',
+    round: e.round,
+    timeMs: e.time,
+    sampleRate: e.sampleRate,
+    noiseMultiplier: e.noiseMultiplier,
+    clipNorm: e.clipNorm ?? 0,
+    minSurvivors: e.minSurvivors,
+    survivors: e.survivors,
+    hasEpsilonAfter: e.epsilonAfter !== undefined,
+    epsilonAfter: e.epsilonAfter ?? 0,
+    hasEpsilonUnamplifiedAfter: e.epsilonUnamplifiedAfter !== undefined,
+    epsilonUnamplifiedAfter: e.epsilonUnamplifiedAfter ?? 0,
+    delta: e.delta,
+    accountant: e.accountant,
+    noise: e.noise,
+    hasSecureAggregation: e.secureAggregation !== undefined,
+    secureAggregation: e.secureAggregation ?? false,
+    modelSha256: e.modelSha256 ?? '',
+    manifestSha256: e.manifestSha256 ?? '',
+    hash: e.hash,
+  };
+}
+
+function wirePlan(p: LaunchPlan): WireLaunchPlan {
+  return {
+    requested: p.requested,
+    affordable: p.affordable,
+    hasBudget: p.budgetEpsilon !== undefined,
+    budgetEpsilon: p.budgetEpsilon ?? 0,
+    spentEpsilon: p.spent,
+    epsilonAfter: p.epsilonAfter,
   };
 }
 
@@ -70,6 +120,7 @@ function modelInfo(m: ModelRecord): ModelInfo {
     epsilon: m.epsilon ?? 0,
     sha256: m.sha256,
     numParameters: m.numParameters,
+    manifestSha256: m.manifestSha256 ?? '',
   };
 }
 
@@ -92,7 +143,14 @@ function launchSettings(req: LaunchRequest__Output): LaunchSettings {
     adaptiveClip: req.adaptiveClip
       ? { targetQuantile: req.clipQuantile || DEFAULT_ADAPTIVE_CLIP.targetQuantile, learningRate: req.clipLearningRate || DEFAULT_ADAPTIVE_CLIP.learningRate }
       : undefined,
-    train: { epochs: pos(req.train?.epochs ?? 0), batchSize: pos(req.train?.batchSize ?? 0), learningRate: pos(req.train?.learningRate ?? 0) },
+    train: {
+      epochs: pos(req.train?.epochs ?? 0),
+      batchSize: pos(req.train?.batchSize ?? 0),
+      learningRate: pos(req.train?.learningRate ?? 0),
+      options: req.train && Object.keys(req.train.options).length > 0 ? parseTrainerOptions(req.train.options, 'config') : undefined,
+    },
+    aggregator: req.aggregator === '' ? undefined : (req.aggregator as AggregatorKind),
+    trimFraction: pos(req.trimFraction),
     // Anything but "" is passed on for validateSettings to name if it is not int8 or fp16.
     compress: req.compress === '' ? undefined : (req.compress as Compression),
   };
@@ -107,8 +165,12 @@ export function adminServiceHandlers(coordinator: Coordinator, policy: CallPolic
         const req = call.request;
         const handle = coordinator.launch({ rounds: req.rounds, settings: launchSettings(req) });
         log.info({ operator: id.name, firstRound: handle.firstRound, rounds: handle.rounds, detach: req.detach }, 'rounds launched');
+        // First, before any round runs: what was queued and what the budget affords of the request.
+        call.write({
+          ...toWireEvent({ round: handle.firstRound, state: 'queued', selected: 0, participants: 0, evaluated: 0, seconds: 0, startedAtMs: 0, index: 1, of: handle.rounds }),
+          ...(handle.plan ? { plan: wirePlan(handle.plan) } : {}),
+        });
         if (req.detach) {
-          call.write(toWireEvent({ round: handle.firstRound, state: 'queued', selected: 0, participants: 0, evaluated: 0, seconds: 0, startedAtMs: 0, index: 1, of: handle.rounds }));
           call.end();
           return;
         }
@@ -131,7 +193,7 @@ export function adminServiceHandlers(coordinator: Coordinator, policy: CallPolic
         callback(null, {
           coordinatorVersion: COORDINATOR_VERSION,
           startedAtMs: s.startedAtMs,
-          model: s.model,
+          model: modelToWire(s.model),
           numParameters: s.numParameters,
           connectedNodes: s.connectedNodes,
           knownNodes: s.knownNodes,
@@ -162,20 +224,8 @@ export function adminServiceHandlers(coordinator: Coordinator, policy: CallPolic
           hasBudget: budget.epsilon !== undefined,
           budgetEpsilon: budget.epsilon ?? 0,
           delta: budget.delta,
-          entries: audit.entries.map((e) => ({
-            round: e.round,
-            timeMs: e.time,
-            sampleRate: e.sampleRate,
-            noiseMultiplier: e.noiseMultiplier,
-            clipNorm: e.clipNorm,
-            minSurvivors: e.minSurvivors,
-            survivors: e.survivors,
-            epsilonAfter: e.epsilonAfter,
-            delta: e.delta,
-            accountant: e.accountant,
-            noise: e.noise,
-            hash: e.hash,
-          })),
+          entries: audit.entries.map(wireLedgerEntry),
+          unrecorded: audit.unrecorded.map((u) => ({ round: u.round, timeMs: u.time, participants: u.participants })),
           ledgerHash: audit.head,
           ledgerVerified: audit.verified,
           durable: audit.durable,
@@ -187,10 +237,35 @@ export function adminServiceHandlers(coordinator: Coordinator, policy: CallPolic
       }
     },
 
+    SetBudget(call: grpc.ServerUnaryCall<SetBudgetRequest__Output, SetBudgetReply>, callback: grpc.sendUnaryData<SetBudgetReply>): void {
+      try {
+        const id = authorize(call, 'SetBudget', ['operator'], policy, log);
+        const req = call.request;
+        if (!req.remove && !(req.epsilon > 0)) throw new CohortError('invalid_argument', 'give the new budget ε (> 0), or remove the budget');
+        const previous = coordinator.accountant.budget;
+        const record = coordinator.setBudget({
+          epsilon: req.remove ? undefined : req.epsilon,
+          ...(req.delta > 0 ? { delta: req.delta } : {}),
+          operator: id.name,
+          reason: req.reason,
+        });
+        // The change was just appended, so it is the chain's head.
+        callback(null, {
+          entry: wireLedgerEntry({ ...record, hash: coordinator.ledgerAudit().head }),
+          hadBudget: previous.epsilon !== undefined,
+          previousEpsilon: previous.epsilon ?? 0,
+          previousDelta: previous.delta,
+          spentEpsilon: coordinator.accountant.spent(),
+        });
+      } catch (err) {
+        callback(toServiceError(err, log));
+      }
+    },
+
     ListModels(call: grpc.ServerUnaryCall<ListModelsRequest__Output, ListModelsReply>, callback: grpc.sendUnaryData<ListModelsReply>): void {
       try {
         authorize(call, 'ListModels', ['operator'], policy, log);
-        callback(null, { models: coordinator.models().map(modelInfo), model: coordinator.model });
+        callback(null, { models: coordinator.models().map(modelInfo), model: modelToWire(coordinator.model) });
       } catch (err) {
         callback(toServiceError(err, log));
       }

@@ -1,8 +1,9 @@
-/** The coordinator's gRPC server: binds, serves both services, logs refused handshakes. */
+/** The coordinator's servers: gRPC (both services) and the bulk channel; binds, logs refused handshakes. */
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import * as grpc from '@grpc/grpc-js';
 import { CohortError } from '../../shared/errors.js';
+import type { Clock } from '../../shared/clock.js';
 import type { Logger } from '../../shared/logger.js';
 import { CHANNEL_OPTIONS, loadContract } from '../../shared/wire/proto.js';
 import type { Coordinator } from '../core/coordinator.js';
@@ -10,11 +11,11 @@ import { adminServiceHandlers } from './admin-service.js';
 import type { CallPolicy } from './auth.js';
 import { MAX_CONCURRENT_STREAMS, mutualTlsServerCredentials, type ServerTlsMaterial } from './credentials.js';
 import { http2Listeners, widenConnectionWindows } from './listeners.js';
-import { nodeServiceDefinition, nodeServiceHandlers } from './node-service.js';
+import type { FeatureRange } from '../../shared/model/feature-range.js';
+import { DEFAULT_SEND_QUEUE_BYTES, nodeServiceDefinition, nodeServiceHandlers, TransportStats } from './node-service.js';
 import { meteredDefinition, type RpcRecorder, rpcInterceptor } from '../metrics/rpc.js';
-import type { Clock } from '../../shared/clock.js';
 import type { RandomSource } from '../../shared/random.js';
-import { type BulkStats, serveBulk } from '../bulk/server.js';
+import { type BulkStats, defaultMaxQueuedBytes, type RunningBulkServer, serveBulk } from '../bulk/server.js';
 import { SessionBridge } from '../bulk/sessions.js';
 
 /** How to serve. */
@@ -26,25 +27,32 @@ export interface ServeOptions {
   readonly tls: ServerTlsMaterial;
   readonly policy: CallPolicy;
   readonly log: Logger;
-  /** Records latency and bytes of every call when metrics are on. */
-  readonly rpcMetrics?: RpcRecorder;
+  readonly clock: Clock;
+  /** See NodeTransportOptions and bulk.proto; the coordinator announces the same value in every task. */
+  readonly progressTimeoutMs: number;
+  /** Join-stream bytes queued for one node before it is dropped (default DEFAULT_SEND_QUEUE_BYTES). */
+  readonly sendQueueBytes?: number;
   /** The bulk channel's port (0 picks a free one); it listens on `host` as well. */
   readonly bulkPort: number;
-  readonly clock: Clock;
   /** Session tokens. */
   readonly rng: RandomSource;
-  /** See proto/cohort/v1/bulk.proto, "Back-pressure and timeouts". */
-  readonly progressTimeoutMs: number;
-  readonly maxQueuedBytes: number;
+  /** Bulk bytes queued for one node before it is dropped (default: one model and 1 MiB). */
+  readonly maxQueuedBytes?: number;
   /** Longest a Join stream waits for its bulk connection (default BULK_ATTACH_TIMEOUT_MS). */
   readonly bulkAttachTimeoutMs?: number;
+  /** Records latency and bytes of every call when metrics are on. */
+  readonly rpcMetrics?: RpcRecorder;
+  /** The range the model's inputs are declared for, told to every node on Join (default [0, 1]). */
+  readonly featureRange?: FeatureRange;
 }
 
 /** A running server. */
 export interface RunningServer {
   readonly port: number;
   readonly bulkPort: number;
-  /** What the bulk channel holds and has moved. */
+  /** What the Join streams hold right now (queued bytes, sessions). */
+  readonly transport: TransportStats;
+  /** What the bulk channel holds (connections, uploads being read, queued bytes) and has moved. */
   readonly bulk: BulkStats;
   /** Stop accepting calls, cancel open streams, wait for the listener to close. */
   close(): Promise<void>;
@@ -97,6 +105,17 @@ function logRefusedHandshakes(server: grpc.Server, log: Logger): void {
 }
 
 /**
+ * grpc-js reports a failed bind as "No address added out of total 1 resolved errors:
+ * [listen EADDRINUSE: ...]"; say what it means and what to do.
+ */
+function bindProblem(message: string): string {
+  if (message.includes('EADDRINUSE')) return 'the port is already in use (is another coordinator running? choose another --port)';
+  if (message.includes('EACCES')) return 'permission denied (ports below 1024 need privileges; choose another --port)';
+  if (message.includes('EADDRNOTAVAIL')) return 'this machine has no such address (check --host)';
+  return message;
+}
+
+/**
  * Bind the coordinator's two ports and serve NodeService and AdminService (gRPC) and the
  * bulk channel, both over mutual TLS 1.3 with the same certificate, CA and policy.
  */
@@ -115,35 +134,44 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
     clock: opts.clock,
     log: opts.log,
     progressTimeoutMs: opts.progressTimeoutMs,
-    maxQueuedBytes: opts.maxQueuedBytes,
+    maxQueuedBytes: opts.maxQueuedBytes ?? defaultMaxQueuedBytes(opts.coordinator.status().numParameters),
+    ...(opts.rpcMetrics ? { metrics: opts.rpcMetrics } : {}),
   });
   try {
-    return await serveGrpc(opts, bulk.port, bridge, bulk);
+    return await serveGrpc(opts, bridge, bulk);
   } catch (err) {
     await bulk.close();
     throw err;
   }
 }
 
-async function serveGrpc(opts: ServeOptions, bulkPort: number, bridge: SessionBridge, bulk: Awaited<ReturnType<typeof serveBulk>>): Promise<RunningServer> {
+async function serveGrpc(opts: ServeOptions, bridge: SessionBridge, bulk: RunningBulkServer): Promise<RunningServer> {
   const rpc = opts.rpcMetrics;
   const server = new grpc.Server({ ...CHANNEL_OPTIONS, 'grpc.max_concurrent_streams': MAX_CONCURRENT_STREAMS, ...(rpc ? { interceptors: [rpcInterceptor(rpc)] } : {}) });
   const contract = loadContract();
   const metered = (d: grpc.ServiceDefinition): grpc.ServiceDefinition => (rpc ? meteredDefinition(d, rpc) : d);
-  server.addService(metered(nodeServiceDefinition()), nodeServiceHandlers(opts.coordinator, opts.policy, opts.log, { port: bulkPort, bridge }) as unknown as grpc.UntypedServiceImplementation);
+  const transport = new TransportStats();
+  const limits = {
+    clock: opts.clock,
+    progressTimeoutMs: opts.progressTimeoutMs,
+    sendQueueBytes: opts.sendQueueBytes ?? DEFAULT_SEND_QUEUE_BYTES,
+  };
+  const pairing = { port: bulk.port, bridge };
+  server.addService(metered(nodeServiceDefinition()), nodeServiceHandlers(opts.coordinator, opts.policy, opts.log, limits, pairing, transport, opts.featureRange) as unknown as grpc.UntypedServiceImplementation);
   server.addService(metered(contract.cohort.v1.AdminService.service), adminServiceHandlers(opts.coordinator, opts.policy, opts.log));
   const port = await new Promise<number>((resolve, reject) => {
     server.bindAsync(`${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${opts.port}`, mutualTlsServerCredentials(opts.tls), (err, bound) => {
-      if (err) reject(new CohortError('unavailable', `cannot listen on ${opts.host}:${opts.port}: ${err.message}`, { cause: err }));
+      if (err) reject(new CohortError('unavailable', `cannot listen on ${opts.host}:${opts.port}: ${bindProblem(err.message)}`, { cause: err }));
       else resolve(bound);
     });
   });
   logRefusedHandshakes(server, opts.log);
-  if (!widenConnectionWindows(server)) opts.log.warn({}, 'cannot reach HTTP/2 sessions in this grpc-js version: uploads use the default 64 KiB connection window');
+  if (!widenConnectionWindows(server)) opts.log.warn({}, 'cannot reach HTTP/2 sessions in this grpc-js version: Join streams use the default 64 KiB connection window');
   opts.log.info({ host: opts.host, port }, 'coordinator listening (TLS 1.3, client certificates required)');
   return {
     port,
-    bulkPort,
+    bulkPort: bulk.port,
+    transport,
     bulk: bulk.stats,
     close: async () => {
       await opts.coordinator.close();

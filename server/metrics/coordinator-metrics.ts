@@ -99,9 +99,9 @@ export class CoordinatorMetrics implements RpcRecorder {
     this.regressed = new Gauge({ name: 'cohort_accuracy_regression', help: '1 while the last committed round is more than the regression margin below the best round, else 0.', registers });
     this.regressions = new Counter({ name: 'cohort_accuracy_regressions_total', help: 'Committed rounds that raised the accuracy regression alert.', registers });
     new Gauge({ name: 'cohort_accuracy_regression_margin', help: 'The configured regression margin.', registers }).set(this.regression.margin);
-    this.rpcSeconds = new Histogram({ name: 'cohort_rpc_duration_seconds', help: 'Server-side latency of gRPC calls by method and status code (streams: their lifetime).', labelNames: ['method', 'code'], buckets: RPC_BUCKETS, registers });
-    this.sentBytes = new Counter({ name: 'cohort_rpc_sent_bytes_total', help: 'Serialized message bytes the coordinator sent, by method (Join carries tasks and weights).', labelNames: ['method'], registers });
-    this.receivedBytes = new Counter({ name: 'cohort_rpc_received_bytes_total', help: 'Serialized message bytes the coordinator received, by method (SubmitUpdate carries updates and masked inputs).', labelNames: ['method'], registers });
+    this.rpcSeconds = new Histogram({ name: 'cohort_rpc_duration_seconds', help: 'Server-side latency of gRPC calls and bulk-channel requests (BulkFetch, BulkUpdate: header to answer) by method and status code (streams: their lifetime).', labelNames: ['method', 'code'], buckets: RPC_BUCKETS, registers });
+    this.sentBytes = new Counter({ name: 'cohort_rpc_sent_bytes_total', help: 'Bytes the coordinator sent, by method: serialized gRPC messages (Join carries tasks), bulk payloads (BulkFetch carries models).', labelNames: ['method'], registers });
+    this.receivedBytes = new Counter({ name: 'cohort_rpc_received_bytes_total', help: 'Bytes the coordinator received, by method: serialized gRPC messages, bulk payloads (BulkUpdate carries updates and masked inputs).', labelNames: ['method'], registers });
   }
 
   /** Read scrape-time gauges from `view`: connected nodes, queued rounds, ε; seed the best accuracy from committed models. */

@@ -11,7 +11,7 @@ export interface RpcRecorder {
   rpcBytes(method: string, direction: 'sent' | 'received', bytes: number): void;
 }
 
-/** `/cohort.v1.NodeService/SubmitUpdate` → `SubmitUpdate`: method names are unique across our two services. */
+/** `/cohort.v1.NodeService/SubmitEvaluation` → `SubmitEvaluation`: method names are unique across our two services. */
 export function methodName(path: string): string {
   const slash = path.lastIndexOf('/');
   return slash < 0 ? path : path.slice(slash + 1);

@@ -8,5 +8,5 @@ export {
   openStore,
 } from './store.js';
 export type { Checkpoint, CheckpointInfo, CommitRoundArgs, Recovery, StoreOptions, StoredLaunch, StoredNode, StoredRound, StoredRoundState } from './store.js';
-export type { LedgerEntry, LedgerEntryInput, LedgerNoise } from './ledger.js';
+export type { BudgetEntry, BudgetEntryInput, LedgerEntry, LedgerNoise, RoundEntry, RoundEntryInput } from './ledger.js';
 export type { ChainVerification } from '../../shared/durable/chain.js';

@@ -12,12 +12,14 @@ import type { Clock } from '../../shared/clock.js';
 import { atomicWriteFile, ensureDataDir, fsyncDir, reasonOf, sha256Hex, TEMP_SUFFIX } from '../../shared/durable/atomic.js';
 import { type ChainVerification, chainHash, GENESIS_HASH, verifyChain } from '../../shared/durable/chain.js';
 import { type Db, openDatabase } from '../../shared/durable/sqlite.js';
+import { DECLINE_CATEGORIES, type DeclineCategory, type NodeDecline } from '../../shared/decline.js';
 import { CohortError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
 import type { NodeRecord, RoundEvent } from '../core/types.js';
 import { BYTES_PER_PARAMETER, checkpointFileName, decodeWeights, encodeWeights, roundOfFileName } from './checkpoint-file.js';
-import { type LedgerEntry, type LedgerEntryInput, type LedgerNoise, ledgerFields, parseLedgerEntry } from './ledger.js';
+import { type BudgetEntry, type BudgetEntryInput, checkSpending, type LedgerEntry, type LedgerNoise, ledgerFields, parseBudgetEntry, parseRoundEntry, type RoundEntry, type RoundEntryInput } from './ledger.js';
 import { COORDINATOR_MIGRATIONS } from './schema.js';
+import { type ModelManifest, parseManifest } from '../../shared/model/manifest.js';
 
 /** The coordinator's data dir when none is given. */
 export const DEFAULT_DATA_DIR = './cohort-data';
@@ -46,6 +48,8 @@ export interface StoredRound {
   /** The settings recorded at start (absent for a round finished without starting). */
   readonly settings?: Record<string, unknown>;
   readonly launchId?: number;
+  /** Nodes that declined a task of the round (absent when none did). */
+  readonly declines?: readonly NodeDecline[];
 }
 
 /** A manifest row: where a checkpoint is and what its bytes must hash to. */
@@ -57,10 +61,12 @@ export interface CheckpointInfo {
   readonly sha256: string;
   readonly numParameters: number;
   readonly accuracy?: number;
-  /** Total epsilon spent when it was committed (absent before any ledger entry). */
+  /** Total ε spent when it was committed; absent before any private round and once any model was released without noise (unbounded). */
   readonly epsilon?: number;
   /** The ledger's head hash when it was committed. */
   readonly ledgerHead: string;
+  /** The model's manifest hash (absent for checkpoints from before schema 2). */
+  readonly manifestSha256?: string;
 }
 
 /** A checkpoint whose file matched its manifest row. */
@@ -85,6 +91,8 @@ export interface StoredNode {
   readonly firstSeen: number;
   readonly lastSeen: number;
   readonly status: NodeRecord['status'];
+  /** Rounds whose aggregate included this node. */
+  readonly roundsParticipated: number;
 }
 
 /** What opening the store repaired; the caller logs or reports it. */
@@ -115,9 +123,11 @@ export interface CommitRoundArgs {
   readonly event: RoundEvent;
   /** The new global model. */
   readonly weights: Float32Array;
-  readonly ledgerEntry?: LedgerEntryInput;
+  readonly ledgerEntry?: RoundEntryInput;
   /** The launch this round belongs to; its `done` count moves on in the same transaction. */
   readonly launchId?: number;
+  /** The model's named tensors; recorded (once per manifest) with the checkpoint. */
+  readonly manifest?: ModelManifest;
 }
 
 interface RoundRow {
@@ -133,20 +143,31 @@ interface RoundRow {
   reason: string | null;
   settings: string | null;
   launch_id: number | null;
+  declines: string | null;
 }
 
 interface LedgerRow {
-  round: number;
+  seq: number;
+  kind: 'round' | 'budget';
+  format: 1 | 2;
+  round: number | null;
   time: number;
-  sample_rate: number;
-  noise_multiplier: number;
-  clip_norm: number;
-  min_survivors: number;
-  survivors: number;
-  epsilon_after: number;
+  sample_rate: number | null;
+  noise_multiplier: number | null;
+  clip_norm: number | null;
+  min_survivors: number | null;
+  survivors: number | null;
+  epsilon_after: number | null;
+  epsilon_unamplified_after: number | null;
+  accountant: string | null;
+  noise: LedgerNoise | null;
+  secure_aggregation: 0 | 1 | null;
+  model_sha256: string | null;
+  manifest_sha256: string | null;
+  budget_epsilon: number | null;
+  operator: string | null;
+  reason: string | null;
   delta: number;
-  accountant: string;
-  noise: LedgerNoise;
   prev_hash: string;
   hash: string;
 }
@@ -160,6 +181,7 @@ interface CheckpointRow {
   accuracy: number | null;
   epsilon: number | null;
   ledger_head: string;
+  manifest_sha256: string | null;
 }
 
 interface LaunchRow {
@@ -176,6 +198,7 @@ interface NodeRow {
   first_seen: number;
   last_seen: number;
   status: NodeRecord['status'];
+  rounds_participated: number;
 }
 
 const NODE_STATUSES: ReadonlySet<string> = new Set(['connected', 'disconnected', 'revoked']);
@@ -219,11 +242,17 @@ export class CoordinatorStore {
     lastRound: Database.Statement;
     abortRunning: Database.Statement;
     ledgerHead: Database.Statement;
+    lastRoundEntry: Database.Statement;
+    lastPrivateEntry: Database.Statement;
+    lastBudgetEntry: Database.Statement;
+    nonPrivateRelease: Database.Statement;
     listLedger: Database.Statement;
     insertLedger: Database.Statement;
     insertCheckpoint: Database.Statement;
     setRoundEvaluation: Database.Statement;
     setCheckpointAccuracy: Database.Statement;
+    insertManifest: Database.Statement;
+    getManifest: Database.Statement;
     getCheckpoint: Database.Statement;
     latestCheckpoint: Database.Statement;
     listCheckpoints: Database.Statement;
@@ -258,27 +287,35 @@ export class CoordinatorStore {
       insertRound: db.prepare('INSERT INTO rounds (round, state, started_at, settings, launch_id) VALUES (?, ?, ?, ?, ?)'),
       getRound: db.prepare('SELECT * FROM rounds WHERE round = ?'),
       endRound: db.prepare(
-        `INSERT INTO rounds (round, state, started_at, finished_at, selected, participants, evaluated, accuracy, loss, reason, launch_id)
-         VALUES (@round, @state, @startedAt, @finishedAt, @selected, @participants, @evaluated, @accuracy, @loss, @reason, @launchId)
+        `INSERT INTO rounds (round, state, started_at, finished_at, selected, participants, evaluated, accuracy, loss, reason, launch_id, declines)
+         VALUES (@round, @state, @startedAt, @finishedAt, @selected, @participants, @evaluated, @accuracy, @loss, @reason, @launchId, @declines)
          ON CONFLICT (round) DO UPDATE SET state = excluded.state, finished_at = excluded.finished_at, selected = excluded.selected,
            participants = excluded.participants, evaluated = excluded.evaluated, accuracy = excluded.accuracy, loss = excluded.loss,
-           reason = excluded.reason, launch_id = coalesce(excluded.launch_id, rounds.launch_id)`,
+           reason = excluded.reason, launch_id = coalesce(excluded.launch_id, rounds.launch_id), declines = excluded.declines`,
       ),
       listRounds: db.prepare('SELECT * FROM rounds ORDER BY round'),
       lastRound: db.prepare('SELECT max(round) AS r FROM rounds'),
       abortRunning: db.prepare("UPDATE rounds SET state = 'aborted', finished_at = ?, reason = ? WHERE state = 'running' RETURNING *"),
-      ledgerHead: db.prepare('SELECT * FROM ledger ORDER BY round DESC LIMIT 1'),
-      listLedger: db.prepare('SELECT * FROM ledger ORDER BY round'),
+      ledgerHead: db.prepare('SELECT * FROM ledger ORDER BY seq DESC LIMIT 1'),
+      lastRoundEntry: db.prepare("SELECT * FROM ledger WHERE kind = 'round' ORDER BY seq DESC LIMIT 1"),
+      lastPrivateEntry: db.prepare("SELECT * FROM ledger WHERE kind = 'round' AND noise != 'none' ORDER BY seq DESC LIMIT 1"),
+      lastBudgetEntry: db.prepare("SELECT * FROM ledger WHERE kind = 'budget' ORDER BY seq DESC LIMIT 1"),
+      nonPrivateRelease: db.prepare("SELECT 1 FROM ledger WHERE kind = 'round' AND noise = 'none' LIMIT 1"),
+      listLedger: db.prepare('SELECT * FROM ledger ORDER BY seq'),
       insertLedger: db.prepare(
-        `INSERT INTO ledger (round, time, sample_rate, noise_multiplier, clip_norm, min_survivors, survivors, epsilon_after, delta, accountant, noise, prev_hash, hash)
-         VALUES (@round, @time, @sampleRate, @noiseMultiplier, @clipNorm, @minSurvivors, @survivors, @epsilonAfter, @delta, @accountant, @noise, @prevHash, @hash)`,
+        `INSERT INTO ledger (seq, kind, format, round, time, sample_rate, noise_multiplier, clip_norm, min_survivors, survivors, epsilon_after,
+                             epsilon_unamplified_after, accountant, noise, secure_aggregation, model_sha256, manifest_sha256, budget_epsilon, operator, reason, delta, prev_hash, hash)
+         VALUES (@seq, @kind, @format, @round, @time, @sample_rate, @noise_multiplier, @clip_norm, @min_survivors, @survivors, @epsilon_after,
+                 @epsilon_unamplified_after, @accountant, @noise, @secure_aggregation, @model_sha256, @manifest_sha256, @budget_epsilon, @operator, @reason, @delta, @prev_hash, @hash)`,
       ),
       insertCheckpoint: db.prepare(
-        `INSERT INTO checkpoints (round, time, file, sha256, num_parameters, accuracy, epsilon, ledger_head)
-         VALUES (@round, @time, @file, @sha256, @numParameters, @accuracy, @epsilon, @ledgerHead)`,
+        `INSERT INTO checkpoints (round, time, file, sha256, num_parameters, accuracy, epsilon, ledger_head, manifest_sha256)
+         VALUES (@round, @time, @file, @sha256, @numParameters, @accuracy, @epsilon, @ledgerHead, @manifestSha256)`,
       ),
-      setRoundEvaluation: db.prepare("UPDATE rounds SET evaluated = @evaluated, accuracy = @accuracy, loss = @loss WHERE round = @round AND state = 'completed'"),
+      setRoundEvaluation: db.prepare("UPDATE rounds SET evaluated = @evaluated, accuracy = @accuracy, loss = @loss, declines = @declines WHERE round = @round AND state = 'completed'"),
       setCheckpointAccuracy: db.prepare('UPDATE checkpoints SET accuracy = @accuracy WHERE round = @round'),
+      insertManifest: db.prepare('INSERT INTO manifests (sha256, tensors) VALUES (?, ?) ON CONFLICT (sha256) DO NOTHING'),
+      getManifest: db.prepare('SELECT * FROM manifests WHERE sha256 = ?'),
       getCheckpoint: db.prepare('SELECT * FROM checkpoints WHERE round = ?'),
       latestCheckpoint: db.prepare('SELECT * FROM checkpoints ORDER BY round DESC LIMIT 1'),
       listCheckpoints: db.prepare('SELECT * FROM checkpoints ORDER BY round'),
@@ -290,8 +327,9 @@ export class CoordinatorStore {
       stepLaunch: db.prepare('UPDATE launches SET done = done + 1 WHERE id = ? AND done < rounds'),
       pendingLaunches: db.prepare('SELECT * FROM launches WHERE done < rounds ORDER BY id'),
       upsertNode: db.prepare(
-        `INSERT INTO nodes (name, first_seen, last_seen, status) VALUES (@name, @at, @at, @status)
-         ON CONFLICT (name) DO UPDATE SET last_seen = max(nodes.last_seen, excluded.last_seen), status = excluded.status`,
+        `INSERT INTO nodes (name, first_seen, last_seen, status, rounds_participated) VALUES (@name, @at, @at, @status, coalesce(@rounds, 0))
+         ON CONFLICT (name) DO UPDATE SET last_seen = max(nodes.last_seen, excluded.last_seen), status = excluded.status,
+           rounds_participated = coalesce(@rounds, nodes.rounds_participated)`,
       ),
       listNodes: db.prepare('SELECT * FROM nodes ORDER BY name'),
       disconnectNodes: db.prepare("UPDATE nodes SET status = 'disconnected' WHERE status = 'connected'"),
@@ -354,12 +392,14 @@ export class CoordinatorStore {
     if (event.round !== round) throw new CohortError('invalid_argument', `the event is for round ${event.round}, not ${round}`);
     if (event.state !== 'completed') throw new CohortError('invalid_argument', `only a completed round is committed; round ${round} is ${event.state}`);
     if (!(weights instanceof Float32Array) || weights.length === 0) throw new CohortError('invalid_argument', 'weights must be a non-empty Float32Array');
+    if (args.manifest && args.manifest.numParameters !== weights.length) {
+      throw new CohortError('invalid_argument', `the manifest has ${args.manifest.numParameters} parameters, the weights ${weights.length}`);
+    }
     for (let i = 0; i < weights.length; i++) {
       if (!Number.isFinite(weights[i])) throw new CohortError('invalid_argument', `weights[${i}] of round ${round} is ${weights[i]}; a non-finite model is never checkpointed`);
     }
     this.checkRunningOrAbsent(round);
-    const head = this.ledgerHead();
-    const entry = args.ledgerEntry === undefined ? undefined : parseLedgerEntry(args.ledgerEntry, head);
+    const entry = args.ledgerEntry === undefined ? undefined : this.checkRoundEntry(args.ledgerEntry);
     if (entry && entry.round !== round) throw new CohortError('invalid_argument', `the ledger entry is for round ${entry.round}, not ${round}`);
     const roundRow = endRow(round, 'completed', event, 0, args.launchId);
 
@@ -375,15 +415,12 @@ export class CoordinatorStore {
 
     const tx = this.db.transaction((): CheckpointInfo => {
       const time = this.now();
-      let ledgerHead = head?.hash ?? GENESIS_HASH;
-      let epsilon = head?.epsilonAfter;
       if (args.launchId !== undefined) this.stepLaunch(args.launchId);
       this.sql.endRound.run({ ...roundRow, finishedAt: time });
-      if (entry) {
-        const appended = this.insertLedgerEntry(entry, head, time);
-        ledgerHead = appended.hash;
-        epsilon = appended.epsilonAfter;
-      }
+      // The entry names the very model it releases: its weights' hash and its manifest's.
+      if (entry) this.insertLedgerEntry({ kind: 'round', ...entry, modelSha256: sha256, ...(args.manifest ? { manifestSha256: args.manifest.sha256 } : {}) }, time);
+      const ledgerHead = this.ledgerHead()?.hash ?? GENESIS_HASH;
+      const epsilon = this.sql.nonPrivateRelease.get() ? undefined : this.lastPrivateEntry()?.epsilonAfter;
       const info: CheckpointInfo = {
         round,
         time,
@@ -393,8 +430,10 @@ export class CoordinatorStore {
         ...(finiteOrUndefined(event.accuracy) === undefined ? {} : { accuracy: event.accuracy }),
         ...(epsilon === undefined ? {} : { epsilon }),
         ledgerHead,
+        ...(args.manifest ? { manifestSha256: args.manifest.sha256 } : {}),
       };
-      this.sql.insertCheckpoint.run({ ...info, accuracy: info.accuracy ?? null, epsilon: info.epsilon ?? null });
+      if (args.manifest) this.sql.insertManifest.run(args.manifest.sha256, JSON.stringify(args.manifest.tensors));
+      this.sql.insertCheckpoint.run({ ...info, accuracy: info.accuracy ?? null, epsilon: info.epsilon ?? null, manifestSha256: info.manifestSha256 ?? null });
       return info;
     });
     let info: CheckpointInfo;
@@ -412,14 +451,14 @@ export class CoordinatorStore {
    * Attach the federated evaluation of a committed round's model to the round and its
    * checkpoint. Evaluation runs on the committed model, so it always comes after the commit.
    */
-  recordEvaluation(args: { readonly round: number; readonly evaluated: number; readonly accuracy: number; readonly loss: number }): void {
+  recordEvaluation(args: { readonly round: number; readonly evaluated: number; readonly accuracy?: number; readonly loss?: number; readonly declines?: readonly NodeDecline[] }): void {
     this.assertOpen();
     checkRound(args.round);
     if (!Number.isInteger(args.evaluated) || args.evaluated < 0) throw new CohortError('invalid_argument', `evaluated must be a non-negative integer, got ${args.evaluated}`);
     const accuracy = finiteOrUndefined(args.accuracy) ?? null;
     const loss = finiteOrUndefined(args.loss) ?? null;
     const tx = this.db.transaction(() => {
-      const updated = this.sql.setRoundEvaluation.run({ round: args.round, evaluated: args.evaluated, accuracy, loss });
+      const updated = this.sql.setRoundEvaluation.run({ round: args.round, evaluated: args.evaluated, accuracy, loss, declines: declinesJson(args.declines) });
       if (updated.changes !== 1) throw new CohortError('failed_precondition', `round ${args.round} is not a committed round`);
       this.sql.setCheckpointAccuracy.run({ round: args.round, accuracy });
     });
@@ -453,26 +492,49 @@ export class CoordinatorStore {
    * dies, the round is aborted but the entry stays: spending is over-counted, never under.
    * Prefer passing the entry to `commitRound`, which writes both at once.
    */
-  appendLedger(input: LedgerEntryInput): LedgerEntry {
+  appendLedger(input: RoundEntryInput): RoundEntry {
     this.assertOpen();
-    const head = this.ledgerHead();
-    const entry = parseLedgerEntry(input, head);
+    const entry = this.checkRoundEntry(input);
     const row = this.sql.getRound.get(entry.round) as RoundRow | undefined;
     if (row?.state !== 'running') throw new CohortError('failed_precondition', `round ${entry.round} is ${row ? row.state : 'not recorded'}; a ledger entry is appended while its round runs`);
-    return this.write(`append the ledger entry of round ${entry.round}`, () => this.db.transaction(() => this.insertLedgerEntry(entry, head, this.now())).immediate());
+    return this.write(`append the ledger entry of round ${entry.round}`, () => this.db.transaction(() => this.insertLedgerEntry({ kind: 'round', ...entry }, this.now())).immediate()) as RoundEntry;
   }
 
-  /** The privacy ledger, in round order. */
+  /**
+   * Durably record a change of the privacy budget (or its value at first start) in the
+   * ledger's chain, so every later report shows who changed it, when and why.
+   */
+  appendBudget(input: BudgetEntryInput): BudgetEntry {
+    this.assertOpen();
+    const entry = parseBudgetEntry(input);
+    return this.write('record the budget change', () => this.db.transaction(() => this.insertLedgerEntry({ kind: 'budget', ...entry }, this.now())).immediate()) as BudgetEntry;
+  }
+
+  /** The ledger (released models and budget changes), in chain order. */
   ledger(): LedgerEntry[] {
     this.assertOpen();
     return (this.sql.listLedger.all() as LedgerRow[]).map(toLedgerEntry);
   }
 
-  /** The last ledger entry (its `epsilonAfter` is the epsilon spent so far). */
+  /** The last ledger entry of any kind (its hash is the chain's head). */
   ledgerHead(): LedgerEntry | undefined {
     this.assertOpen();
     const row = this.sql.ledgerHead.get() as LedgerRow | undefined;
     return row && toLedgerEntry(row);
+  }
+
+  /** The last private round's entry: its `epsilonAfter` is the ε spent so far. */
+  lastPrivateEntry(): RoundEntry | undefined {
+    this.assertOpen();
+    const row = this.sql.lastPrivateEntry.get() as LedgerRow | undefined;
+    return row && (toLedgerEntry(row) as RoundEntry);
+  }
+
+  /** The budget in force: the last budget entry (undefined if none was ever recorded). */
+  budget(): BudgetEntry | undefined {
+    this.assertOpen();
+    const row = this.sql.lastBudgetEntry.get() as LedgerRow | undefined;
+    return row && (toLedgerEntry(row) as BudgetEntry);
   }
 
   /**
@@ -484,7 +546,7 @@ export class CoordinatorStore {
   verifyLedger(opts: { readonly knownHead?: string } = {}): ChainVerification {
     this.assertOpen();
     const entries = this.ledger();
-    const result = verifyChain(entries.map((e) => ({ label: `round ${e.round}`, fields: ledgerFields(e), prevHash: e.prevHash, hash: e.hash })));
+    const result = verifyChain(entries.map((e) => ({ label: e.kind === 'round' ? `round ${e.round}` : `the budget change of ${isoDate(e.time)}`, fields: ledgerFields(e), prevHash: e.prevHash, hash: e.hash })));
     if (!result.ok) return result;
     const hashes = new Set([GENESIS_HASH, ...entries.map((e) => e.hash)]);
     for (const c of this.sql.listCheckpoints.all() as CheckpointRow[]) {
@@ -534,6 +596,21 @@ export class CoordinatorStore {
     return { ...info, weights: decodeWeights(bytes) };
   }
 
+  /** A recorded manifest by its hash, checked against the hash (undefined if none). */
+  manifest(sha256: string): ModelManifest | undefined {
+    this.assertOpen();
+    const row = this.sql.getManifest.get(sha256) as { sha256: string; tensors: string } | undefined;
+    if (!row) return undefined;
+    let manifest: ModelManifest;
+    try {
+      manifest = parseManifest(JSON.parse(row.tensors), `the manifest ${sha256} in ${this.dbPath}`);
+    } catch (err) {
+      throw new CohortError('failed_precondition', `the manifest ${sha256} in ${this.dbPath} is corrupt: ${reasonOf(err)}`, { cause: err });
+    }
+    if (manifest.sha256 !== sha256) throw new CohortError('failed_precondition', `the manifest stored as ${sha256} in ${this.dbPath} hashes to ${manifest.sha256}; refusing to use it`);
+    return manifest;
+  }
+
   /** The newest checkpoint, verified (undefined if none); a corrupt one throws rather than falling back. */
   latestCheckpoint(): Checkpoint | undefined {
     this.assertOpen();
@@ -563,6 +640,14 @@ export class CoordinatorStore {
     this.write(`advance launch ${id}`, () => this.sql.setLaunchDone.run(done, id));
   }
 
+  /** Mark launch `id` as having no rounds left to run (the rest were refused); it is not resumed. */
+  closeLaunch(id: number): void {
+    this.assertOpen();
+    const row = this.sql.getLaunch.get(id) as LaunchRow | undefined;
+    if (!row) throw new CohortError('not_found', `no launch ${id}`);
+    this.write(`close launch ${id}`, () => this.sql.setLaunchDone.run(row.rounds, id));
+  }
+
   /** Launches with rounds still to run, oldest first. */
   pendingLaunches(): StoredLaunch[] {
     this.assertOpen();
@@ -571,19 +656,30 @@ export class CoordinatorStore {
 
   // ------------------------------------------------------------------ nodes
 
-  /** Record a node's status; `seenAt` (default now) only moves `lastSeen` forward. */
-  upsertNode(args: { readonly name: string; readonly status: NodeRecord['status']; readonly seenAt?: number }): void {
+  /**
+   * Record a node's status; `seenAt` (default now) only moves `lastSeen` forward;
+   * `roundsParticipated`, when given, replaces the stored count.
+   */
+  upsertNode(args: { readonly name: string; readonly status: NodeRecord['status']; readonly seenAt?: number; readonly roundsParticipated?: number }): void {
     this.assertOpen();
     if (typeof args.name !== 'string' || args.name.length === 0 || args.name.length > 256) throw new CohortError('invalid_argument', 'node name must be 1 to 256 characters');
     if (!NODE_STATUSES.has(args.status)) throw new CohortError('invalid_argument', `unknown node status ${JSON.stringify(args.status)}`);
+    const rounds = args.roundsParticipated;
+    if (rounds !== undefined && !(Number.isSafeInteger(rounds) && rounds >= 0)) throw new CohortError('invalid_argument', `rounds participated must be a non-negative integer, got ${rounds}`);
     const at = Math.floor(args.seenAt ?? this.now());
-    this.write(`record node ${args.name}`, () => this.sql.upsertNode.run({ name: args.name, at, status: args.status }));
+    this.write(`record node ${args.name}`, () => this.sql.upsertNode.run({ name: args.name, at, status: args.status, rounds: rounds ?? null }));
   }
 
   /** Every node ever seen, by name. */
   nodes(): StoredNode[] {
     this.assertOpen();
-    return (this.sql.listNodes.all() as NodeRow[]).map((r) => ({ name: r.name, firstSeen: r.first_seen, lastSeen: r.last_seen, status: r.status }));
+    return (this.sql.listNodes.all() as NodeRow[]).map((r) => ({
+      name: r.name,
+      firstSeen: r.first_seen,
+      lastSeen: r.last_seen,
+      status: r.status,
+      roundsParticipated: r.rounds_participated,
+    }));
   }
 
   /** Close the database (releases the data dir's lock). Idempotent. */
@@ -631,11 +727,20 @@ export class CoordinatorStore {
     fsyncDir(this.checkpointDir);
   }
 
-  private insertLedgerEntry(entry: LedgerEntryInput, head: LedgerEntry | undefined, now: number): LedgerEntry {
+  /** A checked round entry that follows the ledger's last round and last private round. */
+  private checkRoundEntry(input: RoundEntryInput): RoundEntryInput {
+    const lastRound = this.sql.lastRoundEntry.get() as LedgerRow | undefined;
+    const entry = parseRoundEntry(input, lastRound && (toLedgerEntry(lastRound) as RoundEntry));
+    checkSpending(entry, this.lastPrivateEntry());
+    return entry;
+  }
+
+  private insertLedgerEntry(entry: ({ kind: 'round' } & RoundEntryInput) | ({ kind: 'budget' } & BudgetEntryInput), now: number): LedgerEntry {
+    const head = this.ledgerHead();
     const prevHash = head?.hash ?? GENESIS_HASH;
-    const stamped = { ...entry, time: entry.time ?? now };
-    const stored: LedgerEntry = { ...stamped, prevHash, hash: chainHash(prevHash, ledgerFields(stamped)) };
-    this.sql.insertLedger.run(stored);
+    const chained = { seq: (head?.seq ?? 0) + 1, format: 2 as const, ...entry, time: entry.time ?? now };
+    const stored = { ...chained, prevHash, hash: chainHash(prevHash, ledgerFields({ ...chained, prevHash, hash: '' } as LedgerEntry)) } as LedgerEntry;
+    this.sql.insertLedger.run(toLedgerRow(stored));
     return stored;
   }
 
@@ -694,7 +799,35 @@ function endRow(round: number, state: StoredRoundState, event: RoundEvent, finis
     loss: finiteOrUndefined(event.loss) ?? null,
     reason: event.reason ?? null,
     launchId: launchId ?? null,
+    declines: declinesJson(event.declines),
   };
+}
+
+/** Declines as stored: only the fields operators see, NULL for none. */
+function declinesJson(declines: readonly NodeDecline[] | undefined): string | null {
+  return declines && declines.length > 0 ? JSON.stringify(declines.map(({ node, kind, category, reason }) => ({ node, kind, category, reason }))) : null;
+}
+
+/** Stored declines; entries that are not well-formed are skipped (they only inform operators). */
+function parseDeclines(json: string): NodeDecline[] {
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch {
+    return [];
+  }
+  if (!Array.isArray(value)) return [];
+  return value.flatMap((d: unknown): NodeDecline[] => {
+    const o = d as Record<string, unknown> | null;
+    const ok =
+      o !== null &&
+      typeof o === 'object' &&
+      typeof o['node'] === 'string' &&
+      (o['kind'] === 'train' || o['kind'] === 'evaluate') &&
+      typeof o['reason'] === 'string' &&
+      (DECLINE_CATEGORIES as readonly unknown[]).includes(o['category']);
+    return ok ? [{ node: o['node'] as string, kind: o['kind'] as NodeDecline['kind'], category: o['category'] as DeclineCategory, reason: o['reason'] as string }] : [];
+  });
 }
 
 function settingsJson(settings: object): string {
@@ -727,25 +860,73 @@ function toRound(r: RoundRow): StoredRound {
     ...(r.reason === null ? {} : { reason: r.reason }),
     ...(r.settings === null ? {} : { settings: parseSettings(r.settings, `round ${r.round}`) }),
     ...(r.launch_id === null ? {} : { launchId: r.launch_id }),
+    ...(r.declines === null ? {} : { declines: parseDeclines(r.declines) }),
   };
 }
 
 function toLedgerEntry(r: LedgerRow): LedgerEntry {
+  const stored = { seq: r.seq, time: r.time, format: r.format, delta: r.delta, prevHash: r.prev_hash, hash: r.hash };
+  if (r.kind === 'budget') {
+    return {
+      kind: 'budget',
+      ...stored,
+      ...(r.budget_epsilon === null ? {} : { epsilon: r.budget_epsilon }),
+      ...(r.operator === null ? {} : { operator: r.operator }),
+      reason: r.reason ?? '',
+    };
+  }
   return {
-    round: r.round,
-    time: r.time,
-    sampleRate: r.sample_rate,
-    noiseMultiplier: r.noise_multiplier,
-    clipNorm: r.clip_norm,
-    minSurvivors: r.min_survivors,
-    survivors: r.survivors,
-    epsilonAfter: r.epsilon_after,
-    delta: r.delta,
-    accountant: r.accountant,
-    noise: r.noise,
-    prevHash: r.prev_hash,
-    hash: r.hash,
+    kind: 'round',
+    ...stored,
+    round: r.round ?? 0,
+    sampleRate: r.sample_rate ?? NaN,
+    noiseMultiplier: r.noise_multiplier ?? NaN,
+    ...(r.clip_norm === null ? {} : { clipNorm: r.clip_norm }),
+    minSurvivors: r.min_survivors ?? 0,
+    survivors: r.survivors ?? 0,
+    ...(r.epsilon_after === null ? {} : { epsilonAfter: r.epsilon_after }),
+    ...(r.epsilon_unamplified_after === null ? {} : { epsilonUnamplifiedAfter: r.epsilon_unamplified_after }),
+    accountant: r.accountant ?? '',
+    noise: r.noise ?? 'none',
+    ...(r.secure_aggregation === null ? {} : { secureAggregation: r.secure_aggregation === 1 }),
+    ...(r.model_sha256 === null ? {} : { modelSha256: r.model_sha256 }),
+    ...(r.manifest_sha256 === null ? {} : { manifestSha256: r.manifest_sha256 }),
   };
+}
+
+function toLedgerRow(e: LedgerEntry): LedgerRow {
+  const round = e.kind === 'round' ? e : undefined;
+  const budget = e.kind === 'budget' ? e : undefined;
+  const nul = <T>(v: T | undefined): T | null => (v === undefined ? null : v);
+  return {
+    seq: e.seq,
+    kind: e.kind,
+    format: e.format,
+    round: nul(round?.round),
+    time: e.time,
+    sample_rate: nul(round?.sampleRate),
+    noise_multiplier: nul(round?.noiseMultiplier),
+    clip_norm: nul(round?.clipNorm),
+    min_survivors: nul(round?.minSurvivors),
+    survivors: nul(round?.survivors),
+    epsilon_after: nul(round?.epsilonAfter),
+    epsilon_unamplified_after: nul(round?.epsilonUnamplifiedAfter),
+    accountant: nul(round?.accountant),
+    noise: nul(round?.noise),
+    secure_aggregation: round?.secureAggregation === undefined ? null : round.secureAggregation ? 1 : 0,
+    model_sha256: nul(round?.modelSha256),
+    manifest_sha256: nul(round?.manifestSha256),
+    budget_epsilon: nul(budget?.epsilon),
+    operator: nul(budget?.operator),
+    reason: nul(budget?.reason),
+    delta: e.delta,
+    prev_hash: e.prevHash,
+    hash: e.hash,
+  };
+}
+
+function isoDate(ms: number): string {
+  return new Date(ms).toISOString();
 }
 
 function toCheckpointInfo(r: CheckpointRow): CheckpointInfo {
@@ -758,6 +939,7 @@ function toCheckpointInfo(r: CheckpointRow): CheckpointInfo {
     ...(r.accuracy === null ? {} : { accuracy: r.accuracy }),
     ...(r.epsilon === null ? {} : { epsilon: r.epsilon }),
     ledgerHead: r.ledger_head,
+    ...(r.manifest_sha256 === null ? {} : { manifestSha256: r.manifest_sha256 }),
   };
 }
 

@@ -43,6 +43,8 @@ export type BulkFrame =
       readonly masked: boolean;
       readonly withinClip: boolean;
       readonly encoding: TensorEncoding;
+      /** The manifest the update follows (hex); absent = not stated. */
+      readonly manifestSha256?: string;
     }
   | { readonly type: 'ack'; readonly round: number }
   | { readonly type: 'error'; readonly code: ErrorCode; readonly message: string };
@@ -96,6 +98,7 @@ export function encodeFrame(f: BulkFrame): Buffer {
             masked: f.masked,
             withinClip: f.withinClip,
             encoding: WIRE_ENCODING[f.encoding],
+            ...(f.manifestSha256 ? { manifestSha256: f.manifestSha256 } : {}),
           },
         };
       case 'ack':
@@ -199,6 +202,7 @@ function bodyOf(w: Wire): BulkFrame {
       const u = obj(w['update'], 'update');
       const trainLoss = u['trainLoss'] === undefined ? 0 : u['trainLoss'];
       if (typeof trainLoss !== 'number') throw bad('update.train_loss must be a number');
+      const manifest = string(u['manifestSha256'], 'update.manifest_sha256', 64);
       return {
         type: 'update',
         round: uint(u['round'], 'update.round'),
@@ -208,6 +212,7 @@ function bodyOf(w: Wire): BulkFrame {
         masked: u['masked'] === true,
         withinClip: u['withinClip'] === true,
         encoding: encoding(u['encoding'], 'update.encoding'),
+        ...(manifest ? { manifestSha256: manifest } : {}),
       };
     }
     case 'ack':

@@ -5,6 +5,12 @@
  * target quantile γ: C ← C·exp(−η·(b̄ − γ)). The bit sum is a second Gaussian query on
  * the same data, so the update noise is raised to keep the combined mechanism at the
  * operator's noise multiplier z (their Theorem 1): (σ_Δ⁻² + (2σ_b)⁻²)^(−1/2) = z.
+ *
+ * That theorem counts the bit query with sensitivity 1/2, which holds only for the centred
+ * bit b − 1/2 ∈ {−1/2, +1/2}: a node's contribution, or its absence, moves the sum by at
+ * most 1/2. A raw bit b ∈ {0, 1} moves it by 1, and the same σ_b would then buy only half
+ * the privacy (at z = 1 the round really had z = 0.756). So nodes send the centred bit
+ * (`centredClipBit`), the coordinator sums centred bits, and the estimator adds 1/2 back.
  */
 import { CohortError } from '../errors.js';
 
@@ -34,15 +40,24 @@ export function bitNoiseMultiplier(expectedParticipants: number, z: number): num
   return Math.max(expectedParticipants / 20, z);
 }
 
-/** σ_Δ such that the update query (σ_Δ) and the bit query (σ_b, sensitivity 1/2) compose to z. */
+/** σ_Δ such that the update query (σ_Δ) and the centred bit query (σ_b, sensitivity 1/2) compose to z. */
 export function updateNoiseMultiplier(z: number, sigmaB: number): number {
   const rest = z ** -2 - (2 * sigmaB) ** -2;
   if (!(rest > 0)) throw new CohortError('invalid_argument', `bit noise ${sigmaB} is too small for noise multiplier ${z} (need 2σ_b > z)`);
   return rest ** -0.5;
 }
 
-/** The next clip norm from the noised count of within-clip updates. */
-export function nextClipNorm(clipNorm: number, noisedWithin: number, expectedParticipants: number, c: AdaptiveClipConfig): number {
-  const fraction = noisedWithin / expectedParticipants;
+/** A node's contribution to the bit query: +1/2 when its update was within the clip norm, −1/2 when it was clipped. */
+export function centredClipBit(withinClip: boolean): number {
+  return withinClip ? 0.5 : -0.5;
+}
+
+/**
+ * The next clip norm from the noised sum of centred bits Σ(b_i − 1/2) + N(0, σ_b²): the
+ * within-clip fraction is estimated as that sum over the expected number of participants,
+ * plus 1/2 (a fixed denominator, so the estimate is post-processing of the noised sum).
+ */
+export function nextClipNorm(clipNorm: number, noisedCentredSum: number, expectedParticipants: number, c: AdaptiveClipConfig): number {
+  const fraction = noisedCentredSum / expectedParticipants + 0.5;
   return clipNorm * Math.exp(-c.learningRate * (fraction - c.targetQuantile));
 }

@@ -33,13 +33,14 @@ export function l2Norm(v: Float32Array): number {
 /**
  * Clip `update` in place to L2 norm at most `clipNorm`; returns whether it was scaled and its
  * norm before clipping. Non-finite entries are rejected: a NaN norm would compare false with
- * clipNorm and skip clipping silently.
+ * clipNorm and skip clipping silently. `knownNorm`: the update's norm when the caller has
+ * already summed it (the coordinator does while decoding), saving a pass.
  */
-export function clipL2(update: Float32Array, clipNorm: number): { clipped: boolean; norm: number } {
+export function clipL2(update: Float32Array, clipNorm: number, knownNorm?: number): { clipped: boolean; norm: number } {
   if (typeof clipNorm !== 'number' || !Number.isFinite(clipNorm) || !(clipNorm > 0)) {
     throw new CohortError('invalid_argument', `clip norm must be a finite number > 0, got ${String(clipNorm)}`);
   }
-  const norm = l2Norm(update);
+  const norm = knownNorm ?? l2Norm(update);
   if (!Number.isFinite(norm)) {
     const i = update.findIndex((v) => !Number.isFinite(v));
     throw new CohortError('invalid_argument', `update has a non-finite entry at index ${i}`);

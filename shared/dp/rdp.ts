@@ -61,7 +61,12 @@ function logAInteger(q: number, sigma: number, alpha: number): number {
 const SERIES_REL_TOL = 1e-6;
 /** Absolute floor on a term below which the fractional series stops regardless (e^-80 ≈ 2e-35). */
 const SERIES_LOG_FLOOR = -80;
-const SERIES_MAX_TERMS = 1_000_000;
+/**
+ * Terms summed before giving up on the fractional series. Near q = 1/2 with a large σ the
+ * second series decays only polynomially (about σ·k^(−α−2)), so at σ = 2·10⁴ it needs more
+ * than 10⁷ terms; past this cap the order's RDP is bounded by the next integer order instead.
+ */
+const SERIES_MAX_TERMS = 20_000;
 
 /**
  * log A_α for fractional α > 1 (MTZ 2019 §3.3). Term k of the first series is
@@ -70,7 +75,7 @@ const SERIES_MAX_TERMS = 1_000_000;
  * alternate in sign and both series decrease in magnitude, so the truncation error is
  * below the first omitted terms — which are added to the result to keep it an upper bound.
  */
-function logAFractional(q: number, sigma: number, alpha: number): number {
+function logAFractional(q: number, sigma: number, alpha: number): number | undefined {
   const logQ = Math.log(q);
   const log1mQ = Math.log1p(-q);
   const inv2s2 = 1 / (2 * sigma * sigma);
@@ -88,7 +93,8 @@ function logAFractional(q: number, sigma: number, alpha: number): number {
     acc.add(s0);
     acc.add(s1);
     const termMax = Math.max(s0, s1);
-    if (k > alpha) {
+    // Until the positive part dominates, A − 1 is lost in rounding: keep summing.
+    if (k > alpha && pos.log() > neg.log()) {
       const logA = logSub(pos.log(), neg.log());
       // log|A − 1|, computed without cancellation from log A.
       const logAm1 = logA > 0 ? logA + Math.log(-Math.expm1(-logA)) : Math.log(-Math.expm1(logA));
@@ -103,7 +109,7 @@ function logAFractional(q: number, sigma: number, alpha: number): number {
     if (ratio < 0) coefSign = -coefSign;
     logCoef += Math.log(Math.abs(ratio));
   }
-  throw new CohortError('internal', `RDP series did not converge for q=${q}, sigma=${sigma}, order=${alpha}`);
+  return undefined;
 }
 
 /** log(e^a − e^b) for a ≥ b. */
@@ -113,10 +119,16 @@ function logSub(a: number, b: number): number {
   return a + Math.log(-Math.expm1(b - a));
 }
 
-/** RDP of one step of the Poisson-subsampled Gaussian at order α. */
+/**
+ * RDP of one step of the Poisson-subsampled Gaussian at order α. When the fractional series
+ * does not settle within SERIES_MAX_TERMS, the RDP at ⌈α⌉ is returned: Rényi divergence does
+ * not decrease with the order (van Erven & Harremoës 2014, Thm 3), so it is an upper bound.
+ */
 function rdpOneStep(q: number, sigma: number, alpha: number): number {
   if (q === 1) return alpha / (2 * sigma * sigma);
-  const logA = Number.isInteger(alpha) ? logAInteger(q, sigma, alpha) : logAFractional(q, sigma, alpha);
+  if (Number.isInteger(alpha)) return Math.max(0, logAInteger(q, sigma, alpha)) / (alpha - 1);
+  const logA = logAFractional(q, sigma, alpha);
+  if (logA === undefined) return rdpOneStep(q, sigma, Math.ceil(alpha));
   return Math.max(0, logA) / (alpha - 1);
 }
 

@@ -7,6 +7,7 @@ import { CohortError } from '../errors.js';
 import { shuffleInPlace, type RandomSource } from '../random.js';
 import { checkDataset, type Dataset } from './dataset.js';
 import { createWorkspace, forward, logSumExp, lossAndGradient } from './loss.js';
+import type { TrainerOptions } from './options.js';
 import { checkParameters, describeModel, type ModelSpec } from './spec.js';
 
 export type { Dataset } from './dataset.js';
@@ -17,6 +18,8 @@ export interface TrainConfig {
   readonly epochs: number;
   readonly batchSize: number;
   readonly learningRate: number;
+  /** Free-form operator options for the site's trainer (shared/model/options.ts); the built-in trainer ignores them. */
+  readonly options?: TrainerOptions;
 }
 
 /**

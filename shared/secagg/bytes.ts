@@ -27,6 +27,13 @@ function u32be(n: number): Uint8Array {
   return out;
 }
 
+/** The 8-byte big-endian IEEE 754 binary64 of `x` (how signed data carries a real number). */
+export function f64be(x: number): Uint8Array {
+  const out = new Uint8Array(8);
+  new DataView(out.buffer).setFloat64(0, x);
+  return out;
+}
+
 /** Split bytes made by `encodeFields` back into fields; undefined when malformed. */
 export function decodeFields(data: Uint8Array): Uint8Array[] | undefined {
   const fields: Uint8Array[] = [];

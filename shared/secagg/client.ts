@@ -4,11 +4,19 @@
  * `Result` error, logged, and — unless the round can no longer succeed — leaves the
  * state unchanged, so a replayed or forged message cannot move the node forward.
  *
- * The node's security rests on three refusals (Bonawitz et al. 2017 §4, Bell et al. 2020 §3):
- * it signs at most one survivor list; it answers at most one unmask request, and only
- * one consistent with the list it signed and carrying valid signatures of at least t
- * nodes over it; and it never reveals both the self-mask share and the key share of
- * the same peer.
+ * The node's security against a coordinator that controls every message (SECURITY.md,
+ * "Secure aggregation") rests on these rules; every signature covers the round digest
+ * and the digest of the key directory the node was shown:
+ * - it signs one masking report (the neighbours it does not mask with) and one survivor
+ *   list, and answers one unmask request: for the list it signed, carrying valid
+ *   signatures over it by more than half of the round's participants, so no other list
+ *   can ever be confirmed;
+ * - it signs a list only if it is on it, the list has at least m members, carries a
+ *   valid report of every member, no member's report leaves out another member (inside
+ *   the list every neighbour pair masked with each other) and the list's neighbour graph
+ *   is connected — then only the sum over the whole list can be unmasked;
+ * - it reveals self-mask shares only of nodes on that list and key shares only of nodes
+ *   off it, so no node is ever both unmasked and stripped of its pairwise masks.
  */
 import { CohortError } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -26,6 +34,7 @@ import {
   type ConsistencySignature,
   type KeyDirectory,
   type MaskedInput,
+  type MaskingReport,
   type RevealedShare,
   type SecAggConfig,
   type ShareDelivery,
@@ -37,7 +46,16 @@ import {
 import { addMasks, SEED_BYTES, type MaskTerm } from './prg.js';
 import { ok, type Result } from './result.js';
 import { encodeShare, shareMany, type ShamirShare } from './shamir.js';
-import { advertisementData, survivorListData, type SecAggSigner, type SecAggVerifier } from './signing.js';
+import {
+  advertisementData,
+  directoryDigest,
+  maskingData,
+  roundDigest,
+  signatureQuorum,
+  survivorListData,
+  type SecAggSigner,
+  type SecAggVerifier,
+} from './signing.js';
 
 /** What a node's SecAgg client needs from its composition root. */
 export interface SecAggClientDeps {
@@ -60,10 +78,16 @@ interface PeerKeys {
   readonly sPublicKey: Uint8Array;
 }
 
-interface Shared {
+/** What the node knows once it has a key directory. */
+interface Directory {
+  readonly graph: NeighbourGraph;
+  /** Digest of the directory this node was shown; covered by its later signatures. */
+  readonly directory: Uint8Array;
+}
+
+interface Shared extends Directory {
   readonly keys: Keys;
   readonly peers: ReadonlyMap<string, PeerKeys>;
-  readonly graph: NeighbourGraph;
   readonly selfMaskSeed: Uint8Array;
   /** Share-encryption key per neighbour, derived in stage 2 and reused to open stage-3 boxes. */
   readonly encKeys: ReadonlyMap<string, Uint8Array>;
@@ -75,8 +99,8 @@ type ClientState =
   | { readonly name: 'advertised'; readonly keys: Keys }
   | ({ readonly name: 'keys_shared' } & Shared)
   | ({ readonly name: 'shares_received'; readonly held: ReadonlyMap<string, ShareBundle> } & Shared)
-  | { readonly name: 'masked'; readonly graph: NeighbourGraph; readonly held: ReadonlyMap<string, ShareBundle> }
-  | { readonly name: 'signed'; readonly graph: NeighbourGraph; readonly held: ReadonlyMap<string, ShareBundle>; readonly survivors: readonly string[] }
+  | ({ readonly name: 'masked'; readonly held: ReadonlyMap<string, ShareBundle> } & Directory)
+  | ({ readonly name: 'signed'; readonly held: ReadonlyMap<string, ShareBundle>; readonly survivors: readonly string[] } & Directory)
   | { readonly name: 'done' }
   | { readonly name: 'aborted'; readonly reason: string };
 
@@ -104,6 +128,8 @@ class RoundOver extends Error {}
 export class SecAggClient {
   private state: ClientState = { name: 'created' };
   private readonly log: Logger;
+  /** Digest of `config`, covered by every signature this node makes. */
+  private readonly round: Uint8Array;
 
   constructor(
     readonly nodeId: string,
@@ -113,6 +139,7 @@ export class SecAggClient {
     checkConfig(config);
     if (!config.participants.includes(nodeId)) throw new CohortError('invalid_argument', `node ${nodeId} is not a participant of round ${config.roundId}`);
     this.log = deps.logger.child({ component: 'secagg-client', round: config.roundId, node: nodeId });
+    this.round = roundDigest(config);
   }
 
   /** The current state's name. */
@@ -130,17 +157,18 @@ export class SecAggClient {
     return this.run('advertise', () => {
       const keys: Keys = { c: generateX25519(this.deps.rng), s: generateX25519(this.deps.rng) };
       const { roundId } = this.config;
-      const signature = this.deps.signer.sign(advertisementData(roundId, this.nodeId, keys.c.publicKey, keys.s.publicKey));
+      const signature = this.deps.signer.sign(advertisementData(this.round, this.nodeId, keys.c.publicKey, keys.s.publicKey));
       this.state = { name: 'advertised', keys };
       return { type: 'advertise_keys', roundId, stage: 1, sender: this.nodeId, cPublicKey: keys.c.publicKey, sPublicKey: keys.s.publicKey, signature };
     });
   }
 
   /**
-   * Handle a coordinator message. Returns the reply to send (none after `share_delivery`:
-   * the next step is `maskInput`). Messages for another round or stage are refused.
+   * Handle a coordinator message and return the reply to send. After `share_delivery` the
+   * reply is the masking report, and the next step is `maskInput` (the report must reach
+   * the coordinator before the masked input). Messages for another round or stage are refused.
    */
-  handle(raw: unknown): Result<ClientMessage | undefined> {
+  handle(raw: unknown): Result<ClientMessage> {
     const parsed = parseServerMessage(raw);
     if (!parsed.ok) return this.refuse('message', parsed.error);
     const msg = parsed.value;
@@ -151,10 +179,7 @@ export class SecAggClient {
       case 'key_directory':
         return this.run(msg.type, () => this.onKeyDirectory(msg));
       case 'share_delivery':
-        return this.run(msg.type, () => {
-          this.onShareDelivery(msg);
-          return undefined;
-        });
+        return this.run(msg.type, () => this.onShareDelivery(msg));
       case 'survivor_list':
         return this.run(msg.type, () => this.onSurvivorList(msg));
       case 'unmask_request':
@@ -178,7 +203,7 @@ export class SecAggClient {
       }
       const masked = input.slice();
       addMasks(masked, terms);
-      this.state = { name: 'masked', graph: st.graph, held: st.held };
+      this.state = { name: 'masked', graph: st.graph, directory: st.directory, held: st.held };
       return { type: 'masked_input', roundId, stage: 3, sender: this.nodeId, masked };
     });
   }
@@ -197,7 +222,7 @@ export class SecAggClient {
       if (!participants.includes(a.sender)) throw new CohortError('invalid_argument', `advertisement of ${a.sender}, who is not a participant`);
       if (peers.has(a.sender)) throw new CohortError('invalid_argument', `two advertisements of ${a.sender}`);
       // A key the coordinator could have substituted would let it unmask this node.
-      if (!this.deps.verifier.verify(a.sender, advertisementData(roundId, a.sender, a.cPublicKey, a.sPublicKey), a.signature)) {
+      if (!this.deps.verifier.verify(a.sender, advertisementData(this.round, a.sender, a.cPublicKey, a.sPublicKey), a.signature)) {
         throw new CohortError('unauthenticated', `advertisement of ${a.sender} is not signed by its certificate key`);
       }
       peers.set(a.sender, { cPublicKey: a.cPublicKey, sPublicKey: a.sPublicKey });
@@ -222,11 +247,12 @@ export class SecAggClient {
       const plaintext = packShares({ selfMask: selfMaskShares[j] as ShamirShare, key: keyShares[j] as ShamirShare });
       return { receiver: v, ciphertext: seal(key, plaintext, shareAad(roundId, this.nodeId, v, Stage.shareKeys), this.deps.rng) };
     });
-    this.state = { name: 'keys_shared', keys: st.keys, peers, graph, selfMaskSeed, encKeys };
+    const directory = directoryDigest(msg.adverts);
+    this.state = { name: 'keys_shared', keys: st.keys, peers, graph, directory, selfMaskSeed, encKeys };
     return { type: 'share_keys', roundId, stage: 2, sender: this.nodeId, shares };
   }
 
-  private onShareDelivery(msg: ShareDelivery): void {
+  private onShareDelivery(msg: ShareDelivery): MaskingReport {
     const st = this.expect('keys_shared');
     const { roundId, t } = this.config;
     const x = st.graph.xOf(this.nodeId);
@@ -241,7 +267,11 @@ export class SecAggClient {
       held.set(sender, bundle);
     }
     if (held.size < t) throw new RoundOver(`only ${held.size} neighbours shared keys, fewer than the threshold ${t}`);
+    // The one statement of which pairwise masks this node's input will carry.
+    const missingNeighbours = st.graph.neighbours(this.nodeId).filter((v) => !held.has(v));
+    const signature = this.deps.signer.sign(maskingData(this.round, st.directory, this.nodeId, missingNeighbours));
     this.state = { ...st, name: 'shares_received', held };
+    return { type: 'masking_report', roundId, stage: 3, sender: this.nodeId, missingNeighbours, signature };
   }
 
   private onSurvivorList(msg: SurvivorList): ConsistencySignature {
@@ -252,35 +282,64 @@ export class SecAggClient {
       if (compareIds(survivors[i - 1] as string, survivors[i] as string) >= 0) throw new CohortError('invalid_argument', 'survivor list must be sorted');
     }
     if (!survivors.includes(this.nodeId)) throw new CohortError('invalid_argument', 'survivor list omits this node');
-    for (const v of survivors) {
-      if (!st.graph.has(v)) throw new CohortError('invalid_argument', `survivor ${v} never advertised keys`);
-      if (st.graph.isNeighbour(this.nodeId, v) && !st.held.has(v)) throw new CohortError('invalid_argument', `survivor ${v} never shared keys with this node`);
-    }
+    for (const v of survivors) if (!st.graph.has(v)) throw new CohortError('invalid_argument', `survivor ${v} is not in this node’s key directory`);
+    this.checkReports(st, survivors, msg.reports);
     if (survivors.length < minSurvivors) throw new RoundOver(`only ${survivors.length} survivors, fewer than the ${minSurvivors} required`);
     // Separate components would each have their sum revealed once self masks are removed.
     if (!inducedConnected(st.graph, survivors)) throw new RoundOver('the survivors’ neighbour graph is split: unmasking would reveal partial sums');
-    const signature = this.deps.signer.sign(survivorListData(roundId, survivors));
-    this.state = { name: 'signed', graph: st.graph, held: st.held, survivors: [...survivors] };
+    const signature = this.deps.signer.sign(survivorListData(this.round, st.directory, survivors));
+    this.state = { name: 'signed', graph: st.graph, directory: st.directory, held: st.held, survivors: [...survivors] };
     return { type: 'consistency_signature', roundId, stage: 4, sender: this.nodeId, signature };
+  }
+
+  /**
+   * Every survivor's signed masking report, made over this node's directory, and none
+   * leaving out another survivor: then every two neighbours on the list masked with each
+   * other, so no sum over part of a connected list can be unmasked.
+   */
+  private checkReports(st: Directory, survivors: readonly string[], reports: SurvivorList['reports']): void {
+    const onList = new Set(survivors);
+    const seen = new Set<string>();
+    for (const { sender, missingNeighbours, signature } of reports) {
+      if (!onList.has(sender)) throw new CohortError('invalid_argument', `masking report of ${sender}, who is not a survivor`);
+      if (seen.has(sender)) throw new CohortError('invalid_argument', `two masking reports of ${sender}`);
+      seen.add(sender);
+      for (let i = 0; i < missingNeighbours.length; i++) {
+        const v = missingNeighbours[i] as string;
+        if (i > 0 && compareIds(missingNeighbours[i - 1] as string, v) >= 0) throw new CohortError('invalid_argument', `masking report of ${sender} is not sorted`);
+        if (!st.graph.isNeighbour(sender, v)) throw new CohortError('invalid_argument', `masking report of ${sender} names ${v}, who is not its neighbour`);
+      }
+      if (!this.deps.verifier.verify(sender, maskingData(this.round, st.directory, sender, missingNeighbours), signature)) {
+        throw new CohortError('permission_denied', `the masking report of ${sender} does not verify over this round and key directory`);
+      }
+      const skipped = missingNeighbours.find((v) => onList.has(v));
+      if (skipped !== undefined) throw new CohortError('permission_denied', `survivor ${sender} did not mask with survivor ${skipped}: unmasking would reveal a partial sum`);
+    }
+    const unreported = survivors.find((v) => !seen.has(v));
+    if (unreported !== undefined) throw new CohortError('invalid_argument', `no masking report of survivor ${unreported}`);
   }
 
   private onUnmaskRequest(msg: UnmaskRequest): UnmaskResponse {
     const st = this.expect('signed');
-    const { roundId, t } = this.config;
+    const { roundId, participants } = this.config;
     const signed = st.survivors;
     if (msg.survivors.length !== signed.length || msg.survivors.some((v, i) => v !== signed[i])) {
       throw new CohortError('permission_denied', 'the survivor list differs from the one this node signed');
     }
-    const data = survivorListData(roundId, signed);
+    const data = survivorListData(this.round, st.directory, signed);
     const signers = new Set<string>();
     for (const { sender, signature } of msg.signatures) {
       if (signers.has(sender)) throw new CohortError('invalid_argument', `two consistency signatures of ${sender}`);
       if (!signed.includes(sender) || !this.deps.verifier.verify(sender, data, signature)) {
-        throw new CohortError('permission_denied', `the consistency signature of ${sender} does not verify over the survivor list`);
+        throw new CohortError('permission_denied', `the consistency signature of ${sender} does not verify over the survivor list, round and key directory`);
       }
       signers.add(sender);
     }
-    if (signers.size < t) throw new CohortError('permission_denied', `only ${signers.size} nodes confirmed the survivor list, fewer than the threshold ${t}`);
+    // Honest nodes sign one list each, so a majority confirms at most one list per round.
+    const quorum = signatureQuorum(participants.length);
+    if (signers.size < quorum) {
+      throw new CohortError('permission_denied', `only ${signers.size} of the ${participants.length} participants confirmed the survivor list; more than half (${quorum}) must`);
+    }
     const survivors = new Set(signed);
     const keyShares: RevealedShare[] = [];
     for (const d of msg.dropouts) {

@@ -19,6 +19,9 @@ export interface FixedPointParams {
   readonly bound: number;
 }
 
+/** The part of the encoding a round's configuration carries (every node must use the same). */
+export type FixedPointSpec = Pick<FixedPointParams, 'clipNorm' | 'noiseBound' | 'maxSummands' | 'scale'>;
+
 /** Options for `fixedPointParams`; `scale` overrides the derived scale (it is still checked). */
 export interface FixedPointOptions {
   clipNorm: number;

@@ -157,11 +157,11 @@ export function binomialUpperTail(k: number, p: number, j: number): number {
 /**
  * Check an operator's (k, t) for n nodes. Enforced: 1 ≤ k ≤ n − 1 with k even unless the
  * graph is complete (a k-regular Harary graph needs that); t ≤ k (otherwise no secret can
- * ever be reconstructed); and 2t > k. The last is the security rule: honest neighbours
- * reveal exactly one kind of share per peer, so a coordinator that tells some neighbours
- * of v "v survived" (collecting t self-mask shares) and others "v dropped" (collecting t
- * key shares) would need two disjoint groups of t among v's k neighbours — impossible
- * when 2t > k, whatever views it shows (Bonawitz et al. §4, Bell et al. §3).
+ * ever be reconstructed); and 2t > k, so no two disjoint groups of t neighbours of a node
+ * exist (Bonawitz et al. §4, Bell et al. §3). That alone does not stop a coordinator that
+ * shows different groups different survivor lists (it can take one node's self mask from
+ * one group and its partners' keys from another): the majority rule on survivor lists
+ * (`signatureQuorum`) does; 2t > k limits what colluding neighbours could reconstruct.
  */
 export function validateParameters(n: number, k: number, t: number): void {
   if (!Number.isInteger(n) || n < 2) throw new CohortError('invalid_argument', `secure aggregation needs at least 2 nodes, got ${n}`);

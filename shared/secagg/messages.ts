@@ -4,12 +4,14 @@
  * Uint32Array → packed fixed32 or little-endian bytes, arrays → repeated). Every message
  * carries its round id and stage; a server message of stage s asks for the client
  * message of stage s. Stages (Bonawitz et al. 2017, Fig. 4):
- *   1 advertise keys · 2 share keys · 3 masked input · 4 consistency check · 5 unmasking.
+ *   1 advertise keys · 2 share keys · 3 masking report and masked input · 4 consistency
+ *   check · 5 unmasking.
  * `parseClientMessage`/`parseServerMessage` check shape, types and sizes before any
  * cryptography runs; the state machines check everything that depends on the round.
  */
 import { CohortError } from '../errors.js';
 import { fail, ok, type Result } from './result.js';
+import { fixedPointParams, type FixedPointSpec } from './fixed-point.js';
 import { validateParameters } from './graph.js';
 import { SEED_BYTES } from './prg.js';
 import { X25519_KEY_BYTES } from './keys.js';
@@ -40,6 +42,8 @@ export interface SecAggConfig {
   readonly vectorLength: number;
   /** 32 random bytes fixing the neighbour graph (drawn by the coordinator with `secureRandom`). */
   readonly graphSeed: Uint8Array;
+  /** How inputs are encoded; in the round digest, so every input in a sum used the same scale. */
+  readonly fixedPoint: FixedPointSpec;
 }
 
 /** Stage 1, node → coordinator: the node's two X25519 public keys, signed with its certificate key. */
@@ -52,7 +56,7 @@ export interface AdvertiseKeys {
   readonly cPublicKey: Uint8Array;
   /** s: key agreement for pairwise masks (32 bytes). */
   readonly sPublicKey: Uint8Array;
-  /** Signature over `advertisementData(roundId, sender, cPublicKey, sPublicKey)`. */
+  /** Signature over `advertisementData(roundDigest, sender, cPublicKey, sPublicKey)`. */
   readonly signature: Uint8Array;
 }
 
@@ -72,6 +76,23 @@ export interface ShareKeys {
   readonly shares: readonly EncryptedShare[];
 }
 
+/**
+ * Stage 3, node → coordinator, before its masked input: the neighbours whose share boxes
+ * this node did not receive, so it does not mask with them. It is the node's only
+ * statement of which pairwise masks its input carries; nodes later refuse a survivor
+ * list with a survivor missing from another survivor's report.
+ */
+export interface MaskingReport {
+  readonly type: 'masking_report';
+  readonly roundId: string;
+  readonly stage: 3;
+  readonly sender: string;
+  /** Sorted ids. */
+  readonly missingNeighbours: readonly string[];
+  /** Signature over `maskingData(roundDigest, directoryDigest, sender, missingNeighbours)`. */
+  readonly signature: Uint8Array;
+}
+
 /** Stage 3, node → coordinator: y = x + PRG(b) + Σ ±PRG(s_uv), d words mod 2^32. */
 export interface MaskedInput {
   readonly type: 'masked_input';
@@ -87,7 +108,7 @@ export interface ConsistencySignature {
   readonly roundId: string;
   readonly stage: 4;
   readonly sender: string;
-  /** Signature over `survivorListData(roundId, survivors)`. */
+  /** Signature over `survivorListData(roundDigest, directoryDigest, survivors)`. */
   readonly signature: Uint8Array;
 }
 
@@ -108,7 +129,7 @@ export interface UnmaskResponse {
 }
 
 /** Any node → coordinator message. */
-export type ClientMessage = AdvertiseKeys | ShareKeys | MaskedInput | ConsistencySignature | UnmaskResponse;
+export type ClientMessage = AdvertiseKeys | ShareKeys | MaskingReport | MaskedInput | ConsistencySignature | UnmaskResponse;
 
 /** Stage 2, coordinator → node: every advertisement received in stage 1. */
 export interface KeyDirectory {
@@ -126,12 +147,23 @@ export interface ShareDelivery {
   readonly shares: readonly { readonly sender: string; readonly ciphertext: Uint8Array }[];
 }
 
-/** Stage 4, coordinator → node: the nodes whose masked input is in the sum (sorted). */
+/** A node's masking report, forwarded by the coordinator. */
+export interface ForwardedReport {
+  readonly sender: string;
+  readonly missingNeighbours: readonly string[];
+  readonly signature: Uint8Array;
+}
+
+/**
+ * Stage 4, coordinator → node: the nodes whose masked input is in the sum (sorted), with
+ * the masking report of each of them.
+ */
 export interface SurvivorList {
   readonly type: 'survivor_list';
   readonly roundId: string;
   readonly stage: 4;
   readonly survivors: readonly string[];
+  readonly reports: readonly ForwardedReport[];
 }
 
 /** A node's signature over the survivor list, forwarded by the coordinator. */
@@ -262,6 +294,18 @@ export function parseClientMessage(value: unknown): Result<ClientMessage> {
         });
         return { type, roundId: header(o, w, Stage.shareKeys), stage: 2, sender: id(o, 'sender', w), shares };
       }
+      case 'masking_report': {
+        const w = 'masking_report';
+        const o = plainObject(value, w, ['type', 'roundId', 'stage', 'sender', 'missingNeighbours', 'signature']);
+        return {
+          type,
+          roundId: header(o, w, Stage.maskedInput),
+          stage: 3,
+          sender: id(o, 'sender', w),
+          missingNeighbours: idList(o, 'missingNeighbours', w),
+          signature: bytes(o, 'signature', w, 1, MAX_SIGNATURE_BYTES),
+        };
+      }
       case 'masked_input': {
         const w = 'masked_input';
         const o = plainObject(value, w, ['type', 'roundId', 'stage', 'sender', 'masked']);
@@ -315,8 +359,13 @@ export function parseServerMessage(value: unknown): Result<ServerMessage> {
       }
       case 'survivor_list': {
         const w = 'survivor_list';
-        const o = plainObject(value, w, ['type', 'roundId', 'stage', 'survivors']);
-        return { type, roundId: header(o, w, Stage.consistency), stage: 4, survivors: idList(o, 'survivors', w) };
+        const o = plainObject(value, w, ['type', 'roundId', 'stage', 'survivors', 'reports']);
+        const reports = list(o, 'reports', w).map((r, i) => {
+          const what = `${w}.reports[${i}]`;
+          const e = plainObject(r, what, ['sender', 'missingNeighbours', 'signature']);
+          return { sender: id(e, 'sender', what), missingNeighbours: idList(e, 'missingNeighbours', what), signature: bytes(e, 'signature', what, 1, MAX_SIGNATURE_BYTES) };
+        });
+        return { type, roundId: header(o, w, Stage.consistency), stage: 4, survivors: idList(o, 'survivors', w), reports };
       }
       case 'unmask_request': {
         const w = 'unmask_request';
@@ -333,18 +382,33 @@ export function parseServerMessage(value: unknown): Result<ServerMessage> {
   });
 }
 
-/** Check a round configuration: ids, (k, t) by `validateParameters`, m, d and the graph seed. Throws `invalid_argument`. */
+/** Check a round configuration: ids, (k, t) by `validateParameters`, m, d, the graph seed and the encoding. Throws `invalid_argument`. */
 export function parseConfig(value: unknown): SecAggConfig {
   const r = guard('secure aggregation config', () => {
     const w = 'config';
-    const o = plainObject(value, w, ['roundId', 'participants', 'k', 't', 'minSurvivors', 'vectorLength', 'graphSeed']);
+    const o = plainObject(value, w, ['roundId', 'participants', 'k', 't', 'minSurvivors', 'vectorLength', 'graphSeed', 'fixedPoint']);
+    const f = plainObject(field(o, 'fixedPoint'), `${w}.fixedPoint`, ['clipNorm', 'noiseBound', 'maxSummands', 'scale']);
+    const [clipNorm, noiseBound, maxSummands, scale] = (['clipNorm', 'noiseBound', 'maxSummands', 'scale'] as const).map((key) => {
+      const v = field(f, key);
+      if (typeof v !== 'number' || !Number.isFinite(v)) throw new ParseError(`${w}.fixedPoint.${key} must be a finite number`);
+      return v;
+    }) as [number, number, number, number];
     const participants = idList(o, 'participants', w);
     const [k, t, m, d] = (['k', 't', 'minSurvivors', 'vectorLength'] as const).map((key) => {
       const v = field(o, key);
       if (typeof v !== 'number' || !Number.isSafeInteger(v)) throw new ParseError(`${w}.${key} must be an integer`);
       return v;
     }) as [number, number, number, number];
-    return { roundId: id(o, 'roundId', w), participants, k, t, minSurvivors: m, vectorLength: d, graphSeed: bytes(o, 'graphSeed', w, SEED_BYTES, SEED_BYTES) };
+    return {
+      roundId: id(o, 'roundId', w),
+      participants,
+      k,
+      t,
+      minSurvivors: m,
+      vectorLength: d,
+      graphSeed: bytes(o, 'graphSeed', w, SEED_BYTES, SEED_BYTES),
+      fixedPoint: { clipNorm, noiseBound, maxSummands, scale },
+    };
   });
   if (!r.ok) throw r.error;
   checkConfig(r.value);
@@ -364,6 +428,15 @@ export function checkConfig(config: SecAggConfig): void {
   if (!Number.isSafeInteger(m) || m < 2 || m > participants.length) bad(`minSurvivors must be in [2, ${participants.length}] (a sum over one node is that node's input), got ${m}`);
   if (!Number.isSafeInteger(d) || d < 1 || d > MAX_VECTOR_LENGTH) bad(`vectorLength must be in [1, ${MAX_VECTOR_LENGTH}], got ${d}`);
   if (!(config.graphSeed instanceof Uint8Array) || config.graphSeed.length !== SEED_BYTES) bad(`graphSeed must be ${SEED_BYTES} bytes`);
+  const fp = config.fixedPoint;
+  if (typeof fp !== 'object' || fp === null) bad('fixedPoint is missing');
+  try {
+    fixedPointParams({ clipNorm: fp.clipNorm, noiseBound: fp.noiseBound, maxSummands: fp.maxSummands, scale: fp.scale });
+  } catch (err) {
+    bad(err instanceof Error ? err.message : String(err));
+  }
+  // A sum of all participants must fit the encoding, or it would silently wrap.
+  if (fp.maxSummands < participants.length) bad(`fixedPoint.maxSummands = ${fp.maxSummands} is below the ${participants.length} participants`);
 }
 
 /** The little-endian bytes of a word vector (what the wire carries for `masked`). */

@@ -4,6 +4,11 @@
  * `closeStage` when `pending()` is empty or the stage's deadline passes; it routes the
  * returned messages and, at the end, gets the sum or an abort reason.
  *
+ * It checks what honest nodes will check, so a round that nodes would refuse aborts here
+ * with the reason: a masked input needs its sender's masking report first, no survivor's
+ * report may leave out another survivor, and the survivor list needs signatures from more
+ * than half of the participants (`signatureQuorum`).
+ *
  * Memory is O(d): masked inputs are added into one accumulator as they arrive and never
  * kept. Unmasking subtracts the self masks of survivors and cancels the pairwise masks
  * survivors share with dropped neighbours, streaming all masks through the accumulator
@@ -21,7 +26,9 @@ import {
   type AdvertiseKeys,
   type ClientMessage,
   type ConsistencySignature,
+  type ForwardedReport,
   type MaskedInput,
+  type MaskingReport,
   type RevealedShare,
   type SecAggConfig,
   type ServerMessage,
@@ -32,7 +39,7 @@ import { addMasksParallel, MIN_PARALLEL_WORDS, sharedWords, warmMaskWorker } fro
 import { SEED_BYTES, type MaskTerm } from './prg.js';
 import { fail, ok, type Result } from './result.js';
 import { decodeShare, lagrangeAtZero, reconstructWith, type ShamirShare } from './shamir.js';
-import { advertisementData, survivorListData, type SecAggVerifier } from './signing.js';
+import { advertisementData, directoryDigest, maskingData, roundDigest, signatureQuorum, survivorListData, type SecAggVerifier } from './signing.js';
 import { addWords } from './word-ops.js';
 
 /** What the coordinator's SecAgg server needs from its composition root. */
@@ -58,12 +65,16 @@ export type ServerStep =
 interface Keyed {
   readonly adverts: ReadonlyMap<string, AdvertiseKeys>;
   readonly graph: NeighbourGraph;
+  /** Digest of the key directory sent to every node. */
+  readonly directory: Uint8Array;
 }
 
 interface Accumulating extends Keyed {
   /** U2: nodes whose shares were delivered (they mask with each other). */
   readonly u2: ReadonlySet<string>;
   readonly acc: Uint32Array;
+  /** Masking reports received, by sender (checked and signed). */
+  readonly reports: Map<string, ForwardedReport>;
 }
 
 interface Unmasking extends Accumulating {
@@ -97,7 +108,7 @@ type ServerEvent = ClientMessage['type'] | 'close';
 export const SERVER_TRANSITIONS: Readonly<Record<ServerStageName, Partial<Record<ServerEvent, ServerStageName>>>> = {
   advertise: { advertise_keys: 'advertise', close: 'share_keys' },
   share_keys: { share_keys: 'share_keys', close: 'masked_input' },
-  masked_input: { masked_input: 'masked_input', close: 'consistency' },
+  masked_input: { masking_report: 'masked_input', masked_input: 'masked_input', close: 'consistency' },
   consistency: { consistency_signature: 'consistency', close: 'unmask' },
   unmask: { unmask_response: 'unmask', close: 'completed' },
   completed: {},
@@ -111,6 +122,8 @@ class RoundOver extends Error {}
 export class SecAggServer {
   private state: ServerState = { name: 'advertise', adverts: new Map() };
   private readonly log: Logger;
+  /** Digest of `config`, covered by every node signature. */
+  private readonly round: Uint8Array;
 
   constructor(
     readonly config: SecAggConfig,
@@ -118,6 +131,7 @@ export class SecAggServer {
   ) {
     checkConfig(config);
     this.log = deps.logger.child({ component: 'secagg-server', round: config.roundId });
+    this.round = roundDigest(config);
     if (config.vectorLength >= MIN_PARALLEL_WORDS) warmMaskWorker();
   }
 
@@ -150,6 +164,12 @@ export class SecAggServer {
     }
   }
 
+  /** True when `name`'s masked input is expected now: its masking report arrived and its input did not. */
+  acceptsMaskedInput(name: string): boolean {
+    const st = this.state;
+    return st.name === 'masked_input' && st.reports.has(name) && !st.received.has(name);
+  }
+
   /** Take one node message; `from` is the peer identity the transport authenticated. */
   receive(from: string, raw: unknown): Result<void> {
     const parsed = parseClientMessage(raw);
@@ -171,6 +191,9 @@ export class SecAggServer {
           break;
         case 'share_keys':
           this.onShareKeys(msg);
+          break;
+        case 'masking_report':
+          this.onMaskingReport(msg);
           break;
         case 'masked_input':
           this.onMaskedInput(msg);
@@ -238,7 +261,7 @@ export class SecAggServer {
     const st = this.expect('advertise');
     if (!this.config.participants.includes(msg.sender)) throw new CohortError('permission_denied', `${msg.sender} is not a participant of this round`);
     if (st.adverts.has(msg.sender)) throw new CohortError('already_exists', `keys of ${msg.sender} were already received`);
-    if (!this.deps.verifier.verify(msg.sender, advertisementData(msg.roundId, msg.sender, msg.cPublicKey, msg.sPublicKey), msg.signature)) {
+    if (!this.deps.verifier.verify(msg.sender, advertisementData(this.round, msg.sender, msg.cPublicKey, msg.sPublicKey), msg.signature)) {
       throw new CohortError('unauthenticated', `advertisement of ${msg.sender} is not signed by its certificate key`);
     }
     st.adverts.set(msg.sender, msg);
@@ -247,11 +270,12 @@ export class SecAggServer {
   private closeAdvertise(adverts: Map<string, AdvertiseKeys>): ServerStep {
     const { k, t, minSurvivors, graphSeed, roundId } = this.config;
     if (adverts.size < minSurvivors) throw new RoundOver(`only ${adverts.size} nodes advertised keys, fewer than the ${minSurvivors} required`);
+    this.requireQuorum(adverts.size, 'nodes advertised keys');
     const graph = buildNeighbourGraph([...adverts.keys()], k, graphSeed);
     if (graph.degree < t) throw new RoundOver(`only ${adverts.size} nodes advertised keys: each has ${graph.degree} neighbours, fewer than the threshold ${t}`);
-    this.state = { name: 'share_keys', adverts, graph, boxes: new Map() };
-    this.log.info({ stage: 1, received: adverts.size, expected: this.config.participants.length }, 'secagg keys advertised');
     const directory = graph.ids.map((id) => adverts.get(id) as AdvertiseKeys);
+    this.state = { name: 'share_keys', adverts, graph, directory: directoryDigest(directory), boxes: new Map() };
+    this.log.info({ stage: 1, received: adverts.size, expected: this.config.participants.length }, 'secagg keys advertised');
     return this.send(2, graph.ids.map((to) => ({ to, message: { type: 'key_directory', roundId, stage: 2, adverts: directory } })));
   }
 
@@ -286,6 +310,7 @@ export class SecAggServer {
       }
     }
     if (u2.size < minSurvivors) throw new RoundOver(`only ${u2.size} nodes shared keys with enough neighbours, fewer than the ${minSurvivors} required`);
+    this.requireQuorum(u2.size, 'nodes shared keys with enough neighbours');
     const messages = sortIds(u2).map((to): Outgoing => {
       const shares = st.graph
         .neighbours(to)
@@ -294,14 +319,32 @@ export class SecAggServer {
       return { to, message: { type: 'share_delivery', roundId, stage: 3, shares } };
     });
     this.log.info({ stage: 2, received: st.boxes.size, kept: u2.size }, 'secagg shares routed');
-    this.state = { name: 'masked_input', adverts: st.adverts, graph: st.graph, u2, acc: sharedWords(vectorLength), received: new Set() };
+    this.state = { name: 'masked_input', adverts: st.adverts, graph: st.graph, directory: st.directory, u2, acc: sharedWords(vectorLength), reports: new Map(), received: new Set() };
     return this.send(3, messages);
+  }
+
+  private onMaskingReport(msg: MaskingReport): void {
+    const st = this.expect('masked_input');
+    if (!st.u2.has(msg.sender)) throw new CohortError('permission_denied', `${msg.sender} has no shares in this round`);
+    if (st.reports.has(msg.sender)) throw new CohortError('already_exists', `masking report of ${msg.sender} was already received`);
+    const missing = msg.missingNeighbours;
+    for (let i = 0; i < missing.length; i++) {
+      const v = missing[i] as string;
+      if (i > 0 && compareIds(missing[i - 1] as string, v) >= 0) throw new CohortError('invalid_argument', 'masking report must be sorted');
+      if (!st.graph.isNeighbour(msg.sender, v)) throw new CohortError('invalid_argument', `masking report names ${v}, who is not a neighbour of ${msg.sender}`);
+    }
+    if (!this.deps.verifier.verify(msg.sender, maskingData(this.round, st.directory, msg.sender, missing), msg.signature)) {
+      throw new CohortError('unauthenticated', `masking report of ${msg.sender} does not verify`);
+    }
+    st.reports.set(msg.sender, { sender: msg.sender, missingNeighbours: missing, signature: msg.signature });
   }
 
   private onMaskedInput(msg: MaskedInput): void {
     const st = this.expect('masked_input');
     if (!st.u2.has(msg.sender)) throw new CohortError('permission_denied', `${msg.sender} has no shares in this round`);
     if (st.received.has(msg.sender)) throw new CohortError('already_exists', `masked input of ${msg.sender} was already received`);
+    // Nodes refuse a survivor without a report, so an input without one could never be unmasked.
+    if (!st.reports.has(msg.sender)) throw new CohortError('failed_precondition', `masked input of ${msg.sender} came before its masking report`);
     if (msg.masked.length !== this.config.vectorLength) {
       throw new CohortError('invalid_argument', `masked input has ${msg.masked.length} words, expected ${this.config.vectorLength}`);
     }
@@ -312,30 +355,41 @@ export class SecAggServer {
   private closeMaskedInput(st: Extract<ServerState, { name: 'masked_input' }>): ServerStep {
     const survivors = sortIds(st.received);
     const dropouts = sortIds([...st.u2].filter((u) => !st.received.has(u)));
-    if (survivors.length < this.config.minSurvivors) throw new RoundOver(`only ${survivors.length} masked inputs arrived, fewer than the ${this.config.minSurvivors} required`);
+    const { minSurvivors } = this.config;
+    if (survivors.length < minSurvivors) throw new RoundOver(`only ${survivors.length} masked inputs arrived, fewer than the ${minSurvivors} required`);
+    this.requireQuorum(survivors.length, 'masked inputs arrived');
     if (!inducedConnected(st.graph, survivors)) throw new RoundOver('the survivors’ neighbour graph is split: unmasking would reveal partial sums');
+    const alive = new Set(survivors);
+    for (const u of survivors) {
+      const skipped = (st.reports.get(u) as ForwardedReport).missingNeighbours.find((v) => alive.has(v));
+      if (skipped !== undefined) throw new RoundOver(`survivor ${u} did not mask with survivor ${skipped}: nodes would refuse the survivor list`);
+    }
     this.checkRecoverable(st.graph, survivors, dropouts, new Set(survivors));
     this.log.info({ stage: 3, survivors: survivors.length, dropouts: dropouts.length }, 'secagg masked inputs collected');
     const { received: _, ...rest } = st;
     this.state = { ...rest, name: 'consistency', survivors, dropouts, signatures: new Map() };
     const { roundId } = this.config;
-    return this.send(4, survivors.map((to) => ({ to, message: { type: 'survivor_list', roundId, stage: 4, survivors } })));
+    const reports = survivors.map((u) => st.reports.get(u) as ForwardedReport);
+    return this.send(4, survivors.map((to) => ({ to, message: { type: 'survivor_list', roundId, stage: 4, survivors, reports } })));
   }
 
   private onSignature(msg: ConsistencySignature): void {
     const st = this.expect('consistency');
     if (!st.survivors.includes(msg.sender)) throw new CohortError('permission_denied', `${msg.sender} is not a survivor`);
     if (st.signatures.has(msg.sender)) throw new CohortError('already_exists', `consistency signature of ${msg.sender} was already received`);
-    if (!this.deps.verifier.verify(msg.sender, survivorListData(msg.roundId, st.survivors), msg.signature)) {
+    if (!this.deps.verifier.verify(msg.sender, survivorListData(this.round, st.directory, st.survivors), msg.signature)) {
       throw new CohortError('unauthenticated', `consistency signature of ${msg.sender} does not verify`);
     }
     st.signatures.set(msg.sender, msg.signature);
   }
 
   private closeConsistency(st: Extract<ServerState, { name: 'consistency' }>): ServerStep {
-    const { t, roundId } = this.config;
+    const { roundId, participants } = this.config;
     const u4 = new Set(st.signatures.keys());
-    if (u4.size < t) throw new RoundOver(`only ${u4.size} nodes confirmed the survivor list, fewer than the threshold ${t}`);
+    const quorum = signatureQuorum(participants.length);
+    if (u4.size < quorum) {
+      throw new RoundOver(`only ${u4.size} of the ${participants.length} participants confirmed the survivor list; more than half (${quorum}) must`);
+    }
     this.checkRecoverable(st.graph, st.survivors, st.dropouts, u4);
     const signatures = sortIds(u4).map((sender) => ({ sender, signature: st.signatures.get(sender) as Uint8Array }));
     const dropped = new Set(st.dropouts);
@@ -413,6 +467,13 @@ export class SecAggServer {
     this.state = { name: 'completed' };
     this.log.info({ stage: 5, survivors: st.survivors.length, dropouts: st.dropouts.length, responders: st.responded.size }, 'secagg round completed');
     return { kind: 'completed', sum: st.acc, survivors: st.survivors, dropouts: st.dropouts };
+  }
+
+  /** Signers come from the survivors, so fewer than a majority of participants left means the list can never be confirmed. */
+  private requireQuorum(count: number, what: string): void {
+    const n = this.config.participants.length;
+    const quorum = signatureQuorum(n);
+    if (count < quorum) throw new RoundOver(`only ${count} ${what}: the survivor list needs signatures from more than half of the ${n} participants (${quorum})`);
   }
 
   /**

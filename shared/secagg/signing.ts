@@ -1,11 +1,16 @@
 /**
- * Signatures that authenticate SecAgg keys and survivor lists with each node's
- * certificate key, so the coordinator cannot substitute keys or forge a view
- * (Bonawitz et al. 2017, §6, active adversary). Signing and verification are injected;
- * `keyObjectSigner`/`publicKeyVerifier` back them with node:crypto keys.
+ * Signatures that authenticate SecAgg keys, masking reports and survivor lists with each
+ * node's certificate key, so the coordinator cannot substitute keys or forge a view
+ * (Bonawitz et al. 2017, §6, active adversary). Every signed byte string starts with a
+ * domain label and covers the round digest (the whole configuration), and all but the
+ * advertisement cover the digest of the key directory the signer was shown, so nothing
+ * signed under one configuration, directory or round counts under another. Signing and
+ * verification are injected; `keyObjectSigner`/`publicKeyVerifier` back them with
+ * node:crypto keys. The byte layouts are the wire contract (proto/cohort/v1/cohort.proto).
  */
-import { constants, createPrivateKey, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
-import { encodeFields } from './bytes.js';
+import { constants, createHash, createPrivateKey, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
+import { compareIds, encodeFields, f64be, sortIds } from './bytes.js';
+import type { SecAggConfig } from './messages.js';
 
 /** Signs with this node's certificate key. */
 export interface SecAggSigner {
@@ -17,14 +22,69 @@ export interface SecAggVerifier {
   verify(nodeId: string, data: Uint8Array, signature: Uint8Array): boolean;
 }
 
-/** The bytes a node signs to vouch for its two public keys in a round. */
-export function advertisementData(roundId: string, nodeId: string, cPublicKey: Uint8Array, sPublicKey: Uint8Array): Uint8Array {
-  return encodeFields('cohort-secagg-advertise', roundId, nodeId, cPublicKey, sPublicKey);
+function sha256(data: Uint8Array): Uint8Array {
+  return new Uint8Array(createHash('sha256').update(data).digest());
 }
 
-/** The bytes a node signs to confirm the survivor list of a round (consistency check). */
-export function survivorListData(roundId: string, survivors: readonly string[]): Uint8Array {
-  return encodeFields('cohort-secagg-survivors', roundId, survivors.length, ...survivors);
+/**
+ * SHA-256 of everything the nodes of a round must agree on before stage 1: round id,
+ * participants (sorted), k, t, m, d, graph seed and the fixed-point encoding.
+ */
+export function roundDigest(config: SecAggConfig): Uint8Array {
+  const { roundId, participants, k, t, minSurvivors, vectorLength, graphSeed, fixedPoint: fp } = config;
+  return sha256(
+    encodeFields(
+      'cohort-secagg-round',
+      roundId,
+      participants.length,
+      ...sortIds(participants),
+      k,
+      t,
+      minSurvivors,
+      vectorLength,
+      graphSeed,
+      f64be(fp.clipNorm),
+      f64be(fp.noiseBound),
+      fp.maxSummands,
+      f64be(fp.scale),
+    ),
+  );
+}
+
+/** One advertisement as the directory digest sees it. */
+export interface DirectoryEntry {
+  readonly sender: string;
+  readonly cPublicKey: Uint8Array;
+  readonly sPublicKey: Uint8Array;
+}
+
+/** SHA-256 of a key directory: each node's id and two public keys, in canonical id order. */
+export function directoryDigest(adverts: readonly DirectoryEntry[]): Uint8Array {
+  const sorted = [...adverts].sort((a, b) => compareIds(a.sender, b.sender));
+  return sha256(encodeFields('cohort-secagg-directory', sorted.length, ...sorted.flatMap((a) => [a.sender, a.cPublicKey, a.sPublicKey])));
+}
+
+/** The bytes a node signs to vouch for its two public keys in a round. */
+export function advertisementData(round: Uint8Array, nodeId: string, cPublicKey: Uint8Array, sPublicKey: Uint8Array): Uint8Array {
+  return encodeFields('cohort-secagg-advertise', round, nodeId, cPublicKey, sPublicKey);
+}
+
+/** The bytes a node signs, before masking, to state which of its neighbours it does not mask with (sorted). */
+export function maskingData(round: Uint8Array, directory: Uint8Array, nodeId: string, missingNeighbours: readonly string[]): Uint8Array {
+  return encodeFields('cohort-secagg-masking', round, directory, nodeId, missingNeighbours.length, ...missingNeighbours);
+}
+
+/** The bytes a node signs to confirm the survivor list of a round (sorted). */
+export function survivorListData(round: Uint8Array, directory: Uint8Array, survivors: readonly string[]): Uint8Array {
+  return encodeFields('cohort-secagg-survivors', round, directory, survivors.length, ...survivors);
+}
+
+/**
+ * Distinct signatures a survivor list needs: more than half of the round's participants.
+ * An honest node signs one list, so two different lists can never both reach this.
+ */
+export function signatureQuorum(participants: number): number {
+  return Math.floor(participants / 2) + 1;
 }
 
 // The same RSA-PSS parameters as shared/pki, so either side can verify the other.

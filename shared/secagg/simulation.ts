@@ -8,7 +8,7 @@ import { CohortError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { RandomSource } from '../random.js';
 import { SecAggClient } from './client.js';
-import type { SecAggConfig } from './messages.js';
+import type { ClientMessage, SecAggConfig } from './messages.js';
 import { SecAggServer, type ServerStep } from './server.js';
 import type { SecAggSigner, SecAggVerifier } from './signing.js';
 
@@ -102,13 +102,16 @@ export function simulateRound(opts: SimulationOptions): SimulationResult {
     for (const { to, message } of step.messages) {
       if (!alive(to, stage)) continue;
       const c = clients.get(to) as SecAggClient;
-      const reply = timed(to, stage, () => {
+      const replies = timed(to, stage, (): ClientMessage[] => {
         const r = c.handle(message);
-        if (!r.ok || r.value !== undefined) return r;
-        return c.maskInput(opts.input(to)); // share_delivery is answered by masking
+        if (!r.ok) throw new CohortError('internal', `${to} refused the stage-${stage} message: ${r.error.message}`);
+        if (r.value.type !== 'masking_report') return [r.value];
+        // share_delivery is answered by the masking report, then the masked input.
+        const masked = c.maskInput(opts.input(to));
+        if (!masked.ok) throw new CohortError('internal', `${to} could not mask its input: ${masked.error.message}`);
+        return [r.value, masked.value];
       });
-      if (!reply.ok) throw new CohortError('internal', `${to} refused the stage-${stage} message: ${reply.error.message}`);
-      deliver(to, stage, reply.value);
+      for (const reply of replies) deliver(to, stage, reply);
     }
     if (stage === 3) accumulatorBytes = server.accumulatorBytes;
     step = close(stage);

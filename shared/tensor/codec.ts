@@ -184,6 +184,33 @@ const HALF_VALUES: Float32Array = (() => {
   return t;
 })();
 
+/**
+ * Σ v[i]² over `v[from, to)` in float64, four sums interleaved (memory speed). NaN or
+ * Infinity exactly when a value is not finite: x² of a finite float32 is at most 1.2e77.
+ */
+export function sumOfSquares(v: Float32Array, from: number, to: number): number {
+  let a = 0;
+  let b = 0;
+  let c = 0;
+  let d = 0;
+  let i = from;
+  for (; i + 3 < to; i += 4) {
+    const x0 = v[i] as number;
+    const x1 = v[i + 1] as number;
+    const x2 = v[i + 2] as number;
+    const x3 = v[i + 3] as number;
+    a += x0 * x0;
+    b += x1 * x1;
+    c += x2 * x2;
+    d += x3 * x3;
+  }
+  for (; i < to; i++) {
+    const x = v[i] as number;
+    a += x * x;
+  }
+  return a + b + c + d;
+}
+
 /** Index of the first NaN or ±Infinity in `v[from, to)`, or -1. */
 export function firstNonFinite(v: Float32Array, from = 0, to = v.length): number {
   // x · 0 is 0 for every finite x and NaN otherwise: four independent sums scan at memory
@@ -219,6 +246,8 @@ export class TensorDecoder {
   private received = 0;
   /** f32: values already checked. Quantised: values written so far. */
   private done = 0;
+  /** Σ x² of the values decoded so far (set mode with checks); non-finite values are refused before. */
+  private squares = 0;
   /** Quantised: the current block's scale and values left in it (−1: reading the scale). */
   private scale = 0;
   private left = -1;
@@ -254,6 +283,15 @@ export class TensorDecoder {
     this.received += data.byteLength;
   }
 
+  /**
+   * Σ x² of the decoded values (set mode with checks), taken while they were decoded, so a
+   * norm needs no second pass: sqrt of it is the L2 norm (summed in another order than
+   * shared/dp/clip.ts l2Norm, which can differ in the last bits).
+   */
+  get sumOfSquares(): number {
+    return this.squares;
+  }
+
   /** The decoded vector; throws if bytes are missing. */
   finish(): Float32Array {
     if (this.received !== this.total) {
@@ -266,9 +304,18 @@ export class TensorDecoder {
     this.bytes.set(data, this.received);
     if (!this.checkFinite) return;
     const complete = (this.received + data.byteLength) >>> 2;
-    const bad = firstNonFinite(this.target, this.done, complete);
-    if (bad >= 0) throw new CohortError('invalid_argument', `value ${bad} is ${String(this.target[bad])}: values must be finite`);
+    this.check(this.done, complete);
     this.done = complete;
+  }
+
+  /** Refuse a non-finite value in [from, to) and add the squares (one pass, values still in cache). */
+  private check(from: number, to: number): void {
+    const sq = sumOfSquares(this.target, from, to);
+    if (sq - sq !== 0) {
+      const bad = firstNonFinite(this.target, from, to);
+      throw new CohortError('invalid_argument', `value ${bad} is ${String(this.target[bad])}: values must be finite`);
+    }
+    this.squares += sq;
   }
 
   private writeQuantised(data: Uint8Array, encoding: 'int8' | 'fp16'): void {
@@ -331,6 +378,7 @@ export class TensorDecoder {
         }
       }
       if (add) this.checkRange(from, i);
+      else if (this.checkFinite) this.squares += sumOfSquares(t, from, i);
       this.done = i;
       if (this.left === 0) this.left = -1;
     }

@@ -4,19 +4,18 @@
  * check themselves; the sender of a node message is always the authenticated caller,
  * never a field of the message.
  */
-import type { AdvertiseKeys, ClientMessage, SecAggConfig, ServerMessage } from '../secagg/messages.js';
-import type { FixedPointParams } from '../secagg/fixed-point.js';
+import type { AdvertiseKeys, ClientMessage, ForwardedReport, SecAggConfig, ServerMessage } from '../secagg/messages.js';
+import type { MaskingReport as WireReport, MaskingReport__Output as WireReportOut } from './generated/cohort/v1/MaskingReport.js';
 import type { AdvertiseKeys as WireAdvert, AdvertiseKeys__Output as WireAdvertOut } from './generated/cohort/v1/AdvertiseKeys.js';
 import type { SecAggFromNode, SecAggFromNode__Output } from './generated/cohort/v1/SecAggFromNode.js';
 import type { SecAggSetup, SecAggSetup__Output } from './generated/cohort/v1/SecAggSetup.js';
 import type { SecAggToNode, SecAggToNode__Output } from './generated/cohort/v1/SecAggToNode.js';
 
-/** A node's view of a secure round: the protocol config, peers' certificates and the encoding. */
+/** A node's view of a secure round: the protocol config (with the encoding) and peers' certificates. */
 export interface SecureSetup {
   readonly config: SecAggConfig;
   /** Certificate PEM of every participant, by name. */
   readonly certificates: ReadonlyMap<string, string>;
-  readonly fixedPoint: Pick<FixedPointParams, 'clipNorm' | 'noiseBound' | 'maxSummands' | 'scale'>;
 }
 
 /** SecureSetup → wire. */
@@ -31,7 +30,7 @@ export function setupToWire(s: SecureSetup): SecAggSetup {
     vectorLength: c.vectorLength,
     graphSeed: Buffer.from(c.graphSeed),
     certificates: [...s.certificates].map(([name, pem]) => ({ name, pem })),
-    fixedPoint: { ...s.fixedPoint },
+    fixedPoint: { ...c.fixedPoint },
   };
 }
 
@@ -46,19 +45,27 @@ export function setupFromWire(w: SecAggSetup__Output): SecureSetup {
       minSurvivors: w.minSurvivors,
       vectorLength: w.vectorLength,
       graphSeed: new Uint8Array(w.graphSeed),
+      fixedPoint: {
+        clipNorm: w.fixedPoint?.clipNorm ?? 0,
+        noiseBound: w.fixedPoint?.noiseBound ?? 0,
+        maxSummands: w.fixedPoint?.maxSummands ?? 0,
+        scale: w.fixedPoint?.scale ?? 0,
+      },
     },
     certificates: new Map(w.certificates.map((c) => [c.name, c.pem])),
-    fixedPoint: {
-      clipNorm: w.fixedPoint?.clipNorm ?? 0,
-      noiseBound: w.fixedPoint?.noiseBound ?? 0,
-      maxSummands: w.fixedPoint?.maxSummands ?? 0,
-      scale: w.fixedPoint?.scale ?? 0,
-    },
   };
 }
 
 function advertToWire(a: AdvertiseKeys): WireAdvert {
   return { sender: a.sender, cPublicKey: Buffer.from(a.cPublicKey), sPublicKey: Buffer.from(a.sPublicKey), signature: Buffer.from(a.signature) };
+}
+
+function reportToWire(r: ForwardedReport): WireReport {
+  return { sender: r.sender, missingNeighbours: [...r.missingNeighbours], signature: Buffer.from(r.signature) };
+}
+
+function reportFromWire(r: WireReportOut): unknown {
+  return { sender: r.sender, missingNeighbours: [...r.missingNeighbours], signature: r.signature };
 }
 
 function advertFromWire(a: WireAdvertOut, roundId: string, sender = a.sender): unknown {
@@ -73,6 +80,8 @@ export function fromNodeToWire(round: number, m: Exclude<ClientMessage, { type: 
       return { ...base, advertise: advertToWire(m) };
     case 'share_keys':
       return { ...base, shareKeys: { shares: m.shares.map((s) => ({ peer: s.receiver, ciphertext: Buffer.from(s.ciphertext) })) } };
+    case 'masking_report':
+      return { ...base, maskingReport: { missingNeighbours: [...m.missingNeighbours], signature: Buffer.from(m.signature) } };
     case 'consistency_signature':
       return { ...base, consistencySignature: Buffer.from(m.signature) };
     case 'unmask_response':
@@ -94,6 +103,8 @@ export function fromNodeFromWire(w: SecAggFromNode__Output, sender: string): unk
       return w.advertise ? advertFromWire(w.advertise, w.roundId, sender) : undefined;
     case 'shareKeys':
       return { ...base, type: 'share_keys', stage: 2, shares: (w.shareKeys?.shares ?? []).map((s) => ({ receiver: s.peer, ciphertext: s.ciphertext })) };
+    case 'maskingReport':
+      return { ...base, type: 'masking_report', stage: 3, missingNeighbours: [...(w.maskingReport?.missingNeighbours ?? [])], signature: w.maskingReport?.signature };
     case 'consistencySignature':
       return { ...base, type: 'consistency_signature', stage: 4, signature: w.consistencySignature };
     case 'unmask':
@@ -118,7 +129,7 @@ export function toNodeToWire(round: number, m: ServerMessage): SecAggToNode {
     case 'share_delivery':
       return { ...base, shareDelivery: { shares: m.shares.map((s) => ({ peer: s.sender, ciphertext: Buffer.from(s.ciphertext) })) } };
     case 'survivor_list':
-      return { ...base, survivorList: { survivors: [...m.survivors] } };
+      return { ...base, survivorList: { survivors: [...m.survivors], reports: m.reports.map(reportToWire) } };
     case 'unmask_request':
       return {
         ...base,
@@ -140,7 +151,13 @@ export function toNodeFromWire(w: SecAggToNode__Output): unknown {
     case 'shareDelivery':
       return { ...base, type: 'share_delivery', stage: 3, shares: (w.shareDelivery?.shares ?? []).map((s) => ({ sender: s.peer, ciphertext: s.ciphertext })) };
     case 'survivorList':
-      return { ...base, type: 'survivor_list', stage: 4, survivors: [...(w.survivorList?.survivors ?? [])] };
+      return {
+        ...base,
+        type: 'survivor_list',
+        stage: 4,
+        survivors: [...(w.survivorList?.survivors ?? [])],
+        reports: (w.survivorList?.reports ?? []).map(reportFromWire),
+      };
     case 'unmaskRequest':
       return {
         ...base,

@@ -58,14 +58,17 @@ export interface PemMaterial {
  * It can stop reading (its socket is paused, so TCP back-pressure reaches the coordinator).
  */
 export class RawBulkClient {
-  private buffered: Buffer = Buffer.alloc(0);
+  /** Received and not yet read: chunks joined only when a read needs them (a 4 MB model arrives in hundreds). */
+  private chunks: Buffer[] = [];
+  private length = 0;
   private readonly waiters: (() => void)[] = [];
   private ended = false;
   closedWith: Error | undefined;
 
   private constructor(readonly socket: TLSSocket) {
     socket.on('data', (b: Buffer) => {
-      this.buffered = this.buffered.length === 0 ? b : Buffer.concat([this.buffered, b]);
+      this.chunks.push(b);
+      this.length += b.length;
       this.wake();
     });
     socket.on('close', () => {
@@ -89,12 +92,25 @@ export class RawBulkClient {
     for (const w of this.waiters.splice(0)) w();
   }
 
+  /** Wait until `bytes` have arrived; then they are the start of `buffered`. */
   private async waitFor(bytes: number): Promise<boolean> {
-    while (this.buffered.length < bytes) {
+    while (this.length < bytes) {
       if (this.ended) return false;
       await new Promise<void>((resolve) => this.waiters.push(resolve));
     }
+    if ((this.chunks[0]?.length ?? 0) < bytes) this.chunks = [Buffer.concat(this.chunks)];
     return true;
+  }
+
+  private get buffered(): Buffer {
+    return this.chunks[0] ?? Buffer.alloc(0);
+  }
+
+  private consume(bytes: number): void {
+    const first = this.buffered;
+    this.length -= bytes;
+    if (first.length === bytes) this.chunks.shift();
+    else this.chunks[0] = first.subarray(bytes);
   }
 
   /** Write bytes; resolves when they are handed to the kernel. */
@@ -112,7 +128,7 @@ export class RawBulkClient {
     const p = Number(header.payloadBytes ?? 0);
     if (!(await this.waitFor(4 + h + p))) return undefined;
     const payload = Buffer.from(this.buffered.subarray(4 + h, 4 + h + p));
-    this.buffered = this.buffered.subarray(4 + h + p);
+    this.consume(4 + h + p);
     return { header, payload };
   }
 

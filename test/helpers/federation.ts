@@ -2,8 +2,9 @@
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { systemClock } from '../../shared/clock.js';
+import { type Clock, systemClock } from '../../shared/clock.js';
 import { type Logger, MemoryLogger } from '../../shared/logger.js';
+import { builtinModel, type FederatedModel } from '../../shared/model/model.js';
 import { parseModelSpec } from '../../shared/model/spec.js';
 import { copyHolderFiles, initCa, issue, revoke } from '../../shared/pki/ca-dir.js';
 import { decodeRevocationFile, REVOCATIONS_FILE, type SignedRevocations } from '../../shared/pki/revocations.js';
@@ -14,6 +15,7 @@ import type { NodeBudget } from '../../client/core/budget.js';
 import type { RevocationMemory } from '../../client/core/secure.js';
 import type { ModelCache } from '../../client/core/models.js';
 import { type DropStage, NodeDaemon } from '../../client/grpc/daemon.js';
+import type { ModelKindName } from '../../shared/model/model.js';
 import { loadTlsMaterial } from '../../shared/pki/ca-dir.js';
 import { DEFAULT_ROUND_SETTINGS } from '../../server/core/coordinator.js';
 import type { PrivacyBudget } from '../../server/core/privacy.js';
@@ -91,13 +93,17 @@ export async function startTestCoordinator(
   opts: {
     log?: Logger;
     settings?: Partial<RoundSettings>;
-    model?: Parameters<typeof parseModelSpec>[0];
+    model?: Parameters<typeof parseModelSpec>[0] | { readonly tensors: FederatedModel; readonly weights: Float32Array };
     revocationPollMs?: number;
     privacy?: PrivacyBudget;
     monitoring?: CoordinatorMonitoring;
-    dataDir?: string;
-    progressTimeoutMs?: number;
+    /** Drives deadlines and progress timeouts (default: the system clock). */
+    clock?: Clock;
     uploadSlots?: number;
+    progressTimeoutMs?: number;
+    sendQueueBytes?: number;
+    bulkQueueBytes?: number;
+    dataDir?: string;
   } = {},
 ): Promise<StartedCoordinator> {
   return startCoordinator(
@@ -106,17 +112,21 @@ export async function startTestCoordinator(
       port: 0,
       bulkPort: 0,
       certsDir: pki.dir,
-      model: parseModelSpec(opts.model ?? {}),
+      ...(opts.model && 'tensors' in opts.model
+        ? { model: opts.model.tensors, initialWeights: opts.model.weights }
+        : { model: builtinModel(parseModelSpec(opts.model ?? {})) }),
       seed: 1,
       defaults: { ...TEST_SETTINGS, ...opts.settings },
       uploadSlots: opts.uploadSlots ?? 4,
       revocationPollMs: opts.revocationPollMs ?? 100,
       ...(opts.dataDir !== undefined ? { dataDir: opts.dataDir } : {}),
-      ...(opts.progressTimeoutMs !== undefined ? { progressTimeoutMs: opts.progressTimeoutMs } : {}),
       ...(opts.privacy ? { privacy: opts.privacy } : {}),
       ...(opts.monitoring ? { monitoring: opts.monitoring } : {}),
+      ...(opts.progressTimeoutMs !== undefined ? { progressTimeoutMs: opts.progressTimeoutMs } : {}),
+      ...(opts.sendQueueBytes !== undefined ? { sendQueueBytes: opts.sendQueueBytes } : {}),
+      ...(opts.bulkQueueBytes !== undefined ? { bulkQueueBytes: opts.bulkQueueBytes } : {}),
     },
-    { log: opts.log ?? new MemoryLogger(), clock: systemClock },
+    { log: opts.log ?? new MemoryLogger(), clock: opts.clock ?? systemClock },
   );
 }
 
@@ -131,6 +141,8 @@ export interface RunningNode {
 
 /** Optional parts of a test node. */
 export interface TestNodeOptions {
+  /** Model kinds the node announces (default: the built-in trainer's). */
+  readonly modelKinds?: readonly ModelKindName[];
   readonly log?: Logger;
   readonly dropAt?: DropStage;
   readonly budget?: NodeBudget;
@@ -157,6 +169,7 @@ export function startTestNode(pki: TestPki, port: number, name: string, work: Lo
     clock: systemClock,
     rng: new SeededRandom(7),
     backoff: { initialMs: 50, maxMs: 500 },
+    ...(opts.modelKinds ? { modelKinds: opts.modelKinds } : {}),
   });
   const controller = new AbortController();
   const done = daemon.run(controller.signal);

@@ -126,12 +126,12 @@ describe('cohort CLI, real deployment path (integration)', function () {
 
   it('answers bad usage with exit code 2 and a message that says what to do', async function () {
     const cases: [string[], RegExp][] = [
-      [['round', 'launch', '--rounds', '0', ...admin()], /--rounds must be an integer between 1 and/],
+      [['round', 'launch', '--rounds', '0', ...admin()], /--rounds must be a positive whole number up to 100,000/],
       [['node', '--coordinator', address, '--name', 'hospital-a', '--data', 'mnist:4/3'], /shard/],
       [['node', '--coordinator', address, '--name', 'hospital-a', '--data', 'csv:/tmp/x.csv'], /--label/],
       [['node', '--coordinator', 'nowhere', '--name', 'hospital-a', '--data', 'mnist:1/3'], /HOST:PORT/],
-      [['coordinator', '--port', '99999'], /--port must be an integer between 0 and 65535/],
-      [['round', 'launch', '--sample-rate', '1.5', ...admin()], /--sample-rate must be a number/],
+      [['coordinator', '--port', '99999'], /--port must be a whole number from 0 to 65,535/],
+      [['round', 'launch', '--sample-rate', '1.5', ...admin()], /--sample-rate must be a positive number up to 1/],
       [['round', 'launch', '--compress', 'int4', ...admin()], /compress must be int8 or fp16, got int4/],
       [['round', 'launch', '--compress', 'int8', '--secure-aggregation', ...admin()], /--compress is for plain rounds: secure aggregation keeps its fixed-point ring/],
       [['round', 'launch', '--compress', 'fp16', '--noise-multiplier', '1', ...admin()], /--compress is for plain rounds: stochastic rounding would move clipped updates past the clip norm/],
@@ -145,9 +145,9 @@ describe('cohort CLI, real deployment path (integration)', function () {
     }
   });
 
-  it('refuses to start a coordinator without its CA or with a data dir it cannot write, naming the file', async function () {
+  it('refuses to start a coordinator without its CA (bad input) or with a data dir it cannot write, naming the file', async function () {
     const noCa = await cli(['coordinator', '--port', '0', '--bulk-port', '0', '--certs', join(dir, 'nowhere'), '--data-dir', join(dir, 'data-a')]);
-    assert.equal(noCa.code, 1);
+    assert.equal(noCa.code, 2);
     assert.match(noCa.err, /nowhere\/ca\.crt not found: it is created by "cohort ca init"/);
     // A path under a regular file can never be a directory, even for root.
     const blocked = join(dir, 'certs', 'ca.crt', 'data');

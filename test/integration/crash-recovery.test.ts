@@ -112,7 +112,7 @@ describe('coordinator killed mid-round (integration)', function () {
     const store = openStore(dir, { clock: systemClock, log: silentLogger });
     try {
       assert.deepEqual(store.rounds().map((r) => [r.round, r.state, r.accuracy]), [[1, 'completed', undefined]]);
-      assert.deepEqual(store.ledger().map((e) => e.round), [1]);
+      assert.deepEqual(store.ledger().flatMap((e) => (e.kind === 'round' ? [e.round] : [])), [1]);
       assert.equal(store.latestCheckpoint()?.round, 1);
       assert.equal(store.verifyLedger().ok, true);
     } finally {
@@ -153,7 +153,7 @@ describe('coordinator killed mid-round (integration)', function () {
             [2, 'aborted'],
           ],
         );
-        assert.equal(store.ledger().length, 1, 'the killed round spent nothing');
+        assert.equal(store.ledger().filter((e) => e.kind === 'round').length, 1, 'the killed round spent nothing');
         assert.equal(store.latestCheckpoint()?.round, 1, 'the killed round released no model');
         assert.equal(store.verifyLedger().ok, true);
       } finally {
@@ -188,13 +188,14 @@ describe('coordinator killed mid-round (integration)', function () {
     const store = openStore(dataDir, { clock: systemClock, log: silentLogger });
     const rounds = store.rounds().map((r) => [r.round, r.state]);
     const ledger = store.ledger().map((e) => e.hash);
+    assert.equal(store.ledger()[0]?.kind, 'budget', 'the budget was recorded at first start');
     const model = store.latestCheckpoint();
     assert.deepEqual(rounds, [
       [1, 'completed'],
       [2, 'completed'],
       [3, 'aborted'],
     ]);
-    assert.equal(ledger.length, 2);
+    assert.equal(ledger.length, 3, 'the budget and rounds 1-2');
     assert.equal(store.verifyLedger().ok, true);
     assert.equal(model?.round, 2);
     store.close();
@@ -229,6 +230,7 @@ describe('coordinator killed mid-round (integration)', function () {
     const page = recordingIo();
     assert.equal(await runCli(['budget', 'report', '--format', 'html', '--out', html, ...auditor], page.io), 0, page.err());
     assert.match(readFileSync(html, 'utf8'), /<svg[\s\S]*<\/svg>/);
+    assert.equal(page.out(), `budget report (html) written to ${html}\n`, 'a written file is confirmed on stdout');
 
     // The model registry: every committed round, and an export that matches the checkpoint.
     const operator = ['--coordinator', `127.0.0.1:${port}`, '--certs', pki.dir, '--name', 'op'];
@@ -242,6 +244,7 @@ describe('coordinator killed mid-round (integration)', function () {
     const file = join(dataDir, 'round-2.weights');
     const exported = recordingIo();
     assert.equal(await runCli(['models', 'export', '2', '--out', file, ...operator], exported.io), 0, exported.err());
+    assert.match(exported.out(), new RegExp(`^model of round 2 \\(\\d+ parameters, sha256 [0-9a-f]{64}\\) written to ${file} and ${file}\\.json\\n$`));
     const bytes = readFileSync(file);
     assert.deepEqual(new Float32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4), model?.weights);
     assert.equal((JSON.parse(readFileSync(`${file}.json`, 'utf8')) as { sha256: string }).sha256, registry.models[1]?.sha256);
@@ -266,8 +269,8 @@ describe('coordinator killed mid-round (integration)', function () {
         ],
       );
       const hashes = after.ledger().map((e) => e.hash);
-      assert.deepEqual(hashes.slice(0, 2), ledger, 'the ledger before the kill is unchanged');
-      assert.equal(hashes.length, 4);
+      assert.deepEqual(hashes.slice(0, 3), ledger, 'the ledger before the kill is unchanged');
+      assert.equal(hashes.length, 5);
       assert.equal(after.verifyLedger().ok, true);
       assert.deepEqual(after.loadCheckpoint(2).weights, model?.weights);
       assert.equal(after.pendingLaunches().length, 0);

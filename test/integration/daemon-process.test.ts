@@ -2,14 +2,14 @@
  * Node daemons as real `cohort node` processes outlive their coordinator: started before
  * it, through a kill -9 and restart on the same port, and through a clean restart, they
  * stay up, reconnect by themselves, and the next rounds include them. A daemon exits only
- * when told to (SIGTERM here), with a message and code 0.
+ * when told to (SIGTERM: code 0) or when its certificate is revoked (code 3), with a message.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TestPki } from '../helpers/federation.js';
-import { CohortProcess, freePort, runCohort } from '../helpers/processes.js';
+import { type Background, freePort, runCohort, startCohort } from '../helpers/processes.js';
 
 const NODES = ['n1', 'n2', 'n3'];
 const RECONNECTING = /disconnected from coordinator; reconnecting/;
@@ -19,8 +19,8 @@ describe('node daemon processes and coordinator restarts (integration, processes
   let pki: TestPki;
   let work: string;
   let port: number;
-  let nodes: CohortProcess[] = [];
-  let coordinator: CohortProcess | undefined;
+  let nodes: Background[] = [];
+  let coordinator: Background | undefined;
 
   before(async function () {
     pki = new TestPki();
@@ -36,9 +36,9 @@ describe('node daemon processes and coordinator restarts (integration, processes
     rmSync(work, { recursive: true, force: true });
   });
 
-  function startCoordinator(): CohortProcess {
+  function startCoordinator(): Background {
     const args = ['coordinator', '--port', String(port), '--bulk-port', '0', '--certs', pki.dir, '--data-dir', join(work, 'coordinator'), '--min-nodes', '3', '--log-level', 'warn'];
-    return new CohortProcess(args, { cwd: work });
+    return startCohort(args, { cwd: work });
   }
 
   /** One round with every node; returns its participants. */
@@ -63,7 +63,7 @@ describe('node daemon processes and coordinator restarts (integration, processes
   it('daemons started before the coordinator keep retrying, then join it and train', async function () {
     nodes = NODES.map(
       (name, i) =>
-        new CohortProcess(['node', '--coordinator', `127.0.0.1:${port}`, '--name', name, '--certs', pki.dir, '--data', `mnist:${i + 1}/3`, '--data-dir', join(work, name)], { cwd: work }),
+        startCohort(['node', '--coordinator', `127.0.0.1:${port}`, '--name', name, '--certs', pki.dir, '--data', `mnist:${i + 1}/3`, '--data-dir', join(work, name)], { cwd: work }),
     );
     // Three attempts span more than one backoff: the process used to exit after the first.
     await allRetrying([0, 0, 0], 3);
@@ -74,7 +74,7 @@ describe('node daemon processes and coordinator restarts (integration, processes
 
   it('daemons survive a kill -9 of the coordinator and rejoin the one restarted on the same port', async function () {
     const marks = nodes.map((n) => n.stderr.length);
-    assert.deepEqual(await coordinator?.stop('SIGKILL'), { code: null, signal: 'SIGKILL' });
+    assert.equal((await coordinator?.stop('SIGKILL'))?.signal, 'SIGKILL');
     await allRetrying(marks, 2);
     coordinator = startCoordinator();
     await coordinator.waitFor(/listening on 127\.0\.0\.1:\d+/);
@@ -90,10 +90,18 @@ describe('node daemon processes and coordinator restarts (integration, processes
     assert.deepEqual(await roundWithAllNodes(), { round: 3, participants: 3 });
   });
 
+  it('a daemon whose certificate is revoked exits 3 and says why', async function () {
+    const node = nodes[1] as Background;
+    pki.revoke('n2');
+    const exit = await node.exited;
+    assert.deepEqual([exit.code, exit.signal], [3, null], node.stderr.slice(-2000));
+    assert.match(node.stderr, /^cohort: .*revoked/m);
+  });
+
   it('a daemon exits on SIGTERM with code 0 and says so', async function () {
-    const node = nodes[0] as CohortProcess;
+    const node = nodes[0] as Background;
     const exit = await node.stop('SIGTERM');
-    assert.deepEqual(exit, { code: 0, signal: null }, node.stderr.slice(-2000));
+    assert.deepEqual([exit.code, exit.signal], [0, null], node.stderr.slice(-2000));
     assert.match(node.stderr, /stopp/i);
   });
 });

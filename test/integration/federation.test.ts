@@ -1,6 +1,7 @@
 /** A coordinator and three node daemons train MNIST together over mutual TLS on 127.0.0.1:0. */
 import assert from 'node:assert/strict';
-import { ModelWork } from '../../client/core/work.js';
+import { BuiltinTrainer } from '../../client/trainer/builtin.js';
+import { TrainerWork } from '../../client/trainer/work.js';
 import { loadLocalData } from '../../client/data/index.js';
 import { MemoryLogger } from '../../shared/logger.js';
 import type { RoundEvent } from '../../server/core/types.js';
@@ -19,7 +20,7 @@ describe('federation over mutual TLS (integration)', function () {
     for (const n of names) pki.issue(n, 'node');
     coordinator = await startTestCoordinator(pki, { log, settings: { minNodes: 3 } });
     nodes = await Promise.all(
-      names.map(async (name, i) => startTestNode(pki, coordinator.port, name, new ModelWork(await loadLocalData({ kind: 'mnist', shard: i + 1, of: 3 })), { log })),
+      names.map(async (name, i) => startTestNode(pki, coordinator.port, name, new TrainerWork(new BuiltinTrainer(await loadLocalData({ kind: 'mnist', shard: i + 1, of: 3 })), log), { log })),
     );
     await Promise.all(nodes.map((n) => n.daemon.when('connected')));
   });

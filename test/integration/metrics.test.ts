@@ -155,18 +155,21 @@ describe('metrics endpoints of a running federation (integration)', function () 
     assert.equal(spent, finals[1]?.epsilon);
   });
 
-  it('times every RPC by method and code and counts the bytes of updates and weights', async function () {
+  it('times every RPC and bulk request by method and code and counts the bytes of updates and weights', async function () {
     const e = await scrape(coordinatorPort());
-    assert.equal(valueOf(e, 'cohort_rpc_duration_seconds_count', { method: 'SubmitUpdate', code: 'OK' }), 4);
+    assert.equal(valueOf(e, 'cohort_rpc_duration_seconds_count', { method: 'BulkUpdate', code: 'OK' }), 4);
     assert.equal(valueOf(e, 'cohort_rpc_duration_seconds_count', { method: 'SubmitEvaluation', code: 'OK' }), 4);
     // p99 is readable: the +Inf bucket holds every call.
-    assert.equal(valueOf(e, 'cohort_rpc_duration_seconds_bucket', { method: 'SubmitUpdate', code: 'OK', le: '+Inf' }), 4);
-    // Four updates of 10 float32 each, plus their headers and framing fields.
-    const received = valueOf(e, 'cohort_rpc_received_bytes_total', { method: 'SubmitUpdate' });
-    assert.ok(received >= 4 * PARAMETERS * 4 && received < 4 * (PARAMETERS * 4 + 200), `SubmitUpdate received ${received} bytes`);
-    // Two rounds × (train + evaluate) × two nodes, each a task header and the weights.
-    const sent = valueOf(e, 'cohort_rpc_sent_bytes_total', { method: 'Join' });
-    assert.ok(sent >= 8 * PARAMETERS * 4, `Join sent ${sent} bytes`);
+    assert.equal(valueOf(e, 'cohort_rpc_duration_seconds_bucket', { method: 'BulkUpdate', code: 'OK', le: '+Inf' }), 4);
+    // Four updates of PARAMETERS float32 each: exactly their payloads.
+    assert.equal(valueOf(e, 'cohort_rpc_received_bytes_total', { method: 'BulkUpdate' }), 4 * PARAMETERS * 4);
+    // Each model version travels to a node once: the initial model for round 1, the model
+    // committed by round 1 (which the evaluation of round 1 and the training of round 2
+    // share) and the one committed by round 2, to two nodes.
+    assert.equal(valueOf(e, 'cohort_rpc_duration_seconds_count', { method: 'BulkFetch', code: 'OK' }), 6);
+    assert.equal(valueOf(e, 'cohort_rpc_sent_bytes_total', { method: 'BulkFetch' }), 6 * PARAMETERS * 4);
+    // The Join stream carries the Welcome and the tasks (which name a model version, no weights).
+    assert.ok(valueOf(e, 'cohort_rpc_sent_bytes_total', { method: 'Join' }) > 0);
   });
 
   it('exports only allow-listed series, with no node name anywhere (privacy)', async function () {

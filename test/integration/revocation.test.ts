@@ -5,6 +5,8 @@
  * secure round), neither in one session nor across a node's restart.
  */
 import assert from 'node:assert/strict';
+import { builtinModel } from '../../shared/model/model.js';
+import { modelToWire } from '../../shared/wire/model.js';
 import { spawn } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -191,7 +193,7 @@ describe('revocation and the CA key (attack tests)', function () {
     });
 
     it('only the throw-away demo may start with the CA key beside it', async function () {
-      const settings = { host: '127.0.0.1', port: 0, bulkPort: 0, certsDir: pki.caDir, model: parseModelSpec(MODEL), seed: 1, defaults: DEFAULT_ROUND_SETTINGS, uploadSlots: 1, revocationPollMs: 1000 };
+      const settings = { host: '127.0.0.1', port: 0, bulkPort: 0, certsDir: pki.caDir, model: builtinModel(parseModelSpec(MODEL)), seed: 1, defaults: DEFAULT_ROUND_SETTINGS, uploadSlots: 1, revocationPollMs: 1000 };
       await assert.rejects(startCoordinator(settings, { log: new MemoryLogger(), clock: systemClock }), (err: unknown) => err instanceof CohortError && err.code === 'permission_denied');
       const demo = await startCoordinator({ ...settings, allowCaKeyInCertsDir: true }, { log: new MemoryLogger(), clock: systemClock });
       await demo.close();
@@ -251,7 +253,7 @@ describe('revocation and the CA key (attack tests)', function () {
         task: {
           round: r,
           kind: 'TASK_KIND_TRAIN',
-          model: { ...MODEL, hidden: 0 },
+          model: modelToWire(builtinModel(parseModelSpec(MODEL))),
           train: { epochs: 1, batchSize: 32, learningRate: 0.1 },
           numParameters: PARAMETERS,
           deadlineMs: Date.now() + 60_000,

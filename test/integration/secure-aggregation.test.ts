@@ -83,6 +83,15 @@ describe('secure aggregation (integration)', function () {
     });
   }
 
+  it('aborts and releases nothing when half of the selected nodes drop before confirming, even above the minimum', async function () {
+    // 8 selected, min-nodes 2: 4 survivors are enough inputs, but a survivor list needs 5 signatures.
+    const drops: Record<string, DropStage> = { 'site-2': 'masked', 'site-4': 'masked', 'site-6': 'masked', 'site-8': 'masked' };
+    const { event, before, after } = await round(drops, 2);
+    assert.equal(event.state, 'failed');
+    assert.match(event.reason ?? '', /nothing was released: only 4 masked inputs arrived: the survivor list needs signatures from more than half of the 8 participants \(5\)/);
+    assert.deepEqual(after, before);
+  });
+
   it('aborts and releases nothing when fewer than the minimum survive', async function () {
     const drops: Record<string, DropStage> = { 'site-1': 'masked', 'site-2': 'masked', 'site-3': 'masked', 'site-4': 'masked' };
     const { event, before, after } = await round(drops, 5);

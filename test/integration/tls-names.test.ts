@@ -16,6 +16,7 @@ import type { StartedCoordinator } from '../../server/main.js';
 import { startTestCoordinator, startTestNode, TestPki } from '../helpers/federation.js';
 import { recordingIo } from '../helpers/io.js';
 import { whenLogged } from '../helpers/log.js';
+import { startCohort } from '../helpers/processes.js';
 
 const NAMES = ['coordinator.hospital-net.example', '10.0.0.5'];
 
@@ -50,6 +51,18 @@ describe('TLS name mismatch between a coordinator certificate and the host diall
       assert.equal(node.daemon.state === 'stopped', false, 'the daemon keeps retrying: the fix may come from the coordinator side');
     } finally {
       await node.stop();
+    }
+  });
+
+  it('the real daemon process says the same, keeps retrying, and exits 0 when stopped', async function () {
+    const node = startCohort(['node', '--coordinator', `127.0.0.1:${coordinator.port}`, '--name', 'hospital-a', '--certs', pki.dir, '--work', 'perturb', '--data-dir', pki.root], { cwd: pki.root });
+    try {
+      await node.waitForCount(/does not name \\"127\.0\.0\.1\\", the host this client connects to; it names coordinator\.hospital-net\.example, 10\.0\.0\.5/, 2);
+      assert.match(node.stderr, /--server-name coordinator\.hospital-net\.example/);
+      assert.doesNotMatch(node.stderr, /Resolution note/);
+    } finally {
+      const exit = await node.stop('SIGTERM');
+      assert.deepEqual([exit.code, exit.signal], [0, null], node.stderr.slice(-2000));
     }
   });
 

@@ -95,13 +95,15 @@ function pointRadius(n: number): number {
 }
 
 /** Whether the chart for these ε values uses a log y axis. */
-export function usesLogScale(epsilons: readonly number[], budget: number): boolean {
-  return yScale(epsilons, budget).log;
+export function usesLogScale(epsilons: readonly number[], budget: number | null): boolean {
+  return yScale(epsilons, budget ?? Math.max(...epsilons, 1)).log;
 }
 
-/** The SVG chart of ε after each round (one circle per row) with the budget as a dashed line. */
-export function epsilonChartSvg(rows: readonly LedgerRow[], budget: number): string {
+/** The SVG chart of ε after each round (one circle per row) with the budget as a dashed line (none without a budget). */
+export function epsilonChartSvg(rows: readonly LedgerRow[], budgetOrNull: number | null): string {
   const eps = rows.map((r) => r.epsilonAfter);
+  // Without a budget the axis is scaled to what was spent, and no budget line is drawn.
+  const budget = budgetOrNull ?? Math.max(...eps, 1);
   const ys = yScale(eps, budget);
   const xs = xScale(rows.map((r) => r.round));
   const left = MARGIN.left;
@@ -111,17 +113,18 @@ export function epsilonChartSvg(rows: readonly LedgerRow[], budget: number): str
   const yBudget = ys.y(budget);
   const budgetText = formatEpsilon(budget);
   const last = rows[rows.length - 1];
+  const against = budgetOrNull === null ? 'without a budget' : `against a budget of ε = ${budgetText}`;
   const summary = last
-    ? `ε spent after each of ${rows.length} round${rows.length === 1 ? '' : 's'}, reaching ${formatEpsilon(last.epsilonAfter)} after round ${last.round}, against a budget of ε = ${budgetText}${ys.log ? ' (log scale)' : ''}.`
-    : `No rounds released yet; nothing spent of the budget of ε = ${budgetText}.`;
+    ? `ε spent after each of ${rows.length} private round${rows.length === 1 ? '' : 's'}, reaching ${formatEpsilon(last.epsilonAfter)} after round ${last.round}, ${against}${ys.log ? ' (log scale)' : ''}.`
+    : `No private rounds released yet; nothing spent ${budgetOrNull === null ? '(no budget)' : `of the budget of ε = ${budgetText}`}.`;
   const out: string[] = [];
   out.push(
     `<svg class="chart" viewBox="0 0 ${WIDTH} ${HEIGHT}" role="img" aria-labelledby="chart-title chart-desc" aria-label="${escapeHtml(summary)}" font-family="inherit" font-size="12">`,
     `<title id="chart-title">Privacy budget spent (ε) over rounds</title>`,
     `<desc id="chart-desc">${escapeHtml(summary)}</desc>`,
-    // Above the budget is where a round would be refused: a light tint, visible in greyscale too.
-    `<rect class="over-budget" x="${left}" y="${top}" width="${PLOT_W}" height="${px(Math.max(0, yBudget - top))}" fill="#f1e4e4"/>`,
   );
+  // Above the budget is where a round would be refused: a light tint, visible in greyscale too.
+  if (budgetOrNull !== null) out.push(`<rect class="over-budget" x="${left}" y="${top}" width="${PLOT_W}" height="${px(Math.max(0, yBudget - top))}" fill="#f1e4e4"/>`);
   for (const t of ys.ticks) {
     const y = ys.y(t.value);
     out.push(
@@ -141,11 +144,15 @@ export function epsilonChartSvg(rows: readonly LedgerRow[], budget: number): str
     `<line class="axis y" x1="${left}" x2="${left}" y1="${top}" y2="${bottom}" stroke="#333" stroke-width="1.2"/>`,
     `<text class="axis-label x" x="${px(left + PLOT_W / 2)}" y="${HEIGHT - 10}" text-anchor="middle" fill="#111" font-weight="600">Round</text>`,
     `<text class="axis-label y" transform="translate(16 ${px(top + PLOT_H / 2)}) rotate(-90)" text-anchor="middle" fill="#111" font-weight="600">ε spent, total${ys.log ? ' (log scale)' : ''}</text>`,
-    `<line class="budget-line" x1="${left}" x2="${right}" y1="${yBudget}" y2="${yBudget}" stroke="#8b1a1a" stroke-width="2" stroke-dasharray="8 5"/>`,
-    `<text class="budget-label" x="${left + 8}" y="${px(yBudget - 7)}" fill="#8b1a1a" font-weight="700" stroke="#fff" stroke-width="4" paint-order="stroke">budget ε = ${escapeHtml(budgetText)}</text>`,
   );
+  if (budgetOrNull !== null) {
+    out.push(
+      `<line class="budget-line" x1="${left}" x2="${right}" y1="${yBudget}" y2="${yBudget}" stroke="#8b1a1a" stroke-width="2" stroke-dasharray="8 5"/>`,
+      `<text class="budget-label" x="${left + 8}" y="${px(yBudget - 7)}" fill="#8b1a1a" font-weight="700" stroke="#fff" stroke-width="4" paint-order="stroke">budget ε = ${escapeHtml(budgetText)}</text>`,
+    );
+  }
   if (rows.length === 0) {
-    out.push(`<text class="empty" x="${px(left + PLOT_W / 2)}" y="${px(top + PLOT_H * 0.6)}" text-anchor="middle" fill="#555" font-size="15">No rounds released yet — nothing spent</text>`);
+    out.push(`<text class="empty" x="${px(left + PLOT_W / 2)}" y="${px(top + PLOT_H * 0.6)}" text-anchor="middle" fill="#555" font-size="15">No private rounds released yet — nothing spent</text>`);
   } else {
     const pts = rows.map((r) => `${xs.x(r.round)},${ys.y(r.epsilonAfter)}`).join(' ');
     out.push(`<polyline class="eps-line" points="${pts}" fill="none" stroke="#1f4e8c" stroke-width="2" stroke-linejoin="round"/>`);

@@ -4,10 +4,10 @@
  * well as colour so that it survives a greyscale printer.
  */
 import { epsilonChartSvg, usesLogScale } from './chart.js';
-import { guaranteeFacts, isShortRound, noiseAssumption } from './explain.js';
+import { guaranteeFacts, guarantees, isShortRound, noiseAssumption, roundList, roundPractices } from './explain.js';
 import { escapeHtml as esc, formatDelta, formatEpsilon, formatEpsilonFixed, formatParam, formatPercent, isoTime, prettyScientific, escapeControls, utcTime } from './format.js';
-import { type BudgetReportInput, type BudgetSummary, checkReportInput, summarise } from './input.js';
-import { exhaustedHeadline, inconsistency, statusDetail } from './status.js';
+import { type BudgetReportInput, type BudgetSummary, checkReportInput, summarise, unamplifiedTotals } from './input.js';
+import { exhaustedHeadline, inconsistency, NO_BUDGET, nonPrivateWarning, statusDetail } from './status.js';
 
 /** Characters of an entry hash shown in the table (the full hashes are in the JSON report). */
 const SHORT_HASH = 12;
@@ -31,7 +31,7 @@ h3 { font-size: 16px; margin: 18px 0 6px; }
 .status .icon { font-size: 26px; line-height: 1; }
 .status.within { color: var(--ok); border: 2px solid var(--ok); background: #eef6ee; }
 .status.exhausted { color: #fff; border: 4px double #fff; outline: 3px solid var(--bad); background: var(--bad); }
-.status .detail { font-size: 14px; font-weight: 400; }
+.status .detail, h3 .detail { font-size: 14px; font-weight: 400; }
 .figures { display: grid; grid-template-columns: repeat(3, 1fr); gap: 14px; }
 .figure { border: 1px solid var(--rule); border-radius: 6px; padding: 10px 14px; }
 .figure .label { font-size: 13px; text-transform: uppercase; letter-spacing: .06em; color: var(--muted); }
@@ -87,6 +87,7 @@ function deltaHtml(x: number): string {
 }
 
 function remainingNote(r: BudgetReportInput, s: BudgetSummary): string {
+  if (r.budget.epsilon === null) return 'no budget: nothing is refused';
   if (s.remaining === 0) return 'nothing left';
   const share = `${formatPercent(s.remaining / r.budget.epsilon)} of the budget`;
   return s.next?.refused === true ? `${share}: too little for another round like the last` : share;
@@ -129,22 +130,50 @@ export function budgetReportHtml(input: BudgetReportInput): string {
   );
 
   // At a glance.
+  const budget = r.budget.epsilon;
+  const g = guarantees(r, s);
+  h.push('<section aria-labelledby="glance-h">', '<h2 id="glance-h">At a glance</h2>');
+  if (budget === null) {
+    h.push(`<div class="status exhausted" role="status"><span class="icon" aria-hidden="true">!</span><span>No privacy budget <span class="detail">— ${esc(NO_BUDGET)}</span></span></div>`);
+  } else {
+    h.push(
+      exhausted
+        ? `<div class="status exhausted" role="status"><span class="icon" aria-hidden="true">■</span><span>Budget exhausted <span class="detail">— ${esc(exhaustedHeadline(r, s))}</span></span></div>`
+        : `<div class="status within" role="status"><span class="icon" aria-hidden="true">✓</span><span>Within budget <span class="detail">— ${esc(percent)} spent, ε = ${epsHtml(s.remaining)} left</span></span></div>`,
+    );
+  }
+  if (f.nonPrivateRounds.length > 0) h.push(`<p class="warning">⚠ ${esc(nonPrivateWarning(f.nonPrivateRounds, upperFirst(roundList(f.nonPrivateRounds))))}</p>`);
   h.push(
-    '<section aria-labelledby="glance-h">',
-    '<h2 id="glance-h">At a glance</h2>',
-    exhausted
-      ? `<div class="status exhausted" role="status"><span class="icon" aria-hidden="true">■</span><span>Budget exhausted <span class="detail">— ${esc(exhaustedHeadline(r, s))}</span></span></div>`
-      : `<div class="status within" role="status"><span class="icon" aria-hidden="true">✓</span><span>Within budget <span class="detail">— ${esc(percent)} spent, ε = ${epsHtml(s.remaining)} left</span></span></div>`,
     '<div class="figures">',
-    `<div class="figure"><div class="label">Budget</div><div class="value">ε = ${epsHtml(r.budget.epsilon)}</div><div class="sub">δ = ${deltaHtml(r.budget.delta)}</div></div>`,
-    `<div class="figure"><div class="label">Spent</div><div class="value">ε = ${epsHtml(s.spent)}</div><div class="sub">${esc(percent)} of the budget, ${esc(roundsText)}</div></div>`,
-    `<div class="figure"><div class="label">Remaining</div><div class="value">ε = ${epsHtml(s.remaining)}</div><div class="sub">${esc(remainingNote(r, s))}</div></div>`,
+    `<div class="figure"><div class="label">Budget</div><div class="value">${budget === null ? 'none' : `ε = ${epsHtml(budget)}`}</div><div class="sub">δ = ${deltaHtml(r.budget.delta)}</div></div>`,
+    `<div class="figure"><div class="label">Spent</div><div class="value">ε = ${epsHtml(s.spent)}</div><div class="sub">${budget === null ? '' : `${esc(percent)} of the budget, `}${esc(roundsText)}</div></div>`,
+    `<div class="figure"><div class="label">Remaining</div><div class="value">${budget === null ? '—' : `ε = ${epsHtml(s.remaining)}`}</div><div class="sub">${esc(remainingNote(r, s))}</div></div>`,
     '</div>',
-    `<div class="bar${exhausted ? ' exhausted' : ''}" role="img" aria-label="${esc(`${percent} of the privacy budget spent`)}"><div class="fill" style="width: ${barWidth.toFixed(2)}%"></div></div>`,
-    `<div class="bar-caption"><span>0</span><span>${esc(percent)} spent</span><span>budget ε = ${epsHtml(r.budget.epsilon)}</span></div>`,
   );
+  if (budget !== null) {
+    h.push(
+      `<div class="bar${exhausted ? ' exhausted' : ''}" role="img" aria-label="${esc(`${percent} of the privacy budget spent`)}"><div class="fill" style="width: ${barWidth.toFixed(2)}%"></div></div>`,
+      `<div class="bar-caption"><span>0</span><span>${esc(percent)} spent</span><span>budget ε = ${epsHtml(budget)}</span></div>`,
+    );
+  }
   for (const line of statusDetail(r, s)) h.push(`<p class="note">${esc(line)}</p>`);
   h.push('</section>');
+
+  // The two figures and whom each holds against.
+  h.push('<section aria-labelledby="figures-h">', '<h2 id="figures-h">Who the figures hold against</h2>');
+  for (const [label, x] of [
+    ['Against anyone who sees only the released models', g.releasedModels],
+    ['Against the coordinator and its operators', g.coordinator],
+  ] as const) {
+    h.push(
+      `<h3>${esc(label)}: ε = ${epsHtml(x.epsilon)} <span class="detail">(δ = ${deltaHtml(r.budget.delta)})</span></h3>`,
+      `<p>Holds against ${esc(x.holdsAgainst)}. It rests on:</p>`,
+      '<ul>',
+      ...x.assumptions.map((a) => `<li>${esc(a)}</li>`),
+      '</ul>',
+    );
+  }
+  h.push(`<p>The budget bounds the first figure.${g.coordinator.epsilon > g.releasedModels.epsilon ? ' The second is larger because it cannot count on random selection.' : ''}</p>`, '</section>');
 
   // Ledger integrity.
   h.push(
@@ -171,6 +200,20 @@ export function budgetReportHtml(input: BudgetReportInput): string {
     '</section>',
   );
 
+  // Budget changes.
+  const changes = r.budgetChanges ?? [];
+  if (changes.length > 0) {
+    h.push('<section aria-labelledby="changes-h">', '<h2 id="changes-h">Budget changes</h2>', '<table>', '<caption>Every budget entry in the ledger, oldest first; times in UTC.</caption>');
+    h.push('<thead><tr><th scope="col" class="l">When (UTC)</th><th scope="col">Budget</th><th scope="col">δ</th><th scope="col" class="l">By</th><th scope="col" class="l">Reason</th><th scope="col" class="l">Entry hash</th></tr></thead>', '<tbody>');
+    for (const c of changes) {
+      const hash = c.hash.length > SHORT_HASH ? `${c.hash.slice(0, SHORT_HASH)}…` : c.hash;
+      h.push(
+        `<tr><td class="l">${esc(utcTime(c.time).replace(' UTC', ''))}</td><td>${c.epsilon === null ? 'none' : `ε = ${epsHtml(c.epsilon)}`}</td><td>${deltaHtml(c.delta)}</td><td class="l">${c.operator === null ? 'first start' : esc(escapeControls(c.operator))}</td><td class="l">${esc(escapeControls(c.reason))}</td><td class="l"><code title="${esc(c.hash)}">${esc(hash)}</code></td></tr>`,
+      );
+    }
+    h.push('</tbody>', '</table>', '</section>');
+  }
+
   // Chart.
   const log = usesLogScale(
     r.rows.map((x) => x.epsilonAfter),
@@ -181,63 +224,84 @@ export function budgetReportHtml(input: BudgetReportInput): string {
     '<h2 id="chart-h">Spending over rounds</h2>',
     '<figure>',
     epsilonChartSvg(r.rows, r.budget.epsilon),
-    `<figcaption>Each point is the total ε spent after a round; the dashed line is the budget (ε = ${epsHtml(r.budget.epsilon)}) and the shaded band above it is where rounds are refused.${
+    `<figcaption>Each point is the total ε spent after a private round, against anyone who sees only the released models.${
+      budget === null ? ' There is no budget line: this coordinator runs without a budget.' : ` The dashed line is the budget (ε = ${epsHtml(budget)}) and the shaded band above it is where rounds are refused.`
+    }${
       log ? ` Spending is far below the budget (${esc(percent)}), so the vertical axis is logarithmic: each gridline is ten times the one below it.` : ''
     }</figcaption>`,
     '</figure>',
     '</section>',
   );
 
-  // Plain language.
-  const allFull = r.rows.length > 0 && r.rows.every((x) => x.sampleRate === 1);
-  const sampling = allFull
-    ? '<strong>Selection:</strong> with q = 1 every node was included in every round, so the guarantee does not rely on random selection.'
-    : `<strong>Random selection:</strong> in each round every node is included independently with probability ${f.sampleRate ? `q = ${esc(f.sampleRate)}` : 'q'} (Poisson sampling), and who was selected is not published with the model. The ε figure counts on this randomness; a party that knows who took part in each round, such as the coordinator, is held back by the noise alone, which is a weaker guarantee.`;
+  // Plain language, generated from what each round did.
   h.push(
     '<section class="explain" aria-labelledby="explain-h">',
     '<h2 id="explain-h">What this means</h2>',
     `<p>Cohort trains a shared model while each participant's data stays where it is. The privacy guarantee protects a whole <strong>node</strong> — one hospital or device, together with all of its data — not just a single record. ${
       s.spent > 0
-        ? `With ε = ${epsHtml(s.spent)} spent so far, anyone who sees all the models released so far — even someone who knows every other node's data — sees results that are at most e<sup>ε</sup> ≈ ${esc(f.likelihoodFactor)} times more or less likely with any one node's data than without it.`
-        : 'No model has been released under this budget yet, so nothing has been spent.'
-    } Smaller ε means stronger protection. δ = ${deltaHtml(r.budget.delta)} is the small probability that this bound may fail. The budget, ε = ${epsHtml(r.budget.epsilon)}, is the most that will ever be spent under it.</p>`,
+        ? `With ε = ${epsHtml(s.spent)} spent so far, anyone who sees only the models released so far — even someone who knows every other node's data — sees results that are at most e<sup>ε</sup> ≈ ${esc(f.likelihoodFactor)} times more or less likely with any one node's contribution than without it.`
+        : 'No private round has been released yet, so nothing has been spent.'
+    } Smaller ε means stronger protection. δ = ${deltaHtml(r.budget.delta)} is the small probability that these bounds may fail.${
+      budget === null ? ' There is no budget: nothing stops further rounds.' : ` The budget, ε = ${epsHtml(budget)}, is the most that will ever be spent under it.`
+    }</p>`,
+    '<h3>What each round did (from the ledger)</h3>',
+    '<ul>',
+    ...roundPractices(r).map((p) => `<li>${esc(p.text)}</li>`),
+    '</ul>',
     '<h3>What the guarantee rests on</h3>',
     '<ul>',
     '<li><strong>Unit of privacy:</strong> a whole node. A person whose records are held by one node is protected at least as well; a person with records at several nodes is covered by a correspondingly weaker bound (up to ε times the number of those nodes).</li>',
-    `<li>${sampling}</li>`,
     `<li><strong>Limited influence and noise:</strong> each node caps the size of its update at C (clipping), and random Gaussian noise of σ·C in total is added to the sum, which assumes that ${esc(noiseAssumption(f))}.</li>`,
-    `<li><strong>Failure probability:</strong> δ = ${deltaHtml(r.budget.delta)} is the chance that the ε bound does not hold.</li>`,
-    '<li><strong>When the budget is spent:</strong> before each round the coordinator works out the total ε the round would bring and refuses any round that would exceed the budget, so no further models are released. Models already released stay covered by the figures above.</li>',
-    '<li><strong>Scope:</strong> the guarantee covers the sequence of released models. Rounds that were skipped or aborted released nothing and spent nothing, so they are not listed.</li>',
+    `<li><strong>Failure probability:</strong> δ = ${deltaHtml(r.budget.delta)} is the chance that the ε bounds do not hold.</li>`,
+    budget === null
+      ? '<li><strong>No budget:</strong> the coordinator accounts every round but refuses none.</li>'
+      : '<li><strong>When the budget is spent:</strong> before each round the coordinator works out the total ε the round would bring (against released models) and refuses any round that would exceed the budget, so no further models are released. Models already released stay covered by the figures above.</li>',
+    '<li><strong>Scope:</strong> the figures cover the sequence of released models. Rounds that were skipped, failed or refused released nothing and spent nothing, so they are not listed. Federated evaluation (each node\'s accuracy and loss on its own held-out data) is reported to the coordinator in the clear and is not covered.</li>',
     '</ul>',
     '</section>',
   );
 
-  // Per-round table.
+  // Per-round table: every released model, private or not.
   h.push('<section aria-labelledby="rounds-h">', '<h2 id="rounds-h">Rounds</h2>');
-  if (r.rows.length === 0) {
-    h.push('<p>No rounds have been recorded in the ledger yet.</p>');
+  const releases = r.releasesWithoutPrivacy ?? [];
+  if (r.rows.length === 0 && releases.length === 0) {
+    h.push('<p>No model has been released yet.</p>');
   } else {
     h.push(
       '<table>',
-      `<caption>${esc(roundsText)} from the privacy ledger; times in UTC. q: sampling rate; σ: noise multiplier; C: clip norm; m: honest survivors the noise needs.</caption>`,
+      `<caption>Every released model, from the ledger; times in UTC. q: sampling rate; σ: noise multiplier; C: clip norm; m: honest survivors the noise needs; ε models: against anyone who sees only the released models; ε coordinator: against the coordinator and its operators.</caption>`,
       '<thead><tr>',
-      '<th scope="col">Round</th><th scope="col" class="l">Committed (UTC)</th><th scope="col">q</th><th scope="col">σ</th><th scope="col">C</th><th scope="col">m</th><th scope="col">Survivors</th><th scope="col" class="l">Noise</th><th scope="col">δ</th><th scope="col">ε after</th><th scope="col">ε added</th><th scope="col" class="l">Entry hash</th>',
+      '<th scope="col">Round</th><th scope="col" class="l">Committed (UTC)</th><th scope="col">q</th><th scope="col">σ</th><th scope="col">C</th><th scope="col">m</th><th scope="col">Survivors</th><th scope="col" class="l">Secure agg.</th><th scope="col" class="l">Noise</th><th scope="col">δ</th><th scope="col">ε models</th><th scope="col">ε added</th><th scope="col">ε coordinator</th><th scope="col" class="l">Entry hash</th>',
       '</tr></thead>',
       '<tbody>',
     );
+    const unamplified = unamplifiedTotals(r.rows, r.budget.delta);
+    const lines: { round: number; html: string }[] = [];
     let prev = 0;
-    for (const row of r.rows) {
+    for (const [i, row] of r.rows.entries()) {
       const short = isShortRound(row);
       const hash = row.hash.length > SHORT_HASH ? `${row.hash.slice(0, SHORT_HASH)}…` : row.hash;
-      h.push(
-        `<tr><th scope="row">${row.round}</th><td class="l">${esc(utcTime(row.time).replace(' UTC', ''))}</td><td>${esc(formatParam(row.sampleRate))}</td><td>${esc(formatParam(row.noiseMultiplier))}</td><td>${esc(formatParam(row.clipNorm))}</td><td>${row.minSurvivors}</td>` +
-          `<td${short ? ' class="short"' : ''}>${short ? '⚠ ' : ''}${row.survivors}</td><td class="l">${esc(row.noise)}</td><td>${deltaHtml(row.delta)}</td><td>${epsFixedHtml(row.epsilonAfter)}</td><td>${epsFixedHtml(row.epsilonAfter - prev)}</td>` +
+      const secure = row.noise === 'distributed' || row.secureAggregation === true ? 'yes' : row.secureAggregation === false ? 'no' : 'not recorded';
+      lines.push({
+        round: row.round,
+        html:
+          `<tr><th scope="row">${row.round}</th><td class="l">${esc(utcTime(row.time).replace(' UTC', ''))}</td><td>${esc(formatParam(row.sampleRate))}</td><td>${esc(formatParam(row.noiseMultiplier))}</td><td>${esc(formatParam(row.clipNorm))}</td><td>${row.minSurvivors}</td>` +
+          `<td${short ? ' class="short"' : ''}>${short ? '⚠ ' : ''}${row.survivors}</td><td class="l">${secure}</td><td class="l">${esc(row.noise)}</td><td>${deltaHtml(row.delta)}</td><td>${epsFixedHtml(row.epsilonAfter)}</td><td>${epsFixedHtml(row.epsilonAfter - prev)}</td><td>${epsFixedHtml(unamplified[i] as number)}</td>` +
           `<td class="l"><code title="${esc(row.hash)}">${esc(hash)}</code></td></tr>`,
-      );
+      });
       prev = row.epsilonAfter;
     }
-    h.push('</tbody>', '</table>');
+    for (const x of releases) {
+      const hash = x.hash === '' ? 'not in the ledger' : x.hash.length > SHORT_HASH ? `${x.hash.slice(0, SHORT_HASH)}…` : x.hash;
+      const secure = x.secureAggregation === undefined ? 'not recorded' : x.secureAggregation ? 'yes' : 'no';
+      lines.push({
+        round: x.round,
+        html:
+          `<tr class="not-private"><th scope="row">${x.round}</th><td class="l">${esc(utcTime(x.time).replace(' UTC', ''))}</td><td>${x.sampleRate === undefined ? '?' : esc(formatParam(x.sampleRate))}</td><td>–</td><td>–</td><td>–</td><td>${x.survivors}</td><td class="l">${secure}</td><td class="l">none</td><td>–</td>` +
+          `<td class="short" colspan="3">∞ — released without differential privacy</td><td class="l"><code title="${esc(x.hash)}">${esc(hash)}</code></td></tr>`,
+      });
+    }
+    h.push(...lines.sort((a, b) => a.round - b.round).map((l) => l.html), '</tbody>', '</table>');
   }
   h.push('</section>', '</main>');
   h.push(

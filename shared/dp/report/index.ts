@@ -5,4 +5,4 @@ export { budgetReportText } from './text.js';
 export { budgetReportHtml } from './html.js';
 export { epsilonChartSvg } from './chart.js';
 export { checkReportInput, summarise } from './input.js';
-export type { BudgetReportInput, BudgetStatus, BudgetSummary, LedgerRow, NextRound } from './input.js';
+export type { BudgetChange, BudgetReportInput, BudgetStatus, BudgetSummary, LedgerRow, NextRound, ReleaseWithoutPrivacy } from './input.js';

@@ -26,15 +26,58 @@ export interface LedgerRow {
   accountant: 'rdp' | 'pld';
   /** This entry's hash in the ledger's chain. */
   hash: string;
-  /** Who adds the noise: each survivor its share (distributed) or the coordinator after the sum (central). */
+  /** Who adds the noise: each survivor its share (distributed) or the coordinator (central). */
   noise: 'distributed' | 'central';
+  /** Whether the coordinator saw only the survivors' sum; absent in entries from before it was recorded. */
+  secureAggregation?: boolean;
+  /** Total ε after this round without sampling amplification, as the ledger recorded it (absent in older entries). */
+  epsilonUnamplifiedAfter?: number;
+  /** sha256 of the released weights and of its manifest, as the ledger recorded them (absent in older entries). */
+  modelSha256?: string;
+  manifestSha256?: string;
+}
+
+/** A model released without differential privacy: ε is unbounded for the data the round used. */
+export interface ReleaseWithoutPrivacy {
+  round: number;
+  /** Commit time, ms since the Unix epoch. */
+  time: number;
+  /** Absent when not known (releases missing from the ledger). */
+  sampleRate?: number;
+  survivors: number;
+  /** Absent when not recorded (entries from before it was, or releases missing from the ledger). */
+  secureAggregation?: boolean;
+  /** sha256 of the released weights and of its manifest (absent when not recorded). */
+  modelSha256?: string;
+  manifestSha256?: string;
+  /** The entry's hash; '' when the release is not in the ledger at all. */
+  hash: string;
+  /** False for a model committed before the ledger recorded releases without privacy. */
+  recorded: boolean;
+}
+
+/** A change of the budget as the ledger records it (the first is the value at the coordinator's first start). */
+export interface BudgetChange {
+  time: number;
+  /** The budget from then on; null: none. */
+  epsilon: number | null;
+  delta: number;
+  /** The operator certificate that changed it; null when recorded at first start. */
+  operator: string | null;
+  reason: string;
+  hash: string;
 }
 
 /** Everything a budget report is rendered from. */
 export interface BudgetReportInput {
-  budget: { epsilon: number; delta: number };
-  /** Ledger rows in round order. */
+  /** The budget in force; epsilon null when the coordinator runs without one. */
+  budget: { epsilon: number | null; delta: number };
+  /** The private rounds of the ledger, in round order. */
   rows: LedgerRow[];
+  /** Every model released without differential privacy, in round order. */
+  releasesWithoutPrivacy?: ReleaseWithoutPrivacy[];
+  /** Every change of the budget recorded in the ledger, oldest first. */
+  budgetChanges?: BudgetChange[];
   /** Head of the hash chain, '' when the ledger is empty. */
   ledgerHash: string;
   /** Whether the caller recomputed the chain and it matched. */
@@ -45,8 +88,8 @@ export interface BudgetReportInput {
   federation?: string;
 }
 
-/** Whether the budget still allows rounds. */
-export type BudgetStatus = 'within' | 'exhausted';
+/** Whether the budget still allows rounds ('none': there is no budget). */
+export type BudgetStatus = 'within' | 'exhausted' | 'none';
 
 /** What one more round with the last round's settings would bring (RDP ledgers only). */
 export interface NextRound {
@@ -60,11 +103,16 @@ export interface NextRound {
 
 /** Figures derived from the input, identical in every format. */
 export interface BudgetSummary {
-  /** ε spent: the last row's epsilonAfter, 0 with no rows. */
+  /** ε spent against anyone who sees only released models: the last row's epsilonAfter, 0 with no rows. */
   readonly spent: number;
-  /** max(0, budget − spent). */
+  /**
+   * ε spent against parties who see who took part (the coordinator and its operators): the
+   * rows composed without sampling amplification (q = 1).
+   */
+  readonly spentUnamplified: number;
+  /** max(0, budget − spent); Infinity without a budget. */
   readonly remaining: number;
-  /** spent / budget (may exceed 1 if the ledger says so). */
+  /** spent / budget (may exceed 1 if the ledger says so); 0 without a budget. */
   readonly fraction: number;
   /** Exhausted when spent reaches the budget or one more round like the last would be refused. */
   readonly status: BudgetStatus;
@@ -112,6 +160,11 @@ function text(name: string, v: unknown): string {
   return typeof v === 'string' ? v : bad(`${name} must be a string, got ${typeof v}`);
 }
 
+function sha256(name: string, v: unknown): string {
+  if (typeof v !== 'string' || !/^[0-9a-f]{64}$/.test(v)) bad(`${name} must be 64 lower-case hex digits`);
+  return v as string;
+}
+
 function checkRow(raw: LedgerRow, i: number, previous: LedgerRow | undefined): LedgerRow {
   const at = `rows[${i}]`;
   const round = raw.round;
@@ -131,6 +184,10 @@ function checkRow(raw: LedgerRow, i: number, previous: LedgerRow | undefined): L
     accountant: oneOf(`${at}.accountant`, raw.accountant, ['rdp', 'pld'] as const),
     hash: text(`${at}.hash`, raw.hash),
     noise: oneOf(`${at}.noise`, raw.noise, ['distributed', 'central'] as const),
+    ...(raw.secureAggregation === undefined ? {} : { secureAggregation: raw.secureAggregation === true }),
+    ...(raw.epsilonUnamplifiedAfter === undefined ? {} : { epsilonUnamplifiedAfter: finite(`${at}.epsilonUnamplifiedAfter`, raw.epsilonUnamplifiedAfter) }),
+    ...(raw.modelSha256 === undefined ? {} : { modelSha256: sha256(`${at}.modelSha256`, raw.modelSha256) }),
+    ...(raw.manifestSha256 === undefined ? {} : { manifestSha256: sha256(`${at}.manifestSha256`, raw.manifestSha256) }),
   };
   if (!(row.sampleRate > 0 && row.sampleRate <= 1)) bad(`${at}.sampleRate must be in (0, 1], got ${row.sampleRate}`);
   if (row.noiseMultiplier < 0) bad(`${at}.noiseMultiplier must be >= 0, got ${row.noiseMultiplier}`);
@@ -145,9 +202,9 @@ export function checkReportInput(input: BudgetReportInput): BudgetReportInput {
   if (typeof input !== 'object' || input === null) bad('input must be an object');
   const budget = input.budget;
   if (typeof budget !== 'object' || budget === null) bad('budget must be an object');
-  const epsilon = finite('budget.epsilon', budget.epsilon);
+  const epsilon = budget.epsilon === null ? null : finite('budget.epsilon', budget.epsilon);
   const delta = finite('budget.delta', budget.delta);
-  if (!(epsilon > 0 && epsilon <= MAX_EPSILON)) bad(`budget.epsilon must be in (0, ${MAX_EPSILON}], got ${epsilon}`);
+  if (epsilon !== null && !(epsilon > 0 && epsilon <= MAX_EPSILON)) bad(`budget.epsilon must be in (0, ${MAX_EPSILON}] or null, got ${epsilon}`);
   if (!(delta > 0 && delta < 1)) bad(`budget.delta must be in (0, 1), got ${delta}`);
   if (!Array.isArray(input.rows)) bad('rows must be an array');
   const rows: LedgerRow[] = [];
@@ -157,15 +214,59 @@ export function checkReportInput(input: BudgetReportInput): BudgetReportInput {
   });
   if (typeof input.ledgerVerified !== 'boolean') bad('ledgerVerified must be a boolean');
   const federation = input.federation === undefined ? undefined : text('federation', input.federation);
+  const releases = (input.releasesWithoutPrivacy ?? []).map((r, i): ReleaseWithoutPrivacy => {
+    const at = `releasesWithoutPrivacy[${i}]`;
+    if (typeof r !== 'object' || r === null) bad(`${at} must be an object`);
+    const round = count(`${at}.round`, r.round);
+    if (rows.some((p) => p.round === round)) bad(`${at}.round ${round} is also a private round`);
+    return {
+      round,
+      time: time(`${at}.time`, r.time),
+      ...(r.sampleRate === undefined ? {} : { sampleRate: finite(`${at}.sampleRate`, r.sampleRate) }),
+      survivors: count(`${at}.survivors`, r.survivors),
+      ...(r.secureAggregation === undefined ? {} : { secureAggregation: r.secureAggregation === true }),
+      ...(r.modelSha256 === undefined ? {} : { modelSha256: sha256(`${at}.modelSha256`, r.modelSha256) }),
+      ...(r.manifestSha256 === undefined ? {} : { manifestSha256: sha256(`${at}.manifestSha256`, r.manifestSha256) }),
+      hash: text(`${at}.hash`, r.hash),
+      recorded: r.recorded === true,
+    };
+  });
+  const changes = (input.budgetChanges ?? []).map((c, i): BudgetChange => {
+    const at = `budgetChanges[${i}]`;
+    if (typeof c !== 'object' || c === null) bad(`${at} must be an object`);
+    const e = c.epsilon === null ? null : finite(`${at}.epsilon`, c.epsilon);
+    return {
+      time: time(`${at}.time`, c.time),
+      epsilon: e,
+      delta: finite(`${at}.delta`, c.delta),
+      operator: c.operator === null ? null : text(`${at}.operator`, c.operator),
+      reason: text(`${at}.reason`, c.reason),
+      hash: text(`${at}.hash`, c.hash),
+    };
+  });
   return {
     budget: { epsilon, delta },
     rows,
+    releasesWithoutPrivacy: releases.sort((a, b) => a.round - b.round),
+    budgetChanges: changes,
     ledgerHash: text('ledgerHash', input.ledgerHash),
     ledgerVerified: input.ledgerVerified,
     generatedAt: time('generatedAt', input.generatedAt),
     accountant: oneOf('accountant', input.accountant, ['rdp', 'pld'] as const),
     ...(federation === undefined ? {} : { federation }),
   };
+}
+
+/**
+ * ε after each row against parties who see who took part: the rows composed with q = 1. The
+ * ledger's own figure when it recorded one, otherwise recomputed from the rows' σ.
+ */
+export function unamplifiedTotals(rows: readonly LedgerRow[], delta: number): number[] {
+  const sigmas: { q: number; sigma: number }[] = [];
+  return rows.map((r) => {
+    sigmas.push({ q: 1, sigma: r.noiseMultiplier });
+    return r.epsilonUnamplifiedAfter ?? (r.noiseMultiplier > 0 ? epsilonAfterRounds(sigmas, delta) : NaN);
+  });
 }
 
 /**
@@ -182,15 +283,22 @@ export function summarise(input: BudgetReportInput): BudgetSummary {
   const budget = input.budget.epsilon;
   let recomputed: number | undefined;
   let next: NextRound | undefined;
+  let spentUnamplified = last?.epsilonUnamplifiedAfter ?? 0;
   if (last && input.accountant === 'rdp' && rows.every((r) => r.noiseMultiplier > 0)) {
     const rounds = rows.map((r) => ({ q: r.sampleRate, sigma: r.noiseMultiplier }));
     recomputed = epsilonAfterRounds(rounds, input.budget.delta);
+    // Older entries did not record it; the rows' σ give it exactly (q = 1 for every round).
+    spentUnamplified = last.epsilonUnamplifiedAfter ?? epsilonAfterRounds(rounds.map((r) => ({ q: 1, sigma: r.sigma })), input.budget.delta);
     const epsilon = epsilonAfterRounds([...rounds, { q: last.sampleRate, sigma: last.noiseMultiplier }], input.budget.delta);
-    next = { sampleRate: last.sampleRate, noiseMultiplier: last.noiseMultiplier, epsilon, refused: epsilon > budget };
+    next = { sampleRate: last.sampleRate, noiseMultiplier: last.noiseMultiplier, epsilon, refused: budget !== null && epsilon > budget };
   }
   const consistent = recomputed === undefined || Math.abs(recomputed - spent) <= RECOMPUTE_TOLERANCE * Math.max(spent, recomputed);
+  if (budget === null) {
+    return { spent, spentUnamplified, remaining: Infinity, fraction: 0, status: 'none', recomputed, consistent, next };
+  }
   return {
     spent,
+    spentUnamplified,
     remaining: Math.max(0, budget - spent),
     fraction: spent / budget,
     status: spent >= budget || next?.refused === true ? 'exhausted' : 'within',

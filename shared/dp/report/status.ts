@@ -4,13 +4,20 @@ import { type BudgetReportInput, type BudgetSummary, LOW_BUDGET_FRACTION } from 
 
 /** Why the budget counts as exhausted, in a few words. */
 export function exhaustedHeadline(input: BudgetReportInput, s: BudgetSummary): string {
-  return s.spent >= input.budget.epsilon ? 'no further rounds will run' : 'no further round like the last can run';
+  return input.budget.epsilon !== null && s.spent >= input.budget.epsilon ? 'no further rounds will run' : 'no further round like the last can run';
 }
+
+/** The plain statement for a federation without a budget. */
+export const NO_BUDGET = 'This coordinator runs without a privacy budget: rounds are accounted in the ledger but never refused.';
 
 /** Why the status is what it is and what happens next, in one or two sentences. */
 export function statusDetail(input: BudgetReportInput, s: BudgetSummary): string[] {
-  const budget = formatEpsilon(input.budget.epsilon);
   const lines: string[] = [];
+  if (input.budget.epsilon === null) {
+    lines.push(NO_BUDGET);
+    return lines;
+  }
+  const budget = formatEpsilon(input.budget.epsilon);
   if (s.spent >= input.budget.epsilon) {
     lines.push(`The ε spent has reached the budget of ε = ${budget}; the coordinator refuses every further round.`);
   } else if (s.next) {
@@ -29,4 +36,9 @@ export function statusDetail(input: BudgetReportInput, s: BudgetSummary): string
 /** The warning when the ledger's total and the recomputed one disagree. */
 export function inconsistency(spent: number, recomputed: number): string {
   return `the ledger says ε = ${formatEpsilon(spent)} after the last round, but recomputing from the rounds' q and σ gives ε = ${formatEpsilon(recomputed)}; the ledger's figures may not come from this accountant.`;
+}
+
+/** The headline warning when models were released without differential privacy. */
+export function nonPrivateWarning(rounds: readonly number[], list: string): string {
+  return `NOT PRIVATE: ${list} released ${rounds.length === 1 ? 'a model' : 'models'} without differential privacy; for the data ${rounds.length === 1 ? 'that round' : 'those rounds'} used, ε is unbounded.`;
 }

@@ -19,6 +19,7 @@ const FRAMES: BulkFrame[] = [
   { type: 'model', version: v2, numParameters: 10, encoding: 'f32' },
   { type: 'model', version: v2, numParameters: 2000, encoding: 'int8', base: v1 },
   { type: 'update', round: 7, numExamples: 60, numParameters: 10, trainLoss: 0.25, masked: false, withinClip: true, encoding: 'fp16' },
+  { type: 'update', round: 8, numExamples: 5, numParameters: 3, trainLoss: 0, masked: false, withinClip: false, encoding: 'f32', manifestSha256: 'ab'.repeat(32) },
   { type: 'ack', round: 7 },
   { type: 'error', code: 'not_found', message: 'gone' },
 ];
@@ -89,7 +90,7 @@ describe('bulk frames (proto/cohort/v1/bulk.proto byte layout)', () => {
     assert.equal(seen.frames.length, 1);
     assert.equal(seen.payload.length, 0, 'nothing of the payload is handed on while paused');
     assert.equal(r.paused, true);
-    r.push(Buffer.concat([payload.subarray(3), encodeFrame(FRAMES[8] as BulkFrame)]));
+    r.push(Buffer.concat([payload.subarray(3), encodeFrame(FRAMES[9] as BulkFrame)]));
     assert.equal(seen.payload.length, 0);
     r.resume();
     assert.equal(seen.payload.length, payload.length);

@@ -2,13 +2,15 @@ import assert from 'node:assert/strict';
 import { type Deferred, deferred } from '../../../shared/async.js';
 import { CohortError } from '../../../shared/errors.js';
 import { MemoryLogger } from '../../../shared/logger.js';
-import type { ModelSpec } from '../../../shared/model/spec.js';
+import type { FederatedModel } from '../../../shared/model/model.js';
+import type { DeclineCategory } from '../../../shared/decline.js';
 import { type ModelVersion, versionOf } from '../../../shared/model/version.js';
 import { SeededRandom } from '../../../shared/random.js';
 import { decodeTensor, encodeTensor, type TensorEncoding } from '../../../shared/tensor/codec.js';
 import { ModelCache } from '../../../client/core/models.js';
 import {
   type CoordinatorLink,
+  type Incompatibility,
   type IncomingTask,
   type LocalEvaluation,
   type LocalUpdate,
@@ -23,7 +25,7 @@ type Call =
   | { op: 'fetch'; want: number; have: number | undefined }
   | { op: 'update'; round: number; update: LocalUpdate; encoding: TensorEncoding }
   | { op: 'evaluation'; round: number; evaluation: LocalEvaluation }
-  | { op: 'decline'; round: number; kind: TaskKind; reason: string }
+  | { op: 'decline'; round: number; kind: TaskKind; category: DeclineCategory; reason: string }
   | { op: 'secagg'; round: number; type: string }
   | { op: 'masked'; round: number; words: number };
 
@@ -81,8 +83,8 @@ class FakeLink implements CoordinatorLink {
     this.calls.push({ op: 'evaluation', round, evaluation });
     return this.answer();
   }
-  decline(round: number, kind: TaskKind, reason: string): Promise<void> {
-    this.calls.push({ op: 'decline', round, kind, reason });
+  decline(round: number, kind: TaskKind, category: DeclineCategory, reason: string): Promise<void> {
+    this.calls.push({ op: 'decline', round, kind, category, reason });
     return Promise.resolve();
   }
   secaggSend(round: number, message: { type: string }): Promise<void> {
@@ -100,14 +102,14 @@ class FakeWork implements LocalWork {
   readonly calls: Array<{ kind: TaskKind; task: IncomingTask; global: Float32Array }> = [];
   /** The weights arrays themselves, as handed over (not copies). */
   readonly arrays: Float32Array[] = [];
-  incompatible: string | undefined;
+  incompatible: Incompatibility | undefined;
   /** When set, the next train/evaluate call waits on a deferred pushed here. */
   gated = false;
   readonly gates: Array<Deferred<void>> = [];
   examples = 7;
   fail: Error | undefined;
 
-  incompatibility(_model: ModelSpec): string | undefined {
+  incompatibility(_model: FederatedModel): Incompatibility | undefined {
     return this.incompatible;
   }
 
@@ -184,7 +186,7 @@ describe('NodeAgent (fake local work and link)', () => {
     assert.equal(work.calls[0]?.task.round, 3);
     assert.deepEqual(work.calls[0]?.global, initialWeights());
     assert.deepEqual(fetches(link), ['3<-none']);
-    assert.deepEqual(submissions(link), [{ op: 'update', round: 3, update: { delta: deltaFor(3), numExamples: 7, trainLoss: 0.25 }, encoding: 'int8' }]);
+    assert.deepEqual(submissions(link), [{ op: 'update', round: 3, update: { delta: deltaFor(3), numExamples: 7, trainLoss: 0.25, manifestSha256: SPEC.manifest.sha256 }, encoding: 'int8' }]);
     assert.deepEqual(agent.stats, { trained: 1, evaluated: 0, declined: 0, failed: 0, cancelled: 0, declinedForBudget: 0 });
   });
 
@@ -266,10 +268,10 @@ describe('NodeAgent (fake local work and link)', () => {
 
   it('declines a task for a model it cannot work on, with the reason, and fetches nothing', async () => {
     const { agent, work, link, deliver } = setup();
-    work.incompatible = 'the model expects 4 features but this node has 9';
+    work.incompatible = { category: 'data', reason: 'data has 9 features, the model expects 4', detail: 'columns a, b, c, … (only in this node\'s log)' };
     deliver(task(1, 'train'), initialWeights());
     await agent.idle();
-    assert.deepEqual(link.calls, [{ op: 'decline', round: 1, kind: 'train', reason: 'the model expects 4 features but this node has 9' }]);
+    assert.deepEqual(link.calls, [{ op: 'decline', round: 1, kind: 'train', category: 'data', reason: 'data has 9 features, the model expects 4' }]);
     assert.equal(work.calls.length, 0);
     assert.equal(agent.stats.declined, 1);
   });
@@ -281,9 +283,9 @@ describe('NodeAgent (fake local work and link)', () => {
     agent.onMalformedTask(3, 'train', 'task has no model');
     await agent.idle();
     assert.deepEqual(link.calls, [
-      { op: 'decline', round: 1, kind: 'train', reason: 'task announces 16 parameters but the model has 15' },
-      { op: 'decline', round: 2, kind: 'train', reason: "a secure round's masked input is sent as float32 words, not int8" },
-      { op: 'decline', round: 3, kind: 'train', reason: 'task has no model' },
+      { op: 'decline', round: 1, kind: 'train', category: 'bad_task', reason: 'task announces 16 parameters but the model has 15' },
+      { op: 'decline', round: 2, kind: 'train', category: 'bad_task', reason: "a secure round's masked input is sent as float32 words, not int8" },
+      { op: 'decline', round: 3, kind: 'train', category: 'bad_task', reason: 'task has no model' },
     ]);
     assert.equal(work.calls.length, 0);
   });
@@ -370,12 +372,12 @@ describe('NodeAgent (fake local work and link)', () => {
     work.examples = 0;
     deliver(task(4, 'evaluate'), initialWeights());
     await agent.idle();
-    assert.deepEqual(submissions(link), [{ op: 'decline', round: 4, kind: 'evaluate', reason: 'no held-out examples to evaluate on' }]);
+    assert.deepEqual(submissions(link), [{ op: 'decline', round: 4, kind: 'evaluate', category: 'no_data', reason: 'no held-out examples to evaluate on' }]);
     assert.equal(agent.stats.evaluated, 0);
     assert.equal(agent.stats.declined, 1);
   });
 
-  it('declines at once when local work throws, and keeps serving later tasks', async () => {
+  it('declines at once when local work throws, keeps the error in its own log, and keeps serving later tasks', async () => {
     const { agent, work, link, log, deliver } = setup();
     work.fail = new Error('out of memory');
     deliver(task(1, 'train'), initialWeights());
@@ -385,11 +387,12 @@ describe('NodeAgent (fake local work and link)', () => {
     deliver(task(2, 'train'), initialWeights());
     await agent.idle();
     assert.deepEqual(submissions(link), [
-      { op: 'decline', round: 1, kind: 'train', reason: 'local train failed: out of memory' },
-      { op: 'decline', round: 1, kind: 'evaluate', reason: 'local evaluate failed: out of memory' },
-      { op: 'update', round: 2, update: { delta: deltaFor(2), numExamples: 7, trainLoss: 0.25 }, encoding: 'f32' },
+      // An error's message may quote the data (a label, a value): it is not sent.
+      { op: 'decline', round: 1, kind: 'train', category: 'local_failure', reason: "local train failed (the node's log says why)" },
+      { op: 'decline', round: 1, kind: 'evaluate', category: 'local_failure', reason: "local evaluate failed (the node's log says why)" },
+      { op: 'update', round: 2, update: { delta: deltaFor(2), numExamples: 7, trainLoss: 0.25, manifestSha256: SPEC.manifest.sha256 }, encoding: 'f32' },
     ]);
-    assert.ok(log.lines.some((l) => l.level === 'error' && l.msg === 'local work failed' && l.fields.round === 1));
+    assert.ok(log.lines.some((l) => l.level === 'error' && l.msg === 'local work failed' && l.fields.round === 1 && l.fields.err === 'out of memory'));
   });
 
   it('counts a refused submission as failed and keeps serving later tasks', async () => {

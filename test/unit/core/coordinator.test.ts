@@ -3,9 +3,9 @@ import { CohortError, type ErrorCode } from '../../../shared/errors.js';
 import { weightsHash } from '../../../shared/model/version.js';
 import { SeededRandom } from '../../../shared/random.js';
 import { decodeTensor, encodeTensor } from '../../../shared/tensor/codec.js';
-import type { LaunchSettings } from '../../../server/core/coordinator.js';
+import { DEFAULT_PROGRESS_TIMEOUT_MS, type LaunchSettings } from '../../../server/core/coordinator.js';
 import { MemoryJournal } from '../../../server/core/journal.js';
-import type { RoundEvent } from '../../../server/core/types.js';
+import type { NodeRecord, RoundEvent } from '../../../server/core/types.js';
 import {
   autoAnswer,
   type Broadcast,
@@ -22,6 +22,7 @@ import {
   header,
   initialWeights,
   scriptedRandom,
+  SPEC,
   state,
   upload,
   weightsOf,
@@ -96,13 +97,15 @@ describe('Coordinator (fake sessions, manual clock)', () => {
       assert.deepEqual(first.task, {
         round: 1,
         kind: 'train',
-        model: { kind: 'logreg', features: 4, classes: 3, hidden: 0 },
+        model: SPEC,
         train: DEFAULTS.train,
         numParameters: D,
         deadlineMs: DEFAULTS.trainTimeoutMs,
         seed: first.task.seed,
         modelVersion: { round: 0, sha256: weightsHash(initialWeights()) },
         updateEncoding: 'f32',
+        progressTimeoutMs: DEFAULT_PROGRESS_TIMEOUT_MS,
+        maxUpdateNorm: DEFAULTS.clipNorm,
       });
       assert.deepEqual(weightsOf(first, h), initialWeights());
 
@@ -871,6 +874,90 @@ describe('Coordinator (fake sessions, manual clock)', () => {
       assert.equal(e.state, 'failed');
       assert.equal(e.reason, 'coordinator shut down');
       assert.equal(h.clock.pending, 0);
+    });
+  });
+
+  describe('after a restart', () => {
+    const restored: RoundEvent[] = [12, 13].map((round) => ({
+      round,
+      state: round === 12 ? 'completed' : 'failed',
+      selected: 2,
+      participants: round === 12 ? 2 : 0,
+      evaluated: round === 12 ? 2 : 0,
+      ...(round === 12 ? { accuracy: 0.75, loss: 0.5 } : { reason: 'coordinator stopped during the round; nothing was released' }),
+      seconds: 1,
+      startedAtMs: 0,
+      index: 0,
+      of: 0,
+    }));
+    const known = [
+      { name: 'a', status: 'disconnected' as const, lastSeenMs: 500, roundsParticipated: 12 },
+      { name: 'z', status: 'revoked' as const, lastSeenMs: 400, roundsParticipated: 3 },
+    ];
+
+    it('shows the rounds and nodes of the previous run, with nothing queued', async () => {
+      const h = harness({ resume: { nextRound: 14, launches: [], completed: 12, recent: restored, nodes: known } });
+      const s = h.coordinator.status();
+      assert.equal(s.queuedRounds, 0, 'rounds 1..13 are finished, not queued');
+      assert.equal(s.completedRounds, 12);
+      assert.deepEqual(s.recent, restored);
+      assert.equal(s.knownNodes, 2);
+      assert.equal(s.connectedNodes, 0);
+      assert.deepEqual(h.coordinator.nodes(), known);
+      // A reconnecting node keeps its count. A name whose certificate was revoked stays listed
+      // as revoked until it connects again, which only a new certificate can (the transport
+      // refuses revoked serials), so that session takes part.
+      const a = h.connect('a');
+      assert.equal(h.coordinator.nodes().find((n) => n.name === 'z')?.status, 'revoked');
+      const z = h.connect('z');
+      assert.deepEqual(h.coordinator.registry.connected().map((x) => x.name), ['a', 'z']);
+      for (const s of [a, z]) autoAnswer(h, s, { train: () => ({ delta: deltaFor(1), examples: 1 }), evaluate: () => ({ numExamples: 10, accuracy: 0.5, loss: 1 }) });
+      const handle = h.coordinator.launch({ rounds: 1, settings: {} });
+      assert.equal(handle.firstRound, 14);
+      assert.equal(last(await collect(handle.events)).state, 'completed');
+      assert.equal(z.sent.length, 2);
+      assert.deepEqual(h.coordinator.nodes()[0], { name: 'a', status: 'connected', lastSeenMs: h.clock.now(), roundsParticipated: 13 });
+      assert.equal(h.coordinator.status().completedRounds, 13);
+      await h.coordinator.close();
+    });
+
+    it('counts as queued only the rounds a pending launch still has', async () => {
+      const h = harness({ resume: { nextRound: 14, launches: [{ id: 3, firstRound: 10, rounds: 5, done: 3, settings: {} }], completed: 12, recent: restored } });
+      // Round 14 is waiting for nodes; round 15 is queued.
+      assert.equal(h.coordinator.status().queuedRounds, 1);
+      await h.coordinator.close();
+    });
+
+    it('records each node durably when it connects, takes part, disconnects, is revoked, and at shutdown', async () => {
+      const records: NodeRecord[] = [];
+      const journal = new (class extends MemoryJournal {
+        override node(r: NodeRecord): void {
+          records.push(r);
+        }
+      })();
+      const h = harness({ journal });
+      const a = h.connect('a');
+      const b = h.connect('b');
+      autoAnswer(h, a, { train: () => ({ delta: deltaFor(1), examples: 1 }), evaluate: () => ({ numExamples: 10, accuracy: 0.5, loss: 1 }) });
+      autoAnswer(h, b, { train: () => ({ delta: deltaFor(2), examples: 1 }), evaluate: () => ({ numExamples: 10, accuracy: 0.5, loss: 1 }) });
+      await collect(h.coordinator.launch({ rounds: 1, settings: {} }).events);
+      h.clock.advance(1000);
+      h.coordinator.detach(b, 'gone');
+      h.coordinator.revoke('b');
+      h.clock.advance(1000);
+      await h.coordinator.close();
+      assert.deepEqual(
+        records.map((r) => [r.name, r.status, r.roundsParticipated, r.lastSeenMs]),
+        [
+          ['a', 'connected', 0, 0],
+          ['b', 'connected', 0, 0],
+          ['a', 'connected', 1, 0],
+          ['b', 'connected', 1, 0],
+          ['b', 'disconnected', 1, 1000],
+          ['b', 'revoked', 1, 1000],
+          ['a', 'disconnected', 1, 2000],
+        ],
+      );
     });
   });
 

@@ -3,17 +3,20 @@ import assert from 'node:assert/strict';
 import { type Deferred, deferred } from '../../../shared/async.js';
 import { ManualClock } from '../../../shared/clock.js';
 import { MemoryLogger } from '../../../shared/logger.js';
-import type { ModelSpec } from '../../../shared/model/spec.js';
+import { builtinModel, type FederatedModel } from '../../../shared/model/model.js';
 import { type RandomSource, SeededRandom } from '../../../shared/random.js';
 import type { ServerMessage } from '../../../shared/secagg/messages.js';
 import { decodeTensor } from '../../../shared/tensor/codec.js';
-import { Coordinator, DEFAULT_ROUND_SETTINGS } from '../../../server/core/coordinator.js';
+import { Coordinator, DEFAULT_ROUND_SETTINGS, type Resume } from '../../../server/core/coordinator.js';
 import type { EvaluationReport, UpdateHeader } from '../../../server/core/stages.js';
-import type { NodeSession, RoundEvent, RoundSettings, TaskDescriptor } from '../../../server/core/types.js';
+import type { NodeCapabilities, NodeSession, RoundEvent, RoundSettings, TaskDescriptor } from '../../../server/core/types.js';
 import { MemoryJournal, type RoundJournal } from '../../../server/core/journal.js';
 
+/** A node that can do everything a round may ask. */
+export const ALL_CAPABILITIES: NodeCapabilities = { modelKinds: ['logreg', 'mlp'], secureAggregation: true, privacy: true };
+
 /** logreg 4 → 3: 15 parameters. */
-export const SPEC: ModelSpec = { kind: 'logreg', features: 4, classes: 3, hidden: 0 };
+export const SPEC: FederatedModel = builtinModel({ kind: 'logreg', features: 4, classes: 3, hidden: 0 });
 /** Number of parameters of SPEC. */
 export const D = 15;
 /** What a fake session received: one task (weights are fetched by version, see `weightsOf`). */
@@ -30,6 +33,8 @@ export const DEFAULTS: RoundSettings = {
   trainTimeoutMs: 10_000,
   evalTimeoutMs: 5_000,
   waitForNodesMs: 1_000,
+  // Exact FedAvg with any example counts; the share cap has tests of its own.
+  maxWeightShare: 1,
 };
 
 /** Dyadic starting weights: sums and means of dyadic deltas stay exact in float32. */
@@ -65,7 +70,10 @@ export class FakeSession implements NodeSession {
   private read = 0;
   private waiter: Deferred<Broadcast> | undefined;
 
-  constructor(readonly name: string) {}
+  constructor(
+    readonly name: string,
+    readonly capabilities: NodeCapabilities = ALL_CAPABILITIES,
+  ) {}
 
   send(task: TaskDescriptor): Promise<void> {
     if (this.closedWith !== undefined) return Promise.reject(new Error(`session closed: ${this.closedWith}`));
@@ -114,8 +122,8 @@ export interface Harness {
   readonly journal: RoundJournal;
   /** Errors thrown while auto-answering; a test asserts this stays empty. */
   readonly errors: unknown[];
-  /** Attach a new session named `name`. */
-  connect(name: string): FakeSession;
+  /** Attach a new session named `name` (able to do everything unless told). */
+  connect(name: string, capabilities?: NodeCapabilities): FakeSession;
 }
 
 /** Options of `harness`. */
@@ -124,6 +132,8 @@ export interface HarnessOptions {
   readonly samplingRng?: RandomSource;
   readonly uploadSlots?: number;
   readonly initialWeights?: Float32Array;
+  /** A restart: what the data dir held. */
+  readonly resume?: Resume;
   readonly journal?: RoundJournal;
 }
 
@@ -142,6 +152,8 @@ export function harness(opts: HarnessOptions = {}): Harness {
     seedRng: new SeededRandom(2),
     log,
     uploadSlots: opts.uploadSlots ?? 4,
+    ...(opts.resume ? { resume: opts.resume } : {}),
+    ...(opts.journal ? { journal: opts.journal } : {}),
   });
   return {
     coordinator,
@@ -149,8 +161,8 @@ export function harness(opts: HarnessOptions = {}): Harness {
     log,
     journal,
     errors: [],
-    connect(name) {
-      const s = new FakeSession(name);
+    connect(name, capabilities) {
+      const s = new FakeSession(name, capabilities);
       coordinator.attach(s);
       return s;
     },

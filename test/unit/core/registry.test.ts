@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
+import { builtinModel } from '../../../shared/model/model.js';
 import { ManualClock } from '../../../shared/clock.js';
 import { MemoryLogger } from '../../../shared/logger.js';
-import { NodeRegistry } from '../../../server/core/registry.js';
+import { DEFAULT_ROUND_SETTINGS } from '../../../server/core/coordinator.js';
+import { describeRequirements, meets, NodeRegistry, requirementsFor } from '../../../server/core/registry.js';
 import { FakeSession, state } from './fakes.js';
 
 function setup(): { clock: ManualClock; registry: NodeRegistry; log: MemoryLogger } {
@@ -114,5 +116,42 @@ describe('NodeRegistry', () => {
       { name: 'b', status: 'connected', lastSeenMs: 1_042, roundsParticipated: 0 },
       { name: 'c', status: 'connected', lastSeenMs: 1_000, roundsParticipated: 0 },
     ]);
+  });
+
+  describe('capabilities', () => {
+    const plain = { modelKind: 'logreg', secureAggregation: false, privacy: false };
+    const secure = { ...plain, secureAggregation: true };
+    const privateRound = { ...plain, privacy: true };
+
+    it('a node meets a round only if it listed the model kind (or none) and supports what the round needs', () => {
+      const legacy = { modelKinds: [], secureAggregation: false, privacy: false };
+      assert.equal(meets(legacy, plain), true, 'a node that predates capabilities takes plain rounds of any kind');
+      assert.equal(meets(legacy, secure), false);
+      assert.equal(meets(legacy, privateRound), false);
+      assert.equal(meets({ modelKinds: ['mlp'], secureAggregation: true, privacy: true }, plain), false);
+      assert.equal(meets({ modelKinds: ['logreg'], secureAggregation: true, privacy: false }, secure), true);
+      assert.equal(meets({ modelKinds: ['logreg'], secureAggregation: true, privacy: false }, { ...secure, privacy: true }), false);
+    });
+
+    it('requirementsFor reads secure aggregation and privacy from the settings and the kind from the model', () => {
+      const model = builtinModel({ kind: 'mlp', features: 4, classes: 3, hidden: 2 });
+      assert.deepEqual(requirementsFor(DEFAULT_ROUND_SETTINGS, model), { modelKind: 'mlp', secureAggregation: false, privacy: false });
+      assert.deepEqual(requirementsFor({ ...DEFAULT_ROUND_SETTINGS, secureAggregation: true, noiseMultiplier: 1 }, model), { modelKind: 'mlp', secureAggregation: true, privacy: true });
+      assert.equal(describeRequirements({ modelKind: 'mlp', secureAggregation: true, privacy: true }), 'model kind "mlp", secure aggregation, differential privacy');
+    });
+
+    it('eligible lists only capable nodes, and waitForConnected with requirements waits for capable ones', async () => {
+      const { clock, registry } = setup();
+      registry.connect(new FakeSession('plain', { modelKinds: [], secureAggregation: false, privacy: false }));
+      registry.connect(new FakeSession('a'));
+      assert.deepEqual(registry.eligible(secure).map((s) => s.name), ['a']);
+      assert.deepEqual(registry.eligible(plain).map((s) => s.name), ['a', 'plain']);
+      const waiting = registry.waitForConnected(2, 500, undefined, secure);
+      registry.connect(new FakeSession('plain-2', { modelKinds: ['logreg'], secureAggregation: false, privacy: true }));
+      assert.equal(await state(waiting), 'pending', 'a third node that cannot do secure aggregation does not count');
+      registry.connect(new FakeSession('b'));
+      assert.equal(await waiting, true);
+      assert.equal(clock.pending, 0);
+    });
   });
 });

@@ -128,7 +128,7 @@ describe('CSV data', () => {
     const seen = [...a.train.x, ...a.heldOut.x].sort((p, q) => p - q);
     assert.deepEqual(seen, Array.from({ length: 50 }, (_, i) => i));
     for (const d of [a.train, a.heldOut]) d.x.forEach((v, i) => assert.equal(d.y[i], v % 2));
-    assert.equal(a.description, `CSV ${path} (label "y"): 40 train, 10 held-out (1 features, 2 classes)`);
+    assert.equal(a.description, `CSV ${path} (label "y"): 40 train, 10 held-out (1 feature, labels 0..1)`);
     await assert.rejects(loadLocalData({ kind: 'csv', path, label: 'y' }, { classes: 1 }), /classes must be an integer/);
   });
 });

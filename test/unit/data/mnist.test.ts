@@ -102,7 +102,7 @@ describe('MNIST data', function () {
       assert.equal(p.heldOut.count, Math.round(shard.count * 0.2));
       assert.equal(p.train.count + p.heldOut.count, shard.count);
       assert.deepEqual([...rowKeys(p.train), ...rowKeys(p.heldOut)].sort(), rowKeys(shard));
-      assert.match(p.description, new RegExp(`^MNIST shard ${k + 1}/3: ${p.train.count} train, ${p.heldOut.count} held-out \\(784 features, 10 classes\\)$`));
+      assert.match(p.description, new RegExp(`^MNIST shard ${k + 1}/3: ${p.train.count} train, ${p.heldOut.count} held-out \\(784 features, labels 0..9\\)$`));
       union.push(...rowKeys(p.train), ...rowKeys(p.heldOut));
     }
     assert.deepEqual(union.sort(), rowKeys(all), 'the 3 shards together are all of MNIST, each digit once');

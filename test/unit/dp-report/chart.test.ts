@@ -40,7 +40,7 @@ describe('dp-report/chart', function () {
 
   it('has a title and an aria-label for screen readers', function () {
     const svg = epsilonChartSvg(rowsWithEpsilons([1, 2]), 8);
-    assert.match(svg, /^<svg [^>]*role="img"[^>]*aria-label="ε spent after each of 2 rounds, reaching 2 after round 2, against a budget of ε = 8\."/);
+    assert.match(svg, /^<svg [^>]*role="img"[^>]*aria-label="ε spent after each of 2 private rounds, reaching 2 after round 2, against a budget of ε = 8\."/);
     assert.match(svg, /<title id="chart-title">Privacy budget spent \(ε\) over rounds<\/title>/);
   });
 
@@ -50,7 +50,7 @@ describe('dp-report/chart', function () {
     assert.equal(c.points.length, 0);
     assert.equal(c.polyline.length, 0);
     assert.ok(c.budgetY > 16 && c.budgetY < 288);
-    assert.match(svg, /No rounds released yet — nothing spent/);
+    assert.match(svg, /No private rounds released yet — nothing spent/);
   });
 
   it('switches to a log scale when ε is far below the budget, keeping points off the axis', function () {

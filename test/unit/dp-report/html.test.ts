@@ -90,9 +90,13 @@ describe('dp-report/html', function () {
     assert.match(chart, /<svg class="chart"[^>]*role="img"[^>]*aria-label="[^"]+"/);
     const table = section(html30, 'rounds-h');
     assert.equal(table.match(/<tr><th scope="row">/g)?.length, 30);
-    assert.equal(table.match(/<th scope="col"/g)?.length, 12);
+    assert.equal(table.match(/<th scope="col"/g)?.length, 14);
     const r1 = rows30[0] as LedgerRow;
-    assert.ok(table.includes(`<tr><th scope="row">1</th><td class="l">2025-03-03 09:07:00</td><td>0.25</td><td>1.4</td><td>1</td><td>3</td><td>5</td><td class="l">distributed</td><td>10⁻⁵</td><td>1.789</td><td>1.789</td><td class="l"><code title="${r1.hash}">${r1.hash.slice(0, 12)}…</code></td></tr>`));
+    assert.ok(
+      table.includes(
+        `<tr><th scope="row">1</th><td class="l">2025-03-03 09:07:00</td><td>0.25</td><td>1.4</td><td>1</td><td>3</td><td>5</td><td class="l">yes</td><td class="l">distributed</td><td>10⁻⁵</td><td>1.789</td><td>1.789</td><td>3.225</td><td class="l"><code title="${r1.hash}">${r1.hash.slice(0, 12)}…</code></td></tr>`,
+      ),
+    );
     assert.ok(table.includes('<th scope="row">30</th>'));
     assert.ok(table.includes('<td>6.348</td><td>0.1006</td>'), 'ε after and ε added by round 30');
   });
@@ -101,22 +105,26 @@ describe('dp-report/html', function () {
     const text = section(html30, 'explain-h').replace(/<[^>]+>/g, '');
     assert.match(text, /whole node — one hospital or device/);
     assert.match(text, /e\s*ε ≈ 571\.4 times more or less likely/);
-    assert.match(text, /δ = 10⁻⁵ is the small probability that this bound may fail/);
-    assert.match(text, /independently with probability q = 0\.25 \(Poisson sampling\)/);
+    assert.match(text, /δ = 10⁻⁵ is the small probability that these bounds may fail/);
+    assert.match(text, /Rounds 1–30: secure aggregation with distributed noise/);
     assert.match(text, /at least m = 3 of the selected nodes follow the protocol honestly/);
     assert.match(text, /refuses any round that would exceed the budget, so no further models are released/);
-    const central = section(budgetReportHtml(reportInput(8, ledgerRows(3, 1, 2, { noise: 'central' }))), 'explain-h').replace(/<[^>]+>/g, '');
-    assert.match(central, /the coordinator adds the noise after the secure sum/);
-    assert.match(central, /with q = 1 every node was included in every round/);
-    assert.doesNotMatch(central, /honestly/);
+    const figures = section(html30, 'figures-h').replace(/<[^>]+>/g, '');
+    assert.match(figures, /independently with probability q = 0\.25 \(Poisson sampling from a secure random source\)/);
+    const central = budgetReportHtml(reportInput(8, ledgerRows(3, 1, 2, { noise: 'central' })));
+    const centralText = section(central, 'explain-h').replace(/<[^>]+>/g, '');
+    assert.doesNotMatch(centralText, /secure sum/, 'central noise is not described as added after a secure sum it may not have had');
+    assert.match(centralText, /the coordinator adds the noise itself before it releases the model/);
+    assert.match(section(central, 'figures-h').replace(/<[^>]+>/g, ''), /q = 1\): no amplification by sampling is counted/);
+    assert.doesNotMatch(centralText, /honestly/);
   });
 
   it('handles an empty ledger', function () {
     const html = budgetReportHtml(reportInput(8, [], { ledgerHash: '', federation: undefined }));
     assert.match(html, /<title>Privacy budget report<\/title>/);
     assert.match(html, /none \(the ledger is empty\)/);
-    assert.match(html, /No rounds released yet — nothing spent/);
-    assert.match(html, /No rounds have been recorded in the ledger yet\./);
+    assert.match(html, /No private rounds released yet — nothing spent/);
+    assert.match(html, /No model has been released yet\./);
     assert.match(html, /<div class="fill" style="width: 0\.00%">/);
     assert.equal(readChart(html).points.length, 0);
   });

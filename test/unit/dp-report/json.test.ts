@@ -9,7 +9,20 @@ describe('dp-report/json', function () {
   it('has exactly the contract keys, rounds with every ledger field and ISO times', function () {
     const rows = ledgerRows(3, 0.25, 1.4);
     const j = budgetReportJson(reportInput(8, rows));
-    assert.deepEqual(Object.keys(j), ['budget', 'spent', 'remaining', 'accountant', 'rounds', 'ledgerHash', 'generatedAt', 'ledgerVerified']);
+    assert.deepEqual(Object.keys(j), [
+      'budget',
+      'spent',
+      'remaining',
+      'accountant',
+      'rounds',
+      'ledgerHash',
+      'generatedAt',
+      'ledgerVerified',
+      'guarantees',
+      'nonPrivateRounds',
+      'explanation',
+      'budgetChanges',
+    ]);
     assert.deepEqual(j.budget, { epsilon: 8, delta: 1e-5 });
     assert.equal(j.accountant, 'rdp');
     assert.equal(j.ledgerHash, fakeHash(3));
@@ -18,14 +31,21 @@ describe('dp-report/json', function () {
     assert.equal(j.rounds.length, 3);
     const first = j.rounds[0];
     assert.ok(first);
-    const rowKeys: (keyof LedgerRow)[] = ['round', 'time', 'sampleRate', 'noiseMultiplier', 'clipNorm', 'minSurvivors', 'survivors', 'epsilonAfter', 'delta', 'accountant', 'hash', 'noise'];
-    assert.deepEqual(Object.keys(first).sort(), [...rowKeys].sort());
+    const rowKeys = [...(['round', 'time', 'sampleRate', 'noiseMultiplier', 'clipNorm', 'minSurvivors', 'survivors', 'epsilonAfter', 'delta', 'accountant', 'hash', 'noise'] satisfies (keyof LedgerRow)[])];
+    assert.deepEqual(Object.keys(first).sort(), [...rowKeys, 'private', 'epsilonUnamplifiedAfter', 'secureAggregation', 'modelSha256', 'manifestSha256', 'inLedger'].sort());
     assert.equal(first.time, new Date(T0 + 7 * 60_000).toISOString());
     assert.equal(first.time, '2025-03-03T09:07:00.000Z');
     for (const [i, r] of j.rounds.entries()) {
       const src = rows[i] as LedgerRow;
-      assert.deepEqual({ ...r, time: Date.parse(r.time) }, src);
+      const { private: isPrivate, epsilonUnamplifiedAfter, secureAggregation, inLedger, modelSha256, manifestSha256, ...rest } = r;
+      assert.deepEqual({ ...rest, time: Date.parse(r.time) }, src);
+      assert.deepEqual([isPrivate, secureAggregation, inLedger, modelSha256, manifestSha256], [true, true, true, null, null]);
+      // Without amplification: the same σ composed at q = 1.
+      assert.equal(epsilonUnamplifiedAfter, epsilonAfterRounds(Array.from({ length: i + 1 }, () => ({ q: 1, sigma: 1.4 })), 1e-5));
     }
+    assert.equal(j.guarantees.releasedModels.epsilon, j.spent);
+    assert.equal(j.guarantees.coordinator.epsilon, j.rounds[2]?.epsilonUnamplifiedAfter);
+    assert.ok(j.guarantees.coordinator.epsilon > j.guarantees.releasedModels.epsilon, 'no amplification against those who see who took part');
     // It survives a JSON round trip unchanged (no undefined, no functions, no NaN).
     assert.deepEqual(JSON.parse(JSON.stringify(j)), j);
   });
@@ -110,7 +130,7 @@ describe('dp-report/checkReportInput', function () {
   it('accepts a good input and copies it', function () {
     const input = good();
     const checked = checkReportInput(input);
-    assert.deepEqual(checked, input);
+    assert.deepEqual(checked, { ...input, releasesWithoutPrivacy: [], budgetChanges: [] });
     assert.notEqual(checked.rows, input.rows);
   });
 

@@ -17,21 +17,24 @@ describe('dp-report/text', function () {
     assert.match(t, /Remaining +ε = 1\.652/);
     assert.match(t, /Status +within budget/);
     assert.match(t, /Another round like the last \(q = 0\.25, σ = 1\.4\) would bring the total to ε = 6\.449/);
-    assert.ok(t.includes(`head ${fakeHash(30)}`));
+    assert.ok(t.includes(`Head       ${fakeHash(30)}`));
     assert.match(t, /Chain +verified/);
-    assert.match(t, /round +committed \(UTC\) +q +σ +C +m +survivors +noise +ε after/);
+    assert.match(t, /round +committed \(UTC\) +q +σ +C +m +survivors +secure +noise +ε models +ε coordinator/);
     // One table line per round, with its figures.
-    assert.match(t, /^ +1 +2025-03-03 09:07:00 +0\.25 +1\.4 +1 +3 +5 +distributed +1\.789$/m);
-    assert.match(t, /^ +30 +2025-03-03 12:30:00 +0\.25 +1\.4 +1 +3 +5 +distributed +6\.348$/m);
+    assert.match(t, /^ +1 +2025-03-03 09:07:00 +0\.25 +1\.4 +1 +3 +5 +yes +distributed +1\.789 +3\.225$/m);
+    assert.match(t, /^ +30 +2025-03-03 12:30:00 +0\.25 +1\.4 +1 +3 +5 +yes +distributed +6\.348 +\d+\.\d+$/m);
     assert.equal(t.match(/^ +\d+ +2025-03-03 /gm)?.length, 30);
     const meaning = t.slice(t.indexOf('What this means'));
     const bullets = meaning.split('\n').filter((l) => l.startsWith('  - '));
-    assert.ok(bullets.length >= 3 && bullets.length <= 5, `${bullets.length} lines`);
+    assert.ok(bullets.length >= 3 && bullets.length <= 6, `${bullets.length} lines`);
     assert.match(meaning, /whole node/);
     assert.match(meaning, /δ = 1e-5 is the probability/);
-    assert.match(meaning, /q = 0\.25/);
-    assert.match(meaning, /at least m = 3/);
-    assert.match(meaning, /refuses further rounds/);
+    assert.match(meaning, /at\s+least\s+m = 3/);
+    assert.match(meaning, /refuses\s+further rounds/);
+    const guarantees = t.slice(t.indexOf('Guarantees'), t.indexOf('  Ledger '));
+    assert.match(guarantees, /Against anyone who sees only the released models: ε = 6\.348/);
+    assert.match(guarantees, /q = 0\.25/);
+    assert.match(guarantees, /Against the coordinator and its operators: ε = \d/);
     assert.ok(t.split('\n').every((l) => l.length <= 110), 'lines fit a wide terminal');
   });
 
@@ -50,8 +53,8 @@ describe('dp-report/text', function () {
     const t = budgetReportText(reportInput(8, [], { ledgerHash: '' }));
     assert.match(t, /Spent +ε = 0 +0\.0% of budget +\[\.{30}\]/);
     assert.match(t, /Remaining +ε = 8/);
-    assert.match(t, /head \(empty\)/);
-    assert.match(t, /\(none: no model has been released under this budget\)/);
+    assert.match(t, /Head +\(empty\)/);
+    assert.match(t, /\(none: no model has been released\)/);
   });
 
   it('warns about an unverified chain, a mismatched total and too few survivors', function () {
@@ -61,7 +64,7 @@ describe('dp-report/text', function () {
     assert.match(t, /NOT VERIFIED/);
     assert.match(t, /WARNING: the ledger says ε = 1 after the last round, but recomputing/);
     assert.match(t, /WARNING: round 3 had fewer survivors than m/);
-    assert.match(t, /^ +3 .* ! 2 +distributed/m);
+    assert.match(t, /^ +3 .* ! 2 +yes +distributed/m);
   });
 
   it('escapes control characters in names and hashes', function () {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { bitNoiseMultiplier, DEFAULT_ADAPTIVE_CLIP, nextClipNorm, updateNoiseMultiplier } from '../../../shared/dp/adaptive-clip.js';
+import { bitNoiseMultiplier, centredClipBit, DEFAULT_ADAPTIVE_CLIP, nextClipNorm, updateNoiseMultiplier } from '../../../shared/dp/adaptive-clip.js';
 
 describe('dp: adaptive clipping (Andrew et al. 2021)', function () {
   it('splits the noise so that the two queries compose to the operator\'s z', function () {
@@ -28,8 +28,10 @@ describe('dp: adaptive clipping (Andrew et al. 2021)', function () {
 
   it('moves the clip norm geometrically toward the target quantile', function () {
     const c = DEFAULT_ADAPTIVE_CLIP;
-    assert.equal(nextClipNorm(2, 5, 10, c), 2, 'exactly at the median: unchanged');
-    assert.ok(Math.abs(nextClipNorm(2, 10, 10, c) - 2 * Math.exp(-0.1)) < 1e-12, 'all within: shrink by e^(-η/2)');
-    assert.ok(Math.abs(nextClipNorm(2, 0, 10, c) - 2 * Math.exp(0.1)) < 1e-12, 'none within: grow by e^(η/2)');
+    // The sum of centred bits b − 1/2 over 10 expected participants: 0 is half within.
+    assert.equal(nextClipNorm(2, 0, 10, c), 2, 'exactly at the median: unchanged');
+    assert.ok(Math.abs(nextClipNorm(2, 5, 10, c) - 2 * Math.exp(-0.1)) < 1e-12, 'all within: shrink by e^(-η/2)');
+    assert.ok(Math.abs(nextClipNorm(2, -5, 10, c) - 2 * Math.exp(0.1)) < 1e-12, 'none within: grow by e^(η/2)');
+    assert.deepEqual([true, false].map(centredClipBit), [0.5, -0.5]);
   });
 });

@@ -90,10 +90,13 @@ describe('cli: cohort privacy', function () {
     }
   });
 
-  it('a missing required option and an impossible target also exit 2', async function () {
-    const missing = await cohort('privacy', 'epsilon', '--noise-multiplier', '1', '--sample-rate', '0.1', '--steps', '10');
+  it('δ defaults to 1e-5 like everywhere else; a missing required option and an impossible target exit 2', async function () {
+    const noDelta = await cohort('privacy', 'epsilon', '--noise-multiplier', '1', '--sample-rate', '0.1', '--steps', '10', '--json');
+    assert.equal(noDelta.code, 0, noDelta.stderr);
+    assert.equal((JSON.parse(noDelta.stdout) as { delta: number }).delta, 1e-5);
+    const missing = await cohort('privacy', 'epsilon', '--noise-multiplier', '1', '--sample-rate', '0.1', '--delta', '1e-5');
     assert.equal(missing.code, 2);
-    assert.match(missing.stderr, /--delta/);
+    assert.match(missing.stderr, /--steps/);
     const impossible = await cohort('privacy', 'noise', '--target-epsilon', '1e-9', '--sample-rate', '1', '--steps', '10', '--delta', '1e-5');
     assert.equal(impossible.code, 2);
     assert.match(impossible.stderr, /unreachable/);

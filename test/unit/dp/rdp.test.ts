@@ -114,6 +114,26 @@ describe('dp/rdp', function () {
     );
   });
 
+  it('answers for every valid input on a wide grid: finite, ≥ 0, never below the q = 1 bound nor a crash', function () {
+    // Regression: q = 0.5, σ = 2·10⁴ threw "did not converge" (the fractional series decays
+    // polynomially near q = 1/2); such orders are now bounded by the next integer order.
+    const logUniform = (lo: number, hi: number): fc.Arbitrary<number> => fc.double({ min: Math.log(lo), max: Math.log(hi), noNaN: true }).map(Math.exp);
+    const q = fc.oneof(logUniform(1e-6, 1), fc.double({ min: 0.45, max: 0.55, noNaN: true }), fc.constantFrom(0.5, 1));
+    fc.assert(
+      fc.property(q, logUniform(0.05, 1e5), fc.integer({ min: 1, max: 1_000_000 }), logUniform(1e-12, 0.5), (q, sigma, steps, delta) => {
+        const { epsilon } = epsilonRdp({ q: Math.min(q, 1), sigma, steps, delta });
+        assert.ok(Number.isFinite(epsilon) && epsilon >= 0, `q=${q} σ=${sigma} T=${steps} δ=${delta}: ε = ${epsilon}`);
+        const unsampled = epsilonRdp({ q: 1, sigma, steps, delta }).epsilon;
+        assert.ok(epsilon <= unsampled * (1 + 1e-9) + 1e-12, `q=${q} σ=${sigma} T=${steps} δ=${delta}: ε ${epsilon} above the unsampled ${unsampled}`);
+      }),
+      { seed: 7, numRuns: 150 },
+    );
+    for (const sigma of [2e4, 5e4, 1e5]) {
+      const { epsilon } = epsilonRdp({ q: 0.5, sigma, steps: 1, delta: 1e-5 });
+      assert.ok(Number.isFinite(epsilon) && epsilon <= epsilonRdp({ q: 0.5, sigma: 1e4, steps: 1, delta: 1e-5 }).epsilon);
+    }
+  });
+
   it('rdpToEpsilon applies the improved conversion and picks the best order', function () {
     const delta = 1e-5;
     // One order: ε = r + log((α−1)/α) − (log δ + log α)/(α−1), by hand for α = 5, r = 1.

@@ -41,7 +41,7 @@ export const COORDINATOR_LABELS: Readonly<Record<string, (value: string) => bool
   state: (v) => ['completed', 'skipped', 'failed', 'refused'].includes(v),
   reason: (v) => (ABORT_REASONS as readonly string[]).includes(v),
   stage: (v) => ['wait', 'select', 'train', 'secure-aggregation', 'evaluate', 'commit'].includes(v),
-  method: (v) => ['Join', 'SubmitUpdate', 'SubmitEvaluation', 'Decline', 'SecAggSend', 'LaunchRounds', 'GetStatus', 'BudgetReport', 'ListModels', 'ExportModel', 'ListNodes'].includes(v),
+  method: (v) => ['Join', 'BulkFetch', 'BulkUpdate', 'SubmitEvaluation', 'Decline', 'SecAggSend', 'LaunchRounds', 'GetStatus', 'BudgetReport', 'ListModels', 'ExportModel', 'ListNodes'].includes(v),
   code: (v) => /^[A-Z_]+$/.test(v),
 };
 

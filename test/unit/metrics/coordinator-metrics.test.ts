@@ -68,11 +68,11 @@ describe('coordinator metrics (server/metrics)', function () {
       completed(6, 0.78, 0.55),
     ];
     for (const events of rounds) for (const ev of events) m.observe(ev);
-    m.rpcFinished('SubmitUpdate', 'OK', 0.004);
-    m.rpcFinished('SubmitUpdate', 'OK', 0.02);
+    m.rpcFinished('BulkUpdate', 'OK', 0.004);
+    m.rpcFinished('BulkUpdate', 'OK', 0.02);
     m.rpcFinished('Decline', 'FAILED_PRECONDITION', 0.001);
-    m.rpcBytes('SubmitUpdate', 'received', 1000);
-    m.rpcBytes('SubmitUpdate', 'received', 24);
+    m.rpcBytes('BulkUpdate', 'received', 1000);
+    m.rpcBytes('BulkUpdate', 'received', 24);
     m.rpcBytes('Join', 'sent', 4096);
     e = await exposition(m);
   });
@@ -129,10 +129,10 @@ describe('coordinator metrics (server/metrics)', function () {
   });
 
   it('records RPC latency by method and code, and bytes by method', function () {
-    assert.equal(valueOf(e, 'cohort_rpc_duration_seconds_count', { method: 'SubmitUpdate', code: 'OK' }), 2);
-    assert.equal(valueOf(e, 'cohort_rpc_duration_seconds_bucket', { method: 'SubmitUpdate', code: 'OK', le: '0.005' }), 1);
+    assert.equal(valueOf(e, 'cohort_rpc_duration_seconds_count', { method: 'BulkUpdate', code: 'OK' }), 2);
+    assert.equal(valueOf(e, 'cohort_rpc_duration_seconds_bucket', { method: 'BulkUpdate', code: 'OK', le: '0.005' }), 1);
     assert.equal(valueOf(e, 'cohort_rpc_duration_seconds_count', { method: 'Decline', code: 'FAILED_PRECONDITION' }), 1);
-    assert.equal(valueOf(e, 'cohort_rpc_received_bytes_total', { method: 'SubmitUpdate' }), 1024);
+    assert.equal(valueOf(e, 'cohort_rpc_received_bytes_total', { method: 'BulkUpdate' }), 1024);
     assert.equal(valueOf(e, 'cohort_rpc_sent_bytes_total', { method: 'Join' }), 4096);
   });
 

@@ -105,10 +105,10 @@ describe('cli: cohort ca', function () {
     assert.equal(bad.code, 2);
   });
 
-  it('init refuses to replace the CA (exit 1, names the file)', async function () {
+  it('init refuses to replace the CA (bad usage, exit 2, names the file)', async function () {
     const before = readFileSync(join(dir, 'ca.key'));
     const r = await run(['ca', 'init', '--dir', dir]);
-    assert.equal(r.code, 1);
+    assert.equal(r.code, 2);
     assert.match(r.err, /ca\.key already exists: refusing to overwrite/);
     assert.deepEqual(readFileSync(join(dir, 'ca.key')), before);
   });
@@ -146,7 +146,7 @@ describe('cli: cohort ca', function () {
     assert.equal(reserved.code, 2);
     const badDays = await run(['ca', 'issue', 'x', '--role', 'node', '--dir', dir, '--days', '0']);
     assert.equal(badDays.code, 2);
-    assert.match(badDays.err, /--days must be an integer/);
+    assert.match(badDays.err, /--days must be a positive whole number up to 36,500, got "0"/);
     const san = await run(['ca', 'issue', 'x', '--role', 'node', '--dir', dir, '--san', 'localhost']);
     assert.equal(san.code, 2);
     const noRole = await run(['ca', 'issue', 'x', '--dir', dir]);

@@ -3,10 +3,10 @@ import { MemoryLogger } from '../../../shared/logger.js';
 import type { SecAggClient } from '../../../shared/secagg/client.js';
 import type { KeyDirectory, ShareDelivery, SurvivorList, UnmaskRequest, UnmaskResponse } from '../../../shared/secagg/messages.js';
 import { decodeShare, encodeShare } from '../../../shared/secagg/shamir.js';
-import { survivorListData } from '../../../shared/secagg/signing.js';
+import { directoryDigest, roundDigest, type DirectoryEntry } from '../../../shared/secagg/signing.js';
 import type { Result } from '../../../shared/secagg/result.js';
 import type { Outgoing } from '../../../shared/secagg/server.js';
-import { deliverAll, driveTo, makeConfig, makeParty, must, nodeIds, signerFor, type Party } from './fixtures.js';
+import { answer, deliverAll, driveTo, makeConfig, makeParty, must, nodeIds, signerFor, type Party } from './fixtures.js';
 
 const IDS = nodeIds(10);
 const D = 64;
@@ -59,11 +59,11 @@ describe('secagg protocol: a malicious coordinator', () => {
   it('cannot show nodes different survivor lists: signatures over another list are refused', () => {
     const { party } = setup();
     const lists = driveTo(party, input, 4);
-    const honest = (lists[0] as { message: SurvivorList }).message.survivors;
+    const { survivors: honest, reports } = (lists[0] as { message: SurvivorList }).message;
     // Tell node-00 that node-05 dropped, everyone else the truth.
     const forked = honest.filter((v) => v !== 'node-05');
     const a = client(party, 'node-00');
-    const sigA = must(a.handle({ type: 'survivor_list', roundId: 'round-1', stage: 4, survivors: forked }));
+    const sigA = must(a.handle({ type: 'survivor_list', roundId: 'round-1', stage: 4, survivors: forked, reports: reports.filter((r) => r.sender !== 'node-05') }));
     assert.ok(sigA && sigA.type === 'consistency_signature');
     const others = lists.filter((m) => m.to !== 'node-00').map(({ to, message }) => {
       const r = must(client(party, to).handle(message));
@@ -75,9 +75,9 @@ describe('secagg protocol: a malicious coordinator', () => {
     refusedWith(a.handle(request(forked, [{ sender: 'node-00', signature: sigA.signature }, ...others])), 'permission_denied', /does not verify/);
     // Or the honest list, which node-00 never signed.
     refusedWith(a.handle(request(honest, others)), 'permission_denied', /differs from the one this node signed/);
-    // Too few confirmations are refused as well.
+    // Confirmations from half of the participants or fewer are refused as well.
     const b = client(party, 'node-01');
-    refusedWith(b.handle(request(honest, others.slice(0, 2))), 'permission_denied', /fewer than the threshold/);
+    refusedWith(b.handle(request(honest, others.slice(0, 5))), 'permission_denied', /only 5 of the 10 participants confirmed the survivor list; more than half \(6\) must/);
     // A forged signature (random bytes) is refused.
     const forged = others.map((s, i) => (i === 0 ? { ...s, signature: new Uint8Array(64).fill(1) } : s));
     refusedWith(b.handle(request(honest, forged)), 'permission_denied', /does not verify/);
@@ -140,8 +140,11 @@ describe('secagg protocol: bad input to the coordinator', () => {
     const deliveries = driveTo(party, input, 3);
     for (const { to, message } of deliveries) {
       const c = client(party, to);
-      assert.equal(must(c.handle(message)), undefined);
+      const report = must(c.handle(message));
+      assert.equal(report.type, 'masking_report');
       const masked = must(c.maskInput(input(to)));
+      if (to === 'node-02') refusedWith(party.server.receive(to, masked), 'failed_precondition', /before its masking report/);
+      must(party.server.receive(to, report));
       if (to === 'node-02') {
         refusedWith(party.server.receive(to, { ...masked, masked: masked.masked.subarray(0, D - 1) }), 'invalid_argument', /63 words, expected 64/);
       }
@@ -166,7 +169,7 @@ describe('secagg protocol: bad input to the coordinator', () => {
     const { to, message } = deliveries[0] as { to: string; message: ShareDelivery };
     const c = client(party, to);
     refusedWith(c.maskInput(input(to)), 'failed_precondition', /unexpected mask_input in state keys_shared/);
-    refusedWith(c.handle({ type: 'survivor_list', roundId: 'round-1', stage: 4, survivors: IDS }), 'failed_precondition', /unexpected survivor_list/);
+    refusedWith(c.handle({ type: 'survivor_list', roundId: 'round-1', stage: 4, survivors: IDS, reports: [] }), 'failed_precondition', /unexpected survivor_list/);
     must(c.handle(message));
     refusedWith(c.handle(message), 'failed_precondition', /unexpected share_delivery/);
     refusedWith(c.maskInput(input(to).subarray(1)), 'invalid_argument', /64 words/);
@@ -247,20 +250,18 @@ describe('secagg protocol: thresholds', () => {
     const gone = new Set(IDS.slice(0, 5));
     for (const { to, message } of deliveries) {
       if (gone.has(to)) continue;
-      must(client(a.party, to).handle(message));
-      must(a.party.server.receive(to, must(client(a.party, to).maskInput(input(to)))));
+      for (const reply of answer(client(a.party, to), message, input(to))) must(a.party.server.receive(to, reply));
     }
     const end = must(a.party.server.closeStage());
     assert.equal(end.kind, 'aborted');
-    if (end.kind === 'aborted') assert.match(end.reason, /fewer than the threshold 4|split/);
+    if (end.kind === 'aborted') assert.match(end.reason, /fewer than the threshold 4|split|more than half/);
     // Dropping 2 (= k − t) nodes at stage 3 is survivable and the sum is exact.
     const b = setup();
     const del = driveTo(b.party, input, 3);
     const two = new Set(['node-03', 'node-08']);
     for (const { to, message } of del) {
       if (two.has(to)) continue;
-      must(client(b.party, to).handle(message));
-      must(b.party.server.receive(to, must(client(b.party, to).maskInput(input(to)))));
+      for (const reply of answer(client(b.party, to), message, input(to))) must(b.party.server.receive(to, reply));
     }
     let step = must(b.party.server.closeStage());
     while (step.kind === 'send') step = deliverAll(b.party, step.messages, input);
@@ -275,19 +276,21 @@ describe('secagg protocol: thresholds', () => {
     const log = new MemoryLogger();
     const party = makeParty(makeConfig(IDS, 6, 4, D, { minSurvivors: 9 }), log);
     const lists = driveTo(party, input, 4);
-    const { to } = lists[0] as { to: string };
+    const { to, message } = lists[0] as { to: string; message: SurvivorList };
     const c = client(party, to);
     const few = IDS.filter((v) => v === to || v > 'node-05').slice(0, 5);
-    refusedWith(c.handle({ type: 'survivor_list', roundId: 'round-1', stage: 4, survivors: few }), 'aborted', /fewer than the 9 required/);
+    const list = (survivors: readonly string[]): SurvivorList => ({ ...message, survivors, reports: message.reports.filter((r) => survivors.includes(r.sender)) });
+    refusedWith(c.handle(list(few)), 'aborted', /fewer than the 9 required/);
     assert.equal(c.stage, 'aborted');
     assert.match(c.abortReason ?? '', /fewer than the 9/);
-    refusedWith(c.handle({ type: 'survivor_list', roundId: 'round-1', stage: 4, survivors: IDS }), 'aborted', /aborted/);
+    refusedWith(c.handle(list(IDS)), 'aborted', /aborted/);
     // An unsorted list is refused without ending the round for another node.
     const d = client(party, (lists[1] as { to: string }).to);
-    refusedWith(d.handle({ type: 'survivor_list', roundId: 'round-1', stage: 4, survivors: [...IDS].reverse() }), 'invalid_argument', /sorted/);
+    refusedWith(d.handle(list([...IDS].reverse())), 'invalid_argument', /sorted/);
     assert.equal(d.stage, 'masked');
-    // The list each node signs is bound to the round.
-    assert.notDeepEqual(survivorListData('round-1', IDS), survivorListData('round-2', IDS));
+    // What each node signs is bound to the round's whole configuration.
+    const config = party.server.config;
+    assert.notDeepEqual(roundDigest(config), roundDigest({ ...config, roundId: 'round-2' }));
   });
 
   it('identical rounds with different seeds give different masked vectors (fresh randomness per round)', () => {
@@ -300,5 +303,122 @@ describe('secagg protocol: thresholds', () => {
     const a = must(client(x.party, mx.to).maskInput(input(mx.to))).masked;
     const b = must(client(y.party, my.to).maskInput(input(my.to))).masked;
     assert.notDeepEqual(a, b);
+  });
+});
+
+describe('secagg protocol: the rules that stop an equivocating coordinator', () => {
+  /** Survivor lists of an honest round, ready to hand out (every node masked with all its neighbours). */
+  function lists(salt = 0): { party: Party; message: SurvivorList } {
+    const { party } = setup('round-1', salt);
+    const out = driveTo(party, input, 4);
+    return { party, message: (out[0] as { message: SurvivorList }).message };
+  }
+
+  it('a node signs a survivor list only with one verifying report per member, none leaving out a member', () => {
+    const { party, message } = lists();
+    const c = client(party, 'node-00');
+    const without = (sender: string): SurvivorList => ({ ...message, reports: message.reports.filter((r) => r.sender !== sender) });
+    refusedWith(c.handle(without('node-07')), 'invalid_argument', /no masking report of survivor node-07/);
+    refusedWith(c.handle({ ...message, reports: [...message.reports, message.reports[1] as SurvivorList['reports'][number]] }), 'invalid_argument', /two masking reports of node-01/);
+    const shorter = message.survivors.filter((v) => v !== 'node-09');
+    refusedWith(c.handle({ ...message, survivors: shorter }), 'invalid_argument', /masking report of node-09, who is not a survivor/);
+    // A report the coordinator edited: node-03 never signed it.
+    const edited = message.reports.map((r) => (r.sender === 'node-03' ? { ...r, signature: (message.reports[0] as SurvivorList['reports'][number]).signature } : r));
+    refusedWith(c.handle({ ...message, reports: edited }), 'permission_denied', /masking report of node-03 does not verify/);
+    // The same report made in another run of the same configuration (other keys, so another directory).
+    const other = lists(5).message;
+    const replayed = message.reports.map((r) => (r.sender === 'node-04' ? (other.reports.find((o) => o.sender === 'node-04') as SurvivorList['reports'][number]) : r));
+    refusedWith(c.handle({ ...message, reports: replayed }), 'permission_denied', /masking report of node-04 does not verify over this round and key directory/);
+    assert.equal(c.stage, 'masked');
+    must(c.handle(message)); // the honest list is then signed
+  });
+
+  it('a node refuses a list whose report shows two survivors did not mask with each other', () => {
+    const { party } = setup();
+    const deliveries = driveTo(party, input, 3);
+    const victim = 'node-00';
+    const partner = party.server.config.participants.find((v) => v !== victim && deliveries.some((d) => d.to === victim && (d.message as ShareDelivery).shares.some((s) => s.sender === v))) as string;
+    // The coordinator withholds partner's box from the victim but lists both as survivors.
+    const reports = new Map<string, SurvivorList['reports'][number]>();
+    for (const { to, message } of deliveries) {
+      const m = message as ShareDelivery;
+      const shares = to === victim ? m.shares.filter((s) => s.sender !== partner) : m.shares;
+      const [report, masked] = answer(client(party, to), { ...m, shares }, input(to));
+      if (report?.type === 'masking_report') reports.set(to, { sender: to, missingNeighbours: report.missingNeighbours, signature: report.signature });
+      assert.equal(masked?.type, 'masked_input');
+    }
+    assert.deepEqual(reports.get(victim)?.missingNeighbours, [partner]);
+    const survivors = [...IDS];
+    const message: SurvivorList = { type: 'survivor_list', roundId: 'round-1', stage: 4, survivors, reports: survivors.map((v) => reports.get(v) as SurvivorList['reports'][number]) };
+    for (const v of IDS) refusedWith(client(party, v).handle(message), 'permission_denied', new RegExp(`survivor ${victim} did not mask with survivor ${partner}`));
+  });
+
+  it('a node answers an unmask request only with signatures from more than half of the participants', () => {
+    const { party } = setup();
+    const requests = driveTo(party, input, 5) as { to: string; message: UnmaskRequest }[];
+    const { to, message } = requests[0] as { to: string; message: UnmaskRequest };
+    assert.equal(message.signatures.length, 10);
+    // n = 10: five signatures are half, not more than half.
+    refusedWith(client(party, to).handle({ ...message, signatures: message.signatures.slice(0, 5) }), 'permission_denied', /only 5 of the 10 participants confirmed the survivor list; more than half \(6\) must/);
+    const reply = must(client(party, to).handle({ ...message, signatures: message.signatures.slice(0, 6) }));
+    assert.equal(reply.type, 'unmask_response');
+  });
+
+  it('a consistency signature from another run of the same round id is refused', () => {
+    const a = lists(0);
+    const b = lists(9);
+    const signed = IDS.map((v) => [v, must(client(b.party, v).handle(b.message))] as const);
+    for (const v of IDS) must(client(a.party, v).handle(a.message));
+    const signatures = signed.map(([sender, m]) => ({ sender, signature: (m as { signature: Uint8Array }).signature }));
+    const request: UnmaskRequest = { type: 'unmask_request', roundId: 'round-1', stage: 5, survivors: a.message.survivors, signatures, dropouts: [] };
+    refusedWith(client(a.party, 'node-00').handle(request), 'permission_denied', /does not verify over the survivor list, round and key directory/);
+  });
+
+  it('the coordinator refuses reports it cannot forward and aborts a round nodes would refuse', () => {
+    const { party } = setup();
+    const deliveries = driveTo(party, input, 3);
+    const first = deliveries[0] as { to: string; message: ShareDelivery };
+    const report = must(client(party, first.to).handle(first.message));
+    assert.ok(report.type === 'masking_report');
+    const stranger = IDS.find((v) => v !== first.to && !first.message.shares.some((s) => s.sender === v)) as string;
+    refusedWith(party.server.receive(first.to, { ...report, missingNeighbours: [stranger] }), 'invalid_argument', /not a neighbour/);
+    refusedWith(party.server.receive(first.to, { ...report, signature: new Uint8Array(64).fill(2) }), 'unauthenticated', /does not verify/);
+    // node-05 reports it got no box from one neighbour, yet everyone masks: the list would be refused.
+    const liar = deliveries.find((d) => d.to === 'node-05') as { to: string; message: ShareDelivery };
+    const skipped = liar.message.shares[0]?.sender as string;
+    for (const { to, message } of deliveries) {
+      const m = message as ShareDelivery;
+      const replies = to === first.to ? [report, must(client(party, to).maskInput(input(to)))] : answer(client(party, to), to === 'node-05' ? { ...m, shares: m.shares.slice(1) } : m, input(to));
+      for (const r of replies) must(party.server.receive(to, r));
+    }
+    const end = must(party.server.closeStage());
+    assert.equal(end.kind, 'aborted');
+    if (end.kind === 'aborted') assert.match(end.reason, new RegExp(`survivor node-05 did not mask with survivor ${skipped}`));
+  });
+
+  it('the round digest covers every configuration field, and the directory digest every key', () => {
+    const base = makeConfig(IDS, 6, 4, D);
+    const d = roundDigest(base);
+    const fp = base.fixedPoint;
+    const variants: Partial<typeof base>[] = [
+      { roundId: 'round-2' },
+      { participants: [...IDS.slice(0, 9), 'node-99'] },
+      { k: 4, t: 3 },
+      { t: 5 },
+      { minSurvivors: 3 },
+      { vectorLength: D + 1 },
+      { graphSeed: new Uint8Array(32).fill(4) },
+      { fixedPoint: { ...fp, clipNorm: 2 } },
+      { fixedPoint: { ...fp, noiseBound: 0.5 } },
+      { fixedPoint: { ...fp, maxSummands: 11 } },
+      { fixedPoint: { ...fp, scale: fp.scale / 2 } },
+    ];
+    for (const v of variants) assert.notDeepEqual(roundDigest({ ...base, ...v }), d, JSON.stringify(Object.keys(v)));
+    assert.deepEqual(roundDigest({ ...base, participants: [...IDS].reverse() }), d); // order carries no meaning
+    const entry = (sender: string, fill: number): DirectoryEntry => ({ sender, cPublicKey: new Uint8Array(32).fill(fill), sPublicKey: new Uint8Array(32).fill(fill + 1) });
+    const dir = directoryDigest([entry('a', 1), entry('b', 3)]);
+    assert.deepEqual(directoryDigest([entry('b', 3), entry('a', 1)]), dir);
+    assert.notDeepEqual(directoryDigest([entry('a', 1), { ...entry('b', 3), sPublicKey: new Uint8Array(32).fill(9) }]), dir);
+    assert.notDeepEqual(directoryDigest([entry('a', 1)]), dir);
   });
 });

@@ -3,7 +3,8 @@ import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { SeededRandom } from '../../../shared/random.js';
 import { silentLogger, type Logger } from '../../../shared/logger.js';
 import { SecAggClient } from '../../../shared/secagg/client.js';
-import type { SecAggConfig } from '../../../shared/secagg/messages.js';
+import { fixedPointParams } from '../../../shared/secagg/fixed-point.js';
+import type { ClientMessage, SecAggConfig } from '../../../shared/secagg/messages.js';
 import { SecAggServer, type Outgoing, type ServerStep } from '../../../shared/secagg/server.js';
 import { keyObjectSigner, publicKeyVerifier, type SecAggSigner, type SecAggVerifier } from '../../../shared/secagg/signing.js';
 
@@ -50,9 +51,10 @@ export function verifierFor(ids: readonly string[]): SecAggVerifier {
   };
 }
 
-/** A round config with a fixed graph seed. */
+/** A round config with a fixed graph seed and the encoding for clip norm 1 over these participants. */
 export function makeConfig(ids: readonly string[], k: number, t: number, d: number, extra: Partial<SecAggConfig> = {}): SecAggConfig {
-  return { roundId: 'round-1', participants: ids, k, t, minSurvivors: 2, vectorLength: d, graphSeed: new Uint8Array(32).fill(3), ...extra };
+  const { clipNorm, noiseBound, maxSummands, scale } = fixedPointParams({ clipNorm: 1, noiseBound: 0, maxSummands: ids.length });
+  return { roundId: 'round-1', participants: ids, k, t, minSurvivors: 2, vectorLength: d, graphSeed: new Uint8Array(32).fill(3), fixedPoint: { clipNorm, noiseBound, maxSummands, scale }, ...extra };
 }
 
 /** A deterministic per-node randomness source. */
@@ -92,20 +94,22 @@ export function driveTo(party: Party, inputs: (id: string) => Uint32Array, stage
     if (step.stage === stage) return [...step.messages];
     for (const { to, message } of step.messages) {
       if (drop.has(to)) continue;
-      const c = clients.get(to) as SecAggClient;
-      const reply = must(c.handle(message)) ?? must(c.maskInput(inputs(to)));
-      must(server.receive(to, reply));
+      for (const reply of answer(clients.get(to) as SecAggClient, message, inputs(to))) must(server.receive(to, reply));
     }
     step = must(server.closeStage());
   }
 }
 
+/** A client's replies to one coordinator message: after a share delivery, its masking report and then its masked input. */
+export function answer(c: SecAggClient, message: unknown, input: Uint32Array): ClientMessage[] {
+  const reply = must(c.handle(message));
+  return reply.type === 'masking_report' ? [reply, must(c.maskInput(input))] : [reply];
+}
+
 /** Deliver `messages` to their clients and the replies to the server, then close the stage. */
 export function deliverAll(party: Party, messages: readonly Outgoing[], inputs: (id: string) => Uint32Array): ServerStep {
   for (const { to, message } of messages) {
-    const c = party.clients.get(to) as SecAggClient;
-    const reply = must(c.handle(message)) ?? must(c.maskInput(inputs(to)));
-    must(party.server.receive(to, reply));
+    for (const reply of answer(party.clients.get(to) as SecAggClient, message, inputs(to))) must(party.server.receive(to, reply));
   }
   return must(party.server.closeStage());
 }

@@ -67,14 +67,16 @@ describe('secagg key agreement and share encryption', () => {
     const verifier = publicKeyVerifier(new Map<string, KeyObject | string>([['alice', rsa.publicKey.export({ type: 'spki', format: 'pem' }).toString()], ['mallory', other.publicKey]]));
     const c = new Uint8Array(32).fill(1);
     const s = new Uint8Array(32).fill(2);
-    const sig = signer.sign(advertisementData('r1', 'alice', c, s));
-    assert.ok(verifier.verify('alice', advertisementData('r1', 'alice', c, s), sig));
-    assert.ok(!verifier.verify('alice', advertisementData('r2', 'alice', c, s), sig));
-    assert.ok(!verifier.verify('alice', advertisementData('r1', 'alice', s, c), sig));
-    assert.ok(!verifier.verify('mallory', advertisementData('r1', 'alice', c, s), sig));
-    assert.ok(!verifier.verify('nobody', advertisementData('r1', 'alice', c, s), sig));
-    assert.ok(!verifier.verify('alice', advertisementData('r1', 'alice', c, s), sig.subarray(1)));
+    const r1 = new Uint8Array(32).fill(7);
+    const r2 = new Uint8Array(32).fill(8);
+    const sig = signer.sign(advertisementData(r1, 'alice', c, s));
+    assert.ok(verifier.verify('alice', advertisementData(r1, 'alice', c, s), sig));
+    assert.ok(!verifier.verify('alice', advertisementData(r2, 'alice', c, s), sig));
+    assert.ok(!verifier.verify('alice', advertisementData(r1, 'alice', s, c), sig));
+    assert.ok(!verifier.verify('mallory', advertisementData(r1, 'alice', c, s), sig));
+    assert.ok(!verifier.verify('nobody', advertisementData(r1, 'alice', c, s), sig));
+    assert.ok(!verifier.verify('alice', advertisementData(r1, 'alice', c, s), sig.subarray(1)));
     // Field boundaries are unambiguous: ['a','bc'] and ['ab','c'] sign differently.
-    assert.notDeepEqual(survivorListData('r', ['a', 'bc']), survivorListData('r', ['ab', 'c']));
+    assert.notDeepEqual(survivorListData(r1, r2, ['a', 'bc']), survivorListData(r1, r2, ['ab', 'c']));
   });
 });

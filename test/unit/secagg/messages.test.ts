@@ -44,7 +44,13 @@ describe('secagg message parsing', () => {
     rejected(parseClientMessage(Object.assign(new Fake(), advert())), /plain object/);
     // Fields inherited through the prototype are not read.
     rejected(parseClientMessage(Object.create(advert())), /unknown client message type/);
-    rejected(parseServerMessage({ type: 'survivor_list', roundId: 'r1', stage: 4, survivors: ['a', 'a'] }), /duplicates/);
+    rejected(parseServerMessage({ type: 'survivor_list', roundId: 'r1', stage: 4, survivors: ['a', 'a'], reports: [] }), /duplicates/);
+    rejected(parseServerMessage({ type: 'survivor_list', roundId: 'r1', stage: 4, survivors: ['a'] }), /reports must be a list/);
+    const report = { sender: 'a', missingNeighbours: ['b'], signature: new Uint8Array(64) };
+    rejected(parseServerMessage({ type: 'survivor_list', roundId: 'r1', stage: 4, survivors: ['a'], reports: [{ ...report, missingNeighbours: ['b', 'b'] }] }), /duplicates/);
+    rejected(parseServerMessage({ type: 'survivor_list', roundId: 'r1', stage: 4, survivors: ['a'], reports: [{ ...report, signature: new Uint8Array(0) }] }), /signature/);
+    rejected(parseClientMessage({ type: 'masking_report', roundId: 'r1', stage: 3, sender: 'a', missingNeighbours: 'b', signature: new Uint8Array(64) }), /missingNeighbours must be a list/);
+    rejected(parseClientMessage({ type: 'masking_report', roundId: 'r1', stage: 4, sender: 'a', missingNeighbours: [], signature: new Uint8Array(64) }), /stage must be 3/);
     rejected(parseServerMessage({ type: 'unmask_request', roundId: 'r1', stage: 5, survivors: ['a'], signatures: [{ sender: 'a' }], dropouts: [] }), /signature/);
   });
 
@@ -57,7 +63,8 @@ describe('secagg message parsing', () => {
   });
 
   it('parses configs and names the wrong option', () => {
-    const base = { roundId: 'r1', participants: nodeIds(10), k: 6, t: 4, minSurvivors: 3, vectorLength: 100, graphSeed: new Uint8Array(32) };
+    const fixedPoint = { clipNorm: 1, noiseBound: 0, maxSummands: 10, scale: 2 ** 20 };
+    const base = { roundId: 'r1', participants: nodeIds(10), k: 6, t: 4, minSurvivors: 3, vectorLength: 100, graphSeed: new Uint8Array(32), fixedPoint };
     assert.equal(parseConfig(base).k, 6);
     const bad = (patch: Record<string, unknown>, re: RegExp): void => {
       assert.throws(() => parseConfig({ ...base, ...patch }), (e: unknown) => e instanceof CohortError && e.code === 'invalid_argument' && re.test(e.message));
@@ -69,6 +76,10 @@ describe('secagg message parsing', () => {
     bad({ graphSeed: new Uint8Array(31) }, /graphSeed/);
     bad({ participants: ['a', 'a'] }, /duplicates/);
     bad({ k: '6' }, /k must be an integer/);
+    bad({ fixedPoint: { ...fixedPoint, maxSummands: 9 } }, /maxSummands = 9 is below the 10 participants/);
+    bad({ fixedPoint: { ...fixedPoint, scale: 2 ** 28 } }, /would overflow/);
+    bad({ fixedPoint: { ...fixedPoint, clipNorm: Infinity } }, /clipNorm must be a finite number/);
+    bad({ fixedPoint: { ...fixedPoint, extra: 1 } }, /unknown field "extra"/);
   });
 
   it('maps word vectors to little-endian bytes and back, also from unaligned bytes', () => {

@@ -111,7 +111,7 @@ describe('secagg protocol (in-process rounds)', () => {
     for (const { to, message } of deliveries) {
       const c = party.clients.get(to);
       assert.ok(c);
-      must(c.handle(message));
+      must(party.server.receive(to, must(c.handle(message))));
       const masked = must(c.maskInput(inputs.get(to) as Uint32Array));
       must(party.server.receive(to, masked));
       masked.masked.fill(0xdeadbeef); // the server must not hold on to the caller's vector

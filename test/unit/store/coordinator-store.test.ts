@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import { ABORTED_REASON, type CoordinatorStore, openStore, type StoreOptions } from '../../../server/store/index.js';
 import { ManualClock } from '../../../shared/clock.js';
 import { MemoryLogger, silentLogger } from '../../../shared/logger.js';
-import { coded, entryFor, eventFor, TempDirs, weightsFor } from './fixtures.js';
+import { coded, entryFor, eventFor, roundEntries, TempDirs, weightsFor } from './fixtures.js';
 
 const D = 1000;
 
@@ -102,7 +102,7 @@ describe('coordinator store', () => {
       assert.deepEqual(again.rounds(), rounds);
       assert.deepEqual(again.checkpoints(), manifest);
       assert.equal(again.lastRound(), 3);
-      assert.equal(again.ledgerHead()?.epsilonAfter, 0.75);
+      assert.equal(again.lastPrivateEntry()?.epsilonAfter, 0.75);
       for (let r = 1; r <= 3; r++) {
         const cp = again.loadCheckpoint(r);
         assert.deepEqual(new Uint8Array(cp.weights.buffer), new Uint8Array(weightsFor(r, D).buffer), `round ${r} weights differ`);
@@ -176,6 +176,28 @@ describe('coordinator store', () => {
       s.finishRound({ round: 2, event: eventFor(2, 'failed') });
       assert.throws(() => s.recordEvaluation({ round: 2, evaluated: 1, accuracy: 0.5, loss: 1 }), coded('failed_precondition', /round 2 is not a committed round/));
       assert.throws(() => s.recordEvaluation({ round: 3, evaluated: 1, accuracy: 0.5, loss: 1 }), coded('failed_precondition', /round 3 is not a committed round/));
+    });
+
+    it('keeps who declined each round and why, across a reopen', () => {
+      const dir = dirs.make();
+      const s = store(dir);
+      const declines = [
+        { node: 'clinic-b', kind: 'train' as const, category: 'data' as const, reason: 'data has 8 features, the model expects 4' },
+        { node: 'clinic-c', kind: 'evaluate' as const, category: 'no_data' as const, reason: 'no held-out examples to evaluate on' },
+      ];
+      s.commitRound({ round: 1, event: eventFor(1, 'completed', { declines }), weights: weightsFor(1, D) });
+      s.finishRound({ round: 2, event: eventFor(2, 'failed', { declines: declines.slice(0, 1) }) });
+      s.finishRound({ round: 3, event: eventFor(3, 'skipped') });
+      s.close();
+      const again = store(dir);
+      assert.deepEqual(
+        again.rounds().map((r) => [r.round, r.declines]),
+        [
+          [1, declines],
+          [2, declines.slice(0, 1)],
+          [3, undefined],
+        ],
+      );
     });
 
     it('refuses to finish or commit a round twice, or to start one that exists', () => {
@@ -313,7 +335,8 @@ describe('coordinator store', () => {
           db.exec('UPDATE ledger SET round = -1 WHERE round = 2; UPDATE ledger SET round = 2 WHERE round = 4; UPDATE ledger SET round = 4 WHERE round = -1;');
           db.close();
         },
-        /^round 2: /,
+        // The chain runs in seq order: the entry second in the chain now claims round 4.
+        /^round 4: .*the entry was edited/,
         1,
       );
     });
@@ -335,7 +358,7 @@ describe('coordinator store', () => {
       s.close();
       const again = store(dir);
       assert.deepEqual(again.recovery.abortedRounds.map((r) => r.round), [2]);
-      assert.deepEqual(again.ledger().map((e) => [e.round, e.noise, e.epsilonAfter]), [[1, 'distributed', 0.25], [2, 'central', 0.5]], 'spending is over-counted, never under');
+      assert.deepEqual(roundEntries(again).map((e) => [e.round, e.noise, e.epsilonAfter]), [[1, 'distributed', 0.25], [2, 'central', 0.5]], 'spending is over-counted, never under');
       assert.equal(again.verifyLedger().ok, true);
       again.recordRoundStart({ round: 3, settings: {} });
       const info = again.commitRound({ round: 3, event: eventFor(3), weights: weightsFor(3, D) });
@@ -346,7 +369,7 @@ describe('coordinator store', () => {
     it('refuses a malformed entry, naming the field', () => {
       const s = store(dirs.make());
       s.recordRoundStart({ round: 1, settings: {} });
-      assert.throws(() => s.appendLedger({ ...entryFor(1), noise: 'local' as 'central' }), coded('invalid_argument', /noise must be "distributed" or "central", got "local"/));
+      assert.throws(() => s.appendLedger({ ...entryFor(1), noise: 'local' as 'central' }), coded('invalid_argument', /noise must be "distributed", "central" or "none", got "local"/));
       assert.throws(() => s.appendLedger(entryFor(1, { accountant: 'RDP accountant' })), coded('invalid_argument', /accountant must be a short lower-case name/));
       assert.throws(() => s.appendLedger(entryFor(1, { time: 1.5 })), coded('invalid_argument', /time must be a non-negative integer/));
       assert.throws(() => s.appendLedger(entryFor(1, { survivors: 2.5 })), coded('invalid_argument', /survivors must be a non-negative integer, got 2.5/));
@@ -423,10 +446,13 @@ describe('coordinator store', () => {
       s.upsertNode({ name: 'clinic-b', status: 'connected', seenAt: 100 });
       s.upsertNode({ name: 'clinic-a', status: 'connected', seenAt: 200 });
       s.upsertNode({ name: 'clinic-a', status: 'revoked', seenAt: 150 });
+      s.upsertNode({ name: 'clinic-b', status: 'connected', seenAt: 120, roundsParticipated: 3 });
+      s.upsertNode({ name: 'clinic-b', status: 'connected', seenAt: 130 });
       assert.deepEqual(s.nodes(), [
-        { name: 'clinic-a', firstSeen: 200, lastSeen: 200, status: 'revoked' },
-        { name: 'clinic-b', firstSeen: 100, lastSeen: 100, status: 'connected' },
+        { name: 'clinic-a', firstSeen: 200, lastSeen: 200, status: 'revoked', roundsParticipated: 0 },
+        { name: 'clinic-b', firstSeen: 100, lastSeen: 130, status: 'connected', roundsParticipated: 3 },
       ]);
+      assert.throws(() => s.upsertNode({ name: 'clinic-b', status: 'connected', roundsParticipated: -1 }), coded('invalid_argument', /non-negative integer/));
       assert.throws(() => s.upsertNode({ name: '', status: 'connected' }), coded('invalid_argument', /node name/));
       s.close();
       const again = store(dir);

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RoundEvent } from '../../../server/core/types.js';
-import type { LedgerEntryInput } from '../../../server/store/index.js';
+import type { CoordinatorStore, RoundEntry, RoundEntryInput } from '../../../server/store/index.js';
 import { CohortError, type ErrorCode } from '../../../shared/errors.js';
 import { SeededRandom } from '../../../shared/random.js';
 
@@ -59,7 +59,7 @@ export function eventFor(round: number, state: RoundEvent['state'] = 'completed'
 }
 
 /** A plausible ledger entry for `round` (epsilon grows with the round). */
-export function entryFor(round: number, extra: Partial<LedgerEntryInput> = {}): LedgerEntryInput {
+export function entryFor(round: number, extra: Partial<RoundEntryInput> = {}): RoundEntryInput {
   return {
     round,
     sampleRate: 0.5,
@@ -73,6 +73,11 @@ export function entryFor(round: number, extra: Partial<LedgerEntryInput> = {}): 
     noise: 'distributed',
     ...extra,
   };
+}
+
+/** The store's round entries (released models), in order. */
+export function roundEntries(store: CoordinatorStore): RoundEntry[] {
+  return store.ledger().filter((e): e is RoundEntry => e.kind === 'round');
 }
 
 /** An assert.throws matcher for a CohortError with `code` whose message matches every pattern. */

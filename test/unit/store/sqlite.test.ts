@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { openStore } from '../../../server/store/index.js';
@@ -35,9 +35,26 @@ describe('store database: opening and migrations', () => {
     again.close();
     assert.equal(log.lines.filter((l) => l.msg.includes('schema migrated')).length, 1);
     const db = new Database(join(dir, 'cohort.db'), { readonly: true });
-    assert.deepEqual(tables(db), ['checkpoints', 'launches', 'ledger', 'nodes', 'rounds', 'schema_version']);
-    assert.deepEqual(db.prepare('SELECT version, applied_at FROM schema_version').all(), [{ version: 1, applied_at: 1_000 }]);
+    assert.deepEqual(tables(db), ['checkpoints', 'launches', 'ledger', 'manifests', 'nodes', 'rounds', 'schema_version']);
+    assert.deepEqual(
+      db.prepare('SELECT version, applied_at FROM schema_version').all(),
+      COORDINATOR_MIGRATIONS.map((m) => ({ version: m.version, applied_at: 1_000 })),
+    );
     db.close();
+  });
+
+  it('upgrades a data dir of schema 1: nodes keep their rows with 0 rounds counted, rounds have no declines', () => {
+    const dir = dirs.make();
+    mkdirSync(join(dir, 'checkpoints'));
+    const v1 = openDatabase(join(dir, 'cohort.db'), { migrations: COORDINATOR_MIGRATIONS.slice(0, 1), clock, log: silentLogger, what: 'test database' });
+    v1.db.prepare("INSERT INTO nodes VALUES ('clinic-a', 1, 2, 'disconnected')").run();
+    v1.db.prepare("INSERT INTO rounds (round, state, started_at, finished_at, reason) VALUES (1, 'skipped', 1, 2, 'too few')").run();
+    v1.db.close();
+    const s = openStore(dir, { clock, log: silentLogger });
+    assert.deepEqual(s.recovery.schema, { from: 1, to: COORDINATOR_MIGRATIONS.length });
+    assert.deepEqual(s.nodes(), [{ name: 'clinic-a', firstSeen: 1, lastSeen: 2, status: 'disconnected', roundsParticipated: 0 }]);
+    assert.equal(s.round(1)?.declines, undefined);
+    s.close();
   });
 
   it('applies only the missing steps of a longer list, in order', () => {
@@ -69,7 +86,7 @@ describe('store database: opening and migrations', () => {
     db.prepare("INSERT INTO schema_version VALUES (99, 'from the future', 5)").run();
     db.close();
     const before = readFileSync(path);
-    assert.throws(() => openStore(dir, { clock, log: silentLogger }), coded('failed_precondition', /cohort\.db/, /schema version is 99, newer than this version of Cohort supports \(1\)/));
+    assert.throws(() => openStore(dir, { clock, log: silentLogger }), coded('failed_precondition', /cohort\.db/, new RegExp(`schema version is 99, newer than this version of Cohort supports \\(${COORDINATOR_MIGRATIONS.length}\\)`)));
     assert.deepEqual(readFileSync(path), before);
   });
 

@@ -12,6 +12,8 @@ import type { ListNodesReply as _cohort_v1_ListNodesReply, ListNodesReply__Outpu
 import type { ListNodesRequest as _cohort_v1_ListNodesRequest, ListNodesRequest__Output as _cohort_v1_ListNodesRequest__Output } from '../../cohort/v1/ListNodesRequest.js';
 import type { ModelChunk as _cohort_v1_ModelChunk, ModelChunk__Output as _cohort_v1_ModelChunk__Output } from '../../cohort/v1/ModelChunk.js';
 import type { RoundEvent as _cohort_v1_RoundEvent, RoundEvent__Output as _cohort_v1_RoundEvent__Output } from '../../cohort/v1/RoundEvent.js';
+import type { SetBudgetReply as _cohort_v1_SetBudgetReply, SetBudgetReply__Output as _cohort_v1_SetBudgetReply__Output } from '../../cohort/v1/SetBudgetReply.js';
+import type { SetBudgetRequest as _cohort_v1_SetBudgetRequest, SetBudgetRequest__Output as _cohort_v1_SetBudgetRequest__Output } from '../../cohort/v1/SetBudgetRequest.js';
 import type { StatusReply as _cohort_v1_StatusReply, StatusReply__Output as _cohort_v1_StatusReply__Output } from '../../cohort/v1/StatusReply.js';
 import type { StatusRequest as _cohort_v1_StatusRequest, StatusRequest__Output as _cohort_v1_StatusRequest__Output } from '../../cohort/v1/StatusRequest.js';
 
@@ -85,6 +87,25 @@ export interface AdminServiceClient extends grpc.Client {
   listNodes(argument: _cohort_v1_ListNodesRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_ListNodesReply__Output>): grpc.ClientUnaryCall;
   listNodes(argument: _cohort_v1_ListNodesRequest, callback: grpc.requestCallback<_cohort_v1_ListNodesReply__Output>): grpc.ClientUnaryCall;
   
+  /**
+   * Changes the privacy budget (operators only). The change, the caller's
+   * certificate name and the reason are appended to the ledger before it takes
+   * effect, and appear in every later budget report.
+   */
+  SetBudget(argument: _cohort_v1_SetBudgetRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_SetBudgetReply__Output>): grpc.ClientUnaryCall;
+  SetBudget(argument: _cohort_v1_SetBudgetRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_cohort_v1_SetBudgetReply__Output>): grpc.ClientUnaryCall;
+  SetBudget(argument: _cohort_v1_SetBudgetRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_SetBudgetReply__Output>): grpc.ClientUnaryCall;
+  SetBudget(argument: _cohort_v1_SetBudgetRequest, callback: grpc.requestCallback<_cohort_v1_SetBudgetReply__Output>): grpc.ClientUnaryCall;
+  /**
+   * Changes the privacy budget (operators only). The change, the caller's
+   * certificate name and the reason are appended to the ledger before it takes
+   * effect, and appear in every later budget report.
+   */
+  setBudget(argument: _cohort_v1_SetBudgetRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_SetBudgetReply__Output>): grpc.ClientUnaryCall;
+  setBudget(argument: _cohort_v1_SetBudgetRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_cohort_v1_SetBudgetReply__Output>): grpc.ClientUnaryCall;
+  setBudget(argument: _cohort_v1_SetBudgetRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_SetBudgetReply__Output>): grpc.ClientUnaryCall;
+  setBudget(argument: _cohort_v1_SetBudgetRequest, callback: grpc.requestCallback<_cohort_v1_SetBudgetReply__Output>): grpc.ClientUnaryCall;
+  
 }
 
 /**
@@ -113,6 +134,13 @@ export interface AdminServiceHandlers extends grpc.UntypedServiceImplementation 
   
   ListNodes: grpc.handleUnaryCall<_cohort_v1_ListNodesRequest__Output, _cohort_v1_ListNodesReply>;
   
+  /**
+   * Changes the privacy budget (operators only). The change, the caller's
+   * certificate name and the reason are appended to the ledger before it takes
+   * effect, and appear in every later budget report.
+   */
+  SetBudget: grpc.handleUnaryCall<_cohort_v1_SetBudgetRequest__Output, _cohort_v1_SetBudgetReply>;
+  
 }
 
 export interface AdminServiceDefinition extends grpc.ServiceDefinition {
@@ -122,4 +150,5 @@ export interface AdminServiceDefinition extends grpc.ServiceDefinition {
   LaunchRounds: MethodDefinition<_cohort_v1_LaunchRequest, _cohort_v1_RoundEvent, _cohort_v1_LaunchRequest__Output, _cohort_v1_RoundEvent__Output>
   ListModels: MethodDefinition<_cohort_v1_ListModelsRequest, _cohort_v1_ListModelsReply, _cohort_v1_ListModelsRequest__Output, _cohort_v1_ListModelsReply__Output>
   ListNodes: MethodDefinition<_cohort_v1_ListNodesRequest, _cohort_v1_ListNodesReply, _cohort_v1_ListNodesRequest__Output, _cohort_v1_ListNodesReply__Output>
+  SetBudget: MethodDefinition<_cohort_v1_SetBudgetRequest, _cohort_v1_SetBudgetReply, _cohort_v1_SetBudgetRequest__Output, _cohort_v1_SetBudgetReply__Output>
 }

@@ -2,7 +2,8 @@
 
 
 /**
- * A node's two X25519 public keys, signed with its certificate key.
+ * A node's two X25519 public keys, signed (advert data above). The sender is
+ * the caller's certificate name when a node sends it.
  */
 export interface AdvertiseKeys {
   'sender'?: (string);
@@ -12,7 +13,8 @@ export interface AdvertiseKeys {
 }
 
 /**
- * A node's two X25519 public keys, signed with its certificate key.
+ * A node's two X25519 public keys, signed (advert data above). The sender is
+ * the caller's certificate name when a node sends it.
  */
 export interface AdvertiseKeys__Output {
   'sender': (string);

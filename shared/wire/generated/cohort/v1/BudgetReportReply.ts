@@ -1,6 +1,7 @@
 // Original file: proto/cohort/v1/cohort.proto
 
 import type { LedgerEntry as _cohort_v1_LedgerEntry, LedgerEntry__Output as _cohort_v1_LedgerEntry__Output } from '../../cohort/v1/LedgerEntry.js';
+import type { UnrecordedRelease as _cohort_v1_UnrecordedRelease, UnrecordedRelease__Output as _cohort_v1_UnrecordedRelease__Output } from '../../cohort/v1/UnrecordedRelease.js';
 import type { Long } from '@grpc/proto-loader';
 
 export interface BudgetReportReply {
@@ -19,6 +20,7 @@ export interface BudgetReportReply {
   'durable'?: (boolean);
   'generatedAtMs'?: (number | string | Long);
   'accountant'?: (string);
+  'unrecorded'?: (_cohort_v1_UnrecordedRelease)[];
 }
 
 export interface BudgetReportReply__Output {
@@ -37,4 +39,5 @@ export interface BudgetReportReply__Output {
   'durable': (boolean);
   'generatedAtMs': (number);
   'accountant': (string);
+  'unrecorded': (_cohort_v1_UnrecordedRelease__Output)[];
 }

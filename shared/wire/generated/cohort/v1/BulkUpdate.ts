@@ -26,6 +26,11 @@ export interface BulkUpdate {
    */
   'withinClip'?: (boolean);
   'encoding'?: (_cohort_v1_TensorEncoding);
+  /**
+   * The manifest_sha256 of the model the update follows (the task's). Optional; when set
+   * and different from the round's model, the update is refused (invalid_argument).
+   */
+  'manifestSha256'?: (string);
 }
 
 /**
@@ -51,4 +56,9 @@ export interface BulkUpdate__Output {
    */
   'withinClip': (boolean);
   'encoding': (_cohort_v1_TensorEncoding__Output);
+  /**
+   * The manifest_sha256 of the model the update follows (the task's). Optional; when set
+   * and different from the round's model, the update is refused (invalid_argument).
+   */
+  'manifestSha256': (string);
 }

@@ -3,7 +3,8 @@
 import type { Long } from '@grpc/proto-loader';
 
 /**
- * The coordinator no longer needs the node's result for this round.
+ * The coordinator no longer needs the node's result for this round (its train deadline
+ * passed); a later evaluation task of the same round is still wanted.
  */
 export interface CancelTask {
   'round'?: (number | string | Long);
@@ -11,7 +12,8 @@ export interface CancelTask {
 }
 
 /**
- * The coordinator no longer needs the node's result for this round.
+ * The coordinator no longer needs the node's result for this round (its train deadline
+ * passed); a later evaluation task of the same round is still wanted.
  */
 export interface CancelTask__Output {
   'round': (number);

@@ -30,7 +30,9 @@ export interface LaunchRequest {
   'threshold'?: (number);
   'neighbours'?: (number);
   /**
-   * L2 clip norm of each update (bounds the fixed-point range); 0 = default.
+   * L2 bound of each update: plain rounds scale larger updates down to it, secure and
+   * private rounds require nodes to clip to it (fixed-point range, DP sensitivity);
+   * 0 = default.
    */
   'clipNorm'?: (number | string);
   /**
@@ -52,11 +54,22 @@ export interface LaunchRequest {
   'clipQuantile'?: (number | string);
   'clipLearningRate'?: (number | string);
   /**
-   * Update compression for plain rounds: "int8", "fp16" or "" (none). Refused
-   * with secure aggregation or differential privacy. Nodes send their updates
-   * quantised (bulk.proto TensorEncoding), and the round's global update is
-   * quantised the same way before it is committed, so nodes holding the
-   * previous model receive the new one as that quantised delta.
+   * Plain rounds: "fedavg" (example-weighted, capped shares), "trimmed-mean" or "median"
+   * (coordinate-wise, unweighted; they keep every update: nodes × d × 4 bytes, at most
+   * 256 MiB). "" = the coordinator's default.
+   */
+  'aggregator'?: (string);
+  /**
+   * Trimmed mean: fraction of values dropped at each end of every coordinate, in
+   * (0, 0.5); 0 = the coordinator's default (0.1).
+   */
+  'trimFraction'?: (number | string);
+  /**
+   * Update compression for plain rounds: "int8", "fp16" or "" (none). Refused with
+   * secure aggregation or differential privacy. Nodes send their updates quantised
+   * (bulk.proto TensorEncoding), and the round's global update is quantised the same
+   * way before it is committed, so nodes holding the previous model receive the new one
+   * as that quantised delta.
    */
   'compress'?: (string);
 }
@@ -89,7 +102,9 @@ export interface LaunchRequest__Output {
   'threshold': (number);
   'neighbours': (number);
   /**
-   * L2 clip norm of each update (bounds the fixed-point range); 0 = default.
+   * L2 bound of each update: plain rounds scale larger updates down to it, secure and
+   * private rounds require nodes to clip to it (fixed-point range, DP sensitivity);
+   * 0 = default.
    */
   'clipNorm': (number);
   /**
@@ -111,11 +126,22 @@ export interface LaunchRequest__Output {
   'clipQuantile': (number);
   'clipLearningRate': (number);
   /**
-   * Update compression for plain rounds: "int8", "fp16" or "" (none). Refused
-   * with secure aggregation or differential privacy. Nodes send their updates
-   * quantised (bulk.proto TensorEncoding), and the round's global update is
-   * quantised the same way before it is committed, so nodes holding the
-   * previous model receive the new one as that quantised delta.
+   * Plain rounds: "fedavg" (example-weighted, capped shares), "trimmed-mean" or "median"
+   * (coordinate-wise, unweighted; they keep every update: nodes × d × 4 bytes, at most
+   * 256 MiB). "" = the coordinator's default.
+   */
+  'aggregator': (string);
+  /**
+   * Trimmed mean: fraction of values dropped at each end of every coordinate, in
+   * (0, 0.5); 0 = the coordinator's default (0.1).
+   */
+  'trimFraction': (number);
+  /**
+   * Update compression for plain rounds: "int8", "fp16" or "" (none). Refused with
+   * secure aggregation or differential privacy. Nodes send their updates quantised
+   * (bulk.proto TensorEncoding), and the round's global update is quantised the same
+   * way before it is committed, so nodes holding the previous model receive the new one
+   * as that quantised delta.
    */
   'compress': (string);
 }

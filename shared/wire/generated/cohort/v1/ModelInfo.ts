@@ -17,6 +17,11 @@ export interface ModelInfo {
    */
   'sha256'?: (string);
   'numParameters'?: (number);
+  /**
+   * manifest_sha256 of the model (see ModelSpec); "" for checkpoints written before
+   * manifests were recorded.
+   */
+  'manifestSha256'?: (string);
 }
 
 export interface ModelInfo__Output {
@@ -34,4 +39,9 @@ export interface ModelInfo__Output {
    */
   'sha256': (string);
   'numParameters': (number);
+  /**
+   * manifest_sha256 of the model (see ModelSpec); "" for checkpoints written before
+   * manifests were recorded.
+   */
+  'manifestSha256': (string);
 }

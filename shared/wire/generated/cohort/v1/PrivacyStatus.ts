@@ -9,6 +9,9 @@ export interface PrivacyStatus {
   'budgetEpsilon'?: (number | string);
   'delta'?: (number | string);
   'spentEpsilon'?: (number | string);
+  /**
+   * Entries in the ledger: released models and budget changes.
+   */
   'ledgerEntries'?: (number);
 }
 
@@ -20,5 +23,8 @@ export interface PrivacyStatus__Output {
   'budgetEpsilon': (number);
   'delta': (number);
   'spentEpsilon': (number);
+  /**
+   * Entries in the ledger: released models and budget changes.
+   */
   'ledgerEntries': (number);
 }

@@ -1,6 +1,8 @@
 // Original file: proto/cohort/v1/cohort.proto
 
 import type { RoundStatus as _cohort_v1_RoundStatus, RoundStatus__Output as _cohort_v1_RoundStatus__Output } from '../../cohort/v1/RoundStatus.js';
+import type { NodeDecline as _cohort_v1_NodeDecline, NodeDecline__Output as _cohort_v1_NodeDecline__Output } from '../../cohort/v1/NodeDecline.js';
+import type { LaunchPlan as _cohort_v1_LaunchPlan, LaunchPlan__Output as _cohort_v1_LaunchPlan__Output } from '../../cohort/v1/LaunchPlan.js';
 import type { Long } from '@grpc/proto-loader';
 
 export interface RoundEvent {
@@ -46,6 +48,15 @@ export interface RoundEvent {
    * Clip norm used in this round (0 when not clipped).
    */
   'clipNorm'?: (number | string);
+  /**
+   * Nodes that declined a task of this round so far, in the order they did.
+   */
+  'declines'?: (_cohort_v1_NodeDecline)[];
+  /**
+   * Only on the ROUND_STATUS_QUEUED event a launch starts with: what the
+   * privacy budget affords of it (absent for launches without privacy).
+   */
+  'plan'?: (_cohort_v1_LaunchPlan | null);
 }
 
 export interface RoundEvent__Output {
@@ -91,4 +102,13 @@ export interface RoundEvent__Output {
    * Clip norm used in this round (0 when not clipped).
    */
   'clipNorm': (number);
+  /**
+   * Nodes that declined a task of this round so far, in the order they did.
+   */
+  'declines': (_cohort_v1_NodeDecline__Output)[];
+  /**
+   * Only on the ROUND_STATUS_QUEUED event a launch starts with: what the
+   * privacy budget affords of it (absent for launches without privacy).
+   */
+  'plan': (_cohort_v1_LaunchPlan__Output | null);
 }

@@ -11,9 +11,11 @@ import type { TensorEncoding as _cohort_v1_TensorEncoding, TensorEncoding__Outpu
 import type { Long } from '@grpc/proto-loader';
 
 /**
- * A task. Its global model is model_version: use it if you hold it (hash
- * verified), otherwise FETCH it on the bulk channel; never work on weights
- * whose sha256 you have not checked against model_version.sha256.
+ * A task about the global model model_version (num_parameters float32 values in
+ * ModelSpec layout): use it if you hold it, hash verified; otherwise FETCH it on the bulk
+ * channel. Never work on weights whose sha256 you have not checked against
+ * model_version.sha256. A node that cannot do a task declines it (Decline) rather than
+ * letting it time out.
  */
 export interface Task {
   'round'?: (number | string | Long);
@@ -22,11 +24,13 @@ export interface Task {
   'train'?: (_cohort_v1_TrainConfig | null);
   'numParameters'?: (number);
   /**
-   * Unix milliseconds after which the coordinator stops waiting for this task.
+   * Unix milliseconds after which the coordinator stops waiting for this task: a train
+   * stage then closes with the updates it has (and sends CancelTask to the rest), an
+   * evaluation stage with the reports it has.
    */
   'deadlineMs'?: (number | string | Long);
   /**
-   * Seed for the node's local shuffling, so a round is reproducible.
+   * Seed of the node's local shuffling (see TrainConfig), so a round is reproducible.
    */
   'seed'?: (number);
   /**
@@ -38,22 +42,39 @@ export interface Task {
    */
   'privacy'?: (_cohort_v1_PrivacyConfig | null);
   /**
+   * P, in milliseconds: how long the node may take to take one message of its Join
+   * stream. The same P bounds uploads and model transfers on the bulk channel
+   * (BulkReady.progress_timeout_ms). Default 10,000.
+   */
+  'progressTimeoutMs'?: (number);
+  /**
+   * Plain train tasks: an update whose L2 norm exceeds this is scaled down to it by the
+   * coordinator before it is averaged (a node may clip it itself). 0 when not set
+   * (private rounds use PrivacyConfig.clip_norm, secure rounds FixedPoint.clip_norm).
+   */
+  'maxUpdateNorm'?: (number | string);
+  /**
    * Present with secagg: the coordinator's current revocation list. A node
    * refuses the round without it (see SignedRevocationList for every check).
    */
   'revocations'?: (_cohort_v1_SignedRevocationList | null);
+  /**
+   * The global model this task is about (see above).
+   */
   'modelVersion'?: (_cohort_v1_ModelVersion | null);
   /**
-   * Train tasks: how the node must encode its UPDATE (F32 unless the round was
-   * launched with --compress; secure rounds always F32).
+   * Train tasks: how the node must encode its UPDATE (F32 unless the round was launched
+   * with --compress; secure rounds always F32).
    */
   'updateEncoding'?: (_cohort_v1_TensorEncoding);
 }
 
 /**
- * A task. Its global model is model_version: use it if you hold it (hash
- * verified), otherwise FETCH it on the bulk channel; never work on weights
- * whose sha256 you have not checked against model_version.sha256.
+ * A task about the global model model_version (num_parameters float32 values in
+ * ModelSpec layout): use it if you hold it, hash verified; otherwise FETCH it on the bulk
+ * channel. Never work on weights whose sha256 you have not checked against
+ * model_version.sha256. A node that cannot do a task declines it (Decline) rather than
+ * letting it time out.
  */
 export interface Task__Output {
   'round': (number);
@@ -62,11 +83,13 @@ export interface Task__Output {
   'train': (_cohort_v1_TrainConfig__Output | null);
   'numParameters': (number);
   /**
-   * Unix milliseconds after which the coordinator stops waiting for this task.
+   * Unix milliseconds after which the coordinator stops waiting for this task: a train
+   * stage then closes with the updates it has (and sends CancelTask to the rest), an
+   * evaluation stage with the reports it has.
    */
   'deadlineMs': (number);
   /**
-   * Seed for the node's local shuffling, so a round is reproducible.
+   * Seed of the node's local shuffling (see TrainConfig), so a round is reproducible.
    */
   'seed': (number);
   /**
@@ -78,14 +101,29 @@ export interface Task__Output {
    */
   'privacy': (_cohort_v1_PrivacyConfig__Output | null);
   /**
+   * P, in milliseconds: how long the node may take to take one message of its Join
+   * stream. The same P bounds uploads and model transfers on the bulk channel
+   * (BulkReady.progress_timeout_ms). Default 10,000.
+   */
+  'progressTimeoutMs': (number);
+  /**
+   * Plain train tasks: an update whose L2 norm exceeds this is scaled down to it by the
+   * coordinator before it is averaged (a node may clip it itself). 0 when not set
+   * (private rounds use PrivacyConfig.clip_norm, secure rounds FixedPoint.clip_norm).
+   */
+  'maxUpdateNorm': (number);
+  /**
    * Present with secagg: the coordinator's current revocation list. A node
    * refuses the round without it (see SignedRevocationList for every check).
    */
   'revocations': (_cohort_v1_SignedRevocationList__Output | null);
+  /**
+   * The global model this task is about (see above).
+   */
   'modelVersion': (_cohort_v1_ModelVersion__Output | null);
   /**
-   * Train tasks: how the node must encode its UPDATE (F32 unless the round was
-   * launched with --compress; secure rounds always F32).
+   * Train tasks: how the node must encode its UPDATE (F32 unless the round was launched
+   * with --compress; secure rounds always F32).
    */
   'updateEncoding': (_cohort_v1_TensorEncoding__Output);
 }

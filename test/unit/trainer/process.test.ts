@@ -1,0 +1,214 @@
+/**
+ * Supervision of real trainer processes (test/helpers/trainers/scripted.ts), through the
+ * same TrainerWork the daemon uses: every bad trainer of the issue ends in a rejected
+ * task with a reason the daemon wrote, a restart, and a test process that is still up.
+ * Deadlines and start timeouts run on a manual clock: no test waits for time to pass.
+ */
+import assert from 'node:assert/strict';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { IncomingTask } from '../../../client/core/agent.js';
+import { ProcessTrainer, type ProcessTrainerOptions } from '../../../client/trainer/process.js';
+import { TrainerWork } from '../../../client/trainer/work.js';
+import { ManualClock } from '../../../shared/clock.js';
+import { CohortError } from '../../../shared/errors.js';
+import { MemoryLogger } from '../../../shared/logger.js';
+import { builtinModel } from '../../../shared/model/model.js';
+
+const SCRIPT = fileURLToPath(new URL('../../helpers/trainers/scripted.js', import.meta.url));
+const MODEL = builtinModel({ kind: 'logreg', features: 4, classes: 3, hidden: 0 });
+const TENSORS = JSON.stringify(MODEL.manifest.tensors);
+const D = MODEL.manifest.numParameters;
+
+function command(mode: string, extra = ''): string {
+  return `"${process.execPath}" "${SCRIPT}" ${mode} '${TENSORS}' ${extra}`;
+}
+
+interface Harness {
+  readonly trainer: ProcessTrainer;
+  readonly work: TrainerWork;
+  readonly log: MemoryLogger;
+  readonly clock: ManualClock;
+}
+
+describe('trainer processes: supervision (real processes, manual clock)', function () {
+  const open: ProcessTrainer[] = [];
+  let dir: string;
+
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'cohort-trainer-'));
+  });
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((t) => t.close()));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  function harness(cmd: string, extra: Partial<ProcessTrainerOptions> = {}): Harness {
+    const log = new MemoryLogger();
+    const clock = new ManualClock(1_000_000);
+    const trainer = new ProcessTrainer({ command: cmd, nodeName: 'site-a', log, clock, backoff: { initialMs: 100, maxMs: 1000 }, ...extra });
+    open.push(trainer);
+    trainer.start();
+    return { trainer, work: new TrainerWork(trainer, log), log, clock };
+  }
+
+  function task(h: Harness, kind: 'train' | 'evaluate' = 'train', deadlineIn = 60_000): IncomingTask {
+    return {
+      round: 3,
+      kind,
+      model: MODEL,
+      train: { epochs: 2, batchSize: 8, learningRate: 0.1, options: { schedule: 'cosine' } },
+      numParameters: D,
+      modelVersion: { round: 0, sha256: Buffer.alloc(32) }, updateEncoding: 'f32',
+      deadlineMs: h.clock.now() + deadlineIn,
+      seed: 11,
+    };
+  }
+
+  /** Resolve once `pred` holds, re-checked at each change of the supervisor. */
+  function until(t: ProcessTrainer, pred: () => boolean): Promise<void> {
+    return new Promise((resolve) => {
+      if (pred()) return resolve();
+      const off = t.onChange(() => {
+        if (pred()) {
+          off();
+          resolve();
+        }
+      });
+    });
+  }
+
+  async function refused(p: Promise<unknown>, pattern: RegExp): Promise<string> {
+    try {
+      await p;
+    } catch (err) {
+      assert.ok(err instanceof CohortError, String(err));
+      assert.match(err.message, pattern);
+      return err.message;
+    }
+    assert.fail(`expected a refusal matching ${pattern}`);
+  }
+
+  const global = (): Float32Array => Float32Array.from({ length: D }, (_, i) => i / 8);
+
+  it('trains and evaluates with a well-behaved trainer, passing the round config through', async function () {
+    const optionsFile = join(dir, 'options.jsonl');
+    const h = harness(command('ok', `"${optionsFile}"`));
+    const update = await h.work.train(task(h), global());
+    assert.equal(update.numExamples, 20);
+    assert.equal(update.trainLoss, 0.5);
+    for (const x of update.delta) assert.ok(Math.abs(x - 0.01) < 1e-6);
+    const evaluation = await h.work.evaluate(task(h, 'evaluate'), global());
+    assert.deepEqual(evaluation, { numExamples: 5, accuracy: 0.8, loss: 0.4 });
+    assert.deepEqual(JSON.parse(readFileSync(optionsFile, 'utf8').trim()), { round: 3, options: { schedule: 'cosine' }, epochs: 2, seed: 11 });
+    assert.ok(h.log.lines.some((l) => l.msg === 'trainer metrics' && (l.fields['metrics'] as Record<string, number>)['local.accuracy'] === 0.9));
+    assert.equal(h.trainer.stats.starts, 1);
+    assert.equal(h.trainer.stats.answered, 2);
+  });
+
+  it('stops a trainer with Shutdown: close resolves once it has exited', async function () {
+    const h = harness(command('ok'));
+    await h.trainer.describe(MODEL, h.clock.now() + 60_000);
+    const pid = h.trainer.pid as number;
+    await h.trainer.close();
+    assert.throws(() => process.kill(pid, 0), /ESRCH/);
+  });
+
+  it('a trainer that exits at once: the task is declined with its exit code, its stderr is logged, and it is restarted with backoff', async function () {
+    const h = harness(command('exit-at-once'));
+    await refused(h.work.train(task(h), global()), /^the trainer exited with code 3 before its Hello$/);
+    assert.ok(h.log.lines.some((l) => l.fields['stream'] === 'stderr' && /cannot open \/data\/site-a/.test(l.msg)));
+    h.clock.advance(100);
+    await until(h.trainer, () => h.trainer.stats.failures >= 2);
+    assert.equal(h.trainer.stats.starts, 2);
+    // Back off: the next start is 200 ms away, past a deadline 150 ms out; the task is declined at once.
+    await refused(h.work.train(task(h, 'train', 150), global()), /exited with code 3 before its Hello; it restarts in 0 s, after this task's deadline/);
+  });
+
+  it('a trainer that is not executable, or not there: the reason says so', async function () {
+    const file = join(dir, 'train.py');
+    writeFileSync(file, '#!/usr/bin/env python3\n');
+    chmodSync(file, 0o644);
+    const h = harness(file);
+    await refused(h.work.train(task(h), global()), /exited with code 126 \(not executable: chmod \+x it, or run it with its interpreter, e.g\. python3 train\.py\) before its Hello/);
+    const h2 = harness(join(dir, 'missing-train.py'));
+    await refused(h2.work.train(task(h2), global()), /exited with code 127 \(command not found\) before its Hello/);
+  });
+
+  it('a trainer that never says Hello: the start timeout kills it', async function () {
+    const h = harness(command('no-hello'), { startTimeoutMs: 5_000 });
+    await until(h.trainer, () => h.trainer.pid !== undefined);
+    const pending = h.work.train(task(h), global());
+    h.clock.advance(5_000);
+    await refused(pending, /^the trainer sent no Hello within 5 s of starting$/);
+  });
+
+  it('a trainer that never answers: killed a margin before the deadline, the task declined, the trainer restarted', async function () {
+    const h = harness(command('never-answers'));
+    await h.trainer.describe(MODEL, h.clock.now() + 60_000);
+    const pid = h.trainer.pid as number;
+    const pending = h.work.train(task(h, 'train', 20_000), global());
+    await until(h.trainer, () => h.trainer.busy);
+    h.clock.advance(18_999);
+    assert.equal(h.trainer.stats.failures, 0, 'not before deadline − max(0.5 s, 5%)');
+    h.clock.advance(1);
+    await refused(pending, /^the trainer did not answer train request 1 within the task's deadline$/);
+    h.clock.advance(100);
+    await until(h.trainer, () => h.trainer.ready);
+    assert.notEqual(h.trainer.pid, pid);
+  });
+
+  it('a trainer whose tensors are not the model\'s: every task declined, naming the difference', async function () {
+    const h = harness(command('hello-mismatch'));
+    await refused(h.work.train(task(h), global()), /^this node's trainer does not train the federation's model: dense\.kernel has shape \[4, 3, 2\], the model has \[4, 3\]$/);
+    await refused(h.work.evaluate(task(h, 'evaluate'), global()), /does not train the federation's model/);
+    assert.equal(h.trainer.stats.failures, 0, 'the process is healthy; only its model is wrong');
+  });
+
+  it('a trainer that answers with the wrong tensors, NaN, or a 50M example count: refused', async function () {
+    const wrong = harness(command('wrong-tensors'));
+    await refused(wrong.work.train(task(wrong), global()), /^the trainer's result was refused: it answered with the wrong tensors: it announced 1 tensors, the trainer described 2$/);
+    const nan = harness(command('nan'));
+    await refused(nan.work.train(task(nan), global()), /^the trainer's result was refused: tensor dense\.kernel holds NaN at index 1; results must be finite$/);
+    const many = harness(command('huge-examples'));
+    await refused(many.work.train(task(many), global()), /num_examples must be an integer in \[1, 10000000\], got 50000000/);
+  });
+
+  it('a trainer that sends twice the declared size, garbage, or an oversized frame: killed as a contract breach and restarted', async function () {
+    for (const [mode, pattern] of [
+      ['double-size', /^the trainer broke the contract: it sent more tensor data than its 2 tensors hold \(60 bytes\)$/],
+      ['garbage', /^the trainer broke the contract: a frame announces \d+ bytes; frames hold 1 to 4259840 bytes$/],
+      ['oversized-frame', /^the trainer broke the contract: a frame announces 4294967280 bytes/],
+    ] as const) {
+      const h = harness(command(mode));
+      await refused(h.work.train(task(h), global()), pattern);
+      assert.equal(h.trainer.stats.failures, 1, mode);
+      h.clock.advance(100);
+      await until(h.trainer, () => h.trainer.stats.starts === 2);
+    }
+  });
+
+  it('a trainer\'s own failure message stays in the node\'s log; the reason carries none of it', async function () {
+    const h = harness(command('failure'));
+    const reason = await refused(h.work.train(task(h), global()), /^the trainer reported that it could not train \(its message is in the node's log\)$/);
+    assert.doesNotMatch(reason, /patient|CUDA/);
+    assert.ok(h.log.lines.some((l) => l.fields['message'] === 'CUDA out of memory; patient row 17: age=54'));
+    assert.equal(h.trainer.stats.failures, 0);
+    const update = await h.work.evaluate(task(h, 'evaluate'), global());
+    assert.equal(update.numExamples, 5, 'still serving');
+  });
+
+  it('a trainer that writes 100 MB to stdout: drained, logged within bounds, and it still trains', async function () {
+    this.timeout(120_000);
+    const h = harness(command('flood-stdout'));
+    const update = await h.work.train(task(h), global());
+    assert.equal(update.numExamples, 20);
+    const stdout = h.log.lines.filter((l) => l.fields['stream'] === 'stdout');
+    const logged = stdout.filter((l) => l.level === 'info').length;
+    const suppressed = h.trainer.stats.suppressedLines;
+    assert.ok(logged <= 200, `at most 200 lines a second are logged (the manual clock never moves): ${logged}`);
+    assert.ok(suppressed > 1_000_000, `the rest are counted: ${suppressed}`);
+  });
+});
