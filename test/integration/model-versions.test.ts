@@ -204,6 +204,8 @@ describe('model versions: each model once, always the right one (integration)', 
       for (const m of members) await connect(first, m);
       await rounds(first, 2, { minNodes: 2 });
       v2 = first.coordinator.modelVersion.sha256;
+      // The version nodes check is the hash the model registry (and the ledger) records.
+      assert.equal(first.coordinator.models().find((r) => r.round === 2)?.sha256, hex(v2));
       for (const m of members) await m.node?.stop();
     } finally {
       await first.close();
