@@ -186,13 +186,14 @@ export class BulkClient {
         if (p?.kind !== 'fetch') throw protocol('MODEL');
         if (!sameVersion(f.version, p.want)) throw new CohortError('invalid_argument', 'bulk frame: MODEL answers another version than the one fetched');
         if (f.numParameters !== p.into.length) throw new CohortError('invalid_argument', `bulk frame: MODEL has ${f.numParameters} parameters, the task's model ${p.into.length}`);
+        // Not scanned for non-finite values: the caller checks the sha256 before any use.
         if (f.encoding === 'f32') {
-          p.decoder = new TensorDecoder(p.into, 'f32');
+          p.decoder = new TensorDecoder(p.into, 'f32', 'set', false);
         } else {
           // A delta applies only to the model this node said it holds.
           if (!p.base || !sameVersion(f.base, p.have)) throw new CohortError('invalid_argument', 'bulk frame: MODEL is a delta against a model this node does not hold');
           p.into.set(p.base);
-          p.decoder = new TensorDecoder(p.into, f.encoding, 'add');
+          p.decoder = new TensorDecoder(p.into, f.encoding, 'add', false);
         }
         p.frame = f;
         return true;

@@ -260,7 +260,11 @@ export class TensorDecoder {
     private readonly target: Float32Array,
     readonly encoding: TensorEncoding,
     private readonly mode: 'set' | 'add' = 'set',
-    /** False for masked secure-aggregation words, where every bit pattern is valid. */
+    /**
+     * False for masked secure-aggregation words, where every bit pattern is valid, and for
+     * models a node checks against their sha256 anyway (the hash, not this scan, is what
+     * makes them the committed model).
+     */
     private readonly checkFinite = true,
   ) {
     if (encoding === 'f32' && mode === 'add') throw new RangeError('float32 payloads are whole models, not deltas');
@@ -377,8 +381,10 @@ export class TensorDecoder {
           this.carried = 1;
         }
       }
-      if (add) this.checkRange(from, i);
-      else if (this.checkFinite) this.squares += sumOfSquares(t, from, i);
+      if (!this.checkFinite) {
+        // Nothing to check.
+      } else if (add) this.checkRange(from, i);
+      else this.squares += sumOfSquares(t, from, i);
       this.done = i;
       if (this.left === 0) this.left = -1;
     }
