@@ -2,15 +2,25 @@
  * The coordinator's bulk channel: models down and updates up, on their own mutual-TLS port
  * (contract: proto/cohort/v1/bulk.proto). gRPC stays the control plane.
  *
- * Why a raw TLS port and not gRPC: measured on this 2-core machine (bench section
- * `transport-choice`, 10 client processes, d = 1M, model down + update up per round, loaded
- * machine), CPU per MB moved was, server / all clients: grpc-js 4.6 / 4.3 ms, Node's http2
- * 2.6 / 2.7 ms, plain node:tls 1.7 / 2.0 ms (0.38× / 0.47× grpc-js); the integrator's
- * separate raw-TLS experiment with 50 processes: 0.34–0.46 server CPU-s for the 400 MB of a
- * round and 16–19 ms per client. Cohort's gRPC path cost 1.38 CPU-s and 61 ms per node for
- * 600 MB. grpc-js alone (2.0 s, 1.60 server CPU-s per round) could not reach the issue's
- * targets (≤ 0.61 server CPU-s, ≤ 28 ms per node); TLS leaves room for our own work. HTTP/2
- * buys multiplexing we do not need (one transfer at a time per node) at 1.5× the CPU.
+ * Why a raw TLS port and not gRPC (decided by measurement; README "Performance" has the
+ * tables). Bench section `transport-choice`: 10 client processes, d = 1M, model down and
+ * update up, mutual TLS 1.3 with the federation's certificates; CPU per MB moved, server /
+ * all clients:
+ *
+ *   transport            quiet machine (load 1.7)   loaded (load 6)
+ *   grpc-js              2.16 / 7.00 ms             4.56 / 4.31 ms
+ *   Node's http2         1.46 / 3.61 ms             2.65 / 2.68 ms
+ *   node:tls sockets     1.15 / 2.73 ms             1.71 / 2.03 ms
+ *
+ * Raw TLS is 0.53× grpc-js on the server and 0.39× on the clients; http2 buys stream
+ * multiplexing we do not need (a node has one transfer in flight) at 1.3× TLS. The
+ * integrator's raw-TLS experiment with 50 processes: 0.34–0.46 server CPU-s and 16–19 ms
+ * per client for a round's 400 MB, where bare grpc-js took 2.0 s a round and Cohort on
+ * gRPC 1.38 CPU-s and 61 ms per node (issue 14), so grpc-js could not reach ≤ 0.61 CPU-s
+ * and ≤ 28 ms. Writes of 256 KiB cost the same per MB as whole 4 MB writes (64 KiB: +50%)
+ * without holding a whole model per peer in the socket. With this server a whole round
+ * (bench `round`, d = 1M) costs 1.27× raw TLS's coordinator CPU and 1.52× its node CPU
+ * at 50 nodes (2.7–3.0× and 1.6–2.0× at 10 nodes, where fixed per-round work weighs more).
  *
  * Per connection: frames are read in order and answered one at a time. An UPDATE waits,
  * unread, for one of the coordinator's upload slots (the socket is paused, so the node's
