@@ -87,13 +87,14 @@ describe('README "Your own model", run as written (slow)', function () {
           continue;
         }
         if (line.startsWith('npx cohort coordinator')) {
-          const d = daemon('/bin/sh', ['-c', `${shell(line)} --port 0`], /listening on (127\.0\.0\.1:\d+)/, { cwd: dir, env });
+          // `exec`: the daemon replaces the shell, so stopping it stops the daemon, not only the shell.
+          const d = daemon('/bin/sh', ['-c', `exec ${shell(line)} --port 0`], /listening on (127\.0\.0\.1:\d+)/, { cwd: dir, env });
           daemons.push(d);
           address = (await d.ready)[1] as string;
           continue;
         }
         if (line.startsWith('npx cohort node')) {
-          const d = daemon('/bin/sh', ['-c', shell(line)], /connected to coordinator/, { cwd: dir, env });
+          const d = daemon('/bin/sh', ['-c', `exec ${shell(line)}`], /connected to coordinator/, { cwd: dir, env });
           daemons.push(d);
           await d.ready;
           continue;
