@@ -19,7 +19,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { IncomingTask, LocalEvaluation, LocalUpdate, LocalWork } from '../client/core/agent.js';
-import { NodeDaemon } from '../client/grpc/daemon.js';
+import { ANY_MODEL_KINDS, NodeDaemon } from '../client/grpc/daemon.js';
 import { ProcessTrainer } from '../client/trainer/process.js';
 import type { Trainer } from '../client/trainer/trainer.js';
 import { TrainerWork } from '../client/trainer/work.js';
@@ -115,7 +115,7 @@ async function side(label: string, pki: BenchPki, model: FederatedModel, names: 
   const works = names.map((n) => new TimedWork(new TrainerWork(trainer(n), silentLogger)));
   const daemons = names.map(
     (name, i) =>
-      new NodeDaemon({ address: `127.0.0.1:${coordinator.port}`, tls: pki.tls(name), work: works[i] as TimedWork, log: silentLogger, clock: systemClock, rng: secureRandom }),
+      new NodeDaemon({ address: `127.0.0.1:${coordinator.port}`, tls: pki.tls(name), work: works[i] as TimedWork, log: silentLogger, clock: systemClock, rng: secureRandom, modelKinds: ANY_MODEL_KINDS }),
   );
   const runs = daemons.map((d) => d.run(controller.signal).catch(() => undefined));
   await Promise.all(daemons.map((d) => d.when('connected')));

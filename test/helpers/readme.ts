@@ -18,13 +18,17 @@
  *                                            (every run of digits is compared as "#")
  *   <!-- walkthrough NAME file=PATH -->      the block is the content of PATH (relative to
  *                                            the repository root), e.g. a config file shown
+ *   <!-- walkthrough NAME python -->         the block is a Python script; it runs with the
+ *                                            walk-through's `python3` and must exit 0
  *
  * NAME groups the blocks of one walk-through (letters, digits, "-"); its blocks run in
  * the order they appear. Inside a block: one command per line, `\` continues a line,
- * `#` starts a comment, '...' and "..." quote. Anything that needs a shell (`$`, `|`,
- * `>`, `<`, `&`, `;`, backquotes) is refused with the README line, so a walk-through
- * stays a list of plain commands. `npx cohort ARGS` runs `node bin/cohort.js ARGS` of
- * this checkout (what npx resolves it to after `npm ci`); other programs run as they are.
+ * `#` starts a comment, '...' and "..." quote. `export NAME=VALUE` sets a variable for
+ * the commands after it, `NAME=VALUE command` for that command only; `$PWD` (the working
+ * directory) is the one expansion. Anything else that needs a shell (`$`, `|`, `>`, `<`,
+ * `&`, `;`, backquotes) is refused with the README line, so a walk-through stays a list
+ * of plain commands. `npx cohort ARGS` runs `node bin/cohort.js ARGS` of this checkout
+ * (what npx resolves it to after `npm ci`); other programs run as they are.
  *
  * Running one: `new Walkthrough(readme, NAME, { ports: [7443], links: ['examples'] })`,
  * then `await w.run()` and `await w.stop()` in an `after` hook. Commands run in a fresh
@@ -34,7 +38,7 @@
  * says which, for the test's output. `w.result(/round launch/)` finds a command's result.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -45,7 +49,7 @@ import { Background, COHORT_BIN, type Finished, ProcessGroup, run } from './proc
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
 /** What a marked block asks for. */
-export type StepKind = 'run' | 'start' | 'output' | 'file';
+export type StepKind = 'run' | 'start' | 'output' | 'file' | 'python';
 
 /** One marked block of a walk-through. */
 export interface Step {
@@ -73,8 +77,11 @@ export interface Command {
   readonly line: number;
 }
 
-const MARKER = /^<!--\s*walkthrough\s+([a-z0-9-]+)\s+(run|start|output|file=\S+)((?:\s+[a-z]+=(?:"[^"]*"|\S+))*)\s*-->\s*$/;
+const MARKER = /^<!--\s*walkthrough\s+([a-z0-9-]+)\s+(run|start|output|python|file=\S+)((?:\s+[a-z]+=(?:"[^"]*"|\S+))*)\s*-->\s*$/;
 const SHELL_ONLY = /[$|><&;`]/;
+/** `$PWD`, the one expansion: replaced by this marker while parsing, by the directory when run. */
+const PWD = '\u0000PWD\u0000';
+const ASSIGNMENT = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s;
 
 /** Split one command line into words: plain words, '...' and "..." quoted; refuses shell syntax. */
 export function words(text: string, where: string): string[] {
@@ -93,6 +100,10 @@ export function words(text: string, where: string): string[] {
       if (inWord) out.push(word);
       word = '';
       inWord = false;
+    } else if (c === '$' && text.startsWith('$PWD', i) && !/[A-Za-z0-9_]/.test(text[i + 4] ?? '')) {
+      word += PWD;
+      inWord = true;
+      i += 3;
     } else {
       if (SHELL_ONLY.test(c)) throw new Error(`${where}: "${c}" needs a shell; a walk-through command must be a plain command: ${text}`);
       word += c;
@@ -160,6 +171,8 @@ export function readWalkthrough(markdown: string, name: string): Step[] {
       steps.push({ kind: 'start', line, text, commands: commandsOf(text, i + 3), until: new RegExp(until) });
     } else if (mode === 'output') {
       steps.push({ kind: 'output', line, text, commands: [] });
+    } else if (mode === 'python') {
+      steps.push({ kind: 'python', line, text, commands: [] });
     } else {
       steps.push({ kind: 'file', line, text, commands: [], file: mode.slice('file='.length) });
     }
@@ -199,6 +212,8 @@ export interface WalkthroughOptions {
   readonly ports?: readonly number[];
   /** Paths of the repository to symlink into the working directory (e.g. "examples"). */
   readonly links?: readonly string[];
+  /** The environment commands start from (default: this process's). */
+  readonly env?: NodeJS.ProcessEnv;
 }
 
 /** One walk-through of a Markdown file, run step by step in a temporary directory. */
@@ -210,6 +225,8 @@ export class Walkthrough {
   readonly cwd: string;
   private readonly group = new ProcessGroup();
   private readonly background: Array<{ command: Command; process: Background }> = [];
+  /** The variables `export` lines set so far, on top of `opts.env`. */
+  private readonly env: NodeJS.ProcessEnv;
 
   constructor(
     markdown: string,
@@ -218,6 +235,7 @@ export class Walkthrough {
   ) {
     this.steps = readWalkthrough(markdown, name);
     this.cwd = mkdtempSync(join(tmpdir(), `cohort-walkthrough-${name}-`));
+    this.env = { ...(opts.env ?? process.env) };
     for (const path of opts.links ?? []) symlinkSync(join(REPO_ROOT, path), join(this.cwd, path));
   }
 
@@ -248,16 +266,34 @@ export class Walkthrough {
     return this.background.map((b, i) => ({ command: b.command.text, finished: finished[i] as Finished }));
   }
 
-  private argv(command: Command): { program: string; args: string[] } {
+  /**
+   * What a command runs: leading `NAME=VALUE` words become its environment, `$PWD` the
+   * working directory, fixed ports free ones. `export NAME=VALUE` has no program: it sets
+   * NAME for the commands after it.
+   */
+  private argv(command: Command): { program: string; args: string[]; env: NodeJS.ProcessEnv } | undefined {
     const ws = command.words.map((w) => {
-      let out = w;
+      let out = w.replaceAll(PWD, this.cwd);
       for (const [from, to] of this.substitutions) out = out.replace(new RegExp(`(?<![0-9])${from}(?![0-9])`, 'g'), String(to));
       return out;
     });
-    if (ws[0] === 'npx' && ws[1] === 'cohort') return { program: process.execPath, args: [COHORT_BIN, ...ws.slice(2)] };
+    if (ws[0] === 'export') {
+      for (const w of ws.slice(1)) {
+        const m = ASSIGNMENT.exec(w);
+        assert.ok(m, `README line ${command.line}: export takes NAME=VALUE, got ${w}`);
+        this.env[m[1] as string] = m[2] as string;
+      }
+      return undefined;
+    }
+    const env = { ...this.env };
+    while (ws.length > 0 && ASSIGNMENT.test(ws[0] as string)) {
+      const m = ASSIGNMENT.exec(ws.shift() as string) as RegExpExecArray;
+      env[m[1] as string] = m[2] as string;
+    }
+    if (ws[0] === 'npx' && ws[1] === 'cohort') return { program: process.execPath, args: [COHORT_BIN, ...ws.slice(2)], env };
     const [program, ...args] = ws;
     assert.ok(program, `README line ${command.line}: empty command`);
-    return { program, args };
+    return { program, args, env };
   }
 
   private async step(step: Step): Promise<void> {
@@ -269,10 +305,19 @@ export class Walkthrough {
       const last = this.results.at(-1);
       assert.ok(last, `${where}: an output block needs a command before it`);
       assert.equal(shape(last.stdout), shape(step.text), `${where}: "${last.command.text}" printed\n${last.stdout}`);
+    } else if (step.kind === 'python') {
+      const script = join(this.cwd, `walkthrough-line-${step.line}.py`);
+      writeFileSync(script, step.text);
+      const command: Command = { text: `python3 (README line ${step.line})`, words: ['python3', script], line: step.line };
+      const finished = await run('python3', [script], { cwd: this.cwd, env: this.env });
+      this.results.push({ ...finished, command, argv: ['python3', script] });
+      assert.equal(finished.code, 0, `${where}: the Python block exited ${finished.code}\n${finished.stderr}${finished.stdout}`);
     } else if (step.kind === 'start') {
       for (const command of step.commands) {
-        const { program, args } = this.argv(command);
-        const p = this.group.add(new Background(program, args, { cwd: this.cwd }));
+        const started = this.argv(command);
+        if (!started) continue;
+        const { program, args, env } = started;
+        const p = this.group.add(new Background(program, args, { cwd: this.cwd, env }));
         this.background.push({ command, process: p });
         await p.waitFor(step.until as RegExp).catch((err: unknown) => {
           throw new Error(`${where}: "${command.text}" never printed ${step.until}: ${(err as Error).message}`);
@@ -280,8 +325,10 @@ export class Walkthrough {
       }
     } else {
       for (const command of step.commands) {
-        const { program, args } = this.argv(command);
-        const finished = await run(program, args, { cwd: this.cwd });
+        const argv = this.argv(command);
+        if (!argv) continue;
+        const { program, args, env } = argv;
+        const finished = await run(program, args, { cwd: this.cwd, env });
         this.results.push({ ...finished, command, argv: [program, ...args] });
         assert.equal(finished.code, step.exit ?? 0, `${where}: "${command.text}" exited ${finished.code}\n${finished.stderr}${finished.stdout}`);
       }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readWalkthrough, shape, words } from '../../helpers/readme.js';
+import { readWalkthrough, shape, Walkthrough, words } from '../../helpers/readme.js';
 
 const DOC = [
   '# Title',
@@ -65,6 +65,34 @@ describe('README walk-through markers (test/helpers/readme.ts)', () => {
     for (const bad of ['a | b', 'a > f', 'a && b', 'echo $HOME', 'a; b', 'echo `x`']) assert.throws(() => words(bad, 'README line 9'), /README line 9: ".*" needs a shell/, bad);
     assert.deepEqual(words('a "b | c" \'$d\'', 'x'), ['a', 'b | c', '$d']);
     assert.throws(() => words('a "b', 'README line 3'), /unterminated " quote/);
+  });
+
+  it('runs exports, per-command variables, $PWD and Python blocks as a shell would (and nothing else of a shell)', async () => {
+    const doc = [
+      '<!-- walkthrough env run -->',
+      '```sh',
+      'export GREETING=hello WHERE=$PWD/sub',
+      'NAME=world node -e "console.log(process.env.GREETING, process.env.NAME, process.env.WHERE === process.cwd() + \'/sub\')"',
+      'node -e "console.log(process.env.NAME === undefined)"',
+      '```',
+      '<!-- walkthrough env python -->',
+      '```python',
+      'import os',
+      'print(os.environ["GREETING"], os.path.basename(os.getcwd()).startswith("cohort-walkthrough-env-"))',
+      '```',
+    ].join('\n');
+    const w = new Walkthrough(doc, 'env', { env: { ...process.env, PATH: `/usr/bin:${process.env['PATH'] ?? ''}` } });
+    try {
+      await w.run();
+      assert.deepEqual(
+        w.results.map((r) => r.stdout),
+        ['hello world true\n', 'true\n', 'hello True\n'],
+      );
+    } finally {
+      await w.stop();
+    }
+    assert.throws(() => words('echo $PWDX', 'README line 2'), /needs a shell/);
+    assert.deepEqual(words('a=$PWD/x', 'x').length, 1);
   });
 
   it('refuses a marker without a code block, a start without until, and a walk-through with no blocks', () => {
