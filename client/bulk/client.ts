@@ -10,7 +10,7 @@ import { connect, type TLSSocket } from 'node:tls';
 import type { Clock, TimerHandle } from '../../shared/clock.js';
 import { CohortError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
-import { BULK_PROTOCOL, type BulkFrame, encodeFrame, FrameReader, type ModelVersion, sameVersion } from '../../shared/bulk/frames.js';
+import { BULK_PROTOCOL, type BulkFrame, encodeFrame, FrameReader, type ModelVersion, sameVersion, type UpdateFields } from '../../shared/bulk/frames.js';
 import { FrameWriter } from '../../shared/bulk/writer.js';
 import { encodedBytes, TensorDecoder, type TensorEncoding } from '../../shared/tensor/codec.js';
 
@@ -39,15 +39,7 @@ export interface FetchedModel {
 }
 
 /** What an UPDATE carries besides its payload. */
-export interface UpdateFrame {
-  readonly round: number;
-  readonly numExamples: number;
-  readonly numParameters: number;
-  readonly trainLoss: number;
-  readonly masked: boolean;
-  readonly withinClip: boolean;
-  readonly encoding: TensorEncoding;
-}
+export type UpdateFrame = UpdateFields;
 
 /** The receiving side of the request in progress. */
 type Pending =

@@ -35,9 +35,8 @@ import { CohortError } from '../../shared/errors.js';
 import type { Clock, TimerHandle } from '../../shared/clock.js';
 import type { Logger } from '../../shared/logger.js';
 import type { PeerIdentity } from '../../shared/pki/identity.js';
-import { BULK_PROTOCOL, type BulkFrame, describeVersion, encodeFrame, FrameReader, type ModelVersion } from '../../shared/bulk/frames.js';
+import { BULK_PROTOCOL, type BulkFrame, describeVersion, encodeFrame, FrameReader, type ModelVersion, type UpdateFields } from '../../shared/bulk/frames.js';
 import { FrameWriter } from '../../shared/bulk/writer.js';
-import type { TensorEncoding } from '../../shared/tensor/codec.js';
 import { authorize, type CallPolicy } from '../grpc/auth.js';
 import type { RpcRecorder } from '../metrics/rpc.js';
 
@@ -55,17 +54,7 @@ export const HELLO_TIMEOUT_MS = 10_000;
 export type UploadAbortReason = 'disconnected' | 'rejected' | 'stalled';
 
 /** An UPDATE's header, as the core sees it. */
-export interface UploadHeader {
-  readonly round: number;
-  readonly numExamples: number;
-  readonly numParameters: number;
-  readonly trainLoss: number;
-  readonly masked: boolean;
-  readonly withinClip: boolean;
-  readonly encoding: TensorEncoding;
-  /** The manifest the node says its update follows (absent: not stated). */
-  readonly manifestSha256?: string;
-}
+export type UploadHeader = UpdateFields;
 
 /** Where an upload's payload goes: decoded into an upload slot by the core (stages.ts). */
 export interface UploadReceiver {
