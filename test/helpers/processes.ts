@@ -5,7 +5,7 @@
  * stopped at the end.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
+import { createServer, type Server } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
 /** Absolute path of bin/cohort.js. */
@@ -175,12 +175,43 @@ export class ProcessGroup {
   }
 }
 
+/** Listen on `port` of 127.0.0.1 (0: any); the server, or undefined if the port is taken. */
+async function bind(port: number): Promise<Server | undefined> {
+  const server = createServer();
+  return new Promise((resolve) => {
+    server.once('error', () => resolve(undefined));
+    server.listen(port, '127.0.0.1', () => resolve(server));
+  });
+}
+
+function release(server: Server): Promise<void> {
+  return new Promise((resolve) => server.close(() => resolve()));
+}
+
 /** A TCP port on 127.0.0.1 that was free a moment ago (for restarts on the same port). */
 export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (address === null || typeof address === 'string') throw new Error('no port');
+  const server = await bind(0);
+  const address = server?.address();
+  if (!server || address === null || typeof address !== 'object') throw new Error('no free port on 127.0.0.1');
+  await release(server);
   return address.port;
+}
+
+/**
+ * A port P on 127.0.0.1 that was free a moment ago with P + 1 free too: a coordinator
+ * started with `--port P` and no `--bulk-port` listens on both.
+ */
+export async function freePortPair(): Promise<number> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const first = await bind(0);
+    const address = first?.address();
+    if (!first || address === null || typeof address !== 'object') continue;
+    const second = address.port < 65535 ? await bind(address.port + 1) : undefined;
+    await release(first);
+    if (second) {
+      await release(second);
+      return address.port;
+    }
+  }
+  throw new Error('no two adjacent free ports on 127.0.0.1');
 }

@@ -39,11 +39,10 @@
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Background, COHORT_BIN, type Finished, ProcessGroup, run } from './processes.js';
+import { Background, COHORT_BIN, type Finished, freePortPair, ProcessGroup, run } from './processes.js';
 
 /** The repository root (this checkout). */
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -187,17 +186,6 @@ export function shape(text: string): string {
   return text.replace(/\d+/g, '#').trimEnd();
 }
 
-/** A free TCP port on 127.0.0.1 (bound and released; the walk-through takes it right after). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** What one command did. */
 export interface CommandResult extends Finished {
@@ -241,7 +229,8 @@ export class Walkthrough {
 
   /** Run every step in order; throws at the first command that does not do what its block says. */
   async run(): Promise<void> {
-    for (const port of this.opts.ports ?? []) this.substitutions.set(port, await freePort());
+    // The README's coordinators take the default bulk port, --port + 1: both must be free.
+    for (const port of this.opts.ports ?? []) this.substitutions.set(port, await freePortPair());
     for (const step of this.steps) await this.step(step);
   }
 
