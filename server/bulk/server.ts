@@ -47,7 +47,7 @@ export function defaultMaxQueuedBytes(numParameters: number): number {
 
 /** Progress an upload must make per progress timeout (or the rest of its payload). */
 export const PROGRESS_BYTES = 64 * 1024;
-/** A node must send HELLO this soon after its handshake. */
+/** A connection must finish its TLS handshake this soon, and then send HELLO this soon. */
 export const HELLO_TIMEOUT_MS = 10_000;
 
 /** Why the transport ended an upload early (the node leaves the round either way). */
@@ -103,6 +103,7 @@ export interface BulkServerOptions {
   readonly progressTimeoutMs: number;
   /** Bytes queued for one node and not yet taken before it is dropped. */
   readonly maxQueuedBytes: number;
+  /** How long a connection has for its TLS handshake, and then for its HELLO (default 10 s each). */
   readonly helloTimeoutMs?: number;
   /**
    * Request metrics, next to the gRPC methods': FETCH as `BulkFetch`, UPDATE as
@@ -477,7 +478,11 @@ class BulkConnection implements BulkLink {
 export async function serveBulk(host: BulkHost, opts: BulkServerOptions): Promise<RunningBulkServer> {
   const stats = new BulkStats();
   const open = new Set<BulkConnection>();
-  const server: Server = createServer({ ca: opts.tls.ca, cert: opts.tls.cert, key: opts.tls.key, requestCert: true, rejectUnauthorized: true, minVersion: 'TLSv1.3' }, (socket) => {
+  // Node's default handshake timeout is 120 s: a peer that opens TCP connections and never
+  // completes TLS would hold each that long.
+  const handshakeTimeout = opts.helloTimeoutMs ?? HELLO_TIMEOUT_MS;
+  const tlsOptions = { ca: opts.tls.ca, cert: opts.tls.cert, key: opts.tls.key, requestCert: true, rejectUnauthorized: true, minVersion: 'TLSv1.3' as const, handshakeTimeout };
+  const server: Server = createServer(tlsOptions, (socket) => {
     socket.setNoDelay(true);
     socket.setKeepAlive(true, 15_000);
     const c = new BulkConnection(socket, host, opts, stats);
@@ -487,9 +492,11 @@ export async function serveBulk(host: BulkHost, opts: BulkServerOptions): Promis
   server.on('tlsClientError', (err: Error, socket: TLSSocket) => {
     const verifyError = (socket as TLSSocket & { authorizationError?: Error | string }).authorizationError;
     opts.log.warn(
-      { remote: `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`, reason: verifyError ? `client certificate rejected: ${String(verifyError)}` : err.message },
+      { remote: `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`, reason: verifyError ? `client certificate rejected: ${String(verifyError)}` : (err as NodeJS.ErrnoException).code === 'ERR_TLS_HANDSHAKE_TIMEOUT' ? `no TLS handshake within ${handshakeTimeout} ms` : err.message },
       'bulk TLS handshake refused',
     );
+    // With a listener here Node leaves a timed-out handshake's socket open: end it.
+    socket.destroy();
   });
   const port = await new Promise<number>((resolve, reject) => {
     server.once('error', (err) => reject(new CohortError('unavailable', `cannot listen for bulk connections on ${opts.host}:${opts.port}: ${err.message}`, { cause: err })));

@@ -6,6 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { createHash, X509Certificate } from 'node:crypto';
+import { once } from 'node:events';
+import { connect as netConnect } from 'node:net';
 import { Pool } from '../../shared/async.js';
 import { systemClock } from '../../shared/clock.js';
 import { CohortError } from '../../shared/errors.js';
@@ -388,6 +390,31 @@ describe('bulk server: framing, identity, slots, timeouts (real TLS, fake coordi
       assert.equal(server.stats.connections, 0);
       assert.equal(host.detachedReasons.length, 1);
       assert.match(host.detachedReasons[0] as string, /node-a: the peer took nothing of \d+ queued bytes for 300 ms/);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('a TCP connection that never completes the TLS handshake is closed at the same bound, and logged', async () => {
+    const log = new MemoryLogger();
+    const server = await serveBulk(new FakeHost(1), {
+      host: '127.0.0.1',
+      port: 0,
+      tls: loadTlsMaterial(pki.dir, 'coordinator'),
+      policy: { isRevoked: () => false, allow: () => true, revocations: () => pki.revocations() },
+      clock: systemClock,
+      log,
+      progressTimeoutMs: 10_000,
+      maxQueuedBytes: 1 << 20,
+      helloTimeoutMs: 200,
+    });
+    try {
+      const socket = netConnect(server.port, '127.0.0.1');
+      socket.on('error', () => undefined);
+      await once(socket, 'connect');
+      // Nothing sent: the server ends the connection itself.
+      await once(socket, 'close');
+      assert.ok(log.lines.some((l) => l.msg === 'bulk TLS handshake refused' && /no TLS handshake within 200 ms/.test(String(l.fields['reason']))), JSON.stringify(log.lines.map((l) => [l.msg, l.fields['reason']])));
     } finally {
       await server.close();
     }
