@@ -54,6 +54,8 @@ export interface TrainerStats {
   answered: number;
   /** Output lines counted but not logged (over the rate limit). */
   suppressedLines: number;
+  /** Requests sent with same_weights instead of the weights again. */
+  weightsReused: number;
 }
 
 interface Running {
@@ -63,6 +65,10 @@ interface Running {
   readonly stdout: TrainerOutput;
   readonly stderr: TrainerOutput;
   hello?: TrainerDescription;
+  /** Its Hello's keeps_weights. */
+  keepsWeights: boolean;
+  /** A copy of the weights of this process's last request, when it keeps them. */
+  lastWeights?: Float32Array;
   /** Set once this process has failed or been stopped: later events about it are ignored. */
   gone: boolean;
   readonly startTimer: TimerHandle;
@@ -93,7 +99,7 @@ function failed(reason: string): CohortError {
 
 /** The site's trainer process, behind the Trainer interface. */
 export class ProcessTrainer implements Trainer {
-  readonly stats: TrainerStats = { starts: 0, failures: 0, answered: 0, suppressedLines: 0 };
+  readonly stats: TrainerStats = { starts: 0, failures: 0, answered: 0, suppressedLines: 0, weightsReused: 0 };
   private running: Running | undefined;
   private pending: Pending | undefined;
   private waiters: Waiter[] = [];
@@ -225,6 +231,7 @@ export class ProcessTrainer implements Trainer {
       stdout: new TrainerOutput(child.stdout as NonNullable<ChildProcess['stdout']>, 'stdout', this.log, opts.clock, opts.output ?? DEFAULT_OUTPUT_LIMITS, suppressed),
       stderr: new TrainerOutput(child.stderr as NonNullable<ChildProcess['stderr']>, 'stderr', this.log, opts.clock, opts.output ?? DEFAULT_OUTPUT_LIMITS, suppressed),
       gone: false,
+      keepsWeights: false,
       startTimer: opts.clock.schedule(opts.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS, () => {
         if (!running.hello) this.failure(running, `the trainer sent no Hello within ${Math.round((opts.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS) / 1000)} s of starting`);
       }),
@@ -279,6 +286,7 @@ export class ProcessTrainer implements Trainer {
         trainExamples: m.hello.numTrainExamples,
         evalExamples: m.hello.numEvalExamples,
       };
+      running.keepsWeights = m.hello.keepsWeights;
       this.log.info({ pid: running.child.pid, trainer: running.hello.trainer, tensors: running.hello.tensors.length, trainExamples: running.hello.trainExamples, evalExamples: running.hello.evalExamples }, 'trainer ready');
       const waiters = this.waiters.splice(0);
       for (const w of waiters) w.resolve(running.hello);
@@ -378,15 +386,23 @@ export class ProcessTrainer implements Trainer {
         if (this.pending?.id === id) this.failure(running, `the trainer did not answer ${kind} request ${id} within the task's deadline`);
       });
       this.pending = { id, kind, resolve, reject, timer, filled: 0 };
-      const common = { request: id, round: request.round, options: { ...request.options }, deadlineMs: request.deadlineMs, manifestSha256: request.manifestSha256 };
+      const bytes = new Uint8Array(weights.buffer, weights.byteOffset, weights.byteLength);
+      // A round's evaluation weights are the next round's training weights: sent once.
+      const last = running.lastWeights;
+      const sameWeights = last !== undefined && Buffer.from(last.buffer, last.byteOffset, last.byteLength).equals(bytes);
+      const common = { request: id, round: request.round, options: { ...request.options }, deadlineMs: request.deadlineMs, manifestSha256: request.manifestSha256, sameWeights };
       const head =
         kind === 'train'
           ? encodeDaemonMessage({ train: { ...common, epochs: request.epochs, batchSize: request.batchSize, learningRate: request.learningRate, seed: request.seed } })
           : encodeDaemonMessage({ evaluate: common });
-      const bytes = new Uint8Array(weights.buffer, weights.byteOffset, weights.byteLength);
       try {
         running.channel.write(head);
-        for (const piece of tensorChunkFrames(3, id, bytes)) running.channel.write(piece);
+        if (sameWeights) this.stats.weightsReused += 1;
+        else {
+          for (const piece of tensorChunkFrames(3, id, bytes)) running.channel.write(piece);
+          // A copy: the caller may reuse its vector for the next task.
+          if (running.keepsWeights) running.lastWeights = weights.slice();
+        }
       } catch (err) {
         this.failure(running, `could not write to the trainer: ${(err as Error).message}`);
       }

@@ -32,11 +32,20 @@ export async function serveTrainer(trainer: Trainer, fd = Number(process.env['CO
         tensors: description.tensors.map((t) => ({ name: t.name, shape: [...t.shape] })),
         numTrainExamples: description.trainExamples,
         numEvalExamples: description.evalExamples,
+        keepsWeights: true,
       },
     }),
   );
   const reader = new FrameReader();
   let incoming: Incoming | undefined;
+  /** The last request's weights as received (the trainer may change the copy it is given). */
+  let kept: Float32Array | undefined;
+  /** A request's weights: received next (filled: 0), or a copy of the kept ones. */
+  const weightsFor = (same: boolean): { values: Float32Array; filled: number } => {
+    if (!same) return { values: new Float32Array(total), filled: 0 };
+    if (!kept) throw new Error('the daemon referred to the weights of a previous request, but there was none');
+    return { values: kept.slice(), filled: kept.byteLength };
+  };
   let work: Promise<void> = Promise.resolve();
   await new Promise<void>((resolve, reject) => {
     const finish = (): void => {
@@ -56,15 +65,22 @@ export async function serveTrainer(trainer: Trainer, fd = Number(process.env['CO
       }
       for (const m of messages) {
         if (m.body === 'shutdown') return finish();
-        if (m.body === 'train' && m.train) {
-          const t = m.train;
-          incoming = { kind: 'train', id: t.request, request: requestOf(t, t.epochs, t.batchSize, t.learningRate, t.seed), values: new Float32Array(total), filled: 0 };
-        } else if (m.body === 'evaluate' && m.evaluate) {
-          const e = m.evaluate;
-          incoming = { kind: 'evaluate', id: e.request, request: requestOf(e, 0, 0, 0, 0), values: new Float32Array(total), filled: 0 };
-        } else if (m.body === 'chunk' && m.chunk && incoming && m.chunk.request === incoming.id) {
-          new Uint8Array(incoming.values.buffer, incoming.filled, m.chunk.data.length).set(m.chunk.data);
-          incoming.filled += m.chunk.data.length;
+        try {
+          if (m.body === 'train' && m.train) {
+            const t = m.train;
+            incoming = { kind: 'train', id: t.request, request: requestOf(t, t.epochs, t.batchSize, t.learningRate, t.seed), ...weightsFor(t.sameWeights) };
+          } else if (m.body === 'evaluate' && m.evaluate) {
+            const e = m.evaluate;
+            incoming = { kind: 'evaluate', id: e.request, request: requestOf(e, 0, 0, 0, 0), ...weightsFor(e.sameWeights) };
+          } else if (m.body === 'chunk' && m.chunk && incoming && m.chunk.request === incoming.id) {
+            new Uint8Array(incoming.values.buffer, incoming.filled, m.chunk.data.length).set(m.chunk.data);
+            incoming.filled += m.chunk.data.length;
+            if (incoming.filled === incoming.values.byteLength) kept = incoming.values.slice();
+          }
+        } catch (err) {
+          reject(err);
+          channel.destroy();
+          return;
         }
         if (incoming && incoming.filled === incoming.values.byteLength) {
           const done = incoming;

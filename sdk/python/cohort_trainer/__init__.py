@@ -93,6 +93,8 @@ class Trainer:
         self._spec = [(n, shape) for n, (_, shape) in named_tensors(model).items()]
         self._names = [n for n, _ in self._spec]
         self._total = sum(int(np.prod(s, dtype=np.int64)) if s else 1 for _, s in self._spec)
+        # The last request's weights as received, for requests with same_weights.
+        self._kept = None
         if fd is None:
             fd = _fd_from_environment(model)
         self._channel = Channel(fd)
@@ -104,6 +106,7 @@ class Trainer:
                     tensors=[pb.Tensor(name=n, shape=list(s)) for n, s in self._spec],
                     num_train_examples=int(train_examples),
                     num_eval_examples=int(eval_examples),
+                    keeps_weights=True,
                 )
             )
         )
@@ -125,21 +128,32 @@ class Trainer:
         if body not in ("train", "evaluate"):
             raise ContractError("the daemon sent %s where a request was due" % body)
         request = getattr(message, body)
+        if request.same_weights:
+            if self._kept is None:
+                raise ContractError("the daemon referred to the weights of a previous request, but there was none")
+            flat = self._kept.copy()
+        else:
+            flat = self._receive_weights(request.request)
+            self._kept = flat.copy()
+        weights = split(flat, self._spec)
+        assign(self.model, weights)
+        return Task(self, body, request, weights)
+
+    def _receive_weights(self, request_id):
+        """The weights that follow request `request_id`, as one float32 vector."""
         flat = np.empty(self._total, dtype="<f4")
         data = memoryview(flat).cast("B")
         filled = 0
         while filled < len(data):
             chunk = self._channel.receive()
-            if chunk is None or chunk.WhichOneof("body") != "chunk" or chunk.chunk.request != request.request:
+            if chunk is None or chunk.WhichOneof("body") != "chunk" or chunk.chunk.request != request_id:
                 raise ContractError("the daemon's weights broke off after %d of %d bytes" % (filled, len(data)))
             piece = chunk.chunk.data
             if filled + len(piece) > len(data):
                 raise ContractError("the daemon sent more weights than the model holds")
             data[filled:filled + len(piece)] = piece
             filled += len(piece)
-        weights = split(flat, self._spec)
-        assign(self.model, weights)
-        return Task(self, body, request, weights)
+        return flat
 
     def _send_train(self, task, model, num_examples, loss, metrics, delta):
         if task.answered:

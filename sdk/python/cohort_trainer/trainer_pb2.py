@@ -13,7 +13,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1f\x63ohort/trainer/v1/trainer.proto\x12\x11\x63ohort.trainer.v1\"\x99\x02\n\x0eTrainerMessage\x12)\n\x05hello\x18\x01 \x01(\x0b\x32\x18.cohort.trainer.v1.HelloH\x00\x12\x36\n\x0ctrain_result\x18\x02 \x01(\x0b\x32\x1e.cohort.trainer.v1.TrainResultH\x00\x12<\n\x0f\x65valuate_result\x18\x03 \x01(\x0b\x32!.cohort.trainer.v1.EvaluateResultH\x00\x12/\n\x05\x63hunk\x18\x04 \x01(\x0b\x32\x1e.cohort.trainer.v1.TensorChunkH\x00\x12-\n\x07\x66\x61ilure\x18\x05 \x01(\x0b\x32\x1a.cohort.trainer.v1.FailureH\x00\x42\x06\n\x04\x62ody\"\xe3\x01\n\rDaemonMessage\x12\x30\n\x05train\x18\x01 \x01(\x0b\x32\x1f.cohort.trainer.v1.TrainRequestH\x00\x12\x36\n\x08\x65valuate\x18\x02 \x01(\x0b\x32\".cohort.trainer.v1.EvaluateRequestH\x00\x12/\n\x05\x63hunk\x18\x03 \x01(\x0b\x32\x1e.cohort.trainer.v1.TensorChunkH\x00\x12/\n\x08shutdown\x18\x04 \x01(\x0b\x32\x1b.cohort.trainer.v1.ShutdownH\x00\x42\x06\n\x04\x62ody\"\x8d\x01\n\x05Hello\x12\x10\n\x08\x63ontract\x18\x01 \x01(\t\x12\x0f\n\x07trainer\x18\x02 \x01(\t\x12*\n\x07tensors\x18\x03 \x03(\x0b\x32\x19.cohort.trainer.v1.Tensor\x12\x1a\n\x12num_train_examples\x18\x04 \x01(\x04\x12\x19\n\x11num_eval_examples\x18\x05 \x01(\x04\"%\n\x06Tensor\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\r\n\x05shape\x18\x02 \x03(\r\"\x94\x02\n\x0cTrainRequest\x12\x0f\n\x07request\x18\x01 \x01(\x04\x12\r\n\x05round\x18\x02 \x01(\x04\x12\x0e\n\x06\x65pochs\x18\x03 \x01(\r\x12\x12\n\nbatch_size\x18\x04 \x01(\r\x12\x15\n\rlearning_rate\x18\x05 \x01(\x01\x12\x0c\n\x04seed\x18\x06 \x01(\r\x12=\n\x07options\x18\x07 \x03(\x0b\x32,.cohort.trainer.v1.TrainRequest.OptionsEntry\x12\x13\n\x0b\x64\x65\x61\x64line_ms\x18\x08 \x01(\x04\x12\x17\n\x0fmanifest_sha256\x18\t \x01(\t\x1a.\n\x0cOptionsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\xd1\x01\n\x0f\x45valuateRequest\x12\x0f\n\x07request\x18\x01 \x01(\x04\x12\r\n\x05round\x18\x02 \x01(\x04\x12@\n\x07options\x18\x03 \x03(\x0b\x32/.cohort.trainer.v1.EvaluateRequest.OptionsEntry\x12\x13\n\x0b\x64\x65\x61\x64line_ms\x18\x04 \x01(\x04\x12\x17\n\x0fmanifest_sha256\x18\x05 \x01(\t\x1a.\n\x0cOptionsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\",\n\x0bTensorChunk\x12\x0f\n\x07request\x18\x01 \x01(\x04\x12\x0c\n\x04\x64\x61ta\x18\x02 \x01(\x0c\"\x89\x02\n\x0bTrainResult\x12\x0f\n\x07request\x18\x01 \x01(\x04\x12+\n\x04kind\x18\x02 \x01(\x0e\x32\x1d.cohort.trainer.v1.ResultKind\x12*\n\x07tensors\x18\x03 \x03(\x0b\x32\x19.cohort.trainer.v1.Tensor\x12\x14\n\x0cnum_examples\x18\x04 \x01(\x04\x12\x0c\n\x04loss\x18\x05 \x01(\x01\x12<\n\x07metrics\x18\x06 \x03(\x0b\x32+.cohort.trainer.v1.TrainResult.MetricsEntry\x1a.\n\x0cMetricsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x01:\x02\x38\x01\"\xc8\x01\n\x0e\x45valuateResult\x12\x0f\n\x07request\x18\x01 \x01(\x04\x12\x14\n\x0cnum_examples\x18\x02 \x01(\x04\x12\x10\n\x08\x61\x63\x63uracy\x18\x03 \x01(\x01\x12\x0c\n\x04loss\x18\x04 \x01(\x01\x12?\n\x07metrics\x18\x05 \x03(\x0b\x32..cohort.trainer.v1.EvaluateResult.MetricsEntry\x1a.\n\x0cMetricsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x01:\x02\x38\x01\"+\n\x07\x46\x61ilure\x12\x0f\n\x07request\x18\x01 \x01(\x04\x12\x0f\n\x07message\x18\x02 \x01(\t\"\n\n\x08Shutdown*Y\n\nResultKind\x12\x1b\n\x17RESULT_KIND_UNSPECIFIED\x10\x00\x12\x17\n\x13RESULT_KIND_WEIGHTS\x10\x01\x12\x15\n\x11RESULT_KIND_DELTA\x10\x02\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1f\x63ohort/trainer/v1/trainer.proto\x12\x11\x63ohort.trainer.v1\"\x99\x02\n\x0eTrainerMessage\x12)\n\x05hello\x18\x01 \x01(\x0b\x32\x18.cohort.trainer.v1.HelloH\x00\x12\x36\n\x0ctrain_result\x18\x02 \x01(\x0b\x32\x1e.cohort.trainer.v1.TrainResultH\x00\x12<\n\x0f\x65valuate_result\x18\x03 \x01(\x0b\x32!.cohort.trainer.v1.EvaluateResultH\x00\x12/\n\x05\x63hunk\x18\x04 \x01(\x0b\x32\x1e.cohort.trainer.v1.TensorChunkH\x00\x12-\n\x07\x66\x61ilure\x18\x05 \x01(\x0b\x32\x1a.cohort.trainer.v1.FailureH\x00\x42\x06\n\x04\x62ody\"\xe3\x01\n\rDaemonMessage\x12\x30\n\x05train\x18\x01 \x01(\x0b\x32\x1f.cohort.trainer.v1.TrainRequestH\x00\x12\x36\n\x08\x65valuate\x18\x02 \x01(\x0b\x32\".cohort.trainer.v1.EvaluateRequestH\x00\x12/\n\x05\x63hunk\x18\x03 \x01(\x0b\x32\x1e.cohort.trainer.v1.TensorChunkH\x00\x12/\n\x08shutdown\x18\x04 \x01(\x0b\x32\x1b.cohort.trainer.v1.ShutdownH\x00\x42\x06\n\x04\x62ody\"\xa4\x01\n\x05Hello\x12\x10\n\x08\x63ontract\x18\x01 \x01(\t\x12\x0f\n\x07trainer\x18\x02 \x01(\t\x12*\n\x07tensors\x18\x03 \x03(\x0b\x32\x19.cohort.trainer.v1.Tensor\x12\x1a\n\x12num_train_examples\x18\x04 \x01(\x04\x12\x19\n\x11num_eval_examples\x18\x05 \x01(\x04\x12\x15\n\rkeeps_weights\x18\x06 \x01(\x08\"%\n\x06Tensor\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\r\n\x05shape\x18\x02 \x03(\r\"\xaa\x02\n\x0cTrainRequest\x12\x0f\n\x07request\x18\x01 \x01(\x04\x12\r\n\x05round\x18\x02 \x01(\x04\x12\x0e\n\x06\x65pochs\x18\x03 \x01(\r\x12\x12\n\nbatch_size\x18\x04 \x01(\r\x12\x15\n\rlearning_rate\x18\x05 \x01(\x01\x12\x0c\n\x04seed\x18\x06 \x01(\r\x12=\n\x07options\x18\x07 \x03(\x0b\x32,.cohort.trainer.v1.TrainRequest.OptionsEntry\x12\x13\n\x0b\x64\x65\x61\x64line_ms\x18\x08 \x01(\x04\x12\x17\n\x0fmanifest_sha256\x18\t \x01(\t\x12\x14\n\x0csame_weights\x18\n \x01(\x08\x1a.\n\x0cOptionsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\xe7\x01\n\x0f\x45valuateRequest\x12\x0f\n\x07request\x18\x01 \x01(\x04\x12\r\n\x05round\x18\x02 \x01(\x04\x12@\n\x07options\x18\x03 \x03(\x0b\x32/.cohort.trainer.v1.EvaluateRequest.OptionsEntry\x12\x13\n\x0b\x64\x65\x61\x64line_ms\x18\x04 \x01(\x04\x12\x17\n\x0fmanifest_sha256\x18\x05 \x01(\t\x12\x14\n\x0csame_weights\x18\x06 \x01(\x08\x1a.\n\x0cOptionsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\",\n\x0bTensorChunk\x12\x0f\n\x07request\x18\x01 \x01(\x04\x12\x0c\n\x04\x64\x61ta\x18\x02 \x01(\x0c\"\x89\x02\n\x0bTrainResult\x12\x0f\n\x07request\x18\x01 \x01(\x04\x12+\n\x04kind\x18\x02 \x01(\x0e\x32\x1d.cohort.trainer.v1.ResultKind\x12*\n\x07tensors\x18\x03 \x03(\x0b\x32\x19.cohort.trainer.v1.Tensor\x12\x14\n\x0cnum_examples\x18\x04 \x01(\x04\x12\x0c\n\x04loss\x18\x05 \x01(\x01\x12<\n\x07metrics\x18\x06 \x03(\x0b\x32+.cohort.trainer.v1.TrainResult.MetricsEntry\x1a.\n\x0cMetricsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x01:\x02\x38\x01\"\xc8\x01\n\x0e\x45valuateResult\x12\x0f\n\x07request\x18\x01 \x01(\x04\x12\x14\n\x0cnum_examples\x18\x02 \x01(\x04\x12\x10\n\x08\x61\x63\x63uracy\x18\x03 \x01(\x01\x12\x0c\n\x04loss\x18\x04 \x01(\x01\x12?\n\x07metrics\x18\x05 \x03(\x0b\x32..cohort.trainer.v1.EvaluateResult.MetricsEntry\x1a.\n\x0cMetricsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x01:\x02\x38\x01\"+\n\x07\x46\x61ilure\x12\x0f\n\x07request\x18\x01 \x01(\x04\x12\x0f\n\x07message\x18\x02 \x01(\t\"\n\n\x08Shutdown*Y\n\nResultKind\x12\x1b\n\x17RESULT_KIND_UNSPECIFIED\x10\x00\x12\x17\n\x13RESULT_KIND_WEIGHTS\x10\x01\x12\x15\n\x11RESULT_KIND_DELTA\x10\x02\x62\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'cohort.trainer.v1.trainer_pb2', globals())
@@ -28,36 +28,36 @@ if _descriptor._USE_C_DESCRIPTORS == False:
   _TRAINRESULT_METRICSENTRY._serialized_options = b'8\001'
   _EVALUATERESULT_METRICSENTRY._options = None
   _EVALUATERESULT_METRICSENTRY._serialized_options = b'8\001'
-  _RESULTKIND._serialized_start=1816
-  _RESULTKIND._serialized_end=1905
+  _RESULTKIND._serialized_start=1883
+  _RESULTKIND._serialized_end=1972
   _TRAINERMESSAGE._serialized_start=55
   _TRAINERMESSAGE._serialized_end=336
   _DAEMONMESSAGE._serialized_start=339
   _DAEMONMESSAGE._serialized_end=566
   _HELLO._serialized_start=569
-  _HELLO._serialized_end=710
-  _TENSOR._serialized_start=712
-  _TENSOR._serialized_end=749
-  _TRAINREQUEST._serialized_start=752
-  _TRAINREQUEST._serialized_end=1028
-  _TRAINREQUEST_OPTIONSENTRY._serialized_start=982
-  _TRAINREQUEST_OPTIONSENTRY._serialized_end=1028
-  _EVALUATEREQUEST._serialized_start=1031
-  _EVALUATEREQUEST._serialized_end=1240
-  _EVALUATEREQUEST_OPTIONSENTRY._serialized_start=982
-  _EVALUATEREQUEST_OPTIONSENTRY._serialized_end=1028
-  _TENSORCHUNK._serialized_start=1242
-  _TENSORCHUNK._serialized_end=1286
-  _TRAINRESULT._serialized_start=1289
-  _TRAINRESULT._serialized_end=1554
-  _TRAINRESULT_METRICSENTRY._serialized_start=1508
-  _TRAINRESULT_METRICSENTRY._serialized_end=1554
-  _EVALUATERESULT._serialized_start=1557
-  _EVALUATERESULT._serialized_end=1757
-  _EVALUATERESULT_METRICSENTRY._serialized_start=1508
-  _EVALUATERESULT_METRICSENTRY._serialized_end=1554
-  _FAILURE._serialized_start=1759
-  _FAILURE._serialized_end=1802
-  _SHUTDOWN._serialized_start=1804
-  _SHUTDOWN._serialized_end=1814
+  _HELLO._serialized_end=733
+  _TENSOR._serialized_start=735
+  _TENSOR._serialized_end=772
+  _TRAINREQUEST._serialized_start=775
+  _TRAINREQUEST._serialized_end=1073
+  _TRAINREQUEST_OPTIONSENTRY._serialized_start=1027
+  _TRAINREQUEST_OPTIONSENTRY._serialized_end=1073
+  _EVALUATEREQUEST._serialized_start=1076
+  _EVALUATEREQUEST._serialized_end=1307
+  _EVALUATEREQUEST_OPTIONSENTRY._serialized_start=1027
+  _EVALUATEREQUEST_OPTIONSENTRY._serialized_end=1073
+  _TENSORCHUNK._serialized_start=1309
+  _TENSORCHUNK._serialized_end=1353
+  _TRAINRESULT._serialized_start=1356
+  _TRAINRESULT._serialized_end=1621
+  _TRAINRESULT_METRICSENTRY._serialized_start=1575
+  _TRAINRESULT_METRICSENTRY._serialized_end=1621
+  _EVALUATERESULT._serialized_start=1624
+  _EVALUATERESULT._serialized_end=1824
+  _EVALUATERESULT_METRICSENTRY._serialized_start=1575
+  _EVALUATERESULT_METRICSENTRY._serialized_end=1621
+  _FAILURE._serialized_start=1826
+  _FAILURE._serialized_end=1869
+  _SHUTDOWN._serialized_start=1871
+  _SHUTDOWN._serialized_end=1881
 # @@protoc_insertion_point(module_scope)

@@ -43,6 +43,8 @@ class FakeDaemon:
         message = pb.DaemonMessage()
         getattr(message, kind).CopyFrom(getattr(pb, "TrainRequest" if kind == "train" else "EvaluateRequest")(request=request_id, **fields))
         self.frame(message)
+        if weights is None:  # same_weights: nothing follows
+            return
         data = np.ascontiguousarray(weights, dtype="<f4").tobytes()
         for start in range(0, len(data), 4 * 1024 * 1024):
             self.frame(pb.DaemonMessage(chunk=pb.TensorChunk(request=request_id, data=data[start:start + 4 * 1024 * 1024])))
@@ -114,6 +116,31 @@ class TrainerTest(unittest.TestCase):
         self.assertEqual(result.metrics["acc"], 0.5)
         self.assertIn("cohort.compute_seconds", result.metrics)
         np.testing.assert_array_equal(self.daemon.read_tensor_data(1, 36), [1, 2, 3, 4, 5, 6, 6, 7, 8])
+
+    def test_a_request_with_same_weights_reloads_the_last_weights_received(self):
+        model = numpy_model()
+        trainer = cohort.Trainer(model, fd=self.daemon.fd)
+        self.addCleanup(trainer.close)
+        self.assertTrue(self.daemon.read().hello.keeps_weights)
+        self.daemon.request("evaluate", 1, np.arange(9), round=2)
+        task = trainer.receive()
+        task.weights["w"][...] = -1  # what the script does with the copy it is given is its own
+        model["w"] += 100
+        task.send_evaluation(10, 0.75, 0.5)
+        self.daemon.read()
+        self.daemon.request("train", 2, None, round=3, epochs=1, same_weights=True)
+        task = trainer.receive()
+        self.assertTrue(task.train)
+        np.testing.assert_array_equal(model["w"], np.arange(6).reshape(2, 3))
+        np.testing.assert_array_equal(model["b"], [6, 7, 8])
+
+    def test_same_weights_before_any_weights_breaks_the_contract(self):
+        trainer = cohort.Trainer(numpy_model(), fd=self.daemon.fd)
+        self.addCleanup(trainer.close)
+        self.daemon.read()
+        self.daemon.request("train", 1, None, round=1, epochs=1, same_weights=True)
+        with self.assertRaisesRegex(cohort.ContractError, "previous request, but there was none"):
+            trainer.receive()
 
     def test_evaluate_and_the_end_of_the_loop(self):
         model = numpy_model()

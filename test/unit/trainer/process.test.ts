@@ -108,6 +108,27 @@ describe('trainer processes: supervision (real processes, manual clock)', functi
     assert.equal(h.trainer.stats.answered, 2);
   });
 
+  it('sends a round\'s evaluation weights once: the next train request refers to them, and a restarted trainer gets them again', async function () {
+    const h = harness(command('ok'));
+    const g1 = global();
+    const g2 = Float32Array.from(g1, (w) => w * 3 - 1);
+    const near = (delta: Float32Array): boolean => delta.every((x) => Math.abs(x - 0.01) < 1e-5);
+    assert.ok(near((await h.work.train(task(h), g1)).delta));
+    await h.work.evaluate(task(h, 'evaluate'), g2);
+    assert.equal(h.trainer.stats.weightsReused, 0, 'new weights travel');
+    // The trainer trains from g2 without receiving it again: its result is g2 + 0.01.
+    assert.ok(near((await h.work.train(task(h), g2)).delta));
+    assert.equal(h.trainer.stats.weightsReused, 1);
+    // A new process has kept nothing: the weights travel again.
+    process.kill(h.trainer.pid as number, 'SIGKILL');
+    await until(h.trainer, () => h.trainer.stats.failures === 1);
+    h.clock.advance(100);
+    await until(h.trainer, () => h.trainer.ready);
+    assert.ok(near((await h.work.train(task(h), g2)).delta));
+    assert.equal(h.trainer.stats.weightsReused, 1);
+    assert.equal(h.trainer.stats.starts, 2);
+  });
+
   it('stops a trainer with Shutdown: close resolves once it has exited', async function () {
     const h = harness(command('ok'));
     await h.trainer.describe(MODEL, h.clock.now() + 60_000);

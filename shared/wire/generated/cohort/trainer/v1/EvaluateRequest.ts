@@ -12,6 +12,10 @@ export interface EvaluateRequest {
   'options'?: ({[key: string]: string});
   'deadlineMs'?: (number | string | Long);
   'manifestSha256'?: (string);
+  /**
+   * No weights follow: they are those of the previous request (see TENSOR DATA).
+   */
+  'sameWeights'?: (boolean);
 }
 
 /**
@@ -24,4 +28,8 @@ export interface EvaluateRequest__Output {
   'options': ({[key: string]: string});
   'deadlineMs': (number);
   'manifestSha256': (string);
+  /**
+   * No weights follow: they are those of the previous request (see TENSOR DATA).
+   */
+  'sameWeights': (boolean);
 }

@@ -24,6 +24,11 @@ export interface Hello {
    */
   'numTrainExamples'?: (number | string | Long);
   'numEvalExamples'?: (number | string | Long);
+  /**
+   * The trainer keeps the weights of its last request, so the daemon may send
+   * same_weights instead of the weights again (see TENSOR DATA).
+   */
+  'keepsWeights'?: (boolean);
 }
 
 /**
@@ -47,4 +52,9 @@ export interface Hello__Output {
    */
   'numTrainExamples': (number);
   'numEvalExamples': (number);
+  /**
+   * The trainer keeps the weights of its last request, so the daemon may send
+   * same_weights instead of the weights again (see TENSOR DATA).
+   */
+  'keepsWeights': (boolean);
 }

@@ -34,6 +34,10 @@ export interface TrainRequest {
    * The federation model's manifest hash (cohort.v1 ModelSpec.manifest_sha256).
    */
   'manifestSha256'?: (string);
+  /**
+   * No weights follow: they are those of the previous request (see TENSOR DATA).
+   */
+  'sameWeights'?: (boolean);
 }
 
 /**
@@ -68,4 +72,8 @@ export interface TrainRequest__Output {
    * The federation model's manifest hash (cohort.v1 ModelSpec.manifest_sha256).
    */
   'manifestSha256': (string);
+  /**
+   * No weights follow: they are those of the previous request (see TENSOR DATA).
+   */
+  'sameWeights': (boolean);
 }
