@@ -52,20 +52,36 @@ export class TrainerWork implements LocalWork {
     const out = await this.trainer.train(requestOf(task), toTrainerOrder(layout, global));
     const problem = checkTrainOutput(out, layout);
     if (problem) throw new LocalRefusal('invalid_argument', `the trainer's result was refused: ${problem}`);
-    logMetrics(this.log, task, out.metrics);
+    // One pass: the delta, and whether it is finite. A non-finite value in the result makes
+    // its delta non-finite too; weights minus global can also overflow float32 when both are finite.
     const delta = new Float32Array(global.length);
+    const v = out.values;
+    let sum = 0;
     let at = 0;
     for (const b of layout.blocks) {
-      const v = out.values;
-      if (out.kind === 'weights') for (let i = 0; i < b.size; i++) delta[b.from + i] = (v[at + i] as number) - (global[b.from + i] as number);
-      else delta.set(v.subarray(at, at + b.size), b.from);
+      if (out.kind === 'weights') {
+        for (let i = 0; i < b.size; i++) {
+          // Rounded as it is stored: a float64 difference can be finite where its float32 is not.
+          const x = Math.fround((v[at + i] as number) - (global[b.from + i] as number));
+          delta[b.from + i] = x;
+          sum += x * 0;
+        }
+      } else {
+        for (let i = 0; i < b.size; i++) {
+          const x = v[at + i] as number;
+          delta[b.from + i] = x;
+          sum += x * 0;
+        }
+      }
       at += b.size;
     }
-    // Weights minus global can overflow float32 even when both are finite.
-    for (let i = 0; i < delta.length; i++) {
-      const x = delta[i] as number;
-      if (x - x !== 0) throw new LocalRefusal('invalid_argument', `the trainer's result was refused: its update is not finite at parameter ${i}`);
+    if (sum !== 0) {
+      const bad = firstBad(layout.trainerManifest, v);
+      if (bad) throw new LocalRefusal('invalid_argument', `the trainer's result was refused: ${bad}; results must be finite`);
+      const i = delta.findIndex((x) => x - x !== 0);
+      throw new LocalRefusal('invalid_argument', `the trainer's result was refused: its update is not finite at parameter ${i}`);
     }
+    logMetrics(this.log, task, out.metrics);
     return { delta, numExamples: out.numExamples, trainLoss: out.loss };
   }
 
@@ -163,8 +179,7 @@ function checkTrainOutput(out: TrainOutput, layout: Layout): string | undefined 
   const wrong = sameTensors(out.tensors, layout.trainerManifest.tensors);
   if (wrong) return `it answered with the wrong tensors: ${wrong}`;
   if (out.values.length !== layout.trainerManifest.numParameters) return `it holds ${out.values.length} values, its tensors ${layout.trainerManifest.numParameters}`;
-  const bad = firstBad(layout.trainerManifest, out.values);
-  if (bad) return `${bad}; results must be finite`;
+  // Finite values are checked while the delta is computed (TrainerWork.train).
   return count('num_examples', out.numExamples, 1) ?? (Number.isFinite(out.loss) && out.loss >= 0 ? undefined : `the loss must be a finite non-negative number, got ${out.loss}`);
 }
 
