@@ -1,95 +1,54 @@
 /**
- * What the trainer contract costs. Three federations side by side, each a coordinator and 3
- * in-process node daemons training a d-parameter model (4 tensors) through TrainerWork:
- * with an in-process identity trainer (the built-in models' path, minus their arithmetic),
- * with an identity trainer process in TypeScript (serveTrainer), and with one in Python
- * (the cohort_trainer SDK with numpy). Their rounds run in turn, so all see the same load.
- * Figures: seconds per round (median) and the time a node spends in its local work per round
- * (train + evaluate), whose difference between the paths is the contract (two weight
- * transfers each way, framing, checks). Target: the contract adds at most 20% to a node's
- * per-round time at d = 1M.
+ * What the trainer contract costs. Three federations side by side, each a coordinator (in
+ * this process) and 3 node daemons, each daemon in its own process as nodes are deployed,
+ * training a d-parameter model (4 tensors) through TrainerWork: with an in-process identity
+ * trainer (the built-in models' path, minus their arithmetic), with an identity trainer
+ * process in TypeScript (serveTrainer), and with one in Python (the cohort_trainer SDK with
+ * numpy). Their rounds run in turn, so all see the same load. Figures: seconds per round
+ * (median) and the time a node spends in its local work per round (train + evaluate),
+ * whose difference between the paths is the contract (the weights in for evaluation, the
+ * trained weights out, framing, checks; the training weights are the evaluation's, kept by
+ * the trainer). Target: the contract adds at most 20% to a node's per-round time at d = 1M.
  *
  * Then examples/pytorch-mnist's trainer alone, driven through the contract: the time a train
  * request takes, split into the script's own training (the SDK's cohort.compute_seconds,
  * from the weights loaded to `task.send`) and the contract (everything else).
  */
-import { spawnSync } from 'node:child_process';
+import { type ChildProcess, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { IncomingTask, LocalEvaluation, LocalUpdate, LocalWork } from '../client/core/agent.js';
-import { ANY_MODEL_KINDS, NodeDaemon } from '../client/grpc/daemon.js';
+import type { IncomingTask } from '../client/core/agent.js';
 import { ProcessTrainer } from '../client/trainer/process.js';
-import type { Trainer } from '../client/trainer/trainer.js';
 import { TrainerWork } from '../client/trainer/work.js';
 import { runCli } from '../cli/main.js';
 import { systemClock } from '../shared/clock.js';
 import { type Logger, MemoryLogger, silentLogger } from '../shared/logger.js';
-import { parseManifest, type TensorSpec } from '../shared/model/manifest.js';
+import { parseManifest } from '../shared/model/manifest.js';
 import { type FederatedModel, tensorModel } from '../shared/model/model.js';
 import { readSafetensorsFile } from '../shared/model/safetensors.js';
-import { secureRandom } from '../shared/random.js';
 import type { StartedCoordinator } from '../server/main.js';
+import { helperScript, spawnChild, stopChildren, waitForMessage } from './helpers/children.js';
 import { preciseClock, startBenchCoordinator, timeRounds } from './helpers/federation.js';
 import { BenchPki } from './helpers/pki.js';
+import { isWork, type TrainerMode } from './helpers/messages.js';
 import { median, type BenchFigure } from './report.js';
+
+const isConnected = (m: unknown): m is { type: 'connected' } => typeof m === 'object' && m !== null && (m as { type?: unknown }).type === 'connected';
 
 /** Model sizes; COHORT_BENCH_TRAINER_SIZES="100000" runs a small one. */
 const SIZES = (process.env['COHORT_BENCH_TRAINER_SIZES'] ?? '100000,1000000').split(',').map(Number);
-const ROUNDS = Number(process.env['COHORT_BENCH_TRAINER_ROUNDS'] ?? 5);
+const ROUNDS = Number(process.env['COHORT_BENCH_TRAINER_ROUNDS'] ?? 10);
 const NODES = 3;
 const TARGET_RATIO = 1.2;
-const HERE = fileURLToPath(new URL('.', import.meta.url));
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const PYTHON = process.env['COHORT_PYTHON'] ?? (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
-
-/** The in-process identity: the built-in path's shape without its arithmetic. */
-class IdentityTrainer implements Trainer {
-  constructor(private readonly tensors: readonly TensorSpec[]) {}
-  describe() {
-    return Promise.resolve({ trainer: 'identity (in-process)', tensors: this.tensors, trainExamples: 1, evalExamples: 1 });
-  }
-  train(_r: unknown, weights: Float32Array) {
-    return Promise.resolve({ kind: 'weights' as const, tensors: this.tensors, values: weights, numExamples: 1, loss: 0 });
-  }
-  evaluate() {
-    return Promise.resolve({ numExamples: 1, accuracy: 0, loss: 0 });
-  }
-  close() {
-    return Promise.resolve();
-  }
-}
-
-/** LocalWork that adds up the time spent in it. */
-class TimedWork implements LocalWork {
-  ms = 0;
-  constructor(readonly inner: TrainerWork) {}
-  incompatibility(model: FederatedModel) {
-    return this.inner.incompatibility(model);
-  }
-  async train(task: IncomingTask, global: Float32Array): Promise<LocalUpdate> {
-    const t0 = performance.now();
-    try {
-      return await this.inner.train(task, global);
-    } finally {
-      this.ms += performance.now() - t0;
-    }
-  }
-  async evaluate(task: IncomingTask, global: Float32Array): Promise<LocalEvaluation> {
-    const t0 = performance.now();
-    try {
-      return await this.inner.evaluate(task, global);
-    } finally {
-      this.ms += performance.now() - t0;
-    }
-  }
-}
 
 interface Side {
   readonly label: string;
   readonly coordinator: StartedCoordinator;
-  readonly works: TimedWork[];
+  readonly nodes: ChildProcess[];
   readonly seconds: number[];
   /** Local work per node per round, ms. */
   readonly workMs: number[];
@@ -109,29 +68,38 @@ function manifestFor(d: number): ReturnType<typeof parseManifest> {
   );
 }
 
-async function side(label: string, pki: BenchPki, model: FederatedModel, names: string[], trainer: (name: string) => Trainer): Promise<Side> {
+async function side(label: string, mode: TrainerMode, pki: BenchPki, model: FederatedModel, names: string[]): Promise<Side> {
   const coordinator = await startBenchCoordinator(pki.dir, model, NODES, new Float32Array(model.manifest.numParameters));
-  const controller = new AbortController();
-  const works = names.map((n) => new TimedWork(new TrainerWork(trainer(n), silentLogger)));
-  const daemons = names.map(
-    (name, i) =>
-      new NodeDaemon({ address: `127.0.0.1:${coordinator.port}`, tls: pki.tls(name), work: works[i] as TimedWork, log: silentLogger, clock: systemClock, rng: secureRandom, modelKinds: ANY_MODEL_KINDS }),
-  );
-  const runs = daemons.map((d) => d.run(controller.signal).catch(() => undefined));
-  await Promise.all(daemons.map((d) => d.when('connected')));
+  const tensors = JSON.stringify(model.manifest.tensors);
+  const nodes = names.map((name) => spawnChild(helperScript('trainer-node-process.js'), [`127.0.0.1:${coordinator.port}`, pki.dir, name, mode, tensors]));
+  try {
+    await Promise.all(nodes.map((n) => waitForMessage(n, isConnected, 120_000)));
+  } catch (err) {
+    await stopChildren(nodes);
+    await coordinator.close();
+    throw err;
+  }
   return {
     label,
     coordinator,
-    works,
+    nodes,
     seconds: [],
     workMs: [],
     stop: async () => {
-      controller.abort();
-      await Promise.all(runs);
-      await Promise.all(works.map((w) => w.inner.close()));
+      await stopChildren(nodes);
       await coordinator.close();
     },
   };
+}
+
+/** Milliseconds of local work the side's nodes have spent so far, summed. */
+async function workMs(s: Side): Promise<number> {
+  const answers = s.nodes.map((n) => {
+    const a = waitForMessage(n, isWork, 30_000);
+    n.send({ type: 'work?' });
+    return a;
+  });
+  return (await Promise.all(answers)).reduce((sum, m) => sum + m.ms, 0);
 }
 
 function processTrainer(command: string, name: string, log: Logger = silentLogger): ProcessTrainer {
@@ -143,20 +111,19 @@ function processTrainer(command: string, name: string, log: Logger = silentLogge
 async function contractOverhead(d: number, pki: BenchPki, python: boolean): Promise<BenchFigure[]> {
   const manifest = manifestFor(d);
   const model = tensorModel(manifest);
-  const tensors = JSON.stringify(manifest.tensors);
   const names = (p: string): string[] => Array.from({ length: NODES }, (_, i) => `${p}-${i + 1}`);
   const sides: Side[] = [];
   try {
-    sides.push(await side('in-process', pki, model, names('inproc'), () => new IdentityTrainer(manifest.tensors)));
-    sides.push(await side('TypeScript process', pki, model, names('tsproc'), (n) => processTrainer(`"${process.execPath}" "${join(HERE, 'helpers', 'identity-trainer.js')}" '${tensors}'`, n)));
-    if (python) sides.push(await side('Python process', pki, model, names('pyproc'), (n) => processTrainer(`${PYTHON} "${join(REPO, 'bench', 'helpers', 'identity_trainer.py')}" '${tensors}'`, n)));
+    sides.push(await side('in-process', 'inproc', pki, model, names('inproc')));
+    sides.push(await side('TypeScript process', 'ts', pki, model, names('tsproc')));
+    if (python) sides.push(await side('Python process', 'py', pki, model, names('pyproc')));
     for (let r = 0; r <= ROUNDS; r++) {
       for (const s of sides) {
-        const before = s.works.reduce((a, w) => a + w.ms, 0);
+        const before = await workMs(s);
         const [timing] = await timeRounds(s.coordinator.coordinator, 1, NODES);
         if (r === 0) continue; // warm-up
         s.seconds.push((timing as { seconds: number }).seconds);
-        s.workMs.push((s.works.reduce((a, w) => a + w.ms, 0) - before) / NODES);
+        s.workMs.push(((await workMs(s)) - before) / NODES);
       }
     }
   } finally {

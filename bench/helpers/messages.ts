@@ -104,3 +104,18 @@ export function isRoundDone(m: unknown): m is RoundDoneMessage {
 export function isResult(m: unknown): m is CoordinatorProcessResult {
   return hasType(m, 'result');
 }
+
+/** The identity trainers the trainer benchmark's node children use (trainer-node-process.ts). */
+export const TRAINER_MODES = ['inproc', 'ts', 'py'] as const;
+export type TrainerMode = (typeof TRAINER_MODES)[number];
+
+/** A trainer-benchmark node's local work so far, sent in answer to `{type: 'work?'}`. */
+export interface WorkMessage {
+  readonly type: 'work';
+  readonly ms: number;
+}
+
+/** Type guard for WorkMessage. */
+export function isWork(m: unknown): m is WorkMessage {
+  return hasType(m, 'work');
+}
