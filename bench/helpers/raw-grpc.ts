@@ -12,12 +12,12 @@ import type { TlsMaterial } from '../../shared/pki/ca-dir.js';
 import { CHANNEL_OPTIONS } from '../../shared/wire/proto.js';
 import { MAX_CONCURRENT_STREAMS, mutualTlsServerCredentials } from '../../server/grpc/credentials.js';
 import { widenConnectionWindows } from '../../server/grpc/listeners.js';
+import { answerHeader, payloadCache, phaseHeader, waitForJoins } from './raw-phase.js';
 
 const identity = (b: Buffer): Buffer => b;
 const DOWN = '/cohort.bench.Raw/Down';
 const UP = '/cohort.bench.Raw/Up';
 const NAME_KEY = 'bench-client';
-const HEADER_BYTES = 12;
 
 const RAW_SERVICE: grpc.ServiceDefinition = {
   Down: { path: DOWN, requestStream: false, responseStream: true, requestSerialize: identity, requestDeserialize: identity, responseSerialize: identity, responseDeserialize: identity },
@@ -34,20 +34,6 @@ function slices(buffer: Buffer, chunkBytes: number): Buffer[] {
 /** Write every frame, honouring the stream's back-pressure. */
 async function writeAll(stream: { write(b: Buffer): boolean } & NodeJS.EventEmitter, frames: readonly Buffer[]): Promise<void> {
   for (const f of frames) if (!stream.write(f)) await once(stream, 'drain');
-}
-
-/** Payload buffers by size, filled once with non-constant bytes. */
-function payloadCache(): (bytes: number) => Buffer {
-  const cache = new Map<number, Buffer>();
-  return (bytes) => {
-    let b = cache.get(bytes);
-    if (!b) {
-      b = Buffer.allocUnsafe(bytes);
-      for (let i = 0; i < bytes; i++) b[i] = (i * 2654435761) >>> 24;
-      cache.set(bytes, b);
-    }
-    return b;
-  };
 }
 
 /** A running raw server. */
@@ -105,23 +91,12 @@ export async function startRawServer(tls: TlsMaterial, chunkBytes: number): Prom
 
   return {
     port,
-    async waitForClients(count, timeoutMs) {
-      const deadline = Date.now() + timeoutMs;
-      while (downs.size < count) {
-        if (Date.now() > deadline) throw new Error(`only ${downs.size} of ${count} raw clients connected within ${timeoutMs} ms`);
-        await new Promise<void>((resolve) => {
-          joinWaiters.push(resolve);
-          setTimeout(resolve, 200).unref();
-        });
-      }
+    waitForClients(count, timeoutMs) {
+      return waitForJoins(() => downs.size, joinWaiters, count, timeoutMs, 'raw clients');
     },
     async phase(sendBytes, replyBytes, timeoutMs = 120_000) {
       const id = ++phaseId;
-      const header = Buffer.alloc(HEADER_BYTES);
-      header.writeUInt32LE(id, 0);
-      header.writeUInt32LE(sendBytes, 4);
-      header.writeUInt32LE(replyBytes, 8);
-      const frames = [header, ...slices(payload(sendBytes), chunkBytes)];
+      const frames = [phaseHeader(id, sendBytes, replyBytes), ...slices(payload(sendBytes), chunkBytes)];
       let timer: NodeJS.Timeout | undefined;
       const finished = new Promise<void>((resolve, reject) => {
         current = { id, replyBytes, pending: new Set(downs.keys()), done: resolve, fail: reject };
@@ -194,8 +169,7 @@ export class RawClient {
   private answer(id: number, replyBytes: number): Promise<void> {
     return new Promise((resolve, reject) => {
       const up = this.client.makeClientStreamRequest(UP, identity, identity, this.metadata, (err) => (err ? reject(err) : resolve()));
-      const header = Buffer.alloc(4);
-      header.writeUInt32LE(id, 0);
+      const header = answerHeader(id);
       const frames = replyBytes > 0 ? [header, ...slices(this.reply(replyBytes), this.chunkBytes)] : [header];
       writeAll(up, frames).then(() => up.end(), reject);
     });

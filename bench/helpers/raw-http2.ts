@@ -11,22 +11,9 @@ import type { Writable } from 'node:stream';
 import type { TlsMaterial } from '../../shared/pki/ca-dir.js';
 import { FLOW_CONTROL_WINDOW_BYTES } from '../../shared/wire/proto.js';
 import type { RawServer } from './raw-grpc.js';
+import { answerHeader, payloadCache, phaseHeader, phaseReader, waitForJoins } from './raw-phase.js';
 
-const HEADER_BYTES = 12;
 const SLICE_BYTES = 256 * 1024;
-
-function payloadCache(): (bytes: number) => Buffer {
-  const cache = new Map<number, Buffer>();
-  return (bytes) => {
-    let b = cache.get(bytes);
-    if (!b) {
-      b = Buffer.allocUnsafe(bytes);
-      for (let i = 0; i < bytes; i++) b[i] = (i * 2654435761) >>> 24;
-      cache.set(bytes, b);
-    }
-    return b;
-  };
-}
 
 async function writeSliced(stream: Writable, data: Buffer): Promise<void> {
   for (let off = 0; off < data.length; off += SLICE_BYTES) {
@@ -85,22 +72,12 @@ export async function startRawHttp2Server(tls: TlsMaterial): Promise<RawServer> 
   });
   return {
     port,
-    async waitForClients(count, timeoutMs) {
-      const deadline = Date.now() + timeoutMs;
-      while (downs.size < count) {
-        if (Date.now() > deadline) throw new Error(`only ${downs.size} of ${count} raw HTTP/2 clients connected within ${timeoutMs} ms`);
-        await new Promise<void>((resolve) => {
-          joinWaiters.push(resolve);
-          setTimeout(resolve, 200).unref();
-        });
-      }
+    waitForClients(count, timeoutMs) {
+      return waitForJoins(() => downs.size, joinWaiters, count, timeoutMs, 'raw HTTP/2 clients');
     },
     async phase(sendBytes, replyBytes, timeoutMs = 120_000) {
       const id = ++phaseId;
-      const header = Buffer.alloc(HEADER_BYTES);
-      header.writeUInt32LE(id, 0);
-      header.writeUInt32LE(sendBytes, 4);
-      header.writeUInt32LE(replyBytes, 8);
+      const header = phaseHeader(id, sendBytes, replyBytes);
       const body = payload(sendBytes);
       let timer: NodeJS.Timeout | undefined;
       const finished = new Promise<void>((resolve, reject) => {
@@ -156,39 +133,19 @@ export class RawHttp2Client {
     this.session = session;
     session.on('connect', () => session.setLocalWindowSize(FLOW_CONTROL_WINDOW_BYTES));
     const down = session.request({ ':path': '/down', ':method': 'GET' });
-    const header = Buffer.alloc(HEADER_BYTES);
-    let headerFill = 0;
-    let remaining = 0;
-    down.on('data', (chunk: Buffer) => {
-      let off = 0;
-      while (off < chunk.length) {
-        if (headerFill < HEADER_BYTES) {
-          const n = Math.min(HEADER_BYTES - headerFill, chunk.length - off);
-          chunk.copy(header, headerFill, off, off + n);
-          headerFill += n;
-          off += n;
-          if (headerFill === HEADER_BYTES) remaining = header.readUInt32LE(4);
-        } else {
-          const n = Math.min(remaining, chunk.length - off);
-          remaining -= n;
-          off += n;
-        }
-        if (headerFill === HEADER_BYTES && remaining === 0) {
-          headerFill = 0;
-          const up = session.request({ ':path': '/up', ':method': 'POST' });
-          up.on('response', () => undefined);
-          up.resume();
-          const answer = Buffer.alloc(4);
-          answer.writeUInt32LE(header.readUInt32LE(0), 0);
-          up.write(answer);
-          const replyBytes = header.readUInt32LE(8);
-          void (async () => {
-            if (replyBytes > 0) await writeSliced(up, this.reply(replyBytes));
-            up.end();
-          })();
-        }
-      }
-    });
+    down.on(
+      'data',
+      phaseReader((id, replyBytes) => {
+        const up = session.request({ ':path': '/up', ':method': 'POST' });
+        up.on('response', () => undefined);
+        up.resume();
+        up.write(answerHeader(id));
+        void (async () => {
+          if (replyBytes > 0) await writeSliced(up, this.reply(replyBytes));
+          up.end();
+        })();
+      }),
+    );
     return new Promise((resolve, reject) => {
       session.on('close', () => resolve());
       session.on('error', reject);

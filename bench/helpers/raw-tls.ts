@@ -9,23 +9,9 @@
 import { connect, createServer, type TLSSocket } from 'node:tls';
 import type { TlsMaterial } from '../../shared/pki/ca-dir.js';
 import type { RawServer } from './raw-grpc.js';
+import { answerHeader, payloadCache, phaseHeader, phaseReader, waitForJoins } from './raw-phase.js';
 
-const HEADER_BYTES = 12;
 const SLICE_BYTES = 256 * 1024;
-
-/** Payload buffers by size, filled once with non-constant bytes. */
-function payloadCache(): (bytes: number) => Buffer {
-  const cache = new Map<number, Buffer>();
-  return (bytes) => {
-    let b = cache.get(bytes);
-    if (!b) {
-      b = Buffer.allocUnsafe(bytes);
-      for (let i = 0; i < bytes; i++) b[i] = (i * 2654435761) >>> 24;
-      cache.set(bytes, b);
-    }
-    return b;
-  };
-}
 
 /** Write `data` in slices, each after the previous one was flushed. */
 function writeSliced(socket: TLSSocket, data: Buffer): Promise<void> {
@@ -85,22 +71,12 @@ export async function startRawTlsServer(tls: TlsMaterial): Promise<RawServer> {
   });
   return {
     port,
-    async waitForClients(count, timeoutMs) {
-      const deadline = Date.now() + timeoutMs;
-      while (peers.size < count) {
-        if (Date.now() > deadline) throw new Error(`only ${peers.size} of ${count} raw TLS clients connected within ${timeoutMs} ms`);
-        await new Promise<void>((resolve) => {
-          joinWaiters.push(resolve);
-          setTimeout(resolve, 200).unref();
-        });
-      }
+    waitForClients(count, timeoutMs) {
+      return waitForJoins(() => peers.size, joinWaiters, count, timeoutMs, 'raw TLS clients');
     },
     async phase(sendBytes, replyBytes, timeoutMs = 120_000) {
       const id = ++phaseId;
-      const header = Buffer.alloc(HEADER_BYTES);
-      header.writeUInt32LE(id, 0);
-      header.writeUInt32LE(sendBytes, 4);
-      header.writeUInt32LE(replyBytes, 8);
+      const header = phaseHeader(id, sendBytes, replyBytes);
       const body = payload(sendBytes);
       const t0 = performance.now();
       let timer: NodeJS.Timeout | undefined;
@@ -148,33 +124,13 @@ export class RawTlsClient {
     const socket = connect({ host, port: Number(port), key: this.tls.key, cert: this.tls.cert, ca: this.tls.ca, minVersion: 'TLSv1.3', servername: 'localhost' });
     this.socket = socket;
     socket.setNoDelay(true);
-    const header = Buffer.alloc(HEADER_BYTES);
-    let headerFill = 0;
-    let remaining = 0;
-    socket.on('data', (chunk: Buffer) => {
-      let off = 0;
-      while (off < chunk.length) {
-        if (headerFill < HEADER_BYTES) {
-          const n = Math.min(HEADER_BYTES - headerFill, chunk.length - off);
-          chunk.copy(header, headerFill, off, off + n);
-          headerFill += n;
-          off += n;
-          if (headerFill === HEADER_BYTES) remaining = header.readUInt32LE(4);
-        } else {
-          const n = Math.min(remaining, chunk.length - off);
-          remaining -= n;
-          off += n;
-        }
-        if (headerFill === HEADER_BYTES && remaining === 0) {
-          headerFill = 0;
-          const answer = Buffer.alloc(4);
-          answer.writeUInt32LE(header.readUInt32LE(0), 0);
-          socket.write(answer);
-          const replyBytes = header.readUInt32LE(8);
-          if (replyBytes > 0) socket.write(this.reply(replyBytes));
-        }
-      }
-    });
+    socket.on(
+      'data',
+      phaseReader((id, replyBytes) => {
+        socket.write(answerHeader(id));
+        if (replyBytes > 0) socket.write(this.reply(replyBytes));
+      }),
+    );
     return new Promise((resolve, reject) => {
       socket.on('close', () => resolve());
       socket.on('error', reject);
