@@ -13,7 +13,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { modelWithParameters, type RoundTiming, startBenchCoordinator, timeRounds } from './federation.js';
-import { type CoordinatorProcessResult, type RoundDoneMessage, onCommand } from './messages.js';
+import { type CoordinatorProcessResult, type RoundDoneMessage, onCommand, serveParentUntilConnected } from './messages.js';
 import { quietIpWarnings } from './warnings.js';
 
 /** Peak RSS while measured rounds run, sampled every 10 ms (only then, so it costs the other rounds nothing). */
@@ -67,15 +67,7 @@ async function main(argv: string[]): Promise<void> {
   if (!certsDir || !parameters || !nodes || !warmup || !rounds) throw new Error('usage: coordinator-process.js CERTS_DIR PARAMETERS NODES WARMUP_ROUNDS ROUNDS');
   const n = Number(nodes);
   const started = await startBenchCoordinator(certsDir, modelWithParameters(Number(parameters)), n);
-  const quit = (): void => {
-    started.close().finally(() => process.exit(0));
-  };
-  process.on('SIGTERM', quit);
-  process.on('SIGINT', quit);
-  process.on('disconnect', quit);
-  process.send?.({ type: 'listening', port: started.port });
-
-  if (!(await started.coordinator.registry.waitForConnected(n, 180_000))) throw new Error(`only ${started.coordinator.registry.connected().length} of ${n} nodes connected`);
+  await serveParentUntilConnected(started, n);
   const idleRssBytes = process.memoryUsage.rss();
   await timeRounds(started.coordinator, Number(warmup), n);
 

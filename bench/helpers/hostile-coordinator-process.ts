@@ -12,6 +12,7 @@ import { startCoordinator } from '../../server/main.js';
 import { DEFAULT_ROUND_SETTINGS } from '../../server/core/coordinator.js';
 import { silentLogger } from '../../shared/logger.js';
 import { modelWithParameters, preciseClock } from './federation.js';
+import { serveParentUntilConnected } from './messages.js';
 import { quietIpWarnings } from './warnings.js';
 
 /** What the child measured. */
@@ -63,14 +64,7 @@ async function main(argv: string[]): Promise<void> {
     },
     { log: silentLogger, clock: preciseClock },
   );
-  const quit = (): void => {
-    started.close().finally(() => process.exit(0));
-  };
-  process.on('SIGTERM', quit);
-  process.on('SIGINT', quit);
-  process.on('disconnect', quit);
-  process.send?.({ type: 'listening', port: started.port });
-  if (!(await started.coordinator.registry.waitForConnected(n, 180_000))) throw new Error(`only ${started.coordinator.registry.connected().length} of ${n} nodes connected`);
+  await serveParentUntilConnected(started, n);
   process.send?.({ type: 'ready' });
   await new Promise<void>((resolve) => process.once('message', () => resolve()));
 

@@ -1,4 +1,5 @@
 /** IPC messages between the bench process and its children (coordinator, node daemons, raw clients). */
+import type { StartedCoordinator } from '../../server/main.js';
 import type { RoundTiming } from './federation.js';
 
 /** The coordinator child is serving on `port`. */
@@ -63,6 +64,21 @@ export function answerCpuQueries(): void {
       process.send?.({ type: 'cpu', micros: u.user + u.system } satisfies CpuMessage);
     }
   });
+}
+
+/**
+ * In a coordinator child: close and exit on SIGTERM, SIGINT or when the parent goes away,
+ * send {type: 'listening', port}, and return once `nodes` nodes are connected.
+ */
+export async function serveParentUntilConnected(started: StartedCoordinator, nodes: number): Promise<void> {
+  const quit = (): void => {
+    started.close().finally(() => process.exit(0));
+  };
+  process.on('SIGTERM', quit);
+  process.on('SIGINT', quit);
+  process.on('disconnect', quit);
+  process.send?.({ type: 'listening', port: started.port } satisfies ListeningMessage);
+  if (!(await started.coordinator.registry.waitForConnected(nodes, 180_000))) throw new Error(`only ${started.coordinator.registry.connected().length} of ${nodes} nodes connected`);
 }
 
 /** Commands the parent sends the coordinator child after 'warmed'. */
