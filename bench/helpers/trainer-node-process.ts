@@ -52,18 +52,16 @@ class TimedWork implements LocalWork {
   incompatibility(model: FederatedModel) {
     return this.inner.incompatibility(model);
   }
-  async train(task: IncomingTask, global: Float32Array): Promise<LocalUpdate> {
-    const t0 = performance.now();
-    try {
-      return await this.inner.train(task, global);
-    } finally {
-      this.ms += performance.now() - t0;
-    }
+  train(task: IncomingTask, global: Float32Array): Promise<LocalUpdate> {
+    return this.timed(() => this.inner.train(task, global));
   }
-  async evaluate(task: IncomingTask, global: Float32Array): Promise<LocalEvaluation> {
+  evaluate(task: IncomingTask, global: Float32Array): Promise<LocalEvaluation> {
+    return this.timed(() => this.inner.evaluate(task, global));
+  }
+  private async timed<T>(work: () => Promise<T>): Promise<T> {
     const t0 = performance.now();
     try {
-      return await this.inner.evaluate(task, global);
+      return await work();
     } finally {
       this.ms += performance.now() - t0;
     }
