@@ -11,7 +11,7 @@ import type { Writable } from 'node:stream';
 import type { TlsMaterial } from '../../shared/pki/ca-dir.js';
 import { FLOW_CONTROL_WINDOW_BYTES } from '../../shared/wire/proto.js';
 import type { RawServer } from './raw-grpc.js';
-import { answerHeader, payloadCache, phaseHeader, phaseReader, waitForJoins } from './raw-phase.js';
+import { answerHeader, listenOnLoopback, payloadCache, phaseHeader, phaseReader, waitForJoins } from './raw-phase.js';
 
 const SLICE_BYTES = 256 * 1024;
 
@@ -66,10 +66,7 @@ export async function startRawHttp2Server(tls: TlsMaterial): Promise<RawServer> 
       if (p.pending === 0) p.done();
     });
   });
-  const port = await new Promise<number>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve((server.address() as { port: number }).port));
-  });
+  const port = await listenOnLoopback(server);
   return {
     port,
     waitForClients(count, timeoutMs) {

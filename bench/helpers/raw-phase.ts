@@ -1,8 +1,9 @@
 /**
  * What the three raw transport baselines (raw-grpc, raw-http2, raw-tls) share: the 12-byte
- * phase header (id, send bytes, reply bytes), the payload buffers, the wait for clients and
- * the client's parse of a phase off a byte stream. Nothing here runs per message.
+ * phase header (id, send bytes, reply bytes), the payload buffers, the loopback listen, the
+ * wait for clients and the client's parse of a phase off a byte stream. Nothing here runs per message.
  */
+import type { Server } from 'node:net';
 
 const HEADER_BYTES = 12;
 
@@ -18,6 +19,14 @@ export function payloadCache(): (bytes: number) => Buffer {
     }
     return b;
   };
+}
+
+/** Listen on 127.0.0.1 on a free port; resolves with the port. */
+export function listenOnLoopback(server: Server): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve((server.address() as { port: number }).port));
+  });
 }
 
 /** The header a phase starts with. */

@@ -9,7 +9,7 @@
 import { connect, createServer, type TLSSocket } from 'node:tls';
 import type { TlsMaterial } from '../../shared/pki/ca-dir.js';
 import type { RawServer } from './raw-grpc.js';
-import { answerHeader, payloadCache, phaseHeader, phaseReader, waitForJoins } from './raw-phase.js';
+import { answerHeader, listenOnLoopback, payloadCache, phaseHeader, phaseReader, waitForJoins } from './raw-phase.js';
 
 const SLICE_BYTES = 256 * 1024;
 
@@ -65,10 +65,7 @@ export async function startRawTlsServer(tls: TlsMaterial): Promise<RawServer> {
     socket.on('error', () => undefined);
     for (const w of joinWaiters.splice(0)) w();
   });
-  const port = await new Promise<number>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve((server.address() as { port: number }).port));
-  });
+  const port = await listenOnLoopback(server);
   return {
     port,
     waitForClients(count, timeoutMs) {
