@@ -93,12 +93,4 @@ export class ModelCache {
   flush(): Promise<void> {
     return this.file?.flush() ?? Promise.resolve();
   }
-
-  /** Forget the held model (its hash no longer matched, or it is of another size). */
-  drop(reason: string): void {
-    if (!this.current) return;
-    this.log.warn({ model: describeVersion(this.current.version), reason }, 'dropping the held model');
-    this.spare = this.current.weights;
-    this.current = undefined;
-  }
 }

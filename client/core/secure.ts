@@ -52,6 +52,8 @@ export class VerifiedPeers {
 
   private ownSigner: { pem: string; signer: SecAggSigner } | undefined;
   private newest: RevocationList | undefined;
+  /** The newest list is not yet in `memory` (its save failed). */
+  private unsaved = false;
 
   /** Throws `failed_precondition` if the stored list is not signed by this CA. */
   constructor(
@@ -93,7 +95,16 @@ export class VerifiedPeers {
     const outcome = compareRevocations(this.newest, offered);
     if (outcome === 'newer') {
       this.newest = offered;
-      this.memory?.save(offered.signed);
+      this.unsaved = this.memory !== undefined;
+    }
+    // Until the newest list is on disk a restart would forget it: retried with every offer.
+    if (this.unsaved && this.memory) {
+      try {
+        this.memory.save(offered.signed);
+      } catch (err) {
+        throw new CohortError('failed_precondition', `revocation list #${offered.number} could not be kept in the data dir (${err instanceof Error ? err.message : String(err)}); secure rounds are declined until it can be`, { cause: err });
+      }
+      this.unsaved = false;
     }
     return outcome;
   }

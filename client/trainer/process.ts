@@ -400,8 +400,11 @@ export class ProcessTrainer implements Trainer {
         if (sameWeights) this.stats.weightsReused += 1;
         else {
           for (const piece of tensorChunkFrames(3, id, bytes)) running.channel.write(piece);
-          // A copy: the caller may reuse its vector for the next task.
-          if (running.keepsWeights) running.lastWeights = weights.slice();
+          // A copy, into the previous one's vector: the caller may reuse its vector for the next task.
+          if (running.keepsWeights) {
+            if (last?.length === weights.length) last.set(weights);
+            else running.lastWeights = weights.slice();
+          }
         }
       } catch (err) {
         this.failure(running, `could not write to the trainer: ${(err as Error).message}`);

@@ -75,7 +75,10 @@ export async function serveTrainer(trainer: Trainer, fd = Number(process.env['CO
           } else if (m.body === 'chunk' && m.chunk && incoming && m.chunk.request === incoming.id) {
             new Uint8Array(incoming.values.buffer, incoming.filled, m.chunk.data.length).set(m.chunk.data);
             incoming.filled += m.chunk.data.length;
-            if (incoming.filled === incoming.values.byteLength) kept = incoming.values.slice();
+            if (incoming.filled === incoming.values.byteLength) {
+              if (kept) kept.set(incoming.values);
+              else kept = incoming.values.slice();
+            }
           }
         } catch (err) {
           reject(err);
