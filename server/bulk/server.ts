@@ -259,18 +259,9 @@ class BulkConnection implements BulkLink {
     // Until a slot is free nothing more is read: the node's bytes wait in TCP buffers.
     this.socket.pause();
     this.opts.log.debug({ node: this.name, round: f.round, payloadBytes: this.reader.payloadRemaining }, 'upload header received');
-    const header: UploadHeader = {
-      round: f.round,
-      numExamples: f.numExamples,
-      numParameters: f.numParameters,
-      trainLoss: f.trainLoss,
-      masked: f.masked,
-      withinClip: f.withinClip,
-      encoding: f.encoding,
-      ...(f.manifestSha256 ? { manifestSha256: f.manifestSha256 } : {}),
-    };
     const payload = this.reader.payloadRemaining;
-    this.host.openUpdate(this.name, header, this.opening.signal).then(
+    // The parsed frame is the header (UpdateFields): no copy.
+    this.host.openUpdate(this.name, f, this.opening.signal).then(
       (receiver) => {
         if (this.state !== 'ready') {
           receiver.abort('connection closed while waiting for an upload slot', 'disconnected');

@@ -7,6 +7,7 @@ import { clipL2 } from '../../shared/dp/clip.js';
 import { CohortError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
 import { TensorDecoder, type TensorEncoding } from '../../shared/tensor/codec.js';
+import type { UpdateHeader } from '../../shared/tensor/update.js';
 import { type Aggregator, capMix } from './aggregators.js';
 
 /** Largest example count a node may claim: bounds any one node's FedAvg weight. */
@@ -68,20 +69,7 @@ abstract class Collector {
 }
 
 /** Header of an incoming update, already parsed from the wire. */
-export interface UpdateHeader {
-  readonly round: number;
-  readonly numExamples: number;
-  readonly numParameters: number;
-  readonly trainLoss: number;
-  /** A secure-aggregation masked input rather than a plain update. */
-  readonly masked?: boolean;
-  /** Adaptive clipping: the update's norm was within the clip norm. */
-  readonly withinClip?: boolean;
-  /** The manifest the node says its update follows ("" or absent: not stated). */
-  readonly manifestSha256?: string;
-  /** How the payload's values are encoded (masked inputs: always f32 words). */
-  readonly encoding: TensorEncoding;
-}
+export type { UpdateHeader } from '../../shared/tensor/update.js';
 
 /**
  * Receives one node's update as a byte stream, decoding it straight into the upload slot
