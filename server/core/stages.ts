@@ -7,7 +7,7 @@ import { clipL2 } from '../../shared/dp/clip.js';
 import { CohortError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
 import { TensorDecoder, type TensorEncoding } from '../../shared/tensor/codec.js';
-import type { UpdateHeader } from '../../shared/tensor/update.js';
+import type { UpdateHeader, UpdateReceiver } from '../../shared/tensor/update.js';
 import { type Aggregator, capMix } from './aggregators.js';
 
 /** Largest example count a node may claim: bounds any one node's FedAvg weight. */
@@ -16,8 +16,6 @@ export const MAX_EXAMPLES_PER_NODE = 10_000_000;
 /** Why an expected node is no longer expected. */
 export type LeaveReason = 'submitted' | 'declined' | 'disconnected' | 'deadline' | 'rejected' | 'cancelled' | 'stalled';
 
-/** Why the transport ended an upload before it was complete. */
-export type AbortReason = 'disconnected' | 'rejected' | 'stalled';
 
 /** Common bookkeeping: who is expected, who left and why, and a promise that settles when nobody is pending. */
 abstract class Collector {
@@ -68,24 +66,8 @@ abstract class Collector {
   }
 }
 
-/** Header of an incoming update, already parsed from the wire. */
-export type { UpdateHeader } from '../../shared/tensor/update.js';
-
-/**
- * Receives one node's update as a byte stream, decoding it straight into the upload slot
- * it holds; the transport drives it (server/bulk/server.ts).
- */
-export interface UpdateReceiver {
-  /** The next payload bytes; throws `invalid_argument` (and drops the node, freeing the slot) on bad data. */
-  write(bytes: Uint8Array): void;
-  /** Check the complete update and add it to the aggregate; throws (and drops the node) if refused. */
-  finish(): void;
-  /**
-   * The upload ended early; the node leaves the round at once and its buffer is freed:
-   * it disconnected, broke the framing (`rejected`) or stopped making progress (`stalled`).
-   */
-  abort(detail: string, why?: AbortReason): void;
-}
+/** The update header and receiver are shared with the transport (neutral module). */
+export type { AbortReason, UpdateHeader, UpdateReceiver } from '../../shared/tensor/update.js';
 
 /** How a train stage checks and combines updates. */
 export interface TrainStageOptions {
@@ -263,7 +245,7 @@ export class TrainStage extends Collector {
         release();
         this.leave(name, 'submitted');
       },
-      abort: (detail, why = 'disconnected') => fail(why, detail),
+      abort: (detail, why) => fail(why, detail),
     };
   }
 }

@@ -29,8 +29,6 @@ const MAX_PROTOCOL_CHARS = 64;
 const EMPTY = Buffer.alloc(0);
 const MAX_MESSAGE_CHARS = 2000;
 
-/** What an UPDATE header carries besides its type: the same fields at both ends and in the core. */
-export type UpdateFields = UpdateHeader;
 
 /** A parsed frame header. */
 export type BulkFrame =
@@ -38,7 +36,7 @@ export type BulkFrame =
   | { readonly type: 'ready'; readonly progressTimeoutMs: number; readonly maxQueuedBytes: number }
   | { readonly type: 'fetch'; readonly want: ModelVersion; readonly have?: ModelVersion }
   | { readonly type: 'model'; readonly version: ModelVersion; readonly numParameters: number; readonly encoding: TensorEncoding; readonly base?: ModelVersion }
-  | ({ readonly type: 'update' } & UpdateFields)
+  | ({ readonly type: 'update' } & UpdateHeader)
   | { readonly type: 'ack'; readonly round: number }
   | { readonly type: 'error'; readonly code: ErrorCode; readonly message: string };
 

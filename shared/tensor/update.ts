@@ -19,3 +19,22 @@ export interface UpdateHeader {
   /** The manifest the node says its update follows (hex); absent: not stated. */
   readonly manifestSha256?: string;
 }
+
+/** Why the transport ended an upload before it was complete (the node leaves the round either way). */
+export type AbortReason = 'disconnected' | 'rejected' | 'stalled';
+
+/**
+ * Receives one node's update as a byte stream, decoding it straight into the upload slot it
+ * holds; the transport (server/bulk/server.ts) drives it, the core implements it.
+ */
+export interface UpdateReceiver {
+  /** The next payload bytes; throws `invalid_argument` (and drops the node, freeing the slot) on bad data. */
+  write(bytes: Uint8Array): void;
+  /** Check the complete update and add it to the aggregate; throws (and drops the node) if refused. */
+  finish(): void;
+  /**
+   * The upload ended early; the node leaves the round at once and its buffer is freed:
+   * it disconnected, broke the framing (`rejected`) or stopped making progress (`stalled`).
+   */
+  abort(detail: string, why: AbortReason): void;
+}

@@ -17,7 +17,8 @@ import type { PeerIdentity } from '../../shared/pki/identity.js';
 import { normaliseSerial } from '../../shared/pki/serial.js';
 import { type ModelVersion, sameVersion } from '../../shared/bulk/frames.js';
 import { TensorDecoder } from '../../shared/tensor/codec.js';
-import { type BulkHost, type BulkLink, type RunningBulkServer, serveBulk, type UploadHeader, type UploadReceiver } from '../../server/bulk/server.js';
+import { type BulkHost, type BulkLink, type RunningBulkServer, serveBulk } from '../../server/bulk/server.js';
+import type { UpdateHeader, UpdateReceiver } from '../../shared/tensor/update.js';
 import { RawBulkClient, rawFrame } from '../helpers/bulk-wire.js';
 import { TestPki } from '../helpers/federation.js';
 
@@ -70,7 +71,7 @@ class FakeHost implements BulkHost {
     return { frame: { type: 'model' as const, version: this.model0.version, numParameters: N, encoding: 'f32' as const }, payload: new Uint8Array(w.buffer) };
   }
 
-  async openUpdate(name: string, header: UploadHeader, signal: AbortSignal): Promise<UploadReceiver> {
+  async openUpdate(name: string, header: UpdateHeader, signal: AbortSignal): Promise<UpdateReceiver> {
     this.events.push(`open ${name}`);
     if (this.refuseHeader) throw this.refuseHeader;
     const slot = await this.slots.acquire(signal);
