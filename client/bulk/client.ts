@@ -10,7 +10,8 @@ import { connect, type TLSSocket } from 'node:tls';
 import type { Clock, TimerHandle } from '../../shared/clock.js';
 import { CohortError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
-import { BULK_PROTOCOL, type BulkFrame, encodeFrame, FrameReader, type ModelVersion, sameVersion, type UpdateFields } from '../../shared/bulk/frames.js';
+import { BULK_PROTOCOL, type BulkFrame, encodeFrame, FrameReader, type ModelVersion, sameVersion } from '../../shared/bulk/frames.js';
+import type { UpdateHeader } from '../../shared/tensor/update.js';
 import { FrameWriter } from '../../shared/bulk/writer.js';
 import { encodedBytes, TensorDecoder, type TensorEncoding } from '../../shared/tensor/codec.js';
 
@@ -37,9 +38,6 @@ export interface FetchedModel {
   readonly weights: Float32Array;
   readonly payloadBytes: number;
 }
-
-/** What an UPDATE carries besides its payload. */
-export type UpdateFrame = UpdateFields;
 
 /** The receiving side of the request in progress. */
 type Pending =
@@ -131,7 +129,7 @@ export class BulkClient {
   }
 
   /** UPDATE with `payload` (already encoded as `header.encoding`); resolves on ACK, rejects with the coordinator's ERROR. */
-  upload(header: UpdateFrame, payload: Uint8Array, deadlineMs: number): Promise<void> {
+  upload(header: UpdateHeader, payload: Uint8Array, deadlineMs: number): Promise<void> {
     if (payload.byteLength !== encodedBytes(header.numParameters, header.encoding)) throw new RangeError('payload does not match its header');
     return this.queued(deadlineMs, 'update', (done) => {
       this.pending = { kind: 'update', round: header.round, done };

@@ -35,7 +35,8 @@ import { CohortError } from '../../shared/errors.js';
 import type { Clock, TimerHandle } from '../../shared/clock.js';
 import type { Logger } from '../../shared/logger.js';
 import type { PeerIdentity } from '../../shared/pki/identity.js';
-import { BULK_PROTOCOL, type BulkFrame, describeVersion, encodeFrame, FrameReader, type ModelVersion, type UpdateFields } from '../../shared/bulk/frames.js';
+import { BULK_PROTOCOL, type BulkFrame, describeVersion, encodeFrame, FrameReader, type ModelVersion } from '../../shared/bulk/frames.js';
+import type { UpdateHeader, UpdateReceiver } from '../../shared/tensor/update.js';
 import { FrameWriter } from '../../shared/bulk/writer.js';
 import { authorize, type CallPolicy } from '../grpc/auth.js';
 import type { RpcRecorder } from '../metrics/rpc.js';
@@ -50,21 +51,6 @@ export const PROGRESS_BYTES = 64 * 1024;
 /** A connection must finish its TLS handshake this soon, and then send HELLO this soon. */
 export const HELLO_TIMEOUT_MS = 10_000;
 
-/** Why the transport ended an upload early (the node leaves the round either way). */
-export type UploadAbortReason = 'disconnected' | 'rejected' | 'stalled';
-
-/** An UPDATE's header, as the core sees it. */
-export type UploadHeader = UpdateFields;
-
-/** Where an upload's payload goes: decoded into an upload slot by the core (stages.ts). */
-export interface UploadReceiver {
-  /** The next payload bytes; throws (and drops the node) on bad data. */
-  write(bytes: Uint8Array): void;
-  /** All bytes arrived: check and add to the aggregate; throws (and drops the node) if refused. */
-  finish(): void;
-  /** The upload ended early; the node leaves the round and its slot is freed. */
-  abort(detail: string, why: UploadAbortReason): void;
-}
 
 /** A FETCH answer: the MODEL header and the payload (shared, never copied per node). */
 export interface ModelAnswer {
@@ -88,7 +74,7 @@ export interface BulkHost {
   /** The answer to FETCH{want, have}; throws not_found when `want` is not the current model. */
   model(want: ModelVersion, have: ModelVersion | undefined): ModelAnswer;
   /** Start an upload once a slot is free; rejects (a CohortError) to refuse it. */
-  openUpdate(name: string, header: UploadHeader, signal: AbortSignal): Promise<UploadReceiver>;
+  openUpdate(name: string, header: UpdateHeader, signal: AbortSignal): Promise<UpdateReceiver>;
 }
 
 /** How to serve. */
@@ -136,7 +122,7 @@ export interface RunningBulkServer {
 
 interface Upload {
   /** Undefined while the payload of an UPDATE that was not wanted is read and dropped. */
-  readonly receiver: UploadReceiver | undefined;
+  readonly receiver: UpdateReceiver | undefined;
   readonly round: number;
   readonly startedAt: number;
   readonly endsAt: number;
@@ -259,18 +245,9 @@ class BulkConnection implements BulkLink {
     // Until a slot is free nothing more is read: the node's bytes wait in TCP buffers.
     this.socket.pause();
     this.opts.log.debug({ node: this.name, round: f.round, payloadBytes: this.reader.payloadRemaining }, 'upload header received');
-    const header: UploadHeader = {
-      round: f.round,
-      numExamples: f.numExamples,
-      numParameters: f.numParameters,
-      trainLoss: f.trainLoss,
-      masked: f.masked,
-      withinClip: f.withinClip,
-      encoding: f.encoding,
-      ...(f.manifestSha256 ? { manifestSha256: f.manifestSha256 } : {}),
-    };
     const payload = this.reader.payloadRemaining;
-    this.host.openUpdate(this.name, header, this.opening.signal).then(
+    // The parsed frame is the header: no copy.
+    this.host.openUpdate(this.name, f, this.opening.signal).then(
       (receiver) => {
         if (this.state !== 'ready') {
           receiver.abort('connection closed while waiting for an upload slot', 'disconnected');
@@ -297,7 +274,7 @@ class BulkConnection implements BulkLink {
   }
 
   /** Read an UPDATE's payload into `receiver` (or drop it), under the progress watchdog. */
-  private readPayload(receiver: UploadReceiver | undefined, round: number, payload: number): void {
+  private readPayload(receiver: UpdateReceiver | undefined, round: number, payload: number): void {
     const now = this.opts.clock.now();
     const budget = this.opts.progressTimeoutMs * (1 + Math.ceil(payload / (1024 * 1024)));
     this.upload = { receiver, round, startedAt: now, endsAt: now + budget, lastProgressAt: now, sinceProgress: 0, timer: undefined };

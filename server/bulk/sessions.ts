@@ -13,7 +13,8 @@ import { SESSION_TOKEN_BYTES } from '../../shared/bulk/frames.js';
 import type { RandomSource } from '../../shared/random.js';
 import type { Coordinator } from '../core/coordinator.js';
 import type { NodeSession } from '../core/types.js';
-import type { BulkHost, BulkLink, ModelAnswer, UploadHeader, UploadReceiver } from './server.js';
+import type { UpdateHeader, UpdateReceiver } from '../../shared/tensor/update.js';
+import type { BulkHost, BulkLink, ModelAnswer } from './server.js';
 
 /** A Join stream's bulk connection must be READY within this. */
 export const BULK_ATTACH_TIMEOUT_MS = 30_000;
@@ -90,7 +91,7 @@ export class SessionBridge implements BulkHost {
     return { frame: { type: 'model', version: t.version, numParameters: t.numParameters, encoding: t.encoding, ...(t.base ? { base: t.base } : {}) }, payload: t.payload };
   }
 
-  openUpdate(name: string, header: UploadHeader, signal: AbortSignal): Promise<UploadReceiver> {
+  openUpdate(name: string, header: UpdateHeader, signal: AbortSignal): Promise<UpdateReceiver> {
     return this.coordinator.openUpdate(name, header, signal);
   }
 }

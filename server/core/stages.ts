@@ -7,6 +7,7 @@ import { clipL2 } from '../../shared/dp/clip.js';
 import { CohortError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
 import { TensorDecoder, type TensorEncoding } from '../../shared/tensor/codec.js';
+import type { UpdateHeader, UpdateReceiver } from '../../shared/tensor/update.js';
 import { type Aggregator, capMix } from './aggregators.js';
 
 /** Largest example count a node may claim: bounds any one node's FedAvg weight. */
@@ -15,8 +16,6 @@ export const MAX_EXAMPLES_PER_NODE = 10_000_000;
 /** Why an expected node is no longer expected. */
 export type LeaveReason = 'submitted' | 'declined' | 'disconnected' | 'deadline' | 'rejected' | 'cancelled' | 'stalled';
 
-/** Why the transport ended an upload before it was complete. */
-export type AbortReason = 'disconnected' | 'rejected' | 'stalled';
 
 /** Common bookkeeping: who is expected, who left and why, and a promise that settles when nobody is pending. */
 abstract class Collector {
@@ -67,37 +66,8 @@ abstract class Collector {
   }
 }
 
-/** Header of an incoming update, already parsed from the wire. */
-export interface UpdateHeader {
-  readonly round: number;
-  readonly numExamples: number;
-  readonly numParameters: number;
-  readonly trainLoss: number;
-  /** A secure-aggregation masked input rather than a plain update. */
-  readonly masked?: boolean;
-  /** Adaptive clipping: the update's norm was within the clip norm. */
-  readonly withinClip?: boolean;
-  /** The manifest the node says its update follows ("" or absent: not stated). */
-  readonly manifestSha256?: string;
-  /** How the payload's values are encoded (masked inputs: always f32 words). */
-  readonly encoding: TensorEncoding;
-}
-
-/**
- * Receives one node's update as a byte stream, decoding it straight into the upload slot
- * it holds; the transport drives it (server/bulk/server.ts).
- */
-export interface UpdateReceiver {
-  /** The next payload bytes; throws `invalid_argument` (and drops the node, freeing the slot) on bad data. */
-  write(bytes: Uint8Array): void;
-  /** Check the complete update and add it to the aggregate; throws (and drops the node) if refused. */
-  finish(): void;
-  /**
-   * The upload ended early; the node leaves the round at once and its buffer is freed:
-   * it disconnected, broke the framing (`rejected`) or stopped making progress (`stalled`).
-   */
-  abort(detail: string, why?: AbortReason): void;
-}
+/** The update header and receiver are shared with the transport (neutral module). */
+export type { AbortReason, UpdateHeader, UpdateReceiver } from '../../shared/tensor/update.js';
 
 /** How a train stage checks and combines updates. */
 export interface TrainStageOptions {
@@ -275,7 +245,7 @@ export class TrainStage extends Collector {
         release();
         this.leave(name, 'submitted');
       },
-      abort: (detail, why = 'disconnected') => fail(why, detail),
+      abort: (detail, why) => fail(why, detail),
     };
   }
 }

@@ -11,6 +11,7 @@ import protobuf from 'protobufjs';
 import { CohortError, type ErrorCode, isErrorCode } from '../errors.js';
 import type { ModelVersion } from '../model/version.js';
 import { encodedBytes, isTensorEncoding, type TensorEncoding } from '../tensor/codec.js';
+import type { UpdateHeader } from '../tensor/update.js';
 
 export { describeVersion, type ModelVersion, sameVersion } from '../model/version.js';
 
@@ -28,18 +29,6 @@ const MAX_PROTOCOL_CHARS = 64;
 const EMPTY = Buffer.alloc(0);
 const MAX_MESSAGE_CHARS = 2000;
 
-/** What an UPDATE header carries besides its type: the same fields at both ends. */
-export interface UpdateFields {
-  readonly round: number;
-  readonly numExamples: number;
-  readonly numParameters: number;
-  readonly trainLoss: number;
-  readonly masked: boolean;
-  readonly withinClip: boolean;
-  readonly encoding: TensorEncoding;
-  /** The manifest the update follows (hex); absent = not stated. */
-  readonly manifestSha256?: string;
-}
 
 /** A parsed frame header. */
 export type BulkFrame =
@@ -47,7 +36,7 @@ export type BulkFrame =
   | { readonly type: 'ready'; readonly progressTimeoutMs: number; readonly maxQueuedBytes: number }
   | { readonly type: 'fetch'; readonly want: ModelVersion; readonly have?: ModelVersion }
   | { readonly type: 'model'; readonly version: ModelVersion; readonly numParameters: number; readonly encoding: TensorEncoding; readonly base?: ModelVersion }
-  | ({ readonly type: 'update' } & UpdateFields)
+  | ({ readonly type: 'update' } & UpdateHeader)
   | { readonly type: 'ack'; readonly round: number }
   | { readonly type: 'error'; readonly code: ErrorCode; readonly message: string };
 

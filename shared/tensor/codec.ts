@@ -213,21 +213,10 @@ export function sumOfSquares(v: Float32Array, from: number, to: number): number 
 
 /** Index of the first NaN or ±Infinity in `v[from, to)`, or -1. */
 export function firstNonFinite(v: Float32Array, from = 0, to = v.length): number {
-  // x · 0 is 0 for every finite x and NaN otherwise: four independent sums scan at memory
-  // speed, and only a range that holds a bad value is searched again for where.
-  let a = 0;
-  let b = 0;
-  let c = 0;
-  let d = 0;
-  let i = from;
-  for (; i + 3 < to; i += 4) {
-    a += (v[i] as number) * 0;
-    b += (v[i + 1] as number) * 0;
-    c += (v[i + 2] as number) * 0;
-    d += (v[i + 3] as number) * 0;
-  }
-  for (; i < to; i++) a += (v[i] as number) * 0;
-  if (a + b + c + d === 0) return -1;
+  // The squares' sum is finite exactly when every value is (the same memory-speed scan);
+  // only a range that holds a bad value is searched again for where.
+  const sq = sumOfSquares(v, from, to);
+  if (sq - sq === 0) return -1;
   for (let j = from; j < to; j++) {
     const x = v[j] as number;
     if (x - x !== 0) return j;

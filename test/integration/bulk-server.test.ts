@@ -17,7 +17,8 @@ import type { PeerIdentity } from '../../shared/pki/identity.js';
 import { normaliseSerial } from '../../shared/pki/serial.js';
 import { type ModelVersion, sameVersion } from '../../shared/bulk/frames.js';
 import { TensorDecoder } from '../../shared/tensor/codec.js';
-import { type BulkHost, type BulkLink, type RunningBulkServer, serveBulk, type UploadHeader, type UploadReceiver } from '../../server/bulk/server.js';
+import { type BulkHost, type BulkLink, type RunningBulkServer, serveBulk } from '../../server/bulk/server.js';
+import type { UpdateHeader, UpdateReceiver } from '../../shared/tensor/update.js';
 import { RawBulkClient, rawFrame } from '../helpers/bulk-wire.js';
 import { TestPki } from '../helpers/federation.js';
 
@@ -38,6 +39,7 @@ class FakeHost implements BulkHost {
   readonly attached: string[] = [];
   readonly detachedReasons: string[] = [];
   readonly events: string[] = [];
+  private readonly eventWaiters: { readonly prefix: string; readonly resolve: () => void }[] = [];
   readonly finished: Float32Array[] = [];
   refuseHeader: CohortError | undefined;
   free: number;
@@ -59,6 +61,19 @@ class FakeHost implements BulkHost {
     for (const w of this.detachWaiters.splice(0)) w();
   }
 
+  private event(e: string): void {
+    this.events.push(e);
+    for (const w of this.eventWaiters.filter((x) => e.startsWith(x.prefix))) {
+      this.eventWaiters.splice(this.eventWaiters.indexOf(w), 1);
+      w.resolve();
+    }
+  }
+
+  /** Resolves once an event starting with `prefix` has happened. */
+  async whenEvent(prefix: string): Promise<void> {
+    if (!this.events.some((e) => e.startsWith(prefix))) await new Promise<void>((resolve) => this.eventWaiters.push({ prefix, resolve }));
+  }
+
   /** Resolves once some connection has detached. */
   async whenDetached(): Promise<void> {
     if (this.detachedReasons.length === 0) await new Promise<void>((resolve) => this.detachWaiters.push(resolve));
@@ -70,12 +85,12 @@ class FakeHost implements BulkHost {
     return { frame: { type: 'model' as const, version: this.model0.version, numParameters: N, encoding: 'f32' as const }, payload: new Uint8Array(w.buffer) };
   }
 
-  async openUpdate(name: string, header: UploadHeader, signal: AbortSignal): Promise<UploadReceiver> {
-    this.events.push(`open ${name}`);
+  async openUpdate(name: string, header: UpdateHeader, signal: AbortSignal): Promise<UpdateReceiver> {
+    this.event(`open ${name}`);
     if (this.refuseHeader) throw this.refuseHeader;
     const slot = await this.slots.acquire(signal);
     this.free -= 1;
-    this.events.push(`reading ${name}`);
+    this.event(`reading ${name}`);
     const decoder = new TensorDecoder(slot, header.encoding);
     let done = false;
     const release = (): void => {
@@ -96,11 +111,11 @@ class FakeHost implements BulkHost {
       finish: () => {
         this.finished.push(decoder.finish().slice());
         release();
-        this.events.push(`done ${name}`);
+        this.event(`done ${name}`);
       },
       abort: (detail, why) => {
         release();
-        this.events.push(`abort ${name} ${why}: ${detail}`);
+        this.event(`abort ${name} ${why}: ${detail}`);
       },
     };
   }
@@ -344,6 +359,33 @@ describe('bulk server: framing, identity, slots, timeouts (real TLS, fake coordi
       const order = host.events.filter((e) => e.startsWith('reading') || e.startsWith('abort'));
       assert.deepEqual(order.map((e) => e.split(':')[0]), ['reading node-a', 'abort node-a stalled', 'reading node-b']);
       assert.equal(host.free, 1);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('a connection that dies mid-upload: the upload is aborted as disconnected, its slot is free, and the waiting upload proceeds', async () => {
+    const host = new FakeHost(1);
+    const { server } = await start(host);
+    try {
+      const dying = await ready(server, 'node-a');
+      const delta = Float32Array.from({ length: N }, (_, i) => i / 2);
+      const whole = update(1, new Uint8Array(delta.buffer));
+      await dying.write(whole.subarray(0, whole.length >> 1));
+      await host.whenEvent('reading node-a');
+      const honest = await ready(server, 'node-b');
+      // node-b's upload waits for the one slot, which node-a holds.
+      const sent = honest.write(whole);
+      await host.whenEvent('open node-b');
+      dying.destroy();
+      await host.whenDetached();
+      await sent;
+      assert.equal((await honest.read())?.header.body, 'ack');
+      assert.deepEqual(host.finished, [delta]);
+      const order = host.events.filter((e) => e.startsWith('reading') || e.startsWith('abort'));
+      assert.deepEqual(order.map((e) => e.split(':')[0]), ['reading node-a', 'abort node-a disconnected', 'reading node-b']);
+      assert.equal(host.free, 1);
+      assert.equal(server.stats.uploads, 0);
     } finally {
       await server.close();
     }

@@ -192,7 +192,7 @@ export function weightsOf(b: Broadcast, h: Harness): Float32Array {
 
 /** A well-formed update header for `delta`, with `over` replacing fields. */
 export function header(round: number, delta: Float32Array, examples: number, over: Partial<UpdateHeader> = {}): UpdateHeader {
-  return { round, numExamples: examples, numParameters: delta.length, trainLoss: 0.5, encoding: 'f32', ...over };
+  return { round, numExamples: examples, numParameters: delta.length, trainLoss: 0.5, masked: false, withinClip: false, encoding: 'f32', ...over };
 }
 
 /** `delta`'s bytes in pieces of `pieceBytes` (how a socket might deliver them). */
