@@ -145,6 +145,16 @@ describe('bulk server: framing, identity, slots, timeouts (real TLS, fake coordi
     return { server, log };
   }
 
+  /** Runs `body` against a started server and closes the server whatever happens. */
+  async function withServer(host: FakeHost, body: (started: { server: RunningBulkServer; log: MemoryLogger }) => Promise<void>, progressTimeoutMs?: number): Promise<void> {
+    const started = await start(host, progressTimeoutMs);
+    try {
+      await body(started);
+    } finally {
+      await started.server.close();
+    }
+  }
+
   async function connect(server: RunningBulkServer, name: string): Promise<RawBulkClient> {
     const c = await RawBulkClient.connect(server.port, loadTlsMaterial(pki.dir, name));
     clients.push(c);
@@ -161,8 +171,7 @@ describe('bulk server: framing, identity, slots, timeouts (real TLS, fake coordi
 
   it('HELLO → READY; FETCH → the model bit for bit; UPDATE → ACK with the bytes in the slot', async () => {
     const host = new FakeHost(2);
-    const { server } = await start(host);
-    try {
+    await withServer(host, async ({ server }) => {
       const c = await ready(server, 'node-a');
       assert.deepEqual(host.attached, ['node-a']);
       await c.write(rawFrame({ fetch: { want: host.model0.version } }));
@@ -177,15 +186,12 @@ describe('bulk server: framing, identity, slots, timeouts (real TLS, fake coordi
       assert.deepEqual(host.finished[0], delta);
       assert.equal(host.free, 2);
       assert.equal(server.stats.uploads, 0);
-    } finally {
-      await server.close();
-    }
+    });
   });
 
   it('a FETCH for a version that is not current gets ERROR not_found and the connection stays usable', async () => {
     const host = new FakeHost(1);
-    const { server } = await start(host);
-    try {
+    await withServer(host, async ({ server }) => {
       const c = await ready(server, 'node-a');
       await c.write(rawFrame({ fetch: { want: { round: 9, sha256: Buffer.alloc(32, 7) } } }));
       const e = await c.read();
@@ -193,15 +199,12 @@ describe('bulk server: framing, identity, slots, timeouts (real TLS, fake coordi
       assert.equal((e?.header['error'] as { code: string }).code, 'not_found');
       await c.write(rawFrame({ fetch: { want: host.model0.version } }));
       assert.equal((await c.read())?.header.body, 'model');
-    } finally {
-      await server.close();
-    }
+    });
   });
 
   it('an operator certificate, a revoked certificate and an unknown session token are refused with ERROR and a close', async () => {
     const host = new FakeHost(1);
-    const { server, log } = await start(host);
-    try {
+    await withServer(host, async ({ server, log }) => {
       for (const [name, token, code] of [
         ['alice', TOKEN, 'permission_denied'],
         ['gone', TOKEN, 'unauthenticated'],
@@ -217,15 +220,12 @@ describe('bulk server: framing, identity, slots, timeouts (real TLS, fake coordi
       assert.deepEqual(host.attached, []);
       assert.ok(log.lines.some((l) => l.msg === 'call refused: wrong role' && l.fields['node'] === 'alice'));
       assert.ok(log.lines.some((l) => l.msg === 'call refused: certificate revoked' && l.fields['node'] === 'gone'));
-    } finally {
-      await server.close();
-    }
+    });
   });
 
   it('refuses TLS 1.2 and clients without a federation certificate at the handshake', async () => {
     const host = new FakeHost(1);
-    const { server } = await start(host);
-    try {
+    await withServer(host, async ({ server }) => {
       const tls = loadTlsMaterial(pki.dir, 'node-a');
       await assert.rejects(RawBulkClient.connect(server.port, tls, { maxVersion: 'TLSv1.2' }));
       const foreign = new TestPki();
@@ -241,15 +241,12 @@ describe('bulk server: framing, identity, slots, timeouts (real TLS, fake coordi
         foreign.remove();
       }
       assert.deepEqual(host.attached, []);
-    } finally {
-      await server.close();
-    }
+    });
   });
 
   it('anything but HELLO first, a header length out of range, or a payload size the header does not imply: ERROR invalid_argument and close', async () => {
     const host = new FakeHost(1);
-    const { server } = await start(host);
-    try {
+    await withServer(host, async ({ server }) => {
       const oversized = Buffer.alloc(4);
       oversized.writeUInt32LE(5000, 0);
       const cases: [string, Buffer, boolean][] = [
@@ -268,15 +265,12 @@ describe('bulk server: framing, identity, slots, timeouts (real TLS, fake coordi
         assert.equal(await c.read(), undefined, `${what}: closed`);
       }
       assert.deepEqual(host.events, [], 'no upload was ever opened');
-    } finally {
-      await server.close();
-    }
+    });
   });
 
   it('a refused header and a bad value mid-payload: ERROR, close, slot free again', async () => {
     const host = new FakeHost(1);
-    const { server } = await start(host);
-    try {
+    await withServer(host, async ({ server }) => {
       host.refuseHeader = new CohortError('invalid_argument', 'update has 3 parameters, the model has 300000');
       const c1 = await ready(server, 'node-a');
       await c1.write(update(1, new Uint8Array(12)));
@@ -295,15 +289,12 @@ describe('bulk server: framing, identity, slots, timeouts (real TLS, fake coordi
       assert.equal(await c2.read(), undefined);
       assert.equal(host.free, 1);
       assert.equal(server.stats.uploads, 0);
-    } finally {
-      await server.close();
-    }
+    });
   });
 
   it('an update that is not wanted (failed_precondition) gets ERROR, its payload is dropped without a slot, and the connection stays usable', async () => {
     const host = new FakeHost(1);
-    const { server } = await start(host);
-    try {
+    await withServer(host, async ({ server }) => {
       const c = await ready(server, 'node-a');
       host.refuseHeader = new CohortError('failed_precondition', 'round 7 is not open (round 8 is running)');
       await c.write(update(7, new Uint8Array(N * 4)));
@@ -316,15 +307,12 @@ describe('bulk server: framing, identity, slots, timeouts (real TLS, fake coordi
       assert.deepEqual(host.finished[0], delta);
       assert.deepEqual(host.events.filter((ev) => ev.startsWith('reading')), ['reading node-a'], 'the dropped payload never held a slot');
       assert.equal(host.free, 1);
-    } finally {
-      await server.close();
-    }
+    });
   });
 
   it('at most the slots are read; a stalled upload is dropped after the progress timeout and the waiting one proceeds', async () => {
     const host = new FakeHost(1);
-    const { server } = await start(host, 400);
-    try {
+    await withServer(host, async ({ server }) => {
       const staller = await ready(server, 'node-a');
       await staller.write(updateHeaderOnly(1, N));
       // A few bytes, then nothing: the slot is held until the progress timeout.
@@ -344,15 +332,12 @@ describe('bulk server: framing, identity, slots, timeouts (real TLS, fake coordi
       const order = host.events.filter((e) => e.startsWith('reading') || e.startsWith('abort'));
       assert.deepEqual(order.map((e) => e.split(':')[0]), ['reading node-a', 'abort node-a stalled', 'reading node-b']);
       assert.equal(host.free, 1);
-    } finally {
-      await server.close();
-    }
+    }, 400);
   });
 
   it('a trickling upload (well under 64 KiB per progress timeout) is dropped too', async () => {
     const host = new FakeHost(1);
-    const { server } = await start(host, 300);
-    try {
+    await withServer(host, async ({ server }) => {
       const c = await ready(server, 'node-a');
       await c.write(updateHeaderOnly(1, N));
       let closed = false;
@@ -370,15 +355,12 @@ describe('bulk server: framing, identity, slots, timeouts (real TLS, fake coordi
       await c.closed();
       assert.ok(host.events.some((ev) => ev.startsWith('abort node-a stalled')), host.events.join('\n'));
       assert.equal(host.free, 1);
-    } finally {
-      await server.close();
-    }
+    }, 300);
   });
 
   it('a node that stops reading a model is dropped after the progress timeout; its queued bytes and connection are released', async () => {
     const host = new FakeHost(1);
-    const { server } = await start(host, 300);
-    try {
+    await withServer(host, async ({ server }) => {
       const c = await ready(server, 'node-a');
       c.stopReading();
       // Ask for the model 40 times over (48 MB, more than loopback's socket buffers hold):
@@ -390,9 +372,7 @@ describe('bulk server: framing, identity, slots, timeouts (real TLS, fake coordi
       assert.equal(server.stats.connections, 0);
       assert.equal(host.detachedReasons.length, 1);
       assert.match(host.detachedReasons[0] as string, /node-a: the peer took nothing of \d+ queued bytes for 300 ms/);
-    } finally {
-      await server.close();
-    }
+    }, 300);
   });
 
   it('a TCP connection that never completes the TLS handshake is closed at the same bound, and logged', async () => {
