@@ -1,26 +1,19 @@
 /** Real `cohort` processes and Python for tests that run what an operator runs. */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Background, COHORT_BIN, startCohort } from './processes.js';
+import { type Background, COHORT_BIN, run as runToEnd, type SpawnOptions, startCohort } from './processes.js';
 
 export { COHORT_BIN };
 
 /** The repository root. */
 export const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 
-/** Run a command to its end. */
-export function run(command: string, args: readonly string[], opts: { cwd: string; env?: NodeJS.ProcessEnv; input?: string }): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(command, args, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    child.on('exit', (code) => resolve({ code, out, err }));
-    child.stdin.end(opts.input ?? '');
-  });
+/** Run a command to its end (processes.ts `run`; its output as `out` and `err`). */
+export async function run(command: string, args: readonly string[], opts: SpawnOptions): Promise<{ code: number | null; out: string; err: string }> {
+  const f = await runToEnd(command, args, opts);
+  return { code: f.code, out: f.stdout, err: f.stderr };
 }
 
 /**
