@@ -111,6 +111,12 @@ const update = (round: number, payload: Uint8Array, over: Record<string, unknown
   rawFrame({ payloadBytes: payload.byteLength, update: { round, numExamples: 10, numParameters: payload.byteLength / 4, trainLoss: 0.5, encoding: 'TENSOR_ENCODING_F32', ...over } }, payload);
 const updateHeaderOnly = (round: number, n: number): Buffer => rawFrame({ payloadBytes: n * 4, update: { round, numExamples: 10, numParameters: n, trainLoss: 0.5, encoding: 'TENSOR_ENCODING_F32' } });
 
+/** The bulk server's own bounds a test shortens. */
+interface Timeouts {
+  readonly progressTimeoutMs?: number;
+  readonly helloTimeoutMs?: number;
+}
+
 describe('bulk server: framing, identity, slots, timeouts (real TLS, fake coordinator)', function () {
   this.timeout(30_000);
   let pki: TestPki;
@@ -129,7 +135,7 @@ describe('bulk server: framing, identity, slots, timeouts (real TLS, fake coordi
     for (const c of clients.splice(0)) c.destroy();
   });
 
-  async function start(host: FakeHost, progressTimeoutMs = 10_000): Promise<{ server: RunningBulkServer; log: MemoryLogger }> {
+  async function start(host: FakeHost, timeouts: Timeouts = {}): Promise<{ server: RunningBulkServer; log: MemoryLogger }> {
     const log = new MemoryLogger();
     const tls = loadTlsMaterial(pki.dir, 'coordinator');
     const server = await serveBulk(host, {
@@ -139,15 +145,16 @@ describe('bulk server: framing, identity, slots, timeouts (real TLS, fake coordi
       policy: { isRevoked: (serial) => revoked.has(serial), allow: () => true, revocations: () => pki.revocations() },
       clock: systemClock,
       log,
-      progressTimeoutMs,
+      progressTimeoutMs: timeouts.progressTimeoutMs ?? 10_000,
+      ...(timeouts.helloTimeoutMs === undefined ? {} : { helloTimeoutMs: timeouts.helloTimeoutMs }),
       maxQueuedBytes: N * 4 + 1024 * 1024,
     });
     return { server, log };
   }
 
   /** Runs `body` against a started server and closes the server whatever happens. */
-  async function withServer(host: FakeHost, body: (started: { server: RunningBulkServer; log: MemoryLogger }) => Promise<void>, progressTimeoutMs?: number): Promise<void> {
-    const started = await start(host, progressTimeoutMs);
+  async function withServer(host: FakeHost, body: (started: { server: RunningBulkServer; log: MemoryLogger }) => Promise<void>, timeouts: Timeouts = {}): Promise<void> {
+    const started = await start(host, timeouts);
     try {
       await body(started);
     } finally {
@@ -332,7 +339,7 @@ describe('bulk server: framing, identity, slots, timeouts (real TLS, fake coordi
       const order = host.events.filter((e) => e.startsWith('reading') || e.startsWith('abort'));
       assert.deepEqual(order.map((e) => e.split(':')[0]), ['reading node-a', 'abort node-a stalled', 'reading node-b']);
       assert.equal(host.free, 1);
-    }, 400);
+    }, { progressTimeoutMs: 400 });
   });
 
   it('a trickling upload (well under 64 KiB per progress timeout) is dropped too', async () => {
@@ -355,7 +362,7 @@ describe('bulk server: framing, identity, slots, timeouts (real TLS, fake coordi
       await c.closed();
       assert.ok(host.events.some((ev) => ev.startsWith('abort node-a stalled')), host.events.join('\n'));
       assert.equal(host.free, 1);
-    }, 300);
+    }, { progressTimeoutMs: 300 });
   });
 
   it('a node that stops reading a model is dropped after the progress timeout; its queued bytes and connection are released', async () => {
@@ -372,54 +379,26 @@ describe('bulk server: framing, identity, slots, timeouts (real TLS, fake coordi
       assert.equal(server.stats.connections, 0);
       assert.equal(host.detachedReasons.length, 1);
       assert.match(host.detachedReasons[0] as string, /node-a: the peer took nothing of \d+ queued bytes for 300 ms/);
-    }, 300);
+    }, { progressTimeoutMs: 300 });
   });
 
   it('a TCP connection that never completes the TLS handshake is closed at the same bound, and logged', async () => {
-    const log = new MemoryLogger();
-    const server = await serveBulk(new FakeHost(1), {
-      host: '127.0.0.1',
-      port: 0,
-      tls: loadTlsMaterial(pki.dir, 'coordinator'),
-      policy: { isRevoked: () => false, allow: () => true, revocations: () => pki.revocations() },
-      clock: systemClock,
-      log,
-      progressTimeoutMs: 10_000,
-      maxQueuedBytes: 1 << 20,
-      helloTimeoutMs: 200,
-    });
-    try {
+    await withServer(new FakeHost(1), async ({ server, log }) => {
       const socket = netConnect(server.port, '127.0.0.1');
       socket.on('error', () => undefined);
       await once(socket, 'connect');
       // Nothing sent: the server ends the connection itself.
       await once(socket, 'close');
       assert.ok(log.lines.some((l) => l.msg === 'bulk TLS handshake refused' && /no TLS handshake within 200 ms/.test(String(l.fields['reason']))), JSON.stringify(log.lines.map((l) => [l.msg, l.fields['reason']])));
-    } finally {
-      await server.close();
-    }
+    }, { helloTimeoutMs: 200 });
   });
 
   it('a connection that sends no HELLO is closed', async () => {
     const host = new FakeHost(1);
-    const log = new MemoryLogger();
-    const server = await serveBulk(host, {
-      host: '127.0.0.1',
-      port: 0,
-      tls: loadTlsMaterial(pki.dir, 'coordinator'),
-      policy: { isRevoked: () => false, allow: () => true, revocations: () => pki.revocations() },
-      clock: systemClock,
-      log,
-      progressTimeoutMs: 10_000,
-      maxQueuedBytes: 1 << 20,
-      helloTimeoutMs: 200,
-    });
-    try {
+    await withServer(host, async ({ server, log }) => {
       const c = await connect(server, 'node-a');
       await c.closed();
       assert.ok(log.lines.some((l) => l.msg === 'bulk connection closed' && /no HELLO within 200 ms/.test(String(l.fields['reason']))));
-    } finally {
-      await server.close();
-    }
+    }, { helloTimeoutMs: 200 });
   });
 });
