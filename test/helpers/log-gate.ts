@@ -1,6 +1,6 @@
 /** A logger tests can wait on: "resolve once N lines like this were logged", instead of sleeping. */
 import { deferred, type Deferred } from '../../shared/async.js';
-import type { CapturedLine, LogFields, Logger } from '../../shared/logger.js';
+import { type CapturedLine, type LogFields, type Logger, MemoryLogger } from '../../shared/logger.js';
 
 /** What a waited-for line must look like: its message and, optionally, some fields. */
 export interface LinePattern {
@@ -23,8 +23,8 @@ class Sink {
   readonly lines: CapturedLine[] = [];
   readonly waiters = new Set<Waiter>();
 
-  add(line: CapturedLine): void {
-    this.lines.push(line);
+  /** Called after each line is recorded. */
+  arrived(): void {
     for (const w of [...this.waiters]) this.check(w);
   }
 
@@ -37,11 +37,11 @@ class Sink {
   }
 }
 
-/** Records every line like MemoryLogger, and resolves `waitFor` promises as lines arrive. */
+/** Records every line with a MemoryLogger, and resolves `waitFor` promises as lines arrive. */
 export class LogGate implements Logger {
   constructor(
     private readonly sink = new Sink(),
-    private readonly base: LogFields = {},
+    private readonly recorder: Logger = new MemoryLogger(sink.lines),
   ) {}
 
   /** Every line so far (children included). */
@@ -62,23 +62,23 @@ export class LogGate implements Logger {
     return w.done.promise;
   }
 
-  private push(level: CapturedLine['level'], fields: LogFields, msg: string): void {
-    this.sink.add({ level, msg, fields: { ...this.base, ...fields } });
-  }
-
   debug(fields: LogFields, msg: string): void {
-    this.push('debug', fields, msg);
+    this.recorder.debug(fields, msg);
+    this.sink.arrived();
   }
   info(fields: LogFields, msg: string): void {
-    this.push('info', fields, msg);
+    this.recorder.info(fields, msg);
+    this.sink.arrived();
   }
   warn(fields: LogFields, msg: string): void {
-    this.push('warn', fields, msg);
+    this.recorder.warn(fields, msg);
+    this.sink.arrived();
   }
   error(fields: LogFields, msg: string): void {
-    this.push('error', fields, msg);
+    this.recorder.error(fields, msg);
+    this.sink.arrived();
   }
   child(fields: LogFields): Logger {
-    return new LogGate(this.sink, { ...this.base, ...fields });
+    return new LogGate(this.sink, this.recorder.child(fields));
   }
 }

@@ -1,89 +1,19 @@
 /** Real `cohort` processes and Python for tests that run what an operator runs. */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { deferred } from '../../shared/async.js';
+import { type Background, COHORT_BIN, run as runToEnd, type SpawnOptions, startCohort } from './processes.js';
 
-/** The `cohort` binary (after `npm run build`). */
-export const COHORT_BIN = fileURLToPath(new URL('../../../bin/cohort.js', import.meta.url));
+export { COHORT_BIN };
+
 /** The repository root. */
 export const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 
-/** A long-running child whose stderr is watched for a ready line. */
-export interface Daemon {
-  readonly child: ChildProcess;
-  /** Resolves with the match of the ready pattern; rejects if the process exits first. */
-  readonly ready: Promise<RegExpMatchArray>;
-  readonly exited: Promise<number | null>;
-  /** Everything it wrote to stderr so far. */
-  stderr(): string;
-  /** Resolves when stderr matches `pattern` (checked on every write). */
-  waitFor(pattern: RegExp): Promise<RegExpMatchArray>;
-  stop(): Promise<void>;
-}
-
-/** Spawn `command args` (stdout ignored); ready when stderr matches `readyPattern`. */
-export function daemon(command: string, args: readonly string[], readyPattern: RegExp, opts: { cwd: string; env?: NodeJS.ProcessEnv }): Daemon {
-  const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'], cwd: opts.cwd, env: opts.env ?? process.env });
-  const exited = deferred<number | null>();
-  let err = '';
-  const watchers: Array<{ pattern: RegExp; resolve: (m: RegExpMatchArray) => void; reject: (e: Error) => void }> = [];
-  const check = (): void => {
-    for (const w of [...watchers]) {
-      const m = w.pattern.exec(err);
-      if (m) {
-        watchers.splice(watchers.indexOf(w), 1);
-        w.resolve(m);
-      }
-    }
-  };
-  const waitFor = (pattern: RegExp): Promise<RegExpMatchArray> =>
-    new Promise((resolve, reject) => {
-      watchers.push({ pattern, resolve, reject });
-      check();
-    });
-  child.stderr?.on('data', (d: Buffer) => {
-    err += d.toString();
-    check();
-  });
-  child.on('exit', (code) => {
-    for (const w of watchers.splice(0)) w.reject(new Error(`${args[0] ?? command} exited (${code}) before its stderr matched ${w.pattern}:\n${err.slice(-4000)}`));
-    exited.resolve(code);
-  });
-  const ready = waitFor(readyPattern);
-  ready.catch(() => undefined);
-  return {
-    child,
-    ready,
-    exited: exited.promise,
-    stderr: () => err,
-    waitFor,
-    stop: async () => {
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGTERM');
-        await exited.promise;
-      }
-    },
-  };
-}
-
-/** A `cohort` daemon process (coordinator or node). */
-export function cohortDaemon(args: readonly string[], readyPattern: RegExp, opts: { cwd: string; env?: NodeJS.ProcessEnv }): Daemon {
-  return daemon(process.execPath, [COHORT_BIN, ...args], readyPattern, opts);
-}
-
-/** Run a command to its end. */
-export function run(command: string, args: readonly string[], opts: { cwd: string; env?: NodeJS.ProcessEnv; input?: string }): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(command, args, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    child.on('exit', (code) => resolve({ code, out, err }));
-    child.stdin.end(opts.input ?? '');
-  });
+/** Run a command to its end (processes.ts `run`; its output as `out` and `err`). */
+export async function run(command: string, args: readonly string[], opts: SpawnOptions): Promise<{ code: number | null; out: string; err: string }> {
+  const f = await runToEnd(command, args, opts);
+  return { code: f.code, out: f.stdout, err: f.stderr };
 }
 
 /**
@@ -131,24 +61,26 @@ export async function processFederation(o: {
   readonly launchArgs: readonly string[];
 }): Promise<ProcessFederation> {
   const opts = { cwd: o.dir, env: o.env };
-  const daemons: Daemon[] = [];
+  const daemons: Background[] = [];
   const stop = async (): Promise<void> => {
     await Promise.all(daemons.map((d) => d.stop()));
   };
   try {
-    const coordinator = cohortDaemon(
+    const coordinator = startCohort(
       ['coordinator', '--port', '0', '--certs', 'certs', '--model', o.model, '--min-nodes', String(o.sites.length), '--data-dir', `${o.name}-data`, '--log-level', 'warn', ...(o.coordinatorArgs ?? [])],
-      /listening on (127\.0\.0\.1:\d+)/,
       opts,
     );
     daemons.push(coordinator);
-    const address = (await coordinator.ready)[1] as string;
+    const address = (await coordinator.waitFor(/listening on (127\.0\.0\.1:\d+)/))[1] as string;
+    const connected: Promise<RegExpMatchArray>[] = [];
     for (const s of o.sites) {
-      daemons.push(cohortDaemon(['node', '--coordinator', address, '--name', s.name, '--certs', 'certs', '--trainer', s.trainer, '--data-dir', `${o.name}-${s.name}`, '--log-level', 'info'], /connected to coordinator/, opts));
+      const node = startCohort(['node', '--coordinator', address, '--name', s.name, '--certs', 'certs', '--trainer', s.trainer, '--data-dir', `${o.name}-${s.name}`, '--log-level', 'info'], opts);
+      daemons.push(node);
+      connected.push(node.waitFor(/connected to coordinator/));
     }
-    await Promise.all(daemons.map((d) => d.ready));
+    await Promise.all(connected);
     const launched = await run(process.execPath, [COHORT_BIN, 'round', 'launch', '--json', '--coordinator', address, '--certs', 'certs', '--name', 'alice', ...o.launchArgs], opts);
-    if (launched.code !== 0) throw new Error(`round launch exited ${launched.code}: ${launched.err}\n${daemons.map((d) => d.stderr().slice(-3000)).join('\n')}`);
+    if (launched.code !== 0) throw new Error(`round launch exited ${launched.code}: ${launched.err}\n${daemons.map((d) => d.stderr.slice(-3000)).join('\n')}`);
     return { doc: JSON.parse(launched.out) as RoundsDoc, address, stop };
   } catch (err) {
     await stop();

@@ -4,25 +4,13 @@
  * unbounded ε, and `--json` prints the same as `--format json`.
  */
 import assert from 'node:assert/strict';
-import type { IncomingTask, LocalEvaluation, LocalUpdate, LocalWork } from '../../client/core/agent.js';
 import { runCli } from '../../cli/main.js';
 import type { BudgetReportJson } from '../../shared/dp/report/json.js';
 import { MemoryLogger } from '../../shared/logger.js';
 import type { StartedCoordinator } from '../../server/main.js';
 import { type RunningNode, startTestCoordinator, startTestNode, TestPki } from '../helpers/federation.js';
+import { ConstantWork } from '../helpers/work.js';
 import { recordingIo } from '../helpers/io.js';
-
-class SmallWork implements LocalWork {
-  incompatibility(): undefined {
-    return undefined;
-  }
-  train(task: IncomingTask): LocalUpdate {
-    return { delta: new Float32Array(task.numParameters).fill(0.01), numExamples: 10, trainLoss: 0 };
-  }
-  evaluate(): LocalEvaluation {
-    return { numExamples: 10, accuracy: 0.5, loss: 1 };
-  }
-}
 
 describe('cohort budget report without a budget (integration)', function () {
   let pki: TestPki;
@@ -34,7 +22,7 @@ describe('cohort budget report without a budget (integration)', function () {
     pki.issue('eve', 'auditor');
     for (const n of ['a', 'b']) pki.issue(n, 'node');
     coordinator = await startTestCoordinator(pki, { log: new MemoryLogger(), model: { kind: 'logreg', features: 4, classes: 2 }, settings: { minNodes: 2 } });
-    nodes = ['a', 'b'].map((n) => startTestNode(pki, coordinator.port, n, new SmallWork()));
+    nodes = ['a', 'b'].map((n) => startTestNode(pki, coordinator.port, n, new ConstantWork()));
     await Promise.all(nodes.map((n) => n.daemon.when('connected')));
     for await (const _ of coordinator.coordinator.launch({ rounds: 1, settings: {} }).events);
     for await (const _ of coordinator.coordinator.launch({ rounds: 1, settings: { noiseMultiplier: 3 } }).events);

@@ -126,6 +126,12 @@ const update = (round: number, payload: Uint8Array, over: Record<string, unknown
   rawFrame({ payloadBytes: payload.byteLength, update: { round, numExamples: 10, numParameters: payload.byteLength / 4, trainLoss: 0.5, encoding: 'TENSOR_ENCODING_F32', ...over } }, payload);
 const updateHeaderOnly = (round: number, n: number): Buffer => rawFrame({ payloadBytes: n * 4, update: { round, numExamples: 10, numParameters: n, trainLoss: 0.5, encoding: 'TENSOR_ENCODING_F32' } });
 
+/** The bulk server's own bounds a test shortens. */
+interface Timeouts {
+  readonly progressTimeoutMs?: number;
+  readonly helloTimeoutMs?: number;
+}
+
 describe('bulk server: framing, identity, slots, timeouts (real TLS, fake coordinator)', function () {
   this.timeout(30_000);
   let pki: TestPki;
@@ -144,7 +150,7 @@ describe('bulk server: framing, identity, slots, timeouts (real TLS, fake coordi
     for (const c of clients.splice(0)) c.destroy();
   });
 
-  async function start(host: FakeHost, progressTimeoutMs = 10_000): Promise<{ server: RunningBulkServer; log: MemoryLogger }> {
+  async function start(host: FakeHost, timeouts: Timeouts = {}): Promise<{ server: RunningBulkServer; log: MemoryLogger }> {
     const log = new MemoryLogger();
     const tls = loadTlsMaterial(pki.dir, 'coordinator');
     const server = await serveBulk(host, {
@@ -154,10 +160,21 @@ describe('bulk server: framing, identity, slots, timeouts (real TLS, fake coordi
       policy: { isRevoked: (serial) => revoked.has(serial), allow: () => true, revocations: () => pki.revocations() },
       clock: systemClock,
       log,
-      progressTimeoutMs,
+      progressTimeoutMs: timeouts.progressTimeoutMs ?? 10_000,
+      ...(timeouts.helloTimeoutMs === undefined ? {} : { helloTimeoutMs: timeouts.helloTimeoutMs }),
       maxQueuedBytes: N * 4 + 1024 * 1024,
     });
     return { server, log };
+  }
+
+  /** Runs `body` against a started server and closes the server whatever happens. */
+  async function withServer(host: FakeHost, body: (started: { server: RunningBulkServer; log: MemoryLogger }) => Promise<void>, timeouts: Timeouts = {}): Promise<void> {
+    const started = await start(host, timeouts);
+    try {
+      await body(started);
+    } finally {
+      await started.server.close();
+    }
   }
 
   async function connect(server: RunningBulkServer, name: string): Promise<RawBulkClient> {
@@ -176,8 +193,7 @@ describe('bulk server: framing, identity, slots, timeouts (real TLS, fake coordi
 
   it('HELLO → READY; FETCH → the model bit for bit; UPDATE → ACK with the bytes in the slot', async () => {
     const host = new FakeHost(2);
-    const { server } = await start(host);
-    try {
+    await withServer(host, async ({ server }) => {
       const c = await ready(server, 'node-a');
       assert.deepEqual(host.attached, ['node-a']);
       await c.write(rawFrame({ fetch: { want: host.model0.version } }));
@@ -192,15 +208,12 @@ describe('bulk server: framing, identity, slots, timeouts (real TLS, fake coordi
       assert.deepEqual(host.finished[0], delta);
       assert.equal(host.free, 2);
       assert.equal(server.stats.uploads, 0);
-    } finally {
-      await server.close();
-    }
+    });
   });
 
   it('a FETCH for a version that is not current gets ERROR not_found and the connection stays usable', async () => {
     const host = new FakeHost(1);
-    const { server } = await start(host);
-    try {
+    await withServer(host, async ({ server }) => {
       const c = await ready(server, 'node-a');
       await c.write(rawFrame({ fetch: { want: { round: 9, sha256: Buffer.alloc(32, 7) } } }));
       const e = await c.read();
@@ -208,15 +221,12 @@ describe('bulk server: framing, identity, slots, timeouts (real TLS, fake coordi
       assert.equal((e?.header['error'] as { code: string }).code, 'not_found');
       await c.write(rawFrame({ fetch: { want: host.model0.version } }));
       assert.equal((await c.read())?.header.body, 'model');
-    } finally {
-      await server.close();
-    }
+    });
   });
 
   it('an operator certificate, a revoked certificate and an unknown session token are refused with ERROR and a close', async () => {
     const host = new FakeHost(1);
-    const { server, log } = await start(host);
-    try {
+    await withServer(host, async ({ server, log }) => {
       for (const [name, token, code] of [
         ['alice', TOKEN, 'permission_denied'],
         ['gone', TOKEN, 'unauthenticated'],
@@ -232,15 +242,12 @@ describe('bulk server: framing, identity, slots, timeouts (real TLS, fake coordi
       assert.deepEqual(host.attached, []);
       assert.ok(log.lines.some((l) => l.msg === 'call refused: wrong role' && l.fields['node'] === 'alice'));
       assert.ok(log.lines.some((l) => l.msg === 'call refused: certificate revoked' && l.fields['node'] === 'gone'));
-    } finally {
-      await server.close();
-    }
+    });
   });
 
   it('refuses TLS 1.2 and clients without a federation certificate at the handshake', async () => {
     const host = new FakeHost(1);
-    const { server } = await start(host);
-    try {
+    await withServer(host, async ({ server }) => {
       const tls = loadTlsMaterial(pki.dir, 'node-a');
       await assert.rejects(RawBulkClient.connect(server.port, tls, { maxVersion: 'TLSv1.2' }));
       const foreign = new TestPki();
@@ -256,15 +263,12 @@ describe('bulk server: framing, identity, slots, timeouts (real TLS, fake coordi
         foreign.remove();
       }
       assert.deepEqual(host.attached, []);
-    } finally {
-      await server.close();
-    }
+    });
   });
 
   it('anything but HELLO first, a header length out of range, or a payload size the header does not imply: ERROR invalid_argument and close', async () => {
     const host = new FakeHost(1);
-    const { server } = await start(host);
-    try {
+    await withServer(host, async ({ server }) => {
       const oversized = Buffer.alloc(4);
       oversized.writeUInt32LE(5000, 0);
       const cases: [string, Buffer, boolean][] = [
@@ -283,15 +287,12 @@ describe('bulk server: framing, identity, slots, timeouts (real TLS, fake coordi
         assert.equal(await c.read(), undefined, `${what}: closed`);
       }
       assert.deepEqual(host.events, [], 'no upload was ever opened');
-    } finally {
-      await server.close();
-    }
+    });
   });
 
   it('a refused header and a bad value mid-payload: ERROR, close, slot free again', async () => {
     const host = new FakeHost(1);
-    const { server } = await start(host);
-    try {
+    await withServer(host, async ({ server }) => {
       host.refuseHeader = new CohortError('invalid_argument', 'update has 3 parameters, the model has 300000');
       const c1 = await ready(server, 'node-a');
       await c1.write(update(1, new Uint8Array(12)));
@@ -310,15 +311,12 @@ describe('bulk server: framing, identity, slots, timeouts (real TLS, fake coordi
       assert.equal(await c2.read(), undefined);
       assert.equal(host.free, 1);
       assert.equal(server.stats.uploads, 0);
-    } finally {
-      await server.close();
-    }
+    });
   });
 
   it('an update that is not wanted (failed_precondition) gets ERROR, its payload is dropped without a slot, and the connection stays usable', async () => {
     const host = new FakeHost(1);
-    const { server } = await start(host);
-    try {
+    await withServer(host, async ({ server }) => {
       const c = await ready(server, 'node-a');
       host.refuseHeader = new CohortError('failed_precondition', 'round 7 is not open (round 8 is running)');
       await c.write(update(7, new Uint8Array(N * 4)));
@@ -331,15 +329,12 @@ describe('bulk server: framing, identity, slots, timeouts (real TLS, fake coordi
       assert.deepEqual(host.finished[0], delta);
       assert.deepEqual(host.events.filter((ev) => ev.startsWith('reading')), ['reading node-a'], 'the dropped payload never held a slot');
       assert.equal(host.free, 1);
-    } finally {
-      await server.close();
-    }
+    });
   });
 
   it('at most the slots are read; a stalled upload is dropped after the progress timeout and the waiting one proceeds', async () => {
     const host = new FakeHost(1);
-    const { server } = await start(host, 400);
-    try {
+    await withServer(host, async ({ server }) => {
       const staller = await ready(server, 'node-a');
       await staller.write(updateHeaderOnly(1, N));
       // A few bytes, then nothing: the slot is held until the progress timeout.
@@ -359,9 +354,7 @@ describe('bulk server: framing, identity, slots, timeouts (real TLS, fake coordi
       const order = host.events.filter((e) => e.startsWith('reading') || e.startsWith('abort'));
       assert.deepEqual(order.map((e) => e.split(':')[0]), ['reading node-a', 'abort node-a stalled', 'reading node-b']);
       assert.equal(host.free, 1);
-    } finally {
-      await server.close();
-    }
+    }, { progressTimeoutMs: 400 });
   });
 
   it('a connection that dies mid-upload: the upload is aborted as disconnected, its slot is free, and the waiting upload proceeds', async () => {
@@ -393,8 +386,7 @@ describe('bulk server: framing, identity, slots, timeouts (real TLS, fake coordi
 
   it('a trickling upload (well under 64 KiB per progress timeout) is dropped too', async () => {
     const host = new FakeHost(1);
-    const { server } = await start(host, 300);
-    try {
+    await withServer(host, async ({ server }) => {
       const c = await ready(server, 'node-a');
       await c.write(updateHeaderOnly(1, N));
       let closed = false;
@@ -412,15 +404,12 @@ describe('bulk server: framing, identity, slots, timeouts (real TLS, fake coordi
       await c.closed();
       assert.ok(host.events.some((ev) => ev.startsWith('abort node-a stalled')), host.events.join('\n'));
       assert.equal(host.free, 1);
-    } finally {
-      await server.close();
-    }
+    }, { progressTimeoutMs: 300 });
   });
 
   it('a node that stops reading a model is dropped after the progress timeout; its queued bytes and connection are released', async () => {
     const host = new FakeHost(1);
-    const { server } = await start(host, 300);
-    try {
+    await withServer(host, async ({ server }) => {
       const c = await ready(server, 'node-a');
       c.stopReading();
       // Ask for the model 40 times over (48 MB, more than loopback's socket buffers hold):
@@ -432,56 +421,26 @@ describe('bulk server: framing, identity, slots, timeouts (real TLS, fake coordi
       assert.equal(server.stats.connections, 0);
       assert.equal(host.detachedReasons.length, 1);
       assert.match(host.detachedReasons[0] as string, /node-a: the peer took nothing of \d+ queued bytes for 300 ms/);
-    } finally {
-      await server.close();
-    }
+    }, { progressTimeoutMs: 300 });
   });
 
   it('a TCP connection that never completes the TLS handshake is closed at the same bound, and logged', async () => {
-    const log = new MemoryLogger();
-    const server = await serveBulk(new FakeHost(1), {
-      host: '127.0.0.1',
-      port: 0,
-      tls: loadTlsMaterial(pki.dir, 'coordinator'),
-      policy: { isRevoked: () => false, allow: () => true, revocations: () => pki.revocations() },
-      clock: systemClock,
-      log,
-      progressTimeoutMs: 10_000,
-      maxQueuedBytes: 1 << 20,
-      helloTimeoutMs: 200,
-    });
-    try {
+    await withServer(new FakeHost(1), async ({ server, log }) => {
       const socket = netConnect(server.port, '127.0.0.1');
       socket.on('error', () => undefined);
       await once(socket, 'connect');
       // Nothing sent: the server ends the connection itself.
       await once(socket, 'close');
       assert.ok(log.lines.some((l) => l.msg === 'bulk TLS handshake refused' && /no TLS handshake within 200 ms/.test(String(l.fields['reason']))), JSON.stringify(log.lines.map((l) => [l.msg, l.fields['reason']])));
-    } finally {
-      await server.close();
-    }
+    }, { helloTimeoutMs: 200 });
   });
 
   it('a connection that sends no HELLO is closed', async () => {
     const host = new FakeHost(1);
-    const log = new MemoryLogger();
-    const server = await serveBulk(host, {
-      host: '127.0.0.1',
-      port: 0,
-      tls: loadTlsMaterial(pki.dir, 'coordinator'),
-      policy: { isRevoked: () => false, allow: () => true, revocations: () => pki.revocations() },
-      clock: systemClock,
-      log,
-      progressTimeoutMs: 10_000,
-      maxQueuedBytes: 1 << 20,
-      helloTimeoutMs: 200,
-    });
-    try {
+    await withServer(host, async ({ server, log }) => {
       const c = await connect(server, 'node-a');
       await c.closed();
       assert.ok(log.lines.some((l) => l.msg === 'bulk connection closed' && /no HELLO within 200 ms/.test(String(l.fields['reason']))));
-    } finally {
-      await server.close();
-    }
+    }, { helloTimeoutMs: 200 });
   });
 });

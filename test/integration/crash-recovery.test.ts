@@ -89,6 +89,20 @@ describe('coordinator killed mid-round (integration)', function () {
     return { code, out: rec.out(), err: rec.err() };
   }
 
+  /** Launch one detached round that hangs in `stage` on every node, and kill -9 the coordinator while it waits. */
+  async function killMidRound(coordinator: ChildProcess, port: number, hanging: SwitchableWork[], stage: 'train' | 'evaluate', args: readonly string[] = []): Promise<void> {
+    for (const w of hanging) {
+      w.hangIn = stage;
+      w.hang = deferred<number>();
+    }
+    const detached = await launch(port, ['--rounds', '1', '--noise-multiplier', '2', '--clip', '1', '--detach', ...args]);
+    assert.equal(detached.code, 0, detached.err);
+    await Promise.all(hanging.map((w) => w.hang?.promise));
+    const killed = new Promise((r) => coordinator.once('exit', r));
+    coordinator.kill('SIGKILL');
+    await killed;
+  }
+
   it('keeps a round killed in its evaluate stage committed: its model and ledger entry were written before evaluation began', async function () {
     const dir = mkdtempSync(join(tmpdir(), 'cohort-data-'));
     const local = [new SwitchableWork(), new SwitchableWork()];
@@ -97,15 +111,7 @@ describe('coordinator killed mid-round (integration)', function () {
     const running = ['n1', 'n2'].map((n, i) => startTestNode(pki, port, n, local[i] as SwitchableWork));
     try {
       await Promise.all(running.map((n) => n.daemon.when('connected')));
-      for (const w of local) {
-        w.hangIn = 'evaluate';
-        w.hang = deferred<number>();
-      }
-      assert.equal((await launch(port, ['--rounds', '1', '--noise-multiplier', '2', '--clip', '1', '--detach'])).code, 0);
-      await Promise.all(local.map((w) => w.hang?.promise));
-      const killed = new Promise((r) => proc.child.once('exit', r));
-      proc.child.kill('SIGKILL');
-      await killed;
+      await killMidRound(proc.child, port, local, 'evaluate');
     } finally {
       await Promise.all(running.map((n) => n.stop()));
     }
@@ -132,15 +138,7 @@ describe('coordinator killed mid-round (integration)', function () {
         await Promise.all(running.map((n) => n.daemon.when('connected')));
         const ok = await launch(port, ['--rounds', '1', '--noise-multiplier', '2', '--clip', '1', ...variant.args]);
         assert.equal(ok.code, 0, ok.err);
-        for (const w of local) {
-          w.hangIn = variant.hangIn;
-          w.hang = deferred<number>();
-        }
-        assert.equal((await launch(port, ['--rounds', '1', '--noise-multiplier', '2', '--clip', '1', '--detach', ...variant.args])).code, 0);
-        await Promise.all(local.map((w) => w.hang?.promise));
-        const killed = new Promise((r) => proc.child.once('exit', r));
-        proc.child.kill('SIGKILL');
-        await killed;
+        await killMidRound(proc.child, port, local, variant.hangIn, variant.args);
       } finally {
         await Promise.all(running.map((n) => n.stop()));
       }
@@ -175,13 +173,7 @@ describe('coordinator killed mid-round (integration)', function () {
     assert.equal((JSON.parse(ok.out) as { rounds: unknown[] }).rounds.length, 2);
 
     // Round 3 hangs in training; kill -9 the coordinator while it waits.
-    for (const w of works) w.hang = deferred<number>();
-    const detached = await launch(port, ['--rounds', '1', '--noise-multiplier', '2', '--clip', '1', '--detach']);
-    assert.equal(detached.code, 0, detached.err);
-    await Promise.all(works.map((w) => w.hang?.promise));
-    const killed = new Promise((r) => first.child.once('exit', r));
-    first.child.kill('SIGKILL');
-    await killed;
+    await killMidRound(first.child, port, works, 'train');
     for (const w of works) w.hang = undefined;
 
     // What the kill left on disk: rounds 1-2 committed with their ledger entries, round 3 aborted.

@@ -4,25 +4,13 @@
  * (refused rounds print no line each and take no round numbers) and exits 3 for the rest.
  */
 import assert from 'node:assert/strict';
-import type { IncomingTask, LocalEvaluation, LocalUpdate, LocalWork } from '../../client/core/agent.js';
 import { runCli } from '../../cli/main.js';
 import { epsilonRdp } from '../../shared/dp/rdp.js';
 import { MemoryLogger } from '../../shared/logger.js';
 import type { StartedCoordinator } from '../../server/main.js';
 import { type RunningNode, startTestCoordinator, startTestNode, TestPki } from '../helpers/federation.js';
+import { ConstantWork } from '../helpers/work.js';
 import { recordingIo } from '../helpers/io.js';
-
-class SmallWork implements LocalWork {
-  incompatibility(): undefined {
-    return undefined;
-  }
-  train(task: IncomingTask): LocalUpdate {
-    return { delta: new Float32Array(task.numParameters).fill(0.01), numExamples: 10, trainLoss: 0 };
-  }
-  evaluate(): LocalEvaluation {
-    return { numExamples: 10, accuracy: 0.5, loss: 1 };
-  }
-}
 
 const SIGMA = 4;
 const two = epsilonRdp({ q: 1, sigma: SIGMA, steps: 2, delta: 1e-5 }).epsilon;
@@ -43,7 +31,7 @@ describe('cohort round launch under a privacy budget (integration)', function ()
       settings: { minNodes: 2 },
       privacy: { epsilon: (two + three) / 2, delta: 1e-5 },
     });
-    nodes = ['a', 'b'].map((n) => startTestNode(pki, coordinator.port, n, new SmallWork()));
+    nodes = ['a', 'b'].map((n) => startTestNode(pki, coordinator.port, n, new ConstantWork()));
     await Promise.all(nodes.map((n) => n.daemon.when('connected')));
   });
 

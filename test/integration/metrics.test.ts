@@ -10,7 +10,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../../cli/main.js';
 import type { CliIo } from '../../cli/io.js';
-import type { IncomingTask, LocalEvaluation, LocalUpdate, LocalWork } from '../../client/core/agent.js';
 import { type CreatedNode, createNode } from '../../client/main.js';
 import type { DriftReport } from '../../client/metrics/drift.js';
 import { deferred } from '../../shared/async.js';
@@ -20,6 +19,7 @@ import { SeededRandom } from '../../shared/random.js';
 import type { RoundEvent } from '../../server/core/types.js';
 import type { StartedCoordinator } from '../../server/main.js';
 import { type RunningNode, startTestCoordinator, startTestNode, TestPki } from '../helpers/federation.js';
+import { ConstantWork } from '../helpers/work.js';
 import { COORDINATOR_FAMILIES, COORDINATOR_LABELS } from '../unit/metrics/allow-list.js';
 import { familyNames, httpGet, scrape, valueOf } from '../unit/metrics/exposition.js';
 
@@ -223,19 +223,6 @@ describe('metrics endpoints of a running federation (integration)', function () 
   });
 });
 
-/** Every node sends the same small update and a fixed evaluation. */
-class FixedWork implements LocalWork {
-  incompatibility(): undefined {
-    return undefined;
-  }
-  train(task: IncomingTask): LocalUpdate {
-    return { delta: new Float32Array(task.numParameters).fill(0.01), numExamples: 20, trainLoss: 0.5 };
-  }
-  evaluate(): LocalEvaluation {
-    return { numExamples: 10, accuracy: 0.6, loss: 0.9 };
-  }
-}
-
 /** A CliIo whose clock the test moves; `next()` resolves at the next write to stdout. */
 function watchedIo(isTty: boolean, clock: ManualClock, signal: AbortSignal): { io: CliIo; out: () => string; err: () => string; next: () => Promise<string> } {
   let out = '';
@@ -271,7 +258,7 @@ describe('status --watch and round launch progress against a live coordinator (i
     pki.issue('op', 'operator');
     for (const n of ['n1', 'n2']) pki.issue(n, 'node');
     coordinator = await startTestCoordinator(pki, { model: { kind: 'logreg', features: 4, classes: 2 }, settings: { minNodes: 2 } });
-    nodes = ['n1', 'n2'].map((n) => startTestNode(pki, coordinator.port, n, new FixedWork()));
+    nodes = ['n1', 'n2'].map((n) => startTestNode(pki, coordinator.port, n, new ConstantWork({ numExamples: 20, trainLoss: 0.5, evaluation: { numExamples: 10, accuracy: 0.6, loss: 0.9 } })));
     await Promise.all(nodes.map((n) => n.daemon.when('connected')));
     admin = ['--coordinator', `127.0.0.1:${coordinator.port}`, '--certs', pki.dir, '--name', 'op'];
   });

@@ -1,6 +1,5 @@
 /** Differential privacy over real TLS: noise is really added, the budget is enforced, the ledger records every private round. */
 import assert from 'node:assert/strict';
-import type { IncomingTask, LocalEvaluation, LocalUpdate, LocalWork } from '../../client/core/agent.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,19 +13,7 @@ import { privateRounds } from '../../server/core/privacy.js';
 import type { RoundEvent } from '../../server/core/types.js';
 import type { StartedCoordinator } from '../../server/main.js';
 import { type RunningNode, startTestCoordinator, startTestNode, TestPki } from '../helpers/federation.js';
-
-/** Every node sends the same small constant update, well inside the clip norm. */
-class ConstantWork implements LocalWork {
-  incompatibility(): undefined {
-    return undefined;
-  }
-  train(task: IncomingTask): LocalUpdate {
-    return { delta: new Float32Array(task.numParameters).fill(0.01), numExamples: 50, trainLoss: 0 };
-  }
-  evaluate(): LocalEvaluation {
-    return { numExamples: 10, accuracy: 0.5, loss: 1 };
-  }
-}
+import { ConstantWork } from '../helpers/work.js';
 
 // 500 features × 2 classes + 2 biases = 1002 parameters: enough coordinates to measure the noise.
 const MODEL = { kind: 'logreg', features: 500, classes: 2 };
@@ -73,7 +60,7 @@ describe('differential privacy (integration)', function () {
       settings: { minNodes: 4, clipNorm: 1 },
       privacy: { epsilon: budget, delta: 1e-5 },
     });
-    nodes = NAMES.map((n) => startTestNode(pki, coordinator.port, n, new ConstantWork()));
+    nodes = NAMES.map((n) => startTestNode(pki, coordinator.port, n, new ConstantWork({ numExamples: 50 })));
     await Promise.all(nodes.map((n) => n.daemon.when('connected')));
     return coordinator;
   }
@@ -146,7 +133,7 @@ describe('differential privacy (integration)', function () {
       const two = epsilonRdp({ q: 1, sigma, steps: 2, delta: 1e-5 }).epsilon;
       const three = epsilonRdp({ q: 1, sigma, steps: 3, delta: 1e-5 }).epsilon;
       const budget = new NodeBudget(store, (two + three) / 2, 1e-5);
-      nodes = NAMES.map((n) => startTestNode(pki, coordinator.port, n, new ConstantWork(), n === 'a' ? { budget } : {}));
+      nodes = NAMES.map((n) => startTestNode(pki, coordinator.port, n, new ConstantWork({ numExamples: 50 }), n === 'a' ? { budget } : {}));
       await Promise.all(nodes.map((n) => n.daemon.when('connected')));
       // A node with a budget takes part only where it adds its own noise: distributed, with secure aggregation.
       const { events } = await runRounds(coordinator, 3, { noiseMultiplier: sigma, secureAggregation: true, noise: 'distributed' });

@@ -27,13 +27,13 @@ import type { SecAggFromNode__Output } from '../../shared/wire/generated/cohort/
 import type { SecAggSetup } from '../../shared/wire/generated/cohort/v1/SecAggSetup.js';
 import { loadContract } from '../../shared/wire/proto.js';
 import { mutualTlsServerCredentials } from '../../server/grpc/credentials.js';
-import { type RunningBulkServer, serveBulk } from '../../server/bulk/server.js';
 import { versionOf } from '../../shared/model/version.js';
 import { DEFAULT_ROUND_SETTINGS } from '../../server/core/coordinator.js';
 import type { RoundEvent } from '../../server/core/types.js';
 import { type StartedCoordinator, startCoordinator } from '../../server/main.js';
 import { type RunningNode, startTestCoordinator, startTestNode, TestPki } from '../helpers/federation.js';
 import { joinOutcome, rawNodeClient, type RawTls } from '../helpers/grpc.js';
+import { startStubBulk, type StubBulk } from '../helpers/bulk-stub.js';
 import { whenLogged } from '../helpers/log.js';
 
 const BIN = fileURLToPath(new URL('../../../bin/cohort.js', import.meta.url));
@@ -96,12 +96,12 @@ class ScriptedCoordinator {
   private constructor(
     private readonly server: grpc.Server,
     readonly port: number,
-    private readonly bulk: RunningBulkServer,
+    private readonly bulk: StubBulk,
   ) {}
 
   /** What a Welcome needs for the node to open its bulk channel (any token is accepted). */
   get bulkWelcome(): { bulkPort: number; bulkToken: Buffer } {
-    return { bulkPort: this.bulk.port, bulkToken: Buffer.alloc(16, 5) };
+    return this.bulk.welcome;
   }
 
   static async start(certsDir: string): Promise<ScriptedCoordinator> {
@@ -124,24 +124,7 @@ class ScriptedCoordinator {
       server.bindAsync('127.0.0.1:0', mutualTlsServerCredentials(loadTlsMaterial(certsDir, 'coordinator')), (err, p) => (err ? reject(err) : resolve(p))),
     );
     // The bulk channel of this coordinator serves the zeros model and refuses every update.
-    const bulk = await serveBulk(
-      {
-        attach: () => undefined,
-        detached: () => undefined,
-        model: (want) => ({ frame: { type: 'model', version: want, numParameters: PARAMETERS, encoding: 'f32' }, payload: new Uint8Array(ZEROS.buffer) }),
-        openUpdate: () => Promise.reject(new CohortError('failed_precondition', 'the scripted coordinator takes no updates')),
-      },
-      {
-        host: '127.0.0.1',
-        port: 0,
-        tls: loadTlsMaterial(certsDir, 'coordinator'),
-        policy: { isRevoked: () => false, allow: () => true, revocations: () => ({ list: new Uint8Array(0), signature: new Uint8Array(0) }) },
-        clock: systemClock,
-        log: new MemoryLogger(),
-        progressTimeoutMs: 10_000,
-        maxQueuedBytes: 1 << 20,
-      },
-    );
+    const bulk = await startStubBulk(certsDir, ZEROS);
     self = new ScriptedCoordinator(server, port, bulk);
     return self;
   }

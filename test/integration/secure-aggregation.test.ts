@@ -3,26 +3,12 @@
  * rounds survive dropouts at every stage, and too many dropouts abort without release.
  */
 import assert from 'node:assert/strict';
-import type { IncomingTask, LocalEvaluation, LocalUpdate, LocalWork } from '../../client/core/agent.js';
 import type { DropStage } from '../../client/grpc/daemon.js';
 import { MemoryLogger } from '../../shared/logger.js';
 import type { RoundEvent } from '../../server/core/types.js';
 import type { StartedCoordinator } from '../../server/main.js';
 import { type RunningNode, startTestCoordinator, startTestNode, TestPki } from '../helpers/federation.js';
-
-/** Each node's update is a known constant vector, so the released mean can be checked exactly. */
-class ConstantWork implements LocalWork {
-  constructor(readonly value: number) {}
-  incompatibility(): undefined {
-    return undefined;
-  }
-  train(task: IncomingTask): LocalUpdate {
-    return { delta: new Float32Array(task.numParameters).fill(this.value), numExamples: 100, trainLoss: 0 };
-  }
-  evaluate(): LocalEvaluation {
-    return { numExamples: 10, accuracy: 0.5, loss: 1 };
-  }
-}
+import { ConstantWork } from '../helpers/work.js';
 
 // Small model: 20 features × 2 classes + 2 biases = 42 parameters.
 const MODEL = { kind: 'logreg', features: 20, classes: 2 };
@@ -47,7 +33,7 @@ describe('secure aggregation (integration)', function () {
   });
 
   async function round(drop: Partial<Record<string, DropStage>>, minNodes?: number): Promise<{ event: RoundEvent; before: Float32Array; after: Float32Array }> {
-    const nodes: RunningNode[] = names.map((n) => startTestNode(pki, coordinator.port, n, new ConstantWork(value(n)), { log, ...(drop[n] ? { dropAt: drop[n] } : {}) }));
+    const nodes: RunningNode[] = names.map((n) => startTestNode(pki, coordinator.port, n, new ConstantWork({ value: value(n), numExamples: 100 }), { log, ...(drop[n] ? { dropAt: drop[n] } : {}) }));
     try {
       await Promise.all(nodes.map((n) => n.daemon.when('connected')));
       const before = coordinator.coordinator.weights;

@@ -7,22 +7,13 @@
 import assert from 'node:assert/strict';
 import { ManualClock } from '../../../shared/clock.js';
 import { epsilonRdp } from '../../../shared/dp/rdp.js';
-import { CohortError, type ErrorCode } from '../../../shared/errors.js';
 import { MemoryLogger } from '../../../shared/logger.js';
 import { SeededRandom } from '../../../shared/random.js';
 import { Coordinator } from '../../../server/core/coordinator.js';
 import { type JournalLaunch, MemoryJournal } from '../../../server/core/journal.js';
 import { type BudgetRecord, type PrivacyBudget, privateRounds, type RoundRecord } from '../../../server/core/privacy.js';
 import { autoAnswer, collect, DEFAULTS, deltaFor, FakeSession, finals, type Harness, initialWeights, SPEC } from './fakes.js';
-
-function coded(code: ErrorCode, pattern: RegExp): (err: unknown) => boolean {
-  return (err) => {
-    assert.ok(err instanceof CohortError, `not a CohortError: ${String(err)}`);
-    assert.equal(err.code, code, err.message);
-    assert.match(err.message, pattern);
-    return true;
-  };
-}
+import { coded } from '../../helpers/errors.js';
 
 /** A coordinator on `journal` (a restart is a new coordinator on the same journal). */
 function start(journal: MemoryJournal, budget: PrivacyBudget | undefined, resume?: { nextRound: number; launches: JournalLaunch[] }): { coordinator: Coordinator; log: MemoryLogger } {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { CohortError, type ErrorCode } from '../../../shared/errors.js';
+import { CohortError } from '../../../shared/errors.js';
 import { weightsHash } from '../../../shared/model/version.js';
 import { SeededRandom } from '../../../shared/random.js';
 import { decodeTensor, encodeTensor } from '../../../shared/tensor/codec.js';
@@ -27,15 +27,7 @@ import {
   upload,
   weightsOf,
 } from './fakes.js';
-
-function coded(code: ErrorCode, pattern: RegExp): (err: unknown) => boolean {
-  return (err) => {
-    assert.ok(err instanceof CohortError, `not a CohortError: ${String(err)}`);
-    assert.equal(err.code, code, err.message);
-    assert.match(err.message, pattern);
-    return true;
-  };
-}
+import { coded } from '../../helpers/errors.js';
 
 function last(events: readonly RoundEvent[]): RoundEvent {
   const e = events[events.length - 1];

@@ -3,7 +3,7 @@ import { X509Certificate } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CohortError } from '../../../shared/errors.js';
+import type { ErrorCode } from '../../../shared/errors.js';
 import {
   copyHolderFiles,
   decodeRevocationFile,
@@ -19,6 +19,7 @@ import {
   verifyCertificate,
   type InitCaResult,
 } from '../../../shared/pki/index.js';
+import { coded } from '../../helpers/errors.js';
 
 const NOW = new Date('2030-03-01T12:00:00.000Z');
 const LATER = new Date('2030-03-02T12:00:00.000Z');
@@ -28,13 +29,8 @@ function mode(path: string): number {
   return statSync(path).mode & 0o777;
 }
 
-function rejects(fn: () => unknown, code: string, message: RegExp): void {
-  assert.throws(fn, (err: unknown) => {
-    assert.ok(err instanceof CohortError, String(err));
-    assert.equal(err.code, code);
-    assert.match(err.message, message);
-    return true;
-  });
+function rejects(fn: () => unknown, code: ErrorCode, message: RegExp): void {
+  assert.throws(fn, coded(code, message));
 }
 
 function readJson(path: string): unknown {

@@ -1,11 +1,9 @@
 /** Shared fixtures of the store tests: temp dirs, deterministic weights, rounds and ledger entries. */
-import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RoundEvent } from '../../../server/core/types.js';
 import type { CoordinatorStore, RoundEntry, RoundEntryInput } from '../../../server/store/index.js';
-import { CohortError, type ErrorCode } from '../../../shared/errors.js';
 import { SeededRandom } from '../../../shared/random.js';
 
 /** Temp directories removed by `cleanup`. */
@@ -80,12 +78,4 @@ export function roundEntries(store: CoordinatorStore): RoundEntry[] {
   return store.ledger().filter((e): e is RoundEntry => e.kind === 'round');
 }
 
-/** An assert.throws matcher for a CohortError with `code` whose message matches every pattern. */
-export function coded(code: ErrorCode, ...patterns: RegExp[]): (err: unknown) => boolean {
-  return (err) => {
-    assert.ok(err instanceof CohortError, `not a CohortError: ${String(err)}`);
-    assert.equal(err.code, code, err.message);
-    for (const p of patterns) assert.match(err.message, p);
-    return true;
-  };
-}
+export { coded } from '../../helpers/errors.js';

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { StoreJournal } from '../../../server/store/journal.js';
 import { COORDINATOR_MIGRATIONS } from '../../../server/store/schema.js';
-import { openStore } from '../../../server/store/index.js';
+import { type CoordinatorStore, openStore } from '../../../server/store/index.js';
 import { ManualClock } from '../../../shared/clock.js';
 import { chainHash, GENESIS_HASH } from '../../../shared/durable/chain.js';
 import { openDatabase } from '../../../shared/durable/sqlite.js';
@@ -40,6 +40,17 @@ function schemaOneDataDir(dir: string): string[] {
   return hashes;
 }
 
+/** Starts and commits `round` as a release without privacy (no noise, no ε). */
+function commitWithoutPrivacy(s: CoordinatorStore, round: number): void {
+  s.recordRoundStart({ round, settings: {} });
+  s.commitRound({
+    round,
+    event: eventFor(round),
+    weights: weightsFor(round, D),
+    ledgerEntry: { round, sampleRate: 1, noiseMultiplier: 0, minSurvivors: 2, survivors: 3, delta: 1e-5, accountant: 'rdp', noise: 'none', secureAggregation: false },
+  });
+}
+
 describe('coordinator ledger, schema 2', () => {
   const dirs = new TempDirs();
   afterEach(() => dirs.cleanup());
@@ -65,13 +76,7 @@ describe('coordinator ledger, schema 2', () => {
       assert.deepEqual([budget.seq, budget.format, budget.prevHash], [3, 2, legacy[1]]);
       s.recordRoundStart({ round: 4, settings: {} });
       s.commitRound({ round: 4, event: eventFor(4), weights: weightsFor(4, D), ledgerEntry: entryFor(4, { epsilonAfter: 2, epsilonUnamplifiedAfter: 3, secureAggregation: true }) });
-      s.recordRoundStart({ round: 5, settings: {} });
-      s.commitRound({
-        round: 5,
-        event: eventFor(5),
-        weights: weightsFor(5, D),
-        ledgerEntry: { round: 5, sampleRate: 1, noiseMultiplier: 0, minSurvivors: 2, survivors: 3, delta: 1e-5, accountant: 'rdp', noise: 'none', secureAggregation: false },
-      });
+      commitWithoutPrivacy(s, 5);
       assert.equal(s.verifyLedger().ok, true);
       assert.equal(s.checkpoints().at(-1)?.epsilon, undefined, 'after a release without privacy no finite ε is claimed for the model');
       assert.equal(s.checkpoints().at(-2)?.epsilon, 2);
@@ -105,13 +110,7 @@ describe('coordinator ledger, schema 2', () => {
       s.recordRoundStart({ round: 1, settings: {} });
       s.commitRound({ round: 1, event: eventFor(1), weights: weightsFor(1, D), ledgerEntry: entryFor(1, { epsilonUnamplifiedAfter: 0.5, secureAggregation: true }) });
       s.appendBudget({ epsilon: 8, delta: 1e-5, operator: 'alice', reason: 'approved' });
-      s.recordRoundStart({ round: 2, settings: {} });
-      s.commitRound({
-        round: 2,
-        event: eventFor(2),
-        weights: weightsFor(2, D),
-        ledgerEntry: { round: 2, sampleRate: 1, noiseMultiplier: 0, minSurvivors: 2, survivors: 3, delta: 1e-5, accountant: 'rdp', noise: 'none', secureAggregation: false },
-      });
+      commitWithoutPrivacy(s, 2);
       s.close();
       const db = new Database(join(dir, 'cohort.db'));
       db.pragma('foreign_keys = OFF');
