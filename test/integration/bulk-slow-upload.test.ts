@@ -10,7 +10,8 @@ import { CohortError } from '../../shared/errors.js';
 import { MemoryLogger } from '../../shared/logger.js';
 import { loadTlsMaterial } from '../../shared/pki/ca-dir.js';
 import type { PeerIdentity } from '../../shared/pki/identity.js';
-import { type BulkHost, type BulkLink, PROGRESS_BYTES, type RunningBulkServer, serveBulk, type UploadHeader, type UploadReceiver } from '../../server/bulk/server.js';
+import { type BulkHost, type BulkLink, PROGRESS_BYTES, type RunningBulkServer, serveBulk } from '../../server/bulk/server.js';
+import type { UpdateHeader, UpdateReceiver } from '../../shared/tensor/update.js';
 import { RawBulkClient, rawFrame } from '../helpers/bulk-wire.js';
 import { TestPki } from '../helpers/federation.js';
 
@@ -40,7 +41,7 @@ class CountingHost implements BulkHost {
     return new Promise((resolve) => this.waiters.push({ bytes, resolve }));
   }
 
-  async openUpdate(name: string, _header: UploadHeader): Promise<UploadReceiver> {
+  async openUpdate(name: string, _header: UpdateHeader): Promise<UpdateReceiver> {
     this.events.push(`reading ${name}`);
     return {
       write: (b) => {
