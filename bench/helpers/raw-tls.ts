@@ -125,7 +125,8 @@ export class RawTlsClient {
       'data',
       phaseReader((id, replyBytes) => {
         socket.write(answerHeader(id));
-        if (replyBytes > 0) socket.write(this.reply(replyBytes));
+        // Sliced like the server's writes and a Cohort node's updates, so both sides measure the same thing.
+        if (replyBytes > 0) void writeSliced(socket, this.reply(replyBytes)).catch(() => socket.destroy());
       }),
     );
     return new Promise((resolve, reject) => {
