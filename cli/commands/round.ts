@@ -39,6 +39,7 @@ interface LaunchArgs extends AdminArgs {
   aggregator?: AggregatorKind;
   trimFraction?: number;
   compress?: string;
+  targetUpdates?: number;
   config?: Record<string, string>;
   configFile?: string;
 }
@@ -132,6 +133,7 @@ export async function launchRounds(
     aggregator: args.aggregator ?? '',
     trimFraction: args.trimFraction ?? 0,
     compress: args.compress ?? '',
+    targetUpdates: args.targetUpdates ?? 0,
   };
   const client = adminClient(args);
   const rounds: RoundJson[] = [];
@@ -209,6 +211,7 @@ export function register(program: Command, io: CliIo): void {
       .option('--aggregator <name>', `plain rounds: ${AGGREGATOR_KINDS.join(', ')} (default: the coordinator's, fedavg)`, choiceOption('--aggregator', AGGREGATOR_KINDS))
       .option('--trim-fraction <f>', 'trimmed mean: fraction of values dropped at each end of every coordinate (default 0.1)', numberOption('--trim-fraction', Number.MIN_VALUE, 0.499))
       .option('--compress <kind>', 'plain rounds: send updates (and the new model to nodes that hold the last one) quantised, int8 (~0.25× the bytes) or fp16 (~0.5×)')
+      .option('--target-updates <n>', 'plain rounds: close training once n updates are in and tell the other selected nodes to stop (over-selection: sample more nodes than you need; default: wait for every selected node)', intOption('--target-updates', 1))
       .option('--noise-multiplier <s>', 'differential privacy: Gaussian noise multiplier σ (0 = off)', numberOption('--noise-multiplier', 0, 1e4))
       .option('--adaptive-clip', 'adaptive clipping (Andrew et al. 2021): --clip is where the clip norm starts')
       .option('--clip-quantile <q>', 'adaptive clipping: fraction of updates to keep within the clip norm (default 0.5)', numberOption('--clip-quantile', Number.MIN_VALUE, 0.999999))

@@ -22,10 +22,12 @@
  * (bench `round`, d = 1M) costs 1.27× raw TLS's coordinator CPU and 1.52× its node CPU
  * at 50 nodes (2.7–3.0× and 1.6–2.0× at 10 nodes, where fixed per-round work weighs more).
  *
- * Per connection: frames are read in order and answered one at a time. An UPDATE waits,
- * unread, for one of the coordinator's upload slots (the socket is paused, so the node's
- * bytes wait in TCP buffers, not here); its payload is then decoded straight from the
- * socket's buffers into the slot, with a progress watchdog. A FETCH is answered with views
+ * Per connection: frames are read in order and answered one at a time. An UPDATE asks for
+ * one of the coordinator's upload slots only once its first payload bytes are here (a node
+ * that sends a header and stalls holds no slot; it is out after one progress timeout), and
+ * then waits, unread, for the slot (the socket is paused, so the node's bytes wait in TCP
+ * buffers, not here); its payload is then decoded straight from the socket's buffers into
+ * the slot, with a progress watchdog. A FETCH is answered with views
  * of the committed model's bytes, written a slice at a time by a FrameWriter bounded in
  * bytes and watched for progress. Any failure closes the connection, which ends the node's
  * session: the node leaves its round and everything held for it is released at once.
@@ -121,8 +123,8 @@ export interface RunningBulkServer {
 }
 
 interface Upload {
-  /** Undefined while the payload of an UPDATE that was not wanted is read and dropped. */
-  readonly receiver: UpdateReceiver | undefined;
+  /** Undefined while the payload of an UPDATE that is not wanted (or no longer) is read and dropped. */
+  receiver: UpdateReceiver | undefined;
   readonly round: number;
   readonly startedAt: number;
   readonly endsAt: number;
@@ -140,6 +142,8 @@ class BulkConnection implements BulkLink {
   private readonly writer: FrameWriter;
   private helloTimer: TimerHandle | undefined;
   private upload: Upload | undefined;
+  /** An UPDATE header whose first payload bytes have not come yet, with its watchdog. */
+  private awaiting: { readonly frame: Extract<BulkFrame, { type: 'update' }>; readonly timer: TimerHandle } | undefined;
   private readonly opening = new AbortController();
   private attached = false;
   /** This connection's share of stats.queuedBytes. */
@@ -163,10 +167,7 @@ class BulkConnection implements BulkLink {
       if (this.state === 'closing' || this.state === 'closed') return;
       try {
         this.reader.push(chunk);
-        // A request waits for the answer before it (or for an upload slot): nothing more is
-        // taken from the socket meanwhile, so a node that pipelines requests without reading
-        // the answers fills TCP buffers, not the coordinator's memory.
-        if (this.reader.paused) this.socket.pause();
+        this.afterRead();
       } catch (err) {
         this.fail(err, 'read');
       }
@@ -242,10 +243,35 @@ class BulkConnection implements BulkLink {
   }
 
   private startUpload(f: Extract<BulkFrame, { type: 'update' }>): void {
+    this.opts.log.debug({ node: this.name, round: f.round, payloadBytes: this.reader.payloadRemaining }, 'upload header received');
+    if (this.reader.payloadRemaining > 0) {
+      // No slot for a header alone: read on (at most one more socket read) until payload bytes come.
+      const P = this.opts.progressTimeoutMs;
+      const timer = this.opts.clock.schedule(P, () => {
+        if (this.awaiting?.timer !== timer) return;
+        this.awaiting = undefined;
+        this.refuse(new CohortError('deadline_exceeded', `upload stalled: no payload within ${P} ms of its UPDATE header; you are out of round ${f.round}`), f.round);
+      });
+      this.awaiting = { frame: f, timer };
+      return;
+    }
+    this.openUpload(f);
+  }
+
+  /** The first payload bytes of the awaited UPDATE are buffered: stop reading and ask for a slot. */
+  private payloadArrived(): void {
+    const a = this.awaiting;
+    if (!a || !this.reader.buffered) return;
+    this.awaiting = undefined;
+    a.timer.cancel();
+    this.openUpload(a.frame);
+  }
+
+  private openUpload(f: Extract<BulkFrame, { type: 'update' }>): void {
     // Until a slot is free nothing more is read: the node's bytes wait in TCP buffers.
     this.socket.pause();
-    this.opts.log.debug({ node: this.name, round: f.round, payloadBytes: this.reader.payloadRemaining }, 'upload header received');
     const payload = this.reader.payloadRemaining;
+    this.opts.log.debug({ node: this.name, round: f.round }, 'upload waiting for a slot');
     // The parsed frame is the header: no copy.
     this.host.openUpdate(this.name, f, this.opening.signal).then(
       (receiver) => {
@@ -317,10 +343,23 @@ class BulkConnection implements BulkLink {
     try {
       u.receiver.write(bytes);
     } catch (err) {
-      // The receiver has already dropped the node and freed its slot.
+      // The receiver has already freed its slot (and dropped the node, unless the stage closed).
+      const e = CohortError.from(err);
+      if (e.code === 'failed_precondition') {
+        this.dropRest(u, e);
+        return;
+      }
       this.endUpload();
-      this.refuse(CohortError.from(err), u.round);
+      this.refuse(e, u.round);
     }
+  }
+
+  /** The stage stopped taking this update mid-upload (deadline, enough updates): say so, drop the rest, keep the connection. */
+  private dropRest(u: Upload, e: CohortError): void {
+    u.receiver = undefined;
+    this.stats.uploads -= 1;
+    this.opts.log.info({ node: this.name, round: u.round, reason: e.message }, 'update no longer wanted; dropping the rest of its payload');
+    void this.send({ type: 'error', code: e.code, message: e.message });
   }
 
   private onEnd(f: BulkFrame): void {
@@ -335,12 +374,20 @@ class BulkConnection implements BulkLink {
     try {
       u.receiver.finish();
     } catch (err) {
-      this.refuse(CohortError.from(err), u.round);
+      const e = CohortError.from(err);
+      if (e.code !== 'failed_precondition') {
+        this.refuse(e, u.round);
+        return;
+      }
+      this.opts.log.info({ node: this.name, round: u.round, reason: e.message }, 'update no longer wanted');
+      this.answered(e.code, undefined, 'received');
+      void this.send({ type: 'error', code: e.code, message: e.message });
+      this.resumeReading();
       return;
     }
     this.opts.log.debug({ node: this.name, round: u.round }, 'update accepted');
     this.answered('ok', undefined, 'received');
-    void this.send({ type: 'ack', round: u.round });
+    void this.send({ type: 'ack', round: u.round }).then((ok) => ok && this.opts.log.debug({ node: this.name, round: u.round }, 'update acknowledged'));
   }
 
   private endUpload(): void {
@@ -418,7 +465,19 @@ class BulkConnection implements BulkLink {
   private resumeReading(): void {
     if (this.state !== 'ready') return;
     this.reader.resume();
-    if (!this.reader.paused && this.state === 'ready') this.socket.resume();
+    this.afterRead();
+  }
+
+  /** After the reader took bytes: start an awaited upload, and pause or resume the socket. */
+  private afterRead(): void {
+    if (this.awaiting) this.payloadArrived();
+    if (this.state !== 'ready') return;
+    // A request waits for the answer before it (or for an upload slot): nothing more is
+    // taken from the socket meanwhile, so a node that pipelines requests without reading
+    // the answers fills TCP buffers, not the coordinator's memory. An UPDATE header still
+    // waiting for its first payload bytes is the exception.
+    if (this.reader.paused && !this.awaiting) this.socket.pause();
+    else this.socket.resume();
   }
 
   /** End the connection and release everything it holds; `graceful` lets what was sent reach the node first. */
@@ -427,6 +486,8 @@ class BulkConnection implements BulkLink {
     this.state = 'closed';
     this.helloTimer?.cancel();
     this.opening.abort(new CohortError('cancelled', reason));
+    this.awaiting?.timer.cancel();
+    this.awaiting = undefined;
     const u = this.upload;
     if (u) {
       this.endUpload();

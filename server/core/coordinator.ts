@@ -788,6 +788,15 @@ export class Coordinator {
       aggregator: createAggregator(settings.aggregator, this.numParameters, settings),
       ...(privacy ? { clipNorm: privacy.clipNorm } : { normBound: settings.clipNorm }),
       manifestSha256: this.opts.model.manifest.sha256,
+      ...(settings.targetUpdates !== undefined
+        ? {
+            targetUpdates: settings.targetUpdates,
+            onEnough: (rest: readonly string[]) => {
+              log.info({ stage: 'train', target: settings.targetUpdates, cancelled: rest.length }, 'the round has its target number of updates; the other selected nodes are told to stop');
+              for (const name of rest) this.registry.session(name)?.cancel(active.round, `round ${active.round} already has its ${settings.targetUpdates} updates`);
+            },
+          }
+        : {}),
     });
     active.train = train;
     progress('train', { selected: selected.length });
@@ -995,6 +1004,11 @@ export function validateSettings(s: RoundSettings): void {
   if (!(s.clipNorm > 0 && Number.isFinite(s.clipNorm))) bad(`clip must be a positive number (it bounds every update's norm), got ${s.clipNorm}`);
   if (s.noise === 'distributed' && !s.secureAggregation) {
     bad('distributed noise needs --secure-aggregation: without it the coordinator would see each update with only its share of the noise (use --noise central)');
+  }
+  if (s.targetUpdates !== undefined) {
+    if (!Number.isInteger(s.targetUpdates) || s.targetUpdates < s.minNodes) bad(`target updates must be an integer of at least min-nodes (${s.minNodes}), got ${s.targetUpdates}`);
+    // Secure rounds fix their participants at the start; which nodes finish first is not a Poisson sample.
+    if (s.secureAggregation || s.noiseMultiplier > 0) bad('--target-updates is for plain rounds: secure and private rounds take every selected node that finishes (drop --target-updates)');
   }
   if (s.compress !== 'none' && s.compress !== 'int8' && s.compress !== 'fp16') bad(`compress must be int8 or fp16, got ${String(s.compress)}`);
   if (s.compress !== 'none' && s.secureAggregation) bad('--compress is for plain rounds: secure aggregation keeps its fixed-point ring (drop --compress or --secure-aggregation)');

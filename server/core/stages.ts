@@ -14,7 +14,7 @@ import { type Aggregator, capMix } from './aggregators.js';
 export const MAX_EXAMPLES_PER_NODE = 10_000_000;
 
 /** Why an expected node is no longer expected. */
-export type LeaveReason = 'submitted' | 'declined' | 'disconnected' | 'deadline' | 'rejected' | 'cancelled' | 'stalled';
+export type LeaveReason = 'submitted' | 'declined' | 'disconnected' | 'deadline' | 'rejected' | 'cancelled' | 'stalled' | 'enough';
 
 
 /** Common bookkeeping: who is expected, who left and why, and a promise that settles when nobody is pending. */
@@ -51,7 +51,8 @@ abstract class Collector {
   leave(name: string, reason: LeaveReason, detail?: string): void {
     if (!this.pending.delete(name)) return;
     this.left.set(name, reason);
-    if (reason !== 'submitted') this.log.warn({ node: name, reason, detail }, 'node left the stage');
+    if (reason === 'enough') this.log.info({ node: name, reason, detail }, 'node left the stage');
+    else if (reason !== 'submitted') this.log.warn({ node: name, reason, detail }, 'node left the stage');
     if (this.pending.size === 0) this.settle();
   }
 
@@ -83,6 +84,12 @@ export interface TrainStageOptions {
   readonly normBound?: number;
   /** The round model's manifest hash; an update that names another manifest is refused. */
   readonly manifestSha256?: string;
+  /**
+   * Over-selection: the stage closes once this many updates are in; the nodes still
+   * pending leave for 'enough' and are passed to `onEnough`. Undefined waits for every node.
+   */
+  readonly targetUpdates?: number;
+  readonly onEnough?: (stillPending: readonly string[]) => void;
 }
 
 /** Collects training updates from the selected nodes into one aggregate. */
@@ -100,6 +107,8 @@ export class TrainStage extends Collector {
   private readonly clipNorm: number | undefined;
   private readonly normBound: number | undefined;
   private readonly manifestSha256: string | undefined;
+  private readonly targetUpdates: number | undefined;
+  private readonly onEnough: ((stillPending: readonly string[]) => void) | undefined;
 
   constructor(round: number, selected: readonly string[], opts: TrainStageOptions) {
     super(round, selected, opts.log);
@@ -109,6 +118,8 @@ export class TrainStage extends Collector {
     this.clipNorm = opts.clipNorm;
     this.normBound = opts.normBound;
     this.manifestSha256 = opts.manifestSha256;
+    this.targetUpdates = opts.targetUpdates;
+    this.onEnough = opts.onEnough;
     this.aggregate = opts.aggregator;
   }
 
@@ -167,6 +178,17 @@ export class TrainStage extends Collector {
   override leave(name: string, reason: LeaveReason, detail?: string): void {
     if (reason !== 'submitted') this.receiving.get(name)?.();
     super.leave(name, reason, detail);
+    if (reason === 'submitted' && this.pending.size > 0 && this.participants.length === this.targetUpdates) {
+      const rest = [...this.pending];
+      for (const n of rest) this.leave(n, 'enough', `round ${this.round} has its ${this.targetUpdates} updates`);
+      this.onEnough?.(rest);
+    }
+  }
+
+  /** Why an upload can no longer be taken: the node is out of the stage. */
+  private closedFor(name: string): CohortError {
+    const why = this.left.get(name);
+    return new CohortError('failed_precondition', `round ${this.round} no longer takes an update from ${name}: ${why ? LEFT_BECAUSE[why] : 'the stage closed'}`);
   }
 
   private checkHeader(h: UpdateHeader): string | undefined {
@@ -203,11 +225,11 @@ export class TrainStage extends Collector {
     };
     return {
       write: (bytes) => {
-        if (done) throw new CohortError('failed_precondition', `upload from ${name} is already closed`);
         if (!this.pending.has(name)) {
           fail('deadline', 'stage closed during upload');
-          throw new CohortError('failed_precondition', `round ${this.round} stopped accepting updates`);
+          throw this.closedFor(name);
         }
+        if (done) throw new CohortError('failed_precondition', `upload from ${name} is already closed`);
         try {
           decoder.write(bytes);
         } catch (err) {
@@ -216,11 +238,11 @@ export class TrainStage extends Collector {
         }
       },
       finish: () => {
-        if (done) throw new CohortError('failed_precondition', `upload from ${name} is already closed`);
         if (!this.pending.has(name)) {
           fail('deadline', 'stage closed during upload');
-          throw new CohortError('failed_precondition', `round ${this.round} stopped accepting updates`);
+          throw this.closedFor(name);
         }
+        if (done) throw new CohortError('failed_precondition', `upload from ${name} is already closed`);
         let update: Float32Array;
         let norm: number;
         try {
@@ -273,6 +295,7 @@ const LEFT_BECAUSE: Record<LeaveReason, string> = {
   rejected: 'its report was refused',
   cancelled: 'the stage was cancelled',
   stalled: 'it stopped making progress',
+  enough: 'the round already had the updates it needed',
 };
 
 /** One node's federated-evaluation report. */

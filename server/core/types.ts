@@ -128,6 +128,11 @@ export interface RoundSettings {
   readonly maxWeightShare: number;
   /** Update compression of plain rounds (also quantises the round's global update). */
   readonly compress: Compression;
+  /**
+   * Over-selection (plain, non-private rounds): the train stage closes as soon as this many
+   * updates are in, and the other selected nodes are told to stop. Undefined waits for all.
+   */
+  readonly targetUpdates?: number;
 }
 
 /** Update compression of a round. */

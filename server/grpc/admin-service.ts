@@ -153,6 +153,7 @@ function launchSettings(req: LaunchRequest__Output): LaunchSettings {
     trimFraction: pos(req.trimFraction),
     // Anything but "" is passed on for validateSettings to name if it is not int8 or fp16.
     compress: req.compress === '' ? undefined : (req.compress as Compression),
+    targetUpdates: pos(req.targetUpdates),
   };
 }
 

@@ -248,6 +248,11 @@ export class FrameReader {
     return this.stopped;
   }
 
+  /** True while bytes pushed during a pause wait to be consumed. */
+  get buffered(): boolean {
+    return this.pending.length > 0;
+  }
+
   /** Payload bytes of the current frame not yet received. */
   get payloadRemaining(): number {
     return this.current ? this.remaining : 0;

@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import { deferred } from '../../shared/async.js';
+import { type Deferred, deferred } from '../../shared/async.js';
 import type { CoordinatorMessage__Output } from '../../shared/wire/generated/cohort/v1/CoordinatorMessage.js';
 import type { ModelVersion__Output } from '../../shared/wire/generated/cohort/v1/ModelVersion.js';
 import type { NodeCapabilities } from '../../shared/wire/generated/cohort/v1/NodeCapabilities.js';
@@ -78,6 +78,12 @@ export function updateHeaderOnly(round: number, numParameters: number, over: Rec
   return rawFrame({ payloadBytes: numParameters * 4, update: { round, numExamples: 10, numParameters, trainLoss: 0.5, encoding: 'TENSOR_ENCODING_F32', ...over } });
 }
 
+/** An f32 UPDATE of zeros cut after `payloadBytes` of its payload (an upload that stalls midway). */
+export function updatePrefix(round: number, numParameters: number, payloadBytes: number): Buffer {
+  const header = updateHeaderOnly(round, numParameters);
+  return updateFrame(round, new Float32Array(numParameters)).subarray(0, header.length + payloadBytes);
+}
+
 /** A FETCH frame for `want` (the node holds nothing). */
 export function fetchFrame(want: ModelVersion__Output | null): Buffer {
   return rawFrame({ fetch: { want: { round: Number(want?.round ?? 0), sha256: want?.sha256 ?? Buffer.alloc(0) } } });
@@ -112,7 +118,13 @@ export class ScriptedNode {
     readonly bulkPort: number,
     /** Settles when the Join stream ends, with how it ended. */
     readonly ended: Promise<Outcome>,
+    private readonly cancels: (round: number) => Deferred<string>,
   ) {}
+
+  /** The reason of the CancelTask received for `round`, once it comes. */
+  cancelled(round: number): Promise<string> {
+    return this.cancels(round).promise;
+  }
 
   /** Join as `name` (its certificate and key must be in `certs`), wait for the Welcome, open the bulk connection and (unless `hello: false`) HELLO. */
   static async connect(certs: string | { readonly dir: string }, port: number, name: string, opts: ScriptedNodeOptions = {}): Promise<ScriptedNode> {
@@ -129,6 +141,12 @@ export class ScriptedNode {
     let welcome = false;
     let node: ScriptedNode | undefined;
     const early: Task__Output[] = [];
+    const cancels = new Map<number, Deferred<string>>();
+    const cancelOf = (round: number): Deferred<string> => {
+      let d = cancels.get(round);
+      if (!d) cancels.set(round, (d = deferred<string>()));
+      return d;
+    };
     call.on('data', (m: CoordinatorMessage__Output) => {
       if (m.body === 'welcome' && m.welcome) {
         welcome = true;
@@ -137,6 +155,8 @@ export class ScriptedNode {
       } else if (m.body === 'task' && m.task) {
         if (node) node.onTask(m.task);
         else early.push(m.task);
+      } else if (m.body === 'cancel' && m.cancel) {
+        cancelOf(Number(m.cancel.round)).resolve(m.cancel.reason);
       }
     });
     call.on('error', (err: grpc.ServiceError) => {
@@ -161,7 +181,7 @@ export class ScriptedNode {
       client.close();
       throw err;
     }
-    node = new ScriptedNode(name, client, call, bulk, token, bulkPort, ended.promise);
+    node = new ScriptedNode(name, client, call, bulk, token, bulkPort, ended.promise, cancelOf);
     for (const t of early) node.onTask(t);
     return node;
   }

@@ -339,6 +339,7 @@ describe('bulk server: framing, identity, slots, timeouts (real TLS, fake coordi
       await staller.write(updateHeaderOnly(1, N));
       // A few bytes, then nothing: the slot is held until the progress timeout.
       await staller.write(new Uint8Array(100));
+      await host.whenEvent('reading node-a');
       const honest = await ready(server, 'node-b');
       const delta = Float32Array.from({ length: N }, (_, i) => i);
       const sent = honest.write(update(1, new Uint8Array(delta.buffer)));

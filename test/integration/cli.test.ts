@@ -116,6 +116,16 @@ describe('cohort CLI, real deployment path (integration)', function () {
     assert.equal(doc.nodes.connected, 3);
   });
 
+  it('closes a round at its --target-updates: two of the three selected nodes take part, and the third stays connected', async function () {
+    const r = await cli(['round', 'launch', '--rounds', '1', '--min-nodes', '2', '--target-updates', '2', '--json', ...admin()]);
+    assert.equal(r.code, 0, r.err);
+    const doc = JSON.parse(r.out) as { rounds: { participants: number; selected: number; status: string; evaluated: number }[] };
+    assert.equal(doc.rounds[0]?.status, 'completed');
+    assert.equal(doc.rounds[0]?.participants, 2);
+    const nodes = JSON.parse((await cli(['nodes', '--json', ...admin()])).out) as { nodes: { status: string }[] };
+    assert.deepEqual(nodes.nodes.map((n) => n.status), ['connected', 'connected', 'connected']);
+  });
+
   it('refuses a certificate without the operator role with exit code 3', async function () {
     for (const name of ['hospital-a', 'eve']) {
       const r = await cli(['status', '--coordinator', address, '--certs', join(dir, 'certs'), '--name', name]);
@@ -133,6 +143,8 @@ describe('cohort CLI, real deployment path (integration)', function () {
       [['coordinator', '--port', '99999'], /--port must be a whole number from 0 to 65,535/],
       [['round', 'launch', '--sample-rate', '1.5', ...admin()], /--sample-rate must be a positive number up to 1/],
       [['round', 'launch', '--compress', 'int4', ...admin()], /compress must be int8 or fp16, got int4/],
+      [['round', 'launch', '--target-updates', '2', '--min-nodes', '3', ...admin()], /target updates must be an integer of at least min-nodes \(3\), got 2/],
+      [['round', 'launch', '--target-updates', '3', '--secure-aggregation', ...admin()], /--target-updates is for plain rounds/],
       [['round', 'launch', '--compress', 'int8', '--secure-aggregation', ...admin()], /--compress is for plain rounds: secure aggregation keeps its fixed-point ring/],
       [['round', 'launch', '--compress', 'fp16', '--noise-multiplier', '1', ...admin()], /--compress is for plain rounds: stochastic rounding would move clipped updates past the clip norm/],
       [['coordinator', '--port', '7443', '--bulk-port', '7443'], /--bulk-port must differ from --port \(both are 7443\)/],

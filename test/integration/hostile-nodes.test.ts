@@ -20,7 +20,7 @@ import type { RoundEvent, RoundSettings } from '../../server/core/types.js';
 import type { StartedCoordinator } from '../../server/main.js';
 import { type RunningNode, startTestCoordinator, startTestNode, TEST_SETTINGS, TestPki } from '../helpers/federation.js';
 import { LogGate } from '../helpers/log-gate.js';
-import { type BulkOutcome, fetchFrame, ScriptedNode, updateFrame, updateHeaderOnly } from '../helpers/scripted-node.js';
+import { type BulkOutcome, fetchFrame, ScriptedNode, updateFrame, updateHeaderOnly, updatePrefix } from '../helpers/scripted-node.js';
 
 /** PerturbWork whose training waits for `open()`: honest uploads start exactly when a test says. */
 class GatedWork implements LocalWork {
@@ -182,7 +182,7 @@ describe('hostile and broken nodes (integration)', function () {
     assertReleased(c, 2);
   });
 
-  it('2. uploads that stall after their header are dropped at the progress timeout, and honest uploads waiting for their slots complete', async function () {
+  it('2. an UPDATE header with no payload holds no upload slot: honest uploads go through at once, and the staller is out at the progress timeout', async function () {
     const clock = new ManualClock(Date.now());
     const c = await start({ clock, settings: { minNodes: 2 } });
     const works = (await honestNodes(c, 2, () => new GatedWork())) as GatedWork[];
@@ -193,11 +193,42 @@ describe('hostile and broken nodes (integration)', function () {
       const { task } = await node.nextTask('TASK_KIND_TRAIN', false);
       return node.upload(updateHeaderOnly(task.round, task.numParameters));
     });
+    await Promise.all(stallers.map((s) => log.waitFor({ msg: 'upload header received', fields: { node: s.name } })));
+    assert.equal(c.coordinator.uploadBuffers.free, c.coordinator.uploadBuffers.total, 'four headers without payload hold none of the four slots');
+    for (const w of works) w.open();
+    // No time passes: the honest updates are read and accepted with the stallers still connected.
+    await Promise.all(['honest-1', 'honest-2'].map((node) => log.waitFor({ msg: 'update acknowledged', fields: { node } })));
+    assert.equal(log.matching({ msg: 'reading upload', fields: { node: 'stall-1' } }).length, 0);
+    clock.advance(PROGRESS_MS);
+
+    for (const outcome of await Promise.all(stalled)) {
+      assertRefused(outcome, 'deadline_exceeded', new RegExp(`upload stalled: no payload within ${PROGRESS_MS} ms of its UPDATE header; you are out of round 1`));
+    }
+    const [event] = await rounds;
+    assert.equal(event?.state, 'completed', event?.reason);
+    assert.equal(event?.participants, 2);
+    assert.equal(event?.seconds, PROGRESS_MS / 1000, 'the stage waits for the stallers one progress timeout, not the 20 s train deadline');
+    assert.deepEqual(participated(c), { 'honest-1': 1, 'honest-2': 1, 'stall-1': 0, 'stall-2': 0, 'stall-3': 0, 'stall-4': 0 });
+    await Promise.all(stallers.map((s) => s.ended));
+    assertReleased(c, 2);
+  });
+
+  it('2b. uploads that stall midway hold their slot until the progress timeout; honest uploads waiting for a slot then complete', async function () {
+    const clock = new ManualClock(Date.now());
+    const c = await start({ clock, settings: { minNodes: 2 } });
+    const works = (await honestNodes(c, 2, () => new GatedWork())) as GatedWork[];
+    const stallers = await Promise.all([1, 2, 3, 4].map((i) => connect(c, `stall-${i}`)));
+    const rounds = finals(c.coordinator.launch({ rounds: 1, settings: {} }).events);
+
+    const stalled = stallers.map(async (node) => {
+      const { task } = await node.nextTask('TASK_KIND_TRAIN', false);
+      return node.upload(updatePrefix(task.round, task.numParameters, 1024));
+    });
     await Promise.all(stallers.map((s) => log.waitFor({ msg: 'reading upload', fields: { node: s.name } })));
     assert.equal(c.coordinator.uploadBuffers.free, 0, 'the four stallers hold every upload slot');
     for (const w of works) w.open();
     // The honest nodes are done training and queue for a slot behind the stallers.
-    await Promise.all(['honest-1', 'honest-2'].map((node) => log.waitFor({ msg: 'upload header received', fields: { node } })));
+    await Promise.all(['honest-1', 'honest-2'].map((node) => log.waitFor({ msg: 'upload waiting for a slot', fields: { node } })));
     clock.advance(PROGRESS_MS);
 
     for (const outcome of await Promise.all(stalled)) assertRefused(outcome, 'deadline_exceeded', new RegExp(`upload stalled: less than 65536 bytes in ${PROGRESS_MS} ms; you are out of round 1`));
@@ -386,6 +417,19 @@ describe('hostile and broken nodes (integration)', function () {
     assertReleased(c, 5);
   });
 
+  /** Four header-only stallers and four header abusers answer their train task; resolves with their bulk answers. */
+  async function attack(stallers: ScriptedNode[], abusers: ScriptedNode[]): Promise<{ stalled: Promise<BulkOutcome[]>; abused: BulkOutcome[] }> {
+    const send = async (node: ScriptedNode, frame: (round: number, d: number) => Buffer): Promise<BulkOutcome> => {
+      const { task } = await node.nextTask('TASK_KIND_TRAIN', false);
+      return node.upload(frame(task.round, task.numParameters));
+    };
+    const stalled = Promise.all(stallers.map((s) => send(s, (round, d) => updateHeaderOnly(round, d))));
+    await Promise.all(stallers.map((s) => log.waitFor({ msg: 'upload header received', fields: { node: s.name } })));
+    const abused = await Promise.all(abusers.map((a, i) => send(a, (round, d) => updateFrame(round, new Float32Array(d), i % 2 === 0 ? { numExamples: 0 } : { encoding: 'TENSOR_ENCODING_INT8' }))));
+    for (const o of abused) assertRefused(o, 'invalid_argument', /num_examples must be an integer|bulk frame: update announces/);
+    return { stalled, abused };
+  }
+
   it('four stalling and four header-abusing nodes among fourteen: the honest six complete the round one progress timeout in, before the train deadline', async function () {
     const clock = new ManualClock(Date.now());
     const c = await start({ clock, settings: { minNodes: 6 } });
@@ -394,20 +438,12 @@ describe('hostile and broken nodes (integration)', function () {
     const abusers = await Promise.all([1, 2, 3, 4].map((i) => connect(c, `abuse-${i}`)));
     const rounds = finals(c.coordinator.launch({ rounds: 1, settings: {} }).events);
 
-    const send = async (node: ScriptedNode, frame: (round: number, d: number) => Buffer): Promise<BulkOutcome> => {
-      const { task } = await node.nextTask('TASK_KIND_TRAIN', false);
-      return node.upload(frame(task.round, task.numParameters));
-    };
-    const stalled = stallers.map((s) => send(s, (round, d) => updateHeaderOnly(round, d)));
-    await Promise.all(stallers.map((s) => log.waitFor({ msg: 'reading upload', fields: { node: s.name } })));
-    // Behind the stallers, in the queue for a slot: headers the coordinator refuses before any slot is taken.
-    const abused = abusers.map((a, i) => send(a, (round, d) => updateFrame(round, new Float32Array(d), i % 2 === 0 ? { numExamples: 0 } : { encoding: 'TENSOR_ENCODING_INT8' })));
-    for (const o of await Promise.all(abused)) assertRefused(o, 'invalid_argument', /num_examples must be an integer|bulk frame: update announces/);
+    const { stalled } = await attack(stallers, abusers);
     for (const w of works) w.open();
-    await Promise.all(works.map((_, i) => log.waitFor({ msg: 'upload header received', fields: { node: `honest-${i + 1}` } })));
+    await Promise.all(works.map((_, i) => log.waitFor({ msg: 'update acknowledged', fields: { node: `honest-${i + 1}` } })));
     clock.advance(PROGRESS_MS);
 
-    for (const o of await Promise.all(stalled)) assertRefused(o, 'deadline_exceeded', /upload stalled/);
+    for (const o of await stalled) assertRefused(o, 'deadline_exceeded', /upload stalled: no payload/);
     for (const s of [...stallers, ...abusers]) s.close();
     const [event] = await rounds;
     assert.equal(event?.state, 'completed', event?.reason);
@@ -419,4 +455,56 @@ describe('hostile and broken nodes (integration)', function () {
     await log.waitFor({ msg: 'node disconnected' }, 8);
     assertReleased(c, 6);
   });
+
+  it('with --target-updates 6 the same round completes as soon as the honest six are in, with no time passing; a late upload is dropped and its connection kept', async function () {
+    const clock = new ManualClock(Date.now());
+    const c = await start({ clock, settings: { minNodes: 6, targetUpdates: 6 } });
+    const works = (await honestNodes(c, 6, () => new GatedWork())) as GatedWork[];
+    const stallers = await Promise.all([1, 2, 3, 4].map((i) => connect(c, `stall-${i}`)));
+    const abusers = await Promise.all([1, 2, 3, 4].map((i) => connect(c, `abuse-${i}`)));
+    const late = await connect(c, 'third-party');
+    const events = c.coordinator.launch({ rounds: 1, settings: {} }).events[Symbol.asyncIterator]();
+    const next = async (until: (e: RoundEvent) => boolean): Promise<RoundEvent> => {
+      for (let r = await events.next(); !r.done; r = await events.next()) if (until(r.value)) return r.value;
+      throw new Error('the launch ended first');
+    };
+
+    const { stalled } = await attack(stallers, abusers);
+    // An upload in progress when the target is reached: it holds one of the four slots.
+    const { task } = await late.nextTask('TASK_KIND_TRAIN', false);
+    const d = task.numParameters;
+    const whole = updateFrame(task.round, new Float32Array(d));
+    const cut = updatePrefix(task.round, d, 1024).length;
+    const lateAnswer = late.upload(whole.subarray(0, cut));
+    await log.waitFor({ msg: 'reading upload', fields: { node: 'third-party' } });
+    for (const w of works) w.open();
+
+    const trained = await next((e) => e.stage === 'evaluate' || e.state !== 'running');
+    assert.equal(trained.stage, 'evaluate', trained.reason);
+    assert.equal(trained.selected, 15);
+    assert.equal(trained.participants, 6);
+    assert.equal(trained.seconds, 0, 'no time passed: the train stage did not wait for the stallers');
+    const counts = participated(c);
+    for (let i = 1; i <= 6; i++) assert.equal(counts[`honest-${i}`], 1);
+    assert.equal(log.matching({ msg: 'node left the stage', fields: { reason: 'enough' } }).length, 5, 'the four stallers and the late upload');
+    for (const s of [...stallers, late]) assert.match(await s.cancelled(task.round), /round 1 already has its 6 updates/);
+
+    // The late node sends the rest, as the contract asks; it is told its update is no longer wanted, and keeps its connection.
+    await late.bulk.write(whole.subarray(cut));
+    assertRefused(await lateAnswer, 'failed_precondition', /round 1 no longer takes an update from third-party: the round already had the updates it needed/);
+    const stale = await late.fetch(task.modelVersion).catch((err: Error) => err);
+    assert.ok(stale instanceof Error && /not_found/.test(stale.message), 'the connection still answers requests (the model it asks for is no longer current)');
+    assert.equal((await late.decline(task.round, 'TASK_KIND_EVALUATE')).code, grpc.status.OK, 'and the node is still in the federation: it declines the evaluation');
+    clock.advance(PROGRESS_MS);
+    for (const o of await stalled) assertRefused(o, 'deadline_exceeded', /upload stalled: no payload/);
+    for (const s of [...stallers, ...abusers]) s.close();
+    const event = await next((e) => e.state !== 'running');
+    assert.equal(event.state, 'completed', event.reason);
+    assert.equal(event.evaluated, 6);
+    await log.waitFor({ msg: 'node disconnected' }, 8);
+    late.close();
+    await log.waitFor({ msg: 'node disconnected' }, 9);
+    assertReleased(c, 6);
+  });
+
 });

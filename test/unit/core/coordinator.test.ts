@@ -454,7 +454,7 @@ describe('Coordinator (fake sessions, manual clock)', () => {
       const r1 = await open('nan');
       r1.write(nan[0] as Uint8Array);
       assert.throws(() => r1.write(nan[1] as Uint8Array), coded('invalid_argument', /^value 5 is NaN: values must be finite$/));
-      assert.throws(() => r1.finish(), coded('failed_precondition', /already closed/));
+      assert.throws(() => r1.finish(), coded('failed_precondition', /no longer takes an update from nan: its report was refused/));
 
       const inf = pieces(poisoned(deltaFor(9), 14, Number.NEGATIVE_INFINITY), 16);
       const r2 = await open('inf');
@@ -510,7 +510,7 @@ describe('Coordinator (fake sessions, manual clock)', () => {
       );
       for (const p of pieces(deltaFor(1))) rb.write(p);
       rb.finish();
-      assert.throws(() => rb.finish(), coded('failed_precondition', /already closed/));
+      assert.throws(() => rb.finish(), coded('failed_precondition', /no longer takes an update from b: it already submitted/));
 
       for (const s of sessions) assert.equal((await s.next()).task.kind, 'evaluate');
       await assert.rejects(h.coordinator.openUpdate('b', header(1, deltaFor(1), 1), never), coded('failed_precondition', /^round 1 is not in its train stage \(now: evaluate\)$/));
@@ -640,7 +640,7 @@ describe('Coordinator (fake sessions, manual clock)', () => {
       assert.equal(await state(openingC), 'pending');
       h.coordinator.decline('b', 1, 'train', 'changed my mind');
       const rc = await openingC;
-      assert.throws(() => rb.write(pieces(deltaFor(1))[1] as Uint8Array), coded('failed_precondition', /already closed/));
+      assert.throws(() => rb.write(pieces(deltaFor(1))[1] as Uint8Array), coded('failed_precondition', /no longer takes an update from b: it declined/));
       for (const p of pieces(deltaFor(2))) rc.write(p);
       rc.finish();
 
@@ -699,7 +699,7 @@ describe('Coordinator (fake sessions, manual clock)', () => {
       assert.equal(await state(openingB), 'pending');
       h.clock.advance(DEFAULTS.trainTimeoutMs);
       await assert.rejects(openingB, coded('failed_precondition', /^b is no longer part of round 1 \(deadline\)$/));
-      assert.throws(() => ra.write(chunks[1] as Uint8Array), coded('failed_precondition', /already closed/));
+      assert.throws(() => ra.write(chunks[1] as Uint8Array), coded('failed_precondition', /no longer takes an update from a: it missed the deadline/));
 
       assert.equal((await a.next()).task.round, 2);
       assert.equal((await b.next()).task.round, 2);

@@ -42,6 +42,11 @@ describe('influence and progress settings', () => {
     refused({ maxWeightShare: 0 }, /max weight share must be in \(0, 1\], got 0/);
     refused({ maxWeightShare: 1.5 }, /max weight share must be in \(0, 1\], got 1\.5/);
     refused({ clipNorm: 0 }, /clip must be a positive number \(it bounds every update's norm\), got 0/);
+    refused({ minNodes: 3, targetUpdates: 2 }, /target updates must be an integer of at least min-nodes \(3\), got 2/);
+    refused({ targetUpdates: 2.5 }, /target updates must be an integer of at least min-nodes \(2\), got 2\.5/);
+    refused({ targetUpdates: 4, secureAggregation: true }, /--target-updates is for plain rounds/);
+    refused({ targetUpdates: 4, noiseMultiplier: 1 }, /--target-updates is for plain rounds/);
+    assert.doesNotThrow(() => validateSettings({ ...DEFAULT_ROUND_SETTINGS, targetUpdates: 2 }));
     assert.throws(() => coordinatorConfig({ ...base, progressTimeout: 0 }), (e: unknown) => e instanceof CohortError && e.code === 'usage' && /--progress-timeout must be a number from 0.001 to 3,600 seconds/.test(e.message));
     assert.throws(() => coordinatorConfig({ ...base, aggregator: 'median', noiseMultiplier: 1 }), (e: unknown) => e instanceof CohortError && e.code === 'usage' && /in the clear/.test(e.message));
   });

@@ -4,7 +4,8 @@ import type { Long } from '@grpc/proto-loader';
 
 /**
  * The coordinator no longer needs the node's result for this round (its train deadline
- * passed); a later evaluation task of the same round is still wanted.
+ * passed, or it has the round's LaunchRequest.target_updates updates); a later evaluation
+ * task of the same round is still wanted.
  */
 export interface CancelTask {
   'round'?: (number | string | Long);
@@ -13,7 +14,8 @@ export interface CancelTask {
 
 /**
  * The coordinator no longer needs the node's result for this round (its train deadline
- * passed); a later evaluation task of the same round is still wanted.
+ * passed, or it has the round's LaunchRequest.target_updates updates); a later evaluation
+ * task of the same round is still wanted.
  */
 export interface CancelTask__Output {
   'round': (number);

@@ -72,6 +72,15 @@ export interface LaunchRequest {
    * as that quantised delta.
    */
   'compress'?: (string);
+  /**
+   * Over-selection for plain, non-private rounds: the train stage closes as soon as this
+   * many valid updates are in; the other selected nodes get CancelTask, and an upload of
+   * theirs still in progress is answered with bulk ERROR failed_precondition (its payload
+   * is read and dropped, the connection stays open). 0 = wait for every selected node (until
+   * the train deadline). Must be at least min_nodes; refused with secure aggregation or
+   * differential privacy, whose participants are fixed when the round starts.
+   */
+  'targetUpdates'?: (number);
 }
 
 export interface LaunchRequest__Output {
@@ -144,4 +153,13 @@ export interface LaunchRequest__Output {
    * as that quantised delta.
    */
   'compress': (string);
+  /**
+   * Over-selection for plain, non-private rounds: the train stage closes as soon as this
+   * many valid updates are in; the other selected nodes get CancelTask, and an upload of
+   * theirs still in progress is answered with bulk ERROR failed_precondition (its payload
+   * is read and dropped, the connection stays open). 0 = wait for every selected node (until
+   * the train deadline). Must be at least min_nodes; refused with secure aggregation or
+   * differential privacy, whose participants are fixed when the round starts.
+   */
+  'targetUpdates': (number);
 }
