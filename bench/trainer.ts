@@ -39,8 +39,10 @@ const isConnected = (m: unknown): m is { type: 'connected' } => typeof m === 'ob
 
 /** Model sizes; COHORT_BENCH_TRAINER_SIZES="100000" runs a small one. */
 const SIZES = (process.env['COHORT_BENCH_TRAINER_SIZES'] ?? '100000,1000000').split(',').map(Number);
-const ROUNDS = Number(process.env['COHORT_BENCH_TRAINER_ROUNDS'] ?? 10);
-const NODES = 3;
+/** Rounds of ~0.1 s vary by ±30% with scheduling on 2 cores: medians of many. */
+const ROUNDS = Number(process.env['COHORT_BENCH_TRAINER_ROUNDS'] ?? 40);
+/** Node daemons per federation (each with its trainer process); COHORT_BENCH_TRAINER_NODES=1 runs one site. */
+const NODES = Number(process.env['COHORT_BENCH_TRAINER_NODES'] ?? 3);
 const TARGET_RATIO = 1.2;
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const PYTHON = process.env['COHORT_PYTHON'] ?? (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');

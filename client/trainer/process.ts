@@ -17,7 +17,7 @@ import type { Logger } from '../../shared/logger.js';
 import { tensorSize, type TensorSpec } from '../../shared/model/manifest.js';
 import type { FederatedModel } from '../../shared/model/model.js';
 import type { TrainerMessage__Output } from '../../shared/wire/generated/cohort/trainer/v1/TrainerMessage.js';
-import { decodeTrainerMessage, encodeDaemonMessage, FrameReader, MAX_CHUNK_BYTES, TRAINER_CONTRACT, TRAINER_FD, tensorChunkFrames } from './frames.js';
+import { decodeTrainerMessage, encodeDaemonMessage, type Frame, FrameReader, isChunkFrame, MAX_CHUNK_BYTES, MAX_FRAME_BYTES, TRAINER_CONTRACT, TRAINER_FD, tensorChunkFrames } from './frames.js';
 import { DEFAULT_OUTPUT_LIMITS, type OutputLimits, TrainerOutput } from './output.js';
 import type { EvalOutput, Trainer, TrainerDescription, TrainerRequest, TrainOutput } from './trainer.js';
 
@@ -69,6 +69,8 @@ interface Running {
   keepsWeights: boolean;
   /** A copy of the weights of this process's last request, when it keeps them. */
   lastWeights?: Float32Array;
+  /** The vector train results are gathered in, reused from one request to the next. */
+  results?: Float32Array;
   /** Set once this process has failed or been stopped: later events about it are ignored. */
   gone: boolean;
   readonly startTimer: TimerHandle;
@@ -172,6 +174,7 @@ export class ProcessTrainer implements Trainer {
     });
   }
 
+  /** The result's values are valid until the next request: copy what you keep (TrainerWork makes the delta from them at once). */
   train(request: TrainerRequest, weights: Float32Array): Promise<TrainOutput> {
     return this.serialized(() => this.send('train', request, weights)) as Promise<TrainOutput>;
   }
@@ -227,7 +230,8 @@ export class ProcessTrainer implements Trainer {
     const running: Running = {
       child,
       channel,
-      reader: new FrameReader(),
+      // Field 4: TrainerMessage.chunk, read without buffering whole frames.
+      reader: new FrameReader(MAX_FRAME_BYTES, 4),
       stdout: new TrainerOutput(child.stdout as NonNullable<ChildProcess['stdout']>, 'stdout', this.log, opts.clock, opts.output ?? DEFAULT_OUTPUT_LIMITS, suppressed),
       stderr: new TrainerOutput(child.stderr as NonNullable<ChildProcess['stderr']>, 'stderr', this.log, opts.clock, opts.output ?? DEFAULT_OUTPUT_LIMITS, suppressed),
       gone: false,
@@ -255,15 +259,19 @@ export class ProcessTrainer implements Trainer {
 
   private onData(running: Running, data: Buffer): void {
     if (running.gone) return;
-    let bodies: Buffer[];
+    let frames: Frame[];
     try {
-      bodies = running.reader.push(data);
+      frames = running.reader.push(data);
     } catch (err) {
       this.violation(running, (err as Error).message);
       return;
     }
-    for (const body of bodies) {
+    for (const body of frames) {
       if (running.gone) return;
+      if (isChunkFrame(body)) {
+        this.onChunk(running, body.request, body.pieces, body.length);
+        continue;
+      }
       let message: TrainerMessage__Output;
       try {
         message = decodeTrainerMessage(body);
@@ -324,30 +332,39 @@ export class ProcessTrainer implements Trainer {
         // The stream that follows holds the Hello's tensors; a result announcing others is checked by TrainerWork.
         const total = (running.hello as TrainerDescription).tensors.reduce((s, x) => s + tensorSize(x.shape), 0);
         p.header = { kind, tensors, numExamples: t.numExamples, loss: t.loss, metrics: { ...t.metrics } };
-        p.values = new Float32Array(total);
+        if (running.results?.length !== total) running.results = new Float32Array(total);
+        p.values = running.results;
         if (total === 0) this.finishTrain(p);
         return;
       }
-      case 'chunk': {
-        const c = m.chunk;
-        if (p.kind !== 'train' || !p.header || !p.values || !c) return this.violation(running, 'it sent tensor data that belongs to no TrainResult');
-        if (c.request !== p.id) return this.violation(running, `its TensorChunk names request ${c.request}, not ${p.id}`);
-        const data = c.data;
-        if (data.length === 0 || data.length % 4 !== 0 || data.length > MAX_CHUNK_BYTES) {
-          return this.violation(running, `it sent a TensorChunk of ${data.length} bytes (chunks hold 4 to ${MAX_CHUNK_BYTES} bytes, a multiple of 4)`);
-        }
-        const capacity = p.values.byteLength;
-        if (p.filled + data.length > capacity) {
-          return this.violation(running, `it sent more tensor data than its ${(running.hello as TrainerDescription).tensors.length} tensors hold (${capacity} bytes)`);
-        }
-        new Uint8Array(p.values.buffer, p.filled, data.length).set(data);
-        p.filled += data.length;
-        if (p.filled === capacity) this.finishTrain(p);
-        return;
-      }
+      case 'chunk':
+        if (!m.chunk) return this.violation(running, 'it sent an empty TensorChunk');
+        return this.onChunk(running, m.chunk.request, [m.chunk.data], m.chunk.data.length);
       default:
         return this.violation(running, `it sent ${m.body ?? 'an empty message'} while answering a ${p.kind} request`);
     }
+  }
+
+  /** Tensor data of a TrainResult, copied straight into the result's values. */
+  private onChunk(running: Running, request: number, pieces: readonly Uint8Array[], length: number): void {
+    const p = this.pending;
+    if (!running.hello) return this.violation(running, 'its first message was chunk, not Hello');
+    if (!p) return this.violation(running, 'it sent chunk without being asked');
+    if (p.kind !== 'train' || !p.header || !p.values) return this.violation(running, 'it sent tensor data that belongs to no TrainResult');
+    if (request !== p.id) return this.violation(running, `its TensorChunk names request ${request}, not ${p.id}`);
+    if (length === 0 || length % 4 !== 0 || length > MAX_CHUNK_BYTES) {
+      return this.violation(running, `it sent a TensorChunk of ${length} bytes (chunks hold 4 to ${MAX_CHUNK_BYTES} bytes, a multiple of 4)`);
+    }
+    const capacity = p.values.byteLength;
+    if (p.filled + length > capacity) {
+      return this.violation(running, `it sent more tensor data than its ${running.hello.tensors.length} tensors hold (${capacity} bytes)`);
+    }
+    const into = new Uint8Array(p.values.buffer);
+    for (const piece of pieces) {
+      into.set(piece, p.filled);
+      p.filled += piece.length;
+    }
+    if (p.filled === capacity) this.finishTrain(p);
   }
 
   private finishTrain(p: Pending): void {

@@ -3,12 +3,14 @@
  * a Trainer (the same interface the built-in models implement) as the trainer process a
  * node daemon starts with `--trainer "node my-trainer.js"`. It speaks on fd 3, sends the
  * Hello from `describe`, answers each request, turns a thrown error into a Failure, and
- * returns when the daemon sends Shutdown or closes the channel.
+ * returns when the daemon sends Shutdown or closes the channel. Every request's weights
+ * come in one vector that is reused for the next request: a trainer may change them or
+ * return them, but must copy what it keeps after answering.
  */
 import { Socket } from 'node:net';
 import { tensorSize } from '../../shared/model/manifest.js';
 import type { DaemonMessage__Output } from '../../shared/wire/generated/cohort/trainer/v1/DaemonMessage.js';
-import { decodeDaemonMessage, encodeTrainerMessage, FrameReader, TRAINER_CONTRACT, TRAINER_FD, tensorChunkFrames } from './frames.js';
+import { type ChunkFrame, decodeDaemonMessage, encodeTrainerMessage, FrameReader, isChunkFrame, MAX_FRAME_BYTES, TRAINER_CONTRACT, TRAINER_FD, tensorChunkFrames } from './frames.js';
 import type { Trainer, TrainerDescription, TrainerRequest } from './trainer.js';
 
 interface Incoming {
@@ -36,15 +38,23 @@ export async function serveTrainer(trainer: Trainer, fd = Number(process.env['CO
       },
     }),
   );
-  const reader = new FrameReader();
+  // Field 3: DaemonMessage.chunk, read without buffering whole frames.
+  const reader = new FrameReader(MAX_FRAME_BYTES, 3);
   let incoming: Incoming | undefined;
-  /** The last request's weights as received (the trainer may change the copy it is given). */
+  /** The last request's weights as received (the trainer may change the vector it is given). */
   let kept: Float32Array | undefined;
+  /**
+   * The vector every request's weights are given in, reused: the daemon sends a request only
+   * after it has read the whole answer to the one before, so nothing still refers to it then.
+   */
+  let given: Float32Array | undefined;
   /** A request's weights: received next (filled: 0), or a copy of the kept ones. */
   const weightsFor = (same: boolean): { values: Float32Array; filled: number } => {
-    if (!same) return { values: new Float32Array(total), filled: 0 };
+    given ??= new Float32Array(total);
+    if (!same) return { values: given, filled: 0 };
     if (!kept) throw new Error('the daemon referred to the weights of a previous request, but there was none');
-    return { values: kept.slice(), filled: kept.byteLength };
+    given.set(kept);
+    return { values: given, filled: kept.byteLength };
   };
   let work: Promise<void> = Promise.resolve();
   await new Promise<void>((resolve, reject) => {
@@ -55,15 +65,16 @@ export async function serveTrainer(trainer: Trainer, fd = Number(process.env['CO
     channel.on('end', finish);
     channel.on('error', finish);
     channel.on('data', (data: Buffer) => {
-      let messages: DaemonMessage__Output[];
+      let messages: Array<DaemonMessage__Output | ChunkFrame>;
       try {
-        messages = reader.push(data).map(decodeDaemonMessage);
+        messages = reader.push(data).map((f) => (isChunkFrame(f) ? f : decodeDaemonMessage(f)));
       } catch (err) {
         reject(err);
         channel.destroy();
         return;
       }
-      for (const m of messages) {
+      for (const frame of messages) {
+        const m: DaemonMessage__Output | { body: 'chunk'; chunk: ChunkFrame } = 'pieces' in frame ? { body: 'chunk', chunk: frame } : frame;
         if (m.body === 'shutdown') return finish();
         try {
           if (m.body === 'train' && m.train) {
@@ -73,8 +84,11 @@ export async function serveTrainer(trainer: Trainer, fd = Number(process.env['CO
             const e = m.evaluate;
             incoming = { kind: 'evaluate', id: e.request, request: requestOf(e, 0, 0, 0, 0), ...weightsFor(e.sameWeights) };
           } else if (m.body === 'chunk' && m.chunk && incoming && m.chunk.request === incoming.id) {
-            new Uint8Array(incoming.values.buffer, incoming.filled, m.chunk.data.length).set(m.chunk.data);
-            incoming.filled += m.chunk.data.length;
+            const into = new Uint8Array(incoming.values.buffer);
+            for (const piece of 'pieces' in m.chunk ? m.chunk.pieces : [m.chunk.data]) {
+              into.set(piece, incoming.filled);
+              incoming.filled += piece.length;
+            }
             if (incoming.filled === incoming.values.byteLength) {
               if (kept) kept.set(incoming.values);
               else kept = incoming.values.slice();

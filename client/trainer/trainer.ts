@@ -77,7 +77,7 @@ export interface Trainer {
   incompatibility?(model: FederatedModel): Incompatibility | undefined;
   /** Advice for this node's operator when its inputs fall far outside `range` (never sent anywhere). */
   inputWarnings?(range: FeatureRange): string[];
-  /** Train from `weights` (in the description's order). */
+  /** Train from `weights` (in the description's order; served by `serveTrainer`, valid until the answer is sent). */
   train(request: TrainerRequest, weights: Float32Array): Promise<TrainOutput>;
   /** Evaluate `weights` on the held-out data. */
   evaluate(request: TrainerRequest, weights: Float32Array): Promise<EvalOutput>;

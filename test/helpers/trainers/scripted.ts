@@ -51,6 +51,21 @@ switch (mode) {
   case 'ok':
     void serveTrainer(trainer());
     break;
+  case 'scribble':
+    // Changes the vectors it is given and returns the same vector: legal, as long as it keeps nothing.
+    void serveTrainer(
+      trainer({
+        train: (_r, weights) => {
+          for (let i = 0; i < weights.length; i++) weights[i] = (weights[i] as number) + 0.01;
+          return Promise.resolve({ kind: 'weights', tensors, values: weights, numExamples: 20, loss: 0.5 });
+        },
+        evaluate: (_r, weights) => {
+          weights.fill(999);
+          return Promise.resolve({ numExamples: 5, accuracy: 0.8, loss: 0.4 });
+        },
+      }),
+    );
+    break;
   case 'exit-at-once':
     process.stderr.write('scripted trainer: cannot open /data/site-a (exiting at once)\n');
     process.exit(3);

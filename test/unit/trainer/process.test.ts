@@ -129,6 +129,20 @@ describe('trainer processes: supervision (real processes, manual clock)', functi
     assert.equal(h.trainer.stats.starts, 2);
   });
 
+  it('a trainer that changes the vectors it is given and returns them still trains from the right weights, and earlier updates stay as they were', async function () {
+    const h = harness(command('scribble'));
+    const g1 = global();
+    const g2 = Float32Array.from(g1, (w) => w * 3 - 1);
+    const near = (delta: Float32Array): boolean => delta.every((x) => Math.abs(x - 0.01) < 1e-5);
+    const first = await h.work.train(task(h), g1);
+    await h.work.evaluate(task(h, 'evaluate'), g2);
+    // same_weights: the trainer's copy of g2 was overwritten by its evaluate; the SDK's kept copy was not.
+    const second = await h.work.train(task(h), g2);
+    assert.equal(h.trainer.stats.weightsReused, 1);
+    const third = await h.work.train(task(h), g1);
+    for (const u of [first, second, third]) assert.ok(near(u.delta), 'every delta is +0.01, the first two after later requests reused the buffers');
+  });
+
   it('stops a trainer with Shutdown: close resolves once it has exited', async function () {
     const h = harness(command('ok'));
     await h.trainer.describe(MODEL, h.clock.now() + 60_000);

@@ -39,7 +39,7 @@ function answer(r: NonNullable<typeof open>): void {
 }
 
 channel.on('data', (data: Buffer) => {
-  for (const m of reader.push(data).map(decodeDaemonMessage)) {
+  for (const m of (reader.push(data) as Buffer[]).map(decodeDaemonMessage)) {
     if (m.body === 'shutdown') process.exit(0);
     const request = m.body === 'train' ? m.train : m.body === 'evaluate' ? m.evaluate : undefined;
     if (request && (m.body === 'train' || m.body === 'evaluate')) {
