@@ -42,6 +42,13 @@ export const DEFAULT_TRIM_FRACTION = 0.1;
 /** Robust aggregators keep every update: refuse rounds needing more than 256 MiB of them. */
 export const MAX_ROBUST_VALUES = 64 * 1024 * 1024;
 
+/** Why a round of `nodes` updates of `numParameters` values cannot use `kind`, or undefined. */
+export function robustMemoryRefusal(kind: AggregatorKind, nodes: number, numParameters: number): string | undefined {
+  if (kind === 'fedavg' || nodes * numParameters <= MAX_ROBUST_VALUES) return undefined;
+  const mib = Math.round((nodes * numParameters * 4) / 2 ** 20);
+  return `${kind} keeps every update: ${nodes} nodes × ${numParameters} parameters need ${mib} MiB, over the limit of ${(MAX_ROBUST_VALUES * 4) / 2 ** 20} MiB (use fedavg, fewer nodes or a lower sample rate)`;
+}
+
 /**
  * The blend α of example-count shares with uniform shares that caps the largest node's
  * share at `maxShare`: node i counts α·nᵢ/N + (1 − α)/m. α = 1 when no node exceeds the

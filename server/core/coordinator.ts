@@ -13,7 +13,7 @@ import { DEFAULT_TRAIN_CONFIG, type TrainConfig } from '../../shared/model/train
 import type { RandomSource } from '../../shared/random.js';
 import { describeVersion, type ModelVersion, sameVersion, versionOf } from '../../shared/model/version.js';
 import { decodeTensor, encodeTensor, type TensorEncoding } from '../../shared/tensor/codec.js';
-import { createAggregator, DEFAULT_MAX_WEIGHT_SHARE, DEFAULT_TRIM_FRACTION, isAggregatorKind, MAX_ROBUST_VALUES } from './aggregators.js';
+import { createAggregator, DEFAULT_MAX_WEIGHT_SHARE, DEFAULT_TRIM_FRACTION, isAggregatorKind, robustMemoryRefusal } from './aggregators.js';
 import { describeRequirements, NodeRegistry, requirementsFor } from './registry.js';
 import { poissonSample } from './sampling.js';
 import { type FixedPointParams, fixedPointParams } from '../../shared/secagg/fixed-point.js';
@@ -776,10 +776,8 @@ export class Coordinator {
 
   /** Plain rounds: updates arrive in the clear, are bounded in norm and combined by the round's aggregator. */
   private async plainAggregate({ active, selected, settings, privacy, divisor, deadline, progress, log }: AggregationInput): Promise<Aggregated> {
-    if (settings.aggregator !== 'fedavg' && selected.length * this.numParameters > MAX_ROBUST_VALUES) {
-      const mib = Math.round((selected.length * this.numParameters * 4) / 2 ** 20);
-      return { kind: 'failed', participants: 0, reason: `${settings.aggregator} keeps every update: ${selected.length} nodes × ${this.numParameters} parameters need ${mib} MiB, over the limit of ${(MAX_ROBUST_VALUES * 4) / 2 ** 20} MiB (use fedavg, fewer nodes or a lower sample rate)` };
-    }
+    const tooLarge = robustMemoryRefusal(settings.aggregator, selected.length, this.numParameters);
+    if (tooLarge) return { kind: 'failed', participants: 0, reason: tooLarge };
     const train = new TrainStage(active.round, selected.map((s) => s.name), {
       numParameters: this.numParameters,
       encoding: updateEncoding(settings.compress),

@@ -103,7 +103,11 @@ describe('coordinator killed mid-round (integration)', function () {
     await killed;
   }
 
-  it('keeps a round killed in its evaluate stage committed: its model and ledger entry were written before evaluation began', async function () {
+  /**
+   * A coordinator process with its own data dir and two nodes; `kill` kills it mid-round,
+   * then the nodes stop and `check` reads what the kill left in the store.
+   */
+  async function afterKill(kill: (child: ChildProcess, port: number, local: SwitchableWork[]) => Promise<void>, check: (store: ReturnType<typeof openStore>) => void): Promise<void> {
     const dir = mkdtempSync(join(tmpdir(), 'cohort-data-'));
     const local = [new SwitchableWork(), new SwitchableWork()];
     const proc = startCoordinatorProcess(pki.dir, dir, 0);
@@ -111,53 +115,51 @@ describe('coordinator killed mid-round (integration)', function () {
     const running = ['n1', 'n2'].map((n, i) => startTestNode(pki, port, n, local[i] as SwitchableWork));
     try {
       await Promise.all(running.map((n) => n.daemon.when('connected')));
-      await killMidRound(proc.child, port, local, 'evaluate');
+      await kill(proc.child, port, local);
     } finally {
       await Promise.all(running.map((n) => n.stop()));
     }
     const store = openStore(dir, { clock: systemClock, log: silentLogger });
     try {
-      assert.deepEqual(store.rounds().map((r) => [r.round, r.state, r.accuracy]), [[1, 'completed', undefined]]);
-      assert.deepEqual(store.ledger().flatMap((e) => (e.kind === 'round' ? [e.round] : [])), [1]);
-      assert.equal(store.latestCheckpoint()?.round, 1);
+      check(store);
       assert.equal(store.verifyLedger().ok, true);
     } finally {
       store.close();
       rmSync(dir, { recursive: true, force: true });
     }
+  }
+
+  it('keeps a round killed in its evaluate stage committed: its model and ledger entry were written before evaluation began', async function () {
+    await afterKill(
+      (child, port, local) => killMidRound(child, port, local, 'evaluate'),
+      (store) => {
+        assert.deepEqual(store.rounds().map((r) => [r.round, r.state, r.accuracy]), [[1, 'completed', undefined]]);
+        assert.deepEqual(store.ledger().flatMap((e) => (e.kind === 'round' ? [e.round] : [])), [1]);
+        assert.equal(store.latestCheckpoint()?.round, 1);
+      },
+    );
   });
 
   for (const variant of [{ stage: 'secure-aggregation', hangIn: 'train', args: ['--secure-aggregation'] }] as const) {
     it(`releases and spends nothing of a round killed in its ${variant.stage} stage`, async function () {
-      const dir = mkdtempSync(join(tmpdir(), 'cohort-data-'));
-      const local = [new SwitchableWork(), new SwitchableWork()];
-      const proc = startCoordinatorProcess(pki.dir, dir, 0);
-      const port = await proc.ready;
-      const running = ['n1', 'n2'].map((n, i) => startTestNode(pki, port, n, local[i] as SwitchableWork));
-      try {
-        await Promise.all(running.map((n) => n.daemon.when('connected')));
-        const ok = await launch(port, ['--rounds', '1', '--noise-multiplier', '2', '--clip', '1', ...variant.args]);
-        assert.equal(ok.code, 0, ok.err);
-        await killMidRound(proc.child, port, local, variant.hangIn, variant.args);
-      } finally {
-        await Promise.all(running.map((n) => n.stop()));
-      }
-      const store = openStore(dir, { clock: systemClock, log: silentLogger });
-      try {
-        assert.deepEqual(
-          store.rounds().map((r) => [r.round, r.state]),
-          [
-            [1, 'completed'],
-            [2, 'aborted'],
-          ],
-        );
-        assert.equal(store.ledger().filter((e) => e.kind === 'round').length, 1, 'the killed round spent nothing');
-        assert.equal(store.latestCheckpoint()?.round, 1, 'the killed round released no model');
-        assert.equal(store.verifyLedger().ok, true);
-      } finally {
-        store.close();
-        rmSync(dir, { recursive: true, force: true });
-      }
+      await afterKill(
+        async (child, port, local) => {
+          const ok = await launch(port, ['--rounds', '1', '--noise-multiplier', '2', '--clip', '1', ...variant.args]);
+          assert.equal(ok.code, 0, ok.err);
+          await killMidRound(child, port, local, variant.hangIn, variant.args);
+        },
+        (store) => {
+          assert.deepEqual(
+            store.rounds().map((r) => [r.round, r.state]),
+            [
+              [1, 'completed'],
+              [2, 'aborted'],
+            ],
+          );
+          assert.equal(store.ledger().filter((e) => e.kind === 'round').length, 1, 'the killed round spent nothing');
+          assert.equal(store.latestCheckpoint()?.round, 1, 'the killed round released no model');
+        },
+      );
     });
   }
 

@@ -66,6 +66,10 @@ switch (mode) {
       }),
     );
     break;
+  case 'long-line-exit':
+    // One 5,000-character line on stderr, then an exit before the Hello.
+    process.stderr.write(`${'y'.repeat(5_000)}\n`, () => process.exit(3));
+    break;
   case 'exit-at-once':
     process.stderr.write('scripted trainer: cannot open /data/site-a (exiting at once)\n');
     process.exit(3);

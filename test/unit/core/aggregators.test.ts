@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { CohortError } from '../../../shared/errors.js';
 import { SeededRandom } from '../../../shared/random.js';
 import { gaussianNoise } from '../../../shared/dp/gaussian.js';
-import { CappedFedAvg, capMix, createAggregator, RobustAggregator } from '../../../server/core/aggregators.js';
+import { CappedFedAvg, capMix, createAggregator, MAX_ROBUST_VALUES, RobustAggregator, robustMemoryRefusal } from '../../../server/core/aggregators.js';
 
 /** Spacing of float32 values near |x| (subnormal spacing below the normal range). */
 function ulp32(x: number): number {
@@ -216,6 +216,17 @@ describe('RobustAggregator', () => {
     assert.throws(() => agg.addNoise(), (e: unknown) => e instanceof CohortError && /does not support differential privacy/.test(e.message));
     assert.throws(() => new RobustAggregator(1, 'trimmed-mean', 0.5), RangeError);
     assert.throws(() => agg.apply(Float32Array.of(0)), (e: unknown) => e instanceof CohortError && e.code === 'failed_precondition');
+  });
+
+  it('is refused for a round whose updates would pass 256 MiB, naming the need; fedavg never is', () => {
+    assert.equal(MAX_ROBUST_VALUES * 4, 256 * 2 ** 20);
+    assert.equal(robustMemoryRefusal('median', 64, 1_048_576), undefined, 'exactly at the limit');
+    assert.equal(
+      robustMemoryRefusal('median', 65, 1_048_576),
+      'median keeps every update: 65 nodes × 1048576 parameters need 260 MiB, over the limit of 256 MiB (use fedavg, fewer nodes or a lower sample rate)',
+    );
+    assert.match(robustMemoryRefusal('trimmed-mean', 50, 1_500_000) ?? '', /^trimmed-mean keeps every update: 50 nodes × 1500000 parameters need 286 MiB/);
+    assert.equal(robustMemoryRefusal('fedavg', 10_000, 10_000_000), undefined);
   });
 
   it('is what createAggregator builds for each kind', () => {

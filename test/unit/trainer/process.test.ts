@@ -162,6 +162,24 @@ describe('trainer processes: supervision (real processes, manual clock)', functi
     await refused(h.work.train(task(h, 'train', 150), global()), /exited with code 3 before its Hello; it restarts in 0 s, after this task's deadline/);
   });
 
+  it('with the defaults, restarts a failing trainer after 0.5 s, doubling to at most 60 s, and cuts its output lines at 2,000 characters', async function () {
+    const log = new MemoryLogger();
+    const clock = new ManualClock(1_000_000);
+    const trainer = new ProcessTrainer({ command: command('long-line-exit'), nodeName: 'site-a', log, clock });
+    open.push(trainer);
+    trainer.start();
+    const delays: number[] = [];
+    for (let failures = 1; failures <= 9; failures++) {
+      await until(trainer, () => trainer.stats.failures === failures);
+      const line = log.lines.filter((l) => l.msg === 'restarting the trainer after a backoff').at(-1);
+      delays.push(line?.fields['retryInMs'] as number);
+      clock.advance(delays.at(-1) as number);
+    }
+    assert.deepEqual(delays, [500, 1_000, 2_000, 4_000, 8_000, 16_000, 32_000, 60_000, 60_000]);
+    const cut = log.lines.find((l) => l.fields['stream'] === 'stderr');
+    assert.equal(cut?.msg, `${'y'.repeat(2_000)}… (line cut at 2000 characters)`);
+  });
+
   it('a trainer that is not executable, or not there: the reason says so', async function () {
     const file = join(dir, 'train.py');
     writeFileSync(file, '#!/usr/bin/env python3\n');
