@@ -182,17 +182,35 @@ describe('hostile and broken nodes (integration)', function () {
     assertReleased(c, 2);
   });
 
-  it('2. an UPDATE header with no payload holds no upload slot: honest uploads go through at once, and the staller is out at the progress timeout', async function () {
+  /** Two gated honest nodes and four stallers that answer their train task with `frame`, one round launched. */
+  async function stallersRound(frame: (round: number, d: number) => Buffer): Promise<{ clock: ManualClock; c: StartedCoordinator; works: GatedWork[]; stallers: ScriptedNode[]; rounds: Promise<RoundEvent[]>; stalled: Promise<BulkOutcome[]> }> {
     const clock = new ManualClock(Date.now());
     const c = await start({ clock, settings: { minNodes: 2 } });
     const works = (await honestNodes(c, 2, () => new GatedWork())) as GatedWork[];
     const stallers = await Promise.all([1, 2, 3, 4].map((i) => connect(c, `stall-${i}`)));
     const rounds = finals(c.coordinator.launch({ rounds: 1, settings: {} }).events);
+    const stalled = Promise.all(
+      stallers.map(async (node) => {
+        const { task } = await node.nextTask('TASK_KIND_TRAIN', false);
+        return node.upload(frame(task.round, task.numParameters));
+      }),
+    );
+    return { clock, c, works, stallers, rounds, stalled };
+  }
 
-    const stalled = stallers.map(async (node) => {
-      const { task } = await node.nextTask('TASK_KIND_TRAIN', false);
-      return node.upload(updateHeaderOnly(task.round, task.numParameters));
-    });
+  /** The round ended exactly one progress timeout in, with the two honest nodes; the stallers are gone and nothing is held for them. */
+  async function endedOneProgressTimeoutIn(c: StartedCoordinator, rounds: Promise<RoundEvent[]>, stallers: ScriptedNode[]): Promise<void> {
+    const [event] = await rounds;
+    assert.equal(event?.state, 'completed', event?.reason);
+    assert.equal(event?.participants, 2);
+    assert.equal(event?.seconds, PROGRESS_MS / 1000, 'one progress timeout, not the 20 s train deadline');
+    assert.deepEqual(participated(c), { 'honest-1': 1, 'honest-2': 1, 'stall-1': 0, 'stall-2': 0, 'stall-3': 0, 'stall-4': 0 });
+    await Promise.all(stallers.map((s) => s.ended));
+    assertReleased(c, 2);
+  }
+
+  it('2. an UPDATE header with no payload holds no upload slot: honest uploads go through at once, and the staller is out at the progress timeout', async function () {
+    const { clock, c, works, stallers, rounds, stalled } = await stallersRound((round, d) => updateHeaderOnly(round, d));
     await Promise.all(stallers.map((s) => log.waitFor({ msg: 'upload header received', fields: { node: s.name } })));
     assert.equal(c.coordinator.uploadBuffers.free, c.coordinator.uploadBuffers.total, 'four headers without payload hold none of the four slots');
     for (const w of works) w.open();
@@ -201,29 +219,14 @@ describe('hostile and broken nodes (integration)', function () {
     assert.equal(log.matching({ msg: 'reading upload', fields: { node: 'stall-1' } }).length, 0);
     clock.advance(PROGRESS_MS);
 
-    for (const outcome of await Promise.all(stalled)) {
+    for (const outcome of await stalled) {
       assertRefused(outcome, 'deadline_exceeded', new RegExp(`upload stalled: no payload within ${PROGRESS_MS} ms of its UPDATE header; you are out of round 1`));
     }
-    const [event] = await rounds;
-    assert.equal(event?.state, 'completed', event?.reason);
-    assert.equal(event?.participants, 2);
-    assert.equal(event?.seconds, PROGRESS_MS / 1000, 'the stage waits for the stallers one progress timeout, not the 20 s train deadline');
-    assert.deepEqual(participated(c), { 'honest-1': 1, 'honest-2': 1, 'stall-1': 0, 'stall-2': 0, 'stall-3': 0, 'stall-4': 0 });
-    await Promise.all(stallers.map((s) => s.ended));
-    assertReleased(c, 2);
+    await endedOneProgressTimeoutIn(c, rounds, stallers);
   });
 
   it('2b. uploads that stall midway hold their slot until the progress timeout; honest uploads waiting for a slot then complete', async function () {
-    const clock = new ManualClock(Date.now());
-    const c = await start({ clock, settings: { minNodes: 2 } });
-    const works = (await honestNodes(c, 2, () => new GatedWork())) as GatedWork[];
-    const stallers = await Promise.all([1, 2, 3, 4].map((i) => connect(c, `stall-${i}`)));
-    const rounds = finals(c.coordinator.launch({ rounds: 1, settings: {} }).events);
-
-    const stalled = stallers.map(async (node) => {
-      const { task } = await node.nextTask('TASK_KIND_TRAIN', false);
-      return node.upload(updatePrefix(task.round, task.numParameters, 1024));
-    });
+    const { clock, c, works, stallers, rounds, stalled } = await stallersRound((round, d) => updatePrefix(round, d, 1024));
     await Promise.all(stallers.map((s) => log.waitFor({ msg: 'reading upload', fields: { node: s.name } })));
     assert.equal(c.coordinator.uploadBuffers.free, 0, 'the four stallers hold every upload slot');
     for (const w of works) w.open();
@@ -231,15 +234,9 @@ describe('hostile and broken nodes (integration)', function () {
     await Promise.all(['honest-1', 'honest-2'].map((node) => log.waitFor({ msg: 'upload waiting for a slot', fields: { node } })));
     clock.advance(PROGRESS_MS);
 
-    for (const outcome of await Promise.all(stalled)) assertRefused(outcome, 'deadline_exceeded', new RegExp(`upload stalled: less than 65536 bytes in ${PROGRESS_MS} ms; you are out of round 1`));
-    const [event] = await rounds;
-    assert.equal(event?.state, 'completed', event?.reason);
-    assert.equal(event?.participants, 2);
-    assert.equal(event?.seconds, PROGRESS_MS / 1000, 'one progress timeout, not the 20 s train deadline');
+    for (const outcome of await stalled) assertRefused(outcome, 'deadline_exceeded', new RegExp(`upload stalled: less than 65536 bytes in ${PROGRESS_MS} ms; you are out of round 1`));
     assert.equal(log.matching({ msg: 'node left the stage', fields: { reason: 'stalled' } }).length, 4);
-    assert.deepEqual(participated(c), { 'honest-1': 1, 'honest-2': 1, 'stall-1': 0, 'stall-2': 0, 'stall-3': 0, 'stall-4': 0 });
-    await Promise.all(stallers.map((s) => s.ended));
-    assertReleased(c, 2);
+    await endedOneProgressTimeoutIn(c, rounds, stallers);
   });
 
   it('3. a node that stops reading the model it asked for is dropped at the progress timeout and everything queued for it is freed; the rounds go on', async function () {
