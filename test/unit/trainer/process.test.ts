@@ -5,17 +5,12 @@
  * Deadlines and start timeouts run on a manual clock: no test waits for time to pass.
  */
 import assert from 'node:assert/strict';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { IncomingTask } from '../../../client/core/agent.js';
-import { ProcessTrainer, type ProcessTrainerOptions } from '../../../client/trainer/process.js';
-import { TrainerWork } from '../../../client/trainer/work.js';
-import { ManualClock } from '../../../shared/clock.js';
 import { CohortError } from '../../../shared/errors.js';
-import { MemoryLogger } from '../../../shared/logger.js';
 import { builtinModel } from '../../../shared/model/model.js';
+import { type TrainerHarness, trainerTask, untilTrainer as until, useTrainerProcesses } from '../../helpers/trainer-harness.js';
 
 const SCRIPT = fileURLToPath(new URL('../../helpers/trainers/scripted.js', import.meta.url));
 const MODEL = builtinModel({ kind: 'logreg', features: 4, classes: 3, hidden: 0 });
@@ -26,59 +21,10 @@ function command(mode: string, extra = ''): string {
   return `"${process.execPath}" "${SCRIPT}" ${mode} '${TENSORS}' ${extra}`;
 }
 
-interface Harness {
-  readonly trainer: ProcessTrainer;
-  readonly work: TrainerWork;
-  readonly log: MemoryLogger;
-  readonly clock: ManualClock;
-}
-
 describe('trainer processes: supervision (real processes, manual clock)', function () {
-  const open: ProcessTrainer[] = [];
-  let dir: string;
-
-  before(() => {
-    dir = mkdtempSync(join(tmpdir(), 'cohort-trainer-'));
-  });
-  afterEach(async () => {
-    await Promise.all(open.splice(0).map((t) => t.close()));
-  });
-  after(() => rmSync(dir, { recursive: true, force: true }));
-
-  function harness(cmd: string, extra: Partial<ProcessTrainerOptions> = {}): Harness {
-    const log = new MemoryLogger();
-    const clock = new ManualClock(1_000_000);
-    const trainer = new ProcessTrainer({ command: cmd, nodeName: 'site-a', log, clock, backoff: { initialMs: 100, maxMs: 1000 }, ...extra });
-    open.push(trainer);
-    trainer.start();
-    return { trainer, work: new TrainerWork(trainer, log), log, clock };
-  }
-
-  function task(h: Harness, kind: 'train' | 'evaluate' = 'train', deadlineIn = 60_000): IncomingTask {
-    return {
-      round: 3,
-      kind,
-      model: MODEL,
-      train: { epochs: 2, batchSize: 8, learningRate: 0.1, options: { schedule: 'cosine' } },
-      numParameters: D,
-      modelVersion: { round: 0, sha256: Buffer.alloc(32) }, updateEncoding: 'f32',
-      deadlineMs: h.clock.now() + deadlineIn,
-      seed: 11,
-    };
-  }
-
-  /** Resolve once `pred` holds, re-checked at each change of the supervisor. */
-  function until(t: ProcessTrainer, pred: () => boolean): Promise<void> {
-    return new Promise((resolve) => {
-      if (pred()) return resolve();
-      const off = t.onChange(() => {
-        if (pred()) {
-          off();
-          resolve();
-        }
-      });
-    });
-  }
+  const trainers = useTrainerProcesses('cohort-trainer-');
+  const harness = trainers.start;
+  const task = (h: TrainerHarness, kind: 'train' | 'evaluate' = 'train', deadlineIn = 60_000) => trainerTask(MODEL, h.clock, kind, deadlineIn);
 
   async function refused(p: Promise<unknown>, pattern: RegExp): Promise<string> {
     try {
@@ -94,7 +40,7 @@ describe('trainer processes: supervision (real processes, manual clock)', functi
   const global = (): Float32Array => Float32Array.from({ length: D }, (_, i) => i / 8);
 
   it('trains and evaluates with a well-behaved trainer, passing the round config through', async function () {
-    const optionsFile = join(dir, 'options.jsonl');
+    const optionsFile = join(trainers.dir(), 'options.jsonl');
     const h = harness(command('ok', `"${optionsFile}"`));
     const update = await h.work.train(task(h), global());
     assert.equal(update.numExamples, 20);
@@ -108,11 +54,13 @@ describe('trainer processes: supervision (real processes, manual clock)', functi
     assert.equal(h.trainer.stats.answered, 2);
   });
 
+  /** Two model versions, and whether a delta is the scripted trainers' +0.01 step. */
+  const g1 = global();
+  const g2 = Float32Array.from(g1, (w) => w * 3 - 1);
+  const near = (delta: Float32Array): boolean => delta.every((x) => Math.abs(x - 0.01) < 1e-5);
+
   it('sends a round\'s evaluation weights once: the next train request refers to them, and a restarted trainer gets them again', async function () {
     const h = harness(command('ok'));
-    const g1 = global();
-    const g2 = Float32Array.from(g1, (w) => w * 3 - 1);
-    const near = (delta: Float32Array): boolean => delta.every((x) => Math.abs(x - 0.01) < 1e-5);
     assert.ok(near((await h.work.train(task(h), g1)).delta));
     await h.work.evaluate(task(h, 'evaluate'), g2);
     assert.equal(h.trainer.stats.weightsReused, 0, 'new weights travel');
@@ -131,9 +79,6 @@ describe('trainer processes: supervision (real processes, manual clock)', functi
 
   it('a trainer that changes the vectors it is given and returns them still trains from the right weights, and earlier updates stay as they were', async function () {
     const h = harness(command('scribble'));
-    const g1 = global();
-    const g2 = Float32Array.from(g1, (w) => w * 3 - 1);
-    const near = (delta: Float32Array): boolean => delta.every((x) => Math.abs(x - 0.01) < 1e-5);
     const first = await h.work.train(task(h), g1);
     await h.work.evaluate(task(h, 'evaluate'), g2);
     // same_weights: the trainer's copy of g2 was overwritten by its evaluate; the SDK's kept copy was not.
@@ -163,11 +108,7 @@ describe('trainer processes: supervision (real processes, manual clock)', functi
   });
 
   it('with the defaults, restarts a failing trainer after 0.5 s, doubling to at most 60 s, and cuts its output lines at 2,000 characters', async function () {
-    const log = new MemoryLogger();
-    const clock = new ManualClock(1_000_000);
-    const trainer = new ProcessTrainer({ command: command('long-line-exit'), nodeName: 'site-a', log, clock });
-    open.push(trainer);
-    trainer.start();
+    const { trainer, log, clock } = harness(command('long-line-exit'), { backoff: undefined });
     const delays: number[] = [];
     for (let failures = 1; failures <= 9; failures++) {
       await until(trainer, () => trainer.stats.failures === failures);
@@ -181,12 +122,12 @@ describe('trainer processes: supervision (real processes, manual clock)', functi
   });
 
   it('a trainer that is not executable, or not there: the reason says so', async function () {
-    const file = join(dir, 'train.py');
+    const file = join(trainers.dir(), 'train.py');
     writeFileSync(file, '#!/usr/bin/env python3\n');
     chmodSync(file, 0o644);
     const h = harness(file);
     await refused(h.work.train(task(h), global()), /exited with code 126 \(not executable: chmod \+x it, or run it with its interpreter, e.g\. python3 train\.py\) before its Hello/);
-    const h2 = harness(join(dir, 'missing-train.py'));
+    const h2 = harness(join(trainers.dir(), 'missing-train.py'));
     await refused(h2.work.train(task(h2), global()), /exited with code 127 \(command not found\) before its Hello/);
   });
 
