@@ -9,10 +9,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import { loadTlsMaterial } from '../../shared/pki/ca-dir.js';
-import { loadContract } from '../../shared/wire/proto.js';
-import { mutualTlsServerCredentials } from '../../server/grpc/credentials.js';
 import { TestPki } from '../helpers/federation.js';
+import { serveScriptedNodeService } from '../helpers/scripted-node-service.js';
 import { type Background, freePort, startCohort } from '../helpers/processes.js';
 
 describe('a node daemon that cannot reach the bulk port (integration, processes, claims audit)', function () {
@@ -42,18 +40,15 @@ describe('a node daemon that cannot reach the bulk port (integration, processes,
       secondJoin = resolve;
     });
     let joins = 0;
-    const s = new grpc.Server();
-    server = s;
-    s.addService(loadContract().cohort.v1.NodeService.service, {
+    const scripted = await serveScriptedNodeService(pki.dir, {
       Join: (call: grpc.ServerWritableStream<unknown, unknown>) => {
         joins += 1;
         if (joins === 2) secondJoin();
         call.write({ welcome: { nodeName: 'hospital-a', coordinatorVersion: 'scripted', bulkPort: closedPort, bulkToken: Buffer.alloc(16, 5) } });
       },
     });
-    const port = await new Promise<number>((resolve, reject) =>
-      s.bindAsync('127.0.0.1:0', mutualTlsServerCredentials(loadTlsMaterial(pki.dir, 'coordinator')), (err, p) => (err ? reject(err) : resolve(p))),
-    );
+    server = scripted.server;
+    const port = scripted.port;
     node = startCohort(['node', '--coordinator', `127.0.0.1:${port}`, '--name', 'hospital-a', '--certs', pki.dir, '--data', 'mnist:1/3', '--data-dir', join(work, 'hospital-a')], { cwd: work });
     const line = (await node.waitFor(/^.*cannot open the bulk channel.*$/m))[0];
     assert.match(line, new RegExp(`"bulkPort":${closedPort}\\b`));

@@ -9,10 +9,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import { loadTlsMaterial } from '../../shared/pki/ca-dir.js';
-import { loadContract } from '../../shared/wire/proto.js';
-import { mutualTlsServerCredentials } from '../../server/grpc/credentials.js';
 import { TestPki } from '../helpers/federation.js';
+import { serveScriptedNodeService } from '../helpers/scripted-node-service.js';
 import { type Background, startCohort } from '../helpers/processes.js';
 
 describe('a node daemon whose configuration the coordinator refuses (integration, processes, claims audit)', function () {
@@ -37,17 +35,14 @@ describe('a node daemon whose configuration the coordinator refuses (integration
   });
 
   it('exits 2 with the coordinator\'s reason, after one Join (no retrying)', async function () {
-    const s = new grpc.Server();
-    server = s;
-    s.addService(loadContract().cohort.v1.NodeService.service, {
+    const scripted = await serveScriptedNodeService(pki.dir, {
       Join: (call: grpc.ServerWritableStream<unknown, unknown>) => {
         joins += 1;
         call.emit('error', { code: grpc.status.FAILED_PRECONDITION, details: 'node speaks protocol "cohort.v0", this coordinator speaks "cohort.v1"' });
       },
     });
-    const port = await new Promise<number>((resolve, reject) =>
-      s.bindAsync('127.0.0.1:0', mutualTlsServerCredentials(loadTlsMaterial(pki.dir, 'coordinator')), (err, p) => (err ? reject(err) : resolve(p))),
-    );
+    server = scripted.server;
+    const port = scripted.port;
     node = startCohort(['node', '--coordinator', `127.0.0.1:${port}`, '--name', 'hospital-a', '--certs', pki.dir, '--data', 'mnist:1/3', '--data-dir', join(work, 'hospital-a')], { cwd: work });
     const exit = await node.exited;
     assert.deepEqual([exit.code, exit.signal], [2, null], exit.stderr.slice(-2000));
