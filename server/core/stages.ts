@@ -178,7 +178,8 @@ export class TrainStage extends Collector {
   override leave(name: string, reason: LeaveReason, detail?: string): void {
     if (reason !== 'submitted') this.receiving.get(name)?.();
     super.leave(name, reason, detail);
-    if (reason === 'submitted' && this.pending.size > 0 && this.participants.length === this.targetUpdates) {
+    // Every submitted update is in the aggregate: its count is the number of updates in.
+    if (reason === 'submitted' && this.pending.size > 0 && this.aggregate.updates === this.targetUpdates) {
       const rest = [...this.pending];
       for (const n of rest) this.leave(n, 'enough', `round ${this.round} has its ${this.targetUpdates} updates`);
       this.onEnough?.(rest);
