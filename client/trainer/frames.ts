@@ -120,8 +120,8 @@ export interface ChunkFrame {
 /** A frame as the reader hands it out: a body to decode, or a TensorChunk already parsed. */
 export type Frame = Buffer | ChunkFrame;
 
-export function isChunkFrame(f: Frame): f is ChunkFrame {
-  return !(f instanceof Uint8Array);
+export function isChunkFrame<T extends object>(f: T | ChunkFrame): f is ChunkFrame {
+  return !(f instanceof Uint8Array) && 'pieces' in f;
 }
 
 /** Enough bytes for a TensorChunk's head: envelope tag and length, request id, data tag and length. */

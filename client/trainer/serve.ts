@@ -67,25 +67,23 @@ export async function serveTrainer(trainer: Trainer, fd = Number(process.env['CO
     channel.on('data', (data: Buffer) => {
       let messages: Array<DaemonMessage__Output | ChunkFrame>;
       try {
-        messages = reader.push(data).map((f) => (isChunkFrame(f) ? f : decodeDaemonMessage(f)));
+        // Every TensorChunk in one shape, whether the reader streamed it or protobuf decoded it.
+        messages = reader.push(data).map((f) => {
+          if (isChunkFrame(f)) return f;
+          const m = decodeDaemonMessage(f);
+          return m.body === 'chunk' && m.chunk ? { request: m.chunk.request, pieces: [m.chunk.data], length: m.chunk.data.length } : m;
+        });
       } catch (err) {
         reject(err);
         channel.destroy();
         return;
       }
-      for (const frame of messages) {
-        const m: DaemonMessage__Output | { body: 'chunk'; chunk: ChunkFrame } = 'pieces' in frame ? { body: 'chunk', chunk: frame } : frame;
-        if (m.body === 'shutdown') return finish();
+      for (const m of messages) {
         try {
-          if (m.body === 'train' && m.train) {
-            const t = m.train;
-            incoming = { kind: 'train', id: t.request, request: requestOf(t, t.epochs, t.batchSize, t.learningRate, t.seed), ...weightsFor(t.sameWeights) };
-          } else if (m.body === 'evaluate' && m.evaluate) {
-            const e = m.evaluate;
-            incoming = { kind: 'evaluate', id: e.request, request: requestOf(e, 0, 0, 0, 0), ...weightsFor(e.sameWeights) };
-          } else if (m.body === 'chunk' && m.chunk && incoming && m.chunk.request === incoming.id) {
+          if (isChunkFrame(m)) {
+            if (!incoming || m.request !== incoming.id) continue;
             const into = new Uint8Array(incoming.values.buffer);
-            for (const piece of 'pieces' in m.chunk ? m.chunk.pieces : [m.chunk.data]) {
+            for (const piece of m.pieces) {
               into.set(piece, incoming.filled);
               incoming.filled += piece.length;
             }
@@ -93,6 +91,14 @@ export async function serveTrainer(trainer: Trainer, fd = Number(process.env['CO
               if (kept) kept.set(incoming.values);
               else kept = incoming.values.slice();
             }
+          } else if (m.body === 'shutdown') {
+            return finish();
+          } else if (m.body === 'train' && m.train) {
+            const t = m.train;
+            incoming = { kind: 'train', id: t.request, request: requestOf(t, t.epochs, t.batchSize, t.learningRate, t.seed), ...weightsFor(t.sameWeights) };
+          } else if (m.body === 'evaluate' && m.evaluate) {
+            const e = m.evaluate;
+            incoming = { kind: 'evaluate', id: e.request, request: requestOf(e, 0, 0, 0, 0), ...weightsFor(e.sameWeights) };
           }
         } catch (err) {
           reject(err);
