@@ -887,6 +887,28 @@ describe('Coordinator (fake sessions, manual clock)', () => {
       { name: 'z', status: 'revoked' as const, lastSeenMs: 400, roundsParticipated: 3 },
     ];
 
+    it('closes a pending --target-updates launch that the restart\'s --min-nodes no longer admits, and resumes one it does (attack: an operator restarting with other flags)', async () => {
+      const journal = new MemoryJournal();
+      const closed: number[] = [];
+      journal.launchClosed = (id) => void closed.push(id);
+      const h = harness({
+        journal,
+        defaults: { minNodes: 3 },
+        resume: {
+          nextRound: 5,
+          launches: [
+            { id: 1, firstRound: 1, rounds: 2, done: 1, settings: { targetUpdates: 2 } },
+            { id: 2, firstRound: 3, rounds: 2, done: 0, settings: { targetUpdates: 3 } },
+          ],
+        },
+      });
+      const refused = h.log.lines.filter((l) => l.msg.startsWith('not resuming rounds queued before the restart'));
+      assert.deepEqual(refused.map((l) => [l.fields.launch, l.fields.err]), [[1, 'target updates must be an integer of at least min-nodes (3), got 2']]);
+      assert.deepEqual(closed, [1]);
+      assert.ok(h.log.lines.some((l) => l.msg === 'resuming rounds queued before the restart' && l.fields.launch === 2 && l.fields.rounds === 2));
+      await h.coordinator.close();
+    });
+
     it('shows the rounds and nodes of the previous run, with nothing queued', async () => {
       const h = harness({ resume: { nextRound: 14, launches: [], completed: 12, recent: restored, nodes: known } });
       const s = h.coordinator.status();
