@@ -72,7 +72,8 @@ export class Channel<T> implements AsyncIterable<T> {
 /** A counting semaphore over reusable resources (e.g. preallocated buffers). */
 export class Pool<T> {
   private readonly free: T[];
-  private readonly waiters: Deferred<T>[] = [];
+  /** Each waiter takes its item and drops its abort listener. */
+  private readonly waiters: { take(item: T): void }[] = [];
 
   constructor(items: T[]) {
     this.free = [...items];
@@ -90,25 +91,29 @@ export class Pool<T> {
     const item = this.free.pop();
     if (item !== undefined) return Promise.resolve(item);
     const d = deferred<T>();
-    this.waiters.push(d);
-    signal?.addEventListener(
-      'abort',
-      () => {
-        const i = this.waiters.indexOf(d);
-        if (i >= 0) {
-          this.waiters.splice(i, 1);
-          d.reject(signal.reason);
-        }
+    const onAbort = (): void => {
+      const i = this.waiters.indexOf(waiter);
+      if (i >= 0) {
+        this.waiters.splice(i, 1);
+        d.reject(signal?.reason);
+      }
+    };
+    // A long-lived signal (one per connection) must not collect a listener per wait.
+    const waiter = {
+      take(granted: T): void {
+        signal?.removeEventListener('abort', onAbort);
+        d.resolve(granted);
       },
-      { once: true },
-    );
+    };
+    this.waiters.push(waiter);
+    signal?.addEventListener('abort', onAbort, { once: true });
     return d.promise;
   }
 
   /** Give a resource back, handing it to the oldest waiter if any. */
   release(item: T): void {
-    const w = this.waiters.shift();
-    if (w) w.resolve(item);
+    const waiter = this.waiters.shift();
+    if (waiter) waiter.take(item);
     else this.free.push(item);
   }
 }

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { getEventListeners } from 'node:events';
 import { Channel, Pool } from '../../../shared/async.js';
 import { state } from './fakes.js';
 
@@ -38,6 +39,20 @@ describe('Pool', () => {
     const full = new Pool(['x']);
     await assert.rejects(full.acquire(stop.signal), /already gone/);
     assert.equal(await full.acquire(), 'x');
+  });
+
+  it('a wait that gets its item leaves no listener on the signal, however often it waits', async () => {
+    // One signal per bulk connection lives for many rounds: a listener per wait would pile up.
+    const pool = new Pool(['slot']);
+    const connection = new AbortController();
+    let held = await pool.acquire();
+    for (let round = 0; round < 20; round++) {
+      const waiting = pool.acquire(connection.signal);
+      assert.equal(getEventListeners(connection.signal, 'abort').length, 1);
+      pool.release(held);
+      held = await waiting;
+      assert.equal(getEventListeners(connection.signal, 'abort').length, 0);
+    }
   });
 });
 
