@@ -5,6 +5,7 @@
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { isCpu } from './messages.js';
 
@@ -19,9 +20,21 @@ export function helperScript(file: string): string {
   return fileURLToPath(new URL(file, import.meta.url));
 }
 
-/** Fork `script` with `args` (and node flags); stderr is inherited so a crashing child is visible. */
+/** The node flags on the `cohort` binary's `#!/usr/bin/env -S node FLAGS` line: the runtime users get. */
+export function cohortNodeFlags(): string[] {
+  const first = readFileSync(fileURLToPath(new URL('../../../bin/cohort.js', import.meta.url)), 'utf8').split('\n', 1)[0] ?? '';
+  const m = /^#!\/usr\/bin\/env -S node((?: --[\w-]+(?:=\S+)?)*)$/.exec(first);
+  if (!m) throw new Error(`bin/cohort.js starts with "${first}", not "#!/usr/bin/env -S node [--flags]"`);
+  return (m[1] ?? '').split(' ').filter(Boolean);
+}
+
+/**
+ * Fork `script` with `args` under the `cohort` binary's node flags (and `nodeFlags`), so
+ * coordinators and nodes run as they do for users; stderr is inherited so a crashing child
+ * is visible.
+ */
 export function spawnChild(script: string, args: readonly string[], nodeFlags: readonly string[] = []): ChildProcess {
-  const child = fork(script, args, { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], execArgv: [...nodeFlags] });
+  const child = fork(script, args, { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], execArgv: [...cohortNodeFlags(), ...nodeFlags] });
   live.add(child);
   child.once('exit', () => live.delete(child));
   return child;
