@@ -13,7 +13,8 @@ import { DEFAULT_TRAIN_CONFIG, type TrainConfig } from '../../shared/model/train
 import type { RandomSource } from '../../shared/random.js';
 import { describeVersion, type ModelVersion, sameVersion, versionOf } from '../../shared/model/version.js';
 import { decodeTensor, encodeTensor, type TensorEncoding } from '../../shared/tensor/codec.js';
-import { createAggregator, DEFAULT_MAX_WEIGHT_SHARE, DEFAULT_TRIM_FRACTION, isAggregatorKind, robustMemoryRefusal } from './aggregators.js';
+import { SumWorker } from './sum-worker.js';
+import { type Aggregator, createAggregator, type SumOffload, DEFAULT_MAX_WEIGHT_SHARE, DEFAULT_TRIM_FRACTION, isAggregatorKind, robustMemoryRefusal } from './aggregators.js';
 import { describeRequirements, NodeRegistry, requirementsFor } from './registry.js';
 import { poissonSample } from './sampling.js';
 import { type FixedPointParams, fixedPointParams } from '../../shared/secagg/fixed-point.js';
@@ -92,6 +93,8 @@ export interface CoordinatorOptions {
   readonly initialRound?: number;
   /** Updates buffered at once: what uploads hold is slots·d floats whatever the node count (robust aggregators then keep a copy of each). */
   readonly uploadSlots: number;
+  /** Where FedAvg adds accepted updates to its sums (default: a worker thread, SumWorker). */
+  readonly sumOffload?: SumOffload;
   /** Announced in every task; the transport enforces it (default DEFAULT_PROGRESS_TIMEOUT_MS). */
   readonly progressTimeoutMs?: number;
   /** Finished rounds kept for status. */
@@ -229,6 +232,9 @@ export class Coordinator {
   private delta: CommittedDelta | undefined;
   private readonly numParameters: number;
   private readonly buffers: Pool<Float32Array>;
+  /** Adds plain rounds' updates to FedAvg's sums off the thread that reads uploads. */
+  private readonly sums: SumOffload;
+  private readonly sumThread: SumWorker | undefined;
   private readonly queue: Job[] = [];
   private readonly history: RoundEvent[] = [];
   private readonly stop = new AbortController();
@@ -259,7 +265,10 @@ export class Coordinator {
     this.version = versionOf(opts.initialRound ?? 0, this.global);
     this.registry = new NodeRegistry(opts.clock, opts.log, (node) => this.recordNode(node));
     // One word more than the model: a secure round with adaptive clipping carries the clip bit.
-    this.buffers = new Pool(Array.from({ length: Math.max(1, opts.uploadSlots) }, () => new Float32Array(this.numParameters + 1)));
+    // Shared memory, so that the FedAvg thread adds an update where it was decoded.
+    this.buffers = new Pool(Array.from({ length: Math.max(1, opts.uploadSlots) }, () => new Float32Array(new SharedArrayBuffer(4 * (this.numParameters + 1)))));
+    this.sumThread = opts.sumOffload ? undefined : new SumWorker();
+    this.sums = opts.sumOffload ?? (this.sumThread as SumWorker);
     this.startedAtMs = opts.clock.now();
     if (opts.resume) this.resumeFrom(opts.resume);
   }
@@ -558,6 +567,7 @@ export class Coordinator {
     this.active?.evaluate?.close('cancelled');
     for (const s of this.registry.connected()) s.close('coordinator shutting down');
     await this.worker;
+    await this.sumThread?.close();
   }
 
   // ------------------------------------------------------------------ rounds
@@ -778,12 +788,24 @@ export class Coordinator {
   private async plainAggregate({ active, selected, settings, privacy, divisor, deadline, progress, log }: AggregationInput): Promise<Aggregated> {
     const tooLarge = robustMemoryRefusal(settings.aggregator, selected.length, this.numParameters);
     if (tooLarge) return { kind: 'failed', participants: 0, reason: tooLarge };
+    const aggregate = createAggregator(settings.aggregator, this.numParameters, settings, this.sums);
+    try {
+      return await this.trainAndAggregate(aggregate, { active, selected, settings, privacy, divisor, deadline, progress, log });
+    } finally {
+      // A failed round does not wait for queued additions; they end before the sums are reused.
+      await aggregate.settled().catch(() => undefined);
+      aggregate.release();
+    }
+  }
+
+  /** A plain round's train stage, then its step from `aggregate`. */
+  private async trainAndAggregate(aggregate: Aggregator, { active, selected, settings, privacy, divisor, deadline, progress, log }: AggregationInput): Promise<Aggregated> {
     const train = new TrainStage(active.round, selected.map((s) => s.name), {
       numParameters: this.numParameters,
       encoding: updateEncoding(settings.compress),
       buffers: this.buffers,
       log: log.child({ stage: 'train' }),
-      aggregator: createAggregator(settings.aggregator, this.numParameters, settings),
+      aggregator: aggregate,
       ...(privacy ? { clipNorm: privacy.clipNorm } : { normBound: settings.clipNorm }),
       manifestSha256: this.opts.model.manifest.sha256,
       ...(settings.targetUpdates !== undefined
@@ -811,6 +833,8 @@ export class Coordinator {
         reason: `only ${participants.length} of ${selected.length} selected nodes returned a valid update (${gone} dropped, timed out, declined or were rejected); at least ${settings.minNodes} needed — the global model is unchanged`,
       };
     }
+    // Every accepted update is counted; its addition may still be running on the FedAvg thread.
+    await aggregate.settled();
     if (train.normBounded > 0) log.info({ stage: 'train', scaled: train.normBounded, bound: settings.clipNorm }, 'updates scaled down to the norm bound');
     // Central noise: the coordinator, trusted here, adds σ·C before anything is released.
     if (privacy) train.aggregate.addNoise(privacy.noiseMultiplier * privacy.clipNorm, this.opts.samplingRng);

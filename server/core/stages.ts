@@ -212,13 +212,14 @@ export class TrainStage extends Collector {
     // below need no second pass over the update.
     const decoder = new TensorDecoder(buffer.subarray(0, this.numParameters), header.encoding);
     let done = false;
-    const release = (): void => {
+    /** The upload is over; `keepBuffer` while the aggregate still reads it (a queued addition). */
+    const release = (keepBuffer = false): void => {
       if (done) return;
       done = true;
       this.receiving.delete(name);
-      this.buffers.release(buffer);
+      if (!keepBuffer) this.buffers.release(buffer);
     };
-    this.receiving.set(name, release);
+    this.receiving.set(name, () => release());
     const fail = (reason: LeaveReason, detail: string): void => {
       if (done) return;
       release();
@@ -263,9 +264,12 @@ export class TrainStage extends Collector {
           }
         }
         // A private round bounds each node's influence: uniform weights, not example counts.
-        this.aggregate.add(update, this.clipNorm !== undefined ? 1 : header.numExamples);
+        const adding = this.aggregate.add(update, this.clipNorm !== undefined ? 1 : header.numExamples);
         if (header.withinClip) this.withinClip += 1;
-        release();
+        release(adding !== undefined);
+        // The buffer goes back once the addition is done (or failed: the round then fails, see settled()).
+        const free = (): void => this.buffers.release(buffer);
+        adding?.then(free, free);
         this.leave(name, 'submitted');
       },
       abort: (detail, why) => fail(why, detail),

@@ -30,7 +30,7 @@ export type AbortReason = 'disconnected' | 'rejected' | 'stalled';
 export interface UpdateReceiver {
   /** The next payload bytes; throws `invalid_argument` (and drops the node, freeing the slot) on bad data. */
   write(bytes: Uint8Array): void;
-  /** Check the complete update and add it to the aggregate; throws (and drops the node) if refused. */
+  /** Check the complete update and count it in the aggregate (its addition may still run elsewhere); throws (and drops the node) if refused. */
   finish(): void;
   /**
    * The upload ended early; the node leaves the round at once and its buffer is freed:

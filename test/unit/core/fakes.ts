@@ -11,6 +11,17 @@ import { Coordinator, DEFAULT_ROUND_SETTINGS, type Resume } from '../../../serve
 import type { EvaluationReport, UpdateHeader } from '../../../server/core/stages.js';
 import type { NodeCapabilities, NodeSession, RoundEvent, RoundSettings, TaskDescriptor } from '../../../server/core/types.js';
 import { MemoryJournal, type RoundJournal } from '../../../server/core/journal.js';
+import { addToSums, type SumOffload } from '../../../server/core/aggregators.js';
+
+/** FedAvg additions made on this thread when asked, reported done a microtask later. */
+export const inlineSums: SumOffload = {
+  add(job) {
+    addToSums(job.sums, job.capped, job.update, job.weight);
+    return Promise.resolve();
+  },
+  sums: (values) => new Float64Array(new SharedArrayBuffer(values * 8)),
+  giveBack: () => undefined,
+};
 
 /** A node that can do everything a round may ask. */
 export const ALL_CAPABILITIES: NodeCapabilities = { modelKinds: ['logreg', 'mlp'], secureAggregation: true, privacy: true };
@@ -131,6 +142,8 @@ export interface HarnessOptions {
   readonly defaults?: Partial<RoundSettings>;
   readonly samplingRng?: RandomSource;
   readonly uploadSlots?: number;
+  /** Default: `inlineSums`. */
+  readonly sumOffload?: SumOffload;
   readonly initialWeights?: Float32Array;
   /** A restart: what the data dir held. */
   readonly resume?: Resume;
@@ -152,6 +165,9 @@ export function harness(opts: HarnessOptions = {}): Harness {
     seedRng: new SeededRandom(2),
     log,
     uploadSlots: opts.uploadSlots ?? 4,
+    // Additions on this thread, answered a microtask later: the buffer comes back asynchronously
+    // as with the real thread, but deterministically.
+    sumOffload: opts.sumOffload ?? inlineSums,
     ...(opts.resume ? { resume: opts.resume } : {}),
     ...(opts.journal ? { journal: opts.journal } : {}),
   });
