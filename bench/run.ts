@@ -10,6 +10,7 @@ import { benchCompress } from './compress.js';
 import { benchDp } from './dp.js';
 import { benchDpNodes } from './dp-nodes.js';
 import { benchFedAvg } from './fedavg.js';
+import { benchFlower } from './flower.js';
 import { benchHostile } from './hostile.js';
 import { benchLoad } from './load.js';
 import { benchPrivateTraining } from './private.js';
@@ -30,6 +31,7 @@ const SECTIONS: Record<string, () => Promise<BenchFigure[]>> = {
   'transport-choice': benchTransportChoice,
   fedavg: benchFedAvg,
   round: benchRound,
+  flower: benchFlower,
   compress: benchCompress,
   training: benchTraining,
   dp: benchDp,
