@@ -3,7 +3,8 @@
  * (../shared/baselines/flower): F3, i.e. TLS and federated evaluation, 50 client or node
  * processes, d = 1M, 16 rounds each, compared on the warmed rounds 12–16 (Flower's rounds
  * get cheaper over the first ~11, so both sides are compared warmed). The sides take turns,
- * Flower first, COHORT_BENCH_FLOWER_REPS times (default 1); medians are pooled over them.
+ * Flower first, COHORT_BENCH_FLOWER_REPS times (default 1), each run once the machine is
+ * idle (the harness's quiet.py, as its run_comparison.sh does); medians are pooled.
  *
  * Needs FLOWER_SCRATCH: the directory the harness's setup.sh filled (Flower's source, its
  * Python dependencies, TLS certificates). Without it the section fails and says so.
@@ -40,6 +41,13 @@ interface FlowerRound {
   readonly server_cpu_s: number;
   readonly clients_cpu_s: number;
   readonly server_vmhwm_kib: number;
+}
+
+/** Wait, as the harness does before each run, until the machine is idle (< 0.2 cores busy over 5 s; at most 15 min). */
+async function quiet(): Promise<void> {
+  const child = spawn(process.env['PY'] ?? '/usr/bin/python3', [join(HARNESS, 'harness', 'quiet.py'), '--idle-cores', '0.2', '--window', '5', '--max-wait', '900'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  if (code !== 0) throw new Error('the machine did not become idle within 15 minutes (the harness\'s quiet.py)');
 }
 
 /** Run Flower F3 once through the harness; its rounds FIRST_COMPARED.. and its server's peak RSS. */
@@ -100,9 +108,11 @@ export async function benchFlower(): Promise<BenchFigure[]> {
   try {
     pki.nodes(nodeNames(NODES));
     for (let rep = 0; rep < REPS; rep++) {
+      await quiet();
       const f = await flowerRun(scratch, join(out, `flower-${rep}`));
       flower.push(...f);
       flowerPeakKib = Math.max(flowerPeakKib, ...f.map((r) => r.server_vmhwm_kib));
+      await quiet();
       const o = await oursRun(pki);
       ours.push(...o.rounds);
       oursPeakBytes = Math.max(oursPeakBytes, o.peakRssBytes);
@@ -122,54 +132,30 @@ export async function benchFlower(): Promise<BenchFigure[]> {
   const client = fl((r) => r.clients_cpu_s) / NODES;
   const peakMib = oursPeakBytes / 2 ** 20;
   const where = `${NODES} processes, d=1M, TLS, federated evaluation, rounds ${FIRST_COMPARED}–${ROUNDS}`;
+  const against = (what: string, value: number, base: number, unit: string, ratioMeaning: string, target: string, met: boolean): BenchFigure => ({
+    section: 'flower',
+    name: `${what}, ${where}`,
+    value,
+    unit,
+    baseline: base,
+    baselineName: name,
+    ratio: r2(value / base),
+    ratioMeaning,
+    target,
+    met,
+  });
   return [
-    {
-      section: 'flower',
-      name: `whole round vs Flower, ${where} (ours: train ${r3(us((r) => r.timing.trainSeconds))} + evaluate ${r3(us((r) => r.timing.evalSeconds))} s; Flower: fit ${r3(fl((r) => r.train_s))} + evaluate ${r3(fl((r) => r.eval_s))} s)`,
-      value: r3(round),
-      unit: 's/round',
-      baseline: r3(flowerRound),
-      baselineName: name,
-      ratio: r2(round / flowerRound),
-      ratioMeaning: 'our time / Flower time',
-      target: '≤ 0.6',
-      met: round / flowerRound <= 0.6,
-    },
-    {
-      section: 'flower',
-      name: `coordinator CPU vs Flower's server CPU per round, ${where}`,
-      value: r3(coordinator),
-      unit: 'CPU s/round',
-      baseline: r3(server),
-      baselineName: name,
-      ratio: r2(coordinator / server),
-      ratioMeaning: 'our CPU / Flower CPU',
-      target: '≤ 0.6',
-      met: coordinator / server <= 0.6,
-    },
-    {
-      section: 'flower',
-      name: `node CPU vs Flower's client CPU per round, ${where}`,
-      value: r3(node),
-      unit: 'CPU s/node/round',
-      baseline: r3(client),
-      baselineName: name,
-      ratio: r2(node / client),
-      ratioMeaning: 'our CPU / Flower CPU',
-      target: '≤ 1',
-      met: node <= client,
-    },
-    {
-      section: 'flower',
-      name: `coordinator peak RSS vs Flower's server peak RSS, ${where}`,
-      value: Math.round(peakMib),
-      unit: 'MiB',
-      baseline: Math.round(flowerPeakKib / 1024),
-      baselineName: name,
-      ratio: r2(peakMib / (flowerPeakKib / 1024)),
-      ratioMeaning: 'ours / Flower',
-      target: `≤ ${RSS_TARGET_MIB} MiB`,
-      met: peakMib <= RSS_TARGET_MIB,
-    },
+    against(
+      `whole round vs Flower (ours: train ${r3(us((r) => r.timing.trainSeconds))} + evaluate ${r3(us((r) => r.timing.evalSeconds))} s; Flower: fit ${r3(fl((r) => r.train_s))} + evaluate ${r3(fl((r) => r.eval_s))} s)`,
+      r3(round),
+      r3(flowerRound),
+      's/round',
+      'our time / Flower time',
+      '≤ 0.6',
+      round / flowerRound <= 0.6,
+    ),
+    against("coordinator CPU vs Flower's server CPU per round", r3(coordinator), r3(server), 'CPU s/round', 'our CPU / Flower CPU', '≤ 0.6', coordinator / server <= 0.6),
+    against("node CPU vs Flower's client CPU per round", r3(node), r3(client), 'CPU s/node/round', 'our CPU / Flower CPU', '≤ 1', node <= client),
+    against("coordinator peak RSS vs Flower's server peak RSS", Math.round(peakMib), Math.round(flowerPeakKib / 1024), 'MiB', 'ours / Flower', `≤ ${RSS_TARGET_MIB} MiB`, peakMib <= RSS_TARGET_MIB),
   ];
 }
