@@ -12,19 +12,19 @@
  * all threads); ours from the same coordinator and node daemon processes as the `round`
  * section (process CPU, all threads), without its raw-TLS clients beside them.
  */
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { helperScript, spawnChild, stopChildren, waitForMessage } from './helpers/children.js';
-import { isListening, isResult, isWarmed } from './helpers/messages.js';
+import { stopChildren, waitForMessage } from './helpers/children.js';
+import { isWarmed } from './helpers/messages.js';
 import { BenchPki, nodeNames } from './helpers/pki.js';
 import { median, type BenchFigure } from './report.js';
-import { oursRound, type OursRound } from './round.js';
+import { finishFederation, oursRound, type OursRound, PARAMETERS, spawnFederation } from './round.js';
 
 const NODES = 50;
-const PARAMETERS = 1_000_000;
 const ROUNDS = 16;
 /** The warmed rounds compared: 12..16. */
 const FIRST_COMPARED = 12;
@@ -43,11 +43,16 @@ interface FlowerRound {
   readonly server_vmhwm_kib: number;
 }
 
+/** Run one of the harness's Python scripts to its end; throws `failure` unless it exits 0. */
+async function python(args: readonly string[], failure: string, env?: NodeJS.ProcessEnv): Promise<void> {
+  const child = spawn(process.env['PY'] ?? '/usr/bin/python3', [...args], { cwd: join(HARNESS, 'harness'), env: env ?? process.env, stdio: ['ignore', 'ignore', 'inherit'] });
+  const [code] = (await once(child, 'exit')) as [number | null];
+  if (code !== 0) throw new Error(`${failure} (exit code ${code})`);
+}
+
 /** Wait, as the harness does before each run, until the machine is idle (< 0.2 cores busy over 5 s; at most 15 min). */
-async function quiet(): Promise<void> {
-  const child = spawn(process.env['PY'] ?? '/usr/bin/python3', [join(HARNESS, 'harness', 'quiet.py'), '--idle-cores', '0.2', '--window', '5', '--max-wait', '900'], { stdio: ['ignore', 'ignore', 'inherit'] });
-  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-  if (code !== 0) throw new Error('the machine did not become idle within 15 minutes (the harness\'s quiet.py)');
+function quiet(): Promise<void> {
+  return python(['quiet.py', '--idle-cores', '0.2', '--window', '5', '--max-wait', '900'], "the machine did not become idle within 15 minutes (the harness's quiet.py)");
 }
 
 /** Run Flower F3 once through the harness; its rounds FIRST_COMPARED.. and its server's peak RSS. */
@@ -58,33 +63,24 @@ async function flowerRun(scratch: string, out: string): Promise<FlowerRound[]> {
     FLWR_TELEMETRY_ENABLED: '0',
     PYTHONDONTWRITEBYTECODE: '1',
   };
-  const args = [join(HARNESS, 'harness', 'run_flower.py'), '--n', String(NODES), '--d', String(PARAMETERS), '--rounds', String(ROUNDS), '--out', out, '--certs', join(scratch, 'certs'), '--fraction-evaluate', '1.0'];
-  const child = spawn(process.env['PY'] ?? '/usr/bin/python3', args, { cwd: join(HARNESS, 'harness'), env, stdio: ['ignore', 'ignore', 'inherit'] });
-  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-  if (code !== 0) throw new Error(`the Flower harness (run_flower.py) exited with code ${code}`);
+  const args = ['run_flower.py', '--n', String(NODES), '--d', String(PARAMETERS), '--rounds', String(ROUNDS), '--out', out, '--certs', join(scratch, 'certs'), '--fraction-evaluate', '1.0'];
+  await python(args, 'the Flower harness (run_flower.py) failed', env);
   const server = JSON.parse(readFileSync(join(out, 'server.json'), 'utf8')) as { rounds: FlowerRound[] };
   return server.rounds.filter((r) => r.round >= FIRST_COMPARED);
 }
 
 /** Our rounds 1..ROUNDS (1 is the coordinator's warm-up); the rounds FIRST_COMPARED.. and the peak RSS. */
 async function oursRun(pki: BenchPki): Promise<{ rounds: OursRound[]; peakRssBytes: number }> {
-  const names = nodeNames(NODES);
-  const children = [];
+  const children: ChildProcess[] = [];
   try {
-    const coordinator = spawnChild(helperScript('coordinator-process.js'), [pki.dir, String(PARAMETERS), String(NODES), '1', String(ROUNDS - 1)]);
-    children.push(coordinator);
-    const { port } = await waitForMessage(coordinator, isListening, 60_000);
-    const nodes = names.map((name) => spawnChild(helperScript('node-process.js'), [`127.0.0.1:${port}`, pki.dir, name]));
-    children.push(...nodes);
+    const { coordinator, nodes } = await spawnFederation(pki, nodeNames(NODES), 1, ROUNDS - 1, children);
     await waitForMessage(coordinator, isWarmed, 300_000);
     const rounds: OursRound[] = [];
     for (let r = 2; r <= ROUNDS; r++) {
       const measured = await oursRound(coordinator, nodes, false);
       if (r >= FIRST_COMPARED) rounds.push(measured);
     }
-    const result = waitForMessage(coordinator, isResult, 60_000);
-    coordinator.send({ type: 'finish' });
-    const m = await result;
+    const m = await finishFederation(coordinator);
     return { rounds, peakRssBytes: Math.max(m.maxRssBytes, m.roundsPeakRssBytes) };
   } finally {
     await stopChildren(children);
@@ -131,7 +127,7 @@ export async function benchFlower(): Promise<BenchFigure[]> {
   const node = us((r) => r.nodesCpuSeconds) / NODES;
   const client = fl((r) => r.clients_cpu_s) / NODES;
   const peakMib = oursPeakBytes / 2 ** 20;
-  const where = `${NODES} processes, d=1M, TLS, federated evaluation, rounds ${FIRST_COMPARED}–${ROUNDS}`;
+  const where = `${NODES} processes, d=${PARAMETERS}, TLS, federated evaluation, rounds ${FIRST_COMPARED}–${ROUNDS}`;
   const against = (what: string, value: number, base: number, unit: string, ratioMeaning: string, target: string, met: boolean): BenchFigure => ({
     section: 'flower',
     name: `${what}, ${where}`,

@@ -33,7 +33,7 @@ import { startRawTlsServer } from './helpers/raw-tls.js';
 import { median, type BenchFigure } from './report.js';
 
 /** d (COHORT_BENCH_ROUND_PARAMETERS; a multiple of 10): 1M is the headline. */
-const PARAMETERS = Number(process.env['COHORT_BENCH_ROUND_PARAMETERS'] ?? '1000000');
+export const PARAMETERS = Number(process.env['COHORT_BENCH_ROUND_PARAMETERS'] ?? '1000000');
 /** Node counts to run; COHORT_BENCH_ROUND_NODES="50" runs one (the last is the headline). */
 const NODE_COUNTS = (process.env['COHORT_BENCH_ROUND_NODES'] ?? '10,25,50').split(',').map(Number);
 const WARMUP_ROUNDS = 1;
@@ -114,6 +114,34 @@ export async function oursRound(coordinator: ChildProcess, nodes: readonly Child
 }
 
 /**
+ * A coordinator child (`warmupRounds` unmeasured rounds once every node joined, then up to
+ * `rounds` measured ones) and a node child per name, added to `children` for stopChildren.
+ */
+export async function spawnFederation(
+  pki: BenchPki,
+  names: readonly string[],
+  warmupRounds: number,
+  rounds: number,
+  children: ChildProcess[],
+  coordinatorFlags: readonly string[] = [],
+  nodeFlags: readonly string[] = [],
+): Promise<{ coordinator: ChildProcess; nodes: ChildProcess[] }> {
+  const coordinator = spawnChild(helperScript('coordinator-process.js'), [pki.dir, String(PARAMETERS), String(names.length), String(warmupRounds), String(rounds)], coordinatorFlags);
+  children.push(coordinator);
+  const { port } = await waitForMessage(coordinator, isListening, 60_000);
+  const nodes = names.map((name) => spawnChild(helperScript('node-process.js'), [`127.0.0.1:${port}`, pki.dir, name], nodeFlags));
+  children.push(...nodes);
+  return { coordinator, nodes };
+}
+
+/** End the coordinator child's measured rounds; its memory figures over them. */
+export async function finishFederation(coordinator: ChildProcess): Promise<CoordinatorProcessResult> {
+  const result = waitForMessage(coordinator, isResult, 60_000);
+  coordinator.send({ type: 'finish' });
+  return result;
+}
+
+/**
  * Our rounds with `names.length` node processes and, with `baseline`, the raw transfer
  * with as many client processes, one round of each in turn so both see the same load.
  */
@@ -121,11 +149,7 @@ async function measure(pki: BenchPki, names: readonly string[], baseline: boolea
   const children: ChildProcess[] = [];
   let server: RawServer | undefined;
   try {
-    const coordinator = spawnChild(helperScript('coordinator-process.js'), [pki.dir, String(PARAMETERS), String(names.length), String(WARMUP_ROUNDS), String(ROUNDS)], COORDINATOR_FLAGS);
-    children.push(coordinator);
-    const { port } = await waitForMessage(coordinator, isListening, 60_000);
-    const nodes = names.map((name) => spawnChild(helperScript('node-process.js'), [`127.0.0.1:${port}`, pki.dir, name], NODE_FLAGS));
-    children.push(...nodes);
+    const { coordinator, nodes } = await spawnFederation(pki, names, WARMUP_ROUNDS, ROUNDS, children, COORDINATOR_FLAGS, NODE_FLAGS);
     let raw: RawSide | undefined;
     if (baseline) {
       server = await startRawTlsServer(pki.tls('coordinator'));
@@ -151,9 +175,8 @@ async function measure(pki: BenchPki, names: readonly string[], baseline: boolea
     // sends whole models, the second is the first to run the int8 coding paths hot (with one
     // warm-up round the node CPU measured 62–76 ms over 3 rounds against 39–47 ms over 8).
     const compressed = baseline && COMPRESSED_ROUNDS > 0 ? await run(COMPRESSED_ROUNDS + COMPRESSED_WARMUP, true) : { ours: [], raw: [] };
-    const memory = waitForMessage(coordinator, isResult, 60_000);
-    coordinator.send({ type: 'finish' });
-    return { nodes: names.length, ours: plain.ours, raw: plain.raw, compressed: compressed.ours.slice(COMPRESSED_WARMUP), rawCompressed: compressed.raw.slice(COMPRESSED_WARMUP), memory: await memory };
+    const memory = await finishFederation(coordinator);
+    return { nodes: names.length, ours: plain.ours, raw: plain.raw, compressed: compressed.ours.slice(COMPRESSED_WARMUP), rawCompressed: compressed.raw.slice(COMPRESSED_WARMUP), memory };
   } finally {
     await stopChildren(children);
     await server?.close();
