@@ -234,7 +234,8 @@ export class Coordinator {
   private readonly buffers: Pool<Float32Array>;
   /** Adds plain rounds' updates to FedAvg's sums off the thread that reads uploads. */
   private readonly sums: SumOffload;
-  private readonly sumThread: SumWorker | undefined;
+  /** The thread this coordinator started (and stops), unless `sumOffload` was given. */
+  private sumThread: SumWorker | undefined;
   private readonly queue: Job[] = [];
   private readonly history: RoundEvent[] = [];
   private readonly stop = new AbortController();
@@ -267,8 +268,7 @@ export class Coordinator {
     // One word more than the model: a secure round with adaptive clipping carries the clip bit.
     // Shared memory, so that the FedAvg thread adds an update where it was decoded.
     this.buffers = new Pool(Array.from({ length: Math.max(1, opts.uploadSlots) }, () => new Float32Array(new SharedArrayBuffer(4 * (this.numParameters + 1)))));
-    this.sumThread = opts.sumOffload ? undefined : new SumWorker();
-    this.sums = opts.sumOffload ?? (this.sumThread as SumWorker);
+    this.sums = opts.sumOffload ?? (this.sumThread = new SumWorker());
     this.startedAtMs = opts.clock.now();
     if (opts.resume) this.resumeFrom(opts.resume);
   }
